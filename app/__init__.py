@@ -1,0 +1,111 @@
+"""Sandi: a WhatsApp/SMS chatbot and OTP server on Flask, Twilio and Redis."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import logs, services
+from app.config import DEV_SECRET_KEY, Settings
+from app.store.turns import LockTimeout, LostLock
+
+log = logging.getLogger(__name__)
+
+#: Twilio's largest webhook is a few kilobytes; refuse anything far beyond it.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a Sandi app.
+
+    :param config: settings by their environment names (``REDIS_URL``,
+        ``SANDI_SANDBOX`` ...) that win over the environment and ``.env``, plus
+        any Flask setting such as ``TESTING``. ``clock`` may be a callable
+        returning an aware datetime, for tests that move time.
+    """
+    config = dict(config or {})
+    if not config.get("TESTING"):
+        from dotenv import load_dotenv
+
+        load_dotenv(override=False)
+    clock = config.pop("clock", None)
+    settings = Settings.load(config)
+    logs.configure(settings.log_level)
+    if settings.secret_key == DEV_SECRET_KEY:
+        log.warning("SANDI_SECRET_KEY is not set: using a development key (never in production)")
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        JSON_SORT_KEYS=False,
+        **{
+            k: v
+            for k, v in config.items()
+            if k.isupper() and not k.startswith(("SANDI_", "TWILIO_"))
+        },
+    )
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+
+    built = services.build(settings, clock) if clock else services.build(settings)
+    app.extensions["sandi"] = built
+    _register_blueprints(app, settings)
+    _register_error_handlers(app)
+    log.info(
+        "Sandi ready: %s mode, %s, flows from %s",
+        settings.env,
+        "sandbox delivery" if settings.sandbox else "Twilio delivery",
+        settings.flows_dir,
+    )
+    return app
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from app.web import health, messages, sandbox
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(messages.bp)
+    if settings.sandbox:
+        app.register_blueprint(sandbox.bp)
+
+
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify(error={"code": code, "message": message}), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    def redis_down(err: Exception) -> tuple[Response, int]:
+        log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
+        response, status = _error(503, "unavailable", "storage is unavailable, try again shortly")
+        response.headers["Retry-After"] = "1"
+        return response, status
+
+    @app.errorhandler(LockTimeout)
+    @app.errorhandler(LostLock)
+    def busy(err: Exception) -> tuple[Response, int]:
+        log.warning("conversation busy: %s %s: %s", request.method, request.path, err)
+        response, status = _error(503, "busy", "conversation is busy, try again shortly")
+        response.headers["Retry-After"] = "1"
+        return response, status
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> tuple[Response, int]:
+        status = err.code or 500
+        if status >= 400:
+            log.warning("%s %s -> %d %s", request.method, request.path, status, err.name)
+        code = (err.name or "error").lower().replace(" ", "_")
+        response, _ = _error(status, code, err.description or err.name)
+        for name, value in err.get_headers():
+            if name.lower() == "allow":
+                response.headers[name] = value
+        return response, status

@@ -1,0 +1,1 @@
+"""Outbound delivery. Every channel takes an :class:`Outbound` and returns an id."""

@@ -1,0 +1,13 @@
+"""The ``sandi`` command: Flask's CLI (``sandi run``, ``sandi routes``) plus ours."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from app import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, help="Sandi chatbot and OTP server.")
+def main() -> None:
+    pass

@@ -1,0 +1,45 @@
+"""Message templates: ``templates/<locale>/<name>.j2``, compiled once.
+
+Plain text, so autoescape is off; StrictUndefined turns a misspelt variable
+into an error at check time instead of an empty gap in a customer's message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+log = logging.getLogger(__name__)
+
+LOCALES = ("id", "en")
+
+
+class Templates:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(root)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # noqa: S701 - plain-text messages, never HTML
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+
+    def exists(self, name: str, locale: str) -> bool:
+        return (self.root / locale / f"{name}.j2").is_file()
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
+        """Render in ``locale``, falling back to the other language with a warning."""
+        for candidate in (locale, *[lc for lc in LOCALES if lc != locale]):
+            if self.exists(name, candidate):
+                if candidate != locale:
+                    log.warning("template %s missing in %s; using %s", name, locale, candidate)
+                template = self.env.get_template(f"{candidate}/{name}.j2")
+                return template.render(context or {}).strip()
+        raise jinja2.TemplateNotFound(name)

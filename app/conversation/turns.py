@@ -1,0 +1,79 @@
+"""Running one turn: dedupe, load, decide, save — in that order, under a lock.
+
+The storage side is a small protocol so the core never sees Redis; the real
+implementation is :class:`app.store.conversations.RedisTurnStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from app.conversation.model import Conversation, InboundMessage, Reply, Turn
+
+#: Inbound messages kept in ``session["history"]`` (for a human agent taking over).
+HISTORY_LIMIT = 30
+HISTORY_CHARS = 300
+
+
+class Bot(Protocol):
+    """Anything that can answer a message given the conversation's state.
+
+    It mutates ``conversation.session``/``profile`` in place; the runner saves
+    them only if ``handle`` returns, so a failure never leaves half a turn.
+    """
+
+    def handle(
+        self, message: InboundMessage, conversation: Conversation, now: datetime
+    ) -> Turn: ...
+
+
+class HeldTurn(Protocol):
+    """A conversation held exclusively for one message."""
+
+    conversation: Conversation
+    #: The replies already given to this MessageSid, if Twilio is retrying.
+    answered: tuple[Reply, ...] | None
+
+    def save(self, replies: tuple[Reply, ...]) -> None: ...
+
+
+class TurnStore(Protocol):
+    def hold(self, conversation_id: str, message_sid: str) -> AbstractContextManager[HeldTurn]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    #: True when this MessageSid was handled before and the turn did not run.
+    duplicate: bool
+
+
+class TurnRunner:
+    """Handles each inbound message exactly once, one at a time per conversation."""
+
+    def __init__(self, store: TurnStore, bot: Bot, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.bot = bot
+        self.clock = clock
+
+    def run(self, message: InboundMessage) -> Outcome:
+        with self.store.hold(message.conversation_id, message.message_sid) as held:
+            if held.answered is not None:
+                return Outcome(held.answered, duplicate=True)
+            now = self.clock()
+            # The WhatsApp 24-hour customer-service window opens on every inbound message.
+            held.conversation.profile["last_inbound_at"] = now.timestamp()
+            _remember(held.conversation, message, now)
+            turn = self.bot.handle(message, held.conversation, now)
+            held.save(turn.replies)
+            return Outcome(turn.replies, duplicate=False)
+
+
+def _remember(conversation: Conversation, message: InboundMessage, now: datetime) -> None:
+    history = conversation.session.setdefault("history", [])
+    history.append({"at": round(now.timestamp(), 3), "in": message.body[:HISTORY_CHARS]})
+    del history[:-HISTORY_LIMIT]

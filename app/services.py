@@ -1,0 +1,63 @@
+"""The objects one app runs on, wired once by the factory.
+
+Views reach them through :func:`app.web.current.services`; nothing lives in
+module globals, so tests can run many apps side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.channels.base import Sender
+from app.channels.sandbox import SandboxSender
+from app.config import Settings
+from app.conversation.echo import EchoBot
+from app.conversation.render import Templates
+from app.conversation.turns import TurnRunner
+from app.metrics import Metrics
+from app.store.connection import RedisClient, connect
+from app.store.outbox import OutboxStore
+from app.store.turns import RedisTurnStore, TurnSettings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: RedisClient
+    clock: Callable[[], datetime]
+    metrics: Metrics
+    templates: Templates
+    outbox: OutboxStore
+    sender: Sender
+    turns: TurnRunner
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
+    redis = connect(settings.redis_url, settings.instance_dir)
+    templates = Templates(settings.templates_dir)
+    outbox = OutboxStore(redis)
+    turn_store = RedisTurnStore(
+        redis,
+        TurnSettings(
+            session_ttl=settings.session_ttl,
+            lease_ms=int(settings.lock_timeout * 1000),
+            wait_s=min(13.0, settings.lock_timeout + 2),
+        ),
+    )
+    bot = EchoBot(templates, settings.default_locale)
+    return Services(
+        settings=settings,
+        redis=redis,
+        clock=clock,
+        metrics=Metrics(),
+        templates=templates,
+        outbox=outbox,
+        sender=SandboxSender(outbox, clock),
+        turns=TurnRunner(turn_store, bot, clock),
+    )

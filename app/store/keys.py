@@ -1,0 +1,55 @@
+"""Every Redis key Sandi uses is built here, and nowhere else.
+
+Keys are ``sandi:{<tag>}:<facet>``. The part in braces is the Redis Cluster
+hash tag: everything one conversation (or one verification) owns shares a
+tag, so a Lua script that touches several of them runs on one slot.
+"""
+
+from __future__ import annotations
+
+PREFIX = "sandi"
+
+# Default lifetimes, in seconds. Every write in Sandi carries a TTL.
+SEEN_TTL = 6 * 3600  # Twilio retries within seconds; keep replies far longer than that.
+PROFILE_TTL = 400 * 86400  # Language choice and opt-out outlive any session.
+OUTBOX_TTL = 86400
+OUTBOX_MAX = 100
+LOCK_QUEUE_TTL = 120
+
+
+def _key(tag: str, facet: str) -> str:
+    return f"{PREFIX}:{{{tag}}}:{facet}"
+
+
+def session(conversation_id: str) -> str:
+    """The flow position and answers of one conversation (expires when idle)."""
+    return _key(conversation_id, "session")
+
+
+def profile(conversation_id: str) -> str:
+    """Long-lived facts about one customer on one channel (language, opt-out)."""
+    return _key(conversation_id, "profile")
+
+
+def seen(conversation_id: str, message_sid: str) -> str:
+    """The replies given to one MessageSid, for answering Twilio's retries."""
+    return _key(conversation_id, f"seen:{message_sid}")
+
+
+def lock_queue(conversation_id: str) -> str:
+    """FIFO of turn tokens waiting for the conversation; the head holds it."""
+    return _key(conversation_id, "lock:queue")
+
+
+def lock_leases(conversation_id: str) -> str:
+    """Sorted set of token -> lease deadline (ms), so a dead holder expires."""
+    return _key(conversation_id, "lock:leases")
+
+
+def outbox(address: str) -> str:
+    """Sandbox mode: what would have been sent to one phone number or e-mail."""
+    return _key(f"outbox:{address}", "messages")
+
+
+def health_probe() -> str:
+    return f"{PREFIX}:health"

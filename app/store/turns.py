@@ -1,0 +1,216 @@
+"""Conversation state in Redis, held by a fair per-conversation lock.
+
+Twilio may deliver a customer's messages concurrently (and retry them). Each
+conversation has a FIFO queue of turn tokens: the head holds the conversation,
+the others wait in order of arrival. Each token has a lease; a holder that
+dies (a killed worker) stops renewing, and the next waiter drops it once the
+lease has run out, so a crash delays a conversation but never wedges it.
+
+An uncontended turn costs three round trips: enqueue (which usually grants
+the lock at once), one MGET of session, profile and the dedupe record, and one
+commit script that writes all three and releases the lock atomically — but
+only if this token still holds the lock, so a turn that outlived its lease
+never overwrites the state of the turn that took over.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.conversation.model import Conversation, Reply
+from app.store import keys
+from app.store.connection import RedisClient
+
+# KEYS[1] = lock queue (list), KEYS[2] = lock leases (zset token -> deadline ms)
+# ARGV[1] = token, ARGV[2] = lease ms, ARGV[3] = 1 to enqueue first, ARGV[4] = queue ttl s
+# Returns 1 when the token holds the lock, 0 when it must wait, -1 when it was dropped.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local token, lease = ARGV[1], tonumber(ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('RPUSH', KEYS[1], token)
+elseif not redis.call('ZSCORE', KEYS[2], token) then
+  return -1
+end
+redis.call('ZADD', KEYS[2], now + lease, token)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if not head then return -1 end
+  if head == token then return 1 end
+  local deadline = redis.call('ZSCORE', KEYS[2], head)
+  if deadline and tonumber(deadline) >= now then return 0 end
+  redis.call('LPOP', KEYS[1])
+  redis.call('ZREM', KEYS[2], head)
+end
+"""
+
+# KEYS[1] = lock queue, KEYS[2] = lock leases
+# ARGV[1] = token
+_RELEASE = """
+redis.call('LREM', KEYS[1], 1, ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+# KEYS[1] = lock queue, KEYS[2] = lock leases, KEYS[3] = session, KEYS[4] = profile,
+# KEYS[5] = seen record for the MessageSid
+# ARGV[1] = token, ARGV[2] = session json ('' deletes), ARGV[3] = session ttl s,
+# ARGV[4] = profile json, ARGV[5] = profile ttl s, ARGV[6] = replies json, ARGV[7] = seen ttl s
+# Returns 1 when written, 0 when the token no longer held the lock (nothing written).
+_COMMIT = """
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then
+  redis.call('LREM', KEYS[1], 1, ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[3])
+else
+  redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+end
+redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[5])
+redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7])
+redis.call('LPOP', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+class LockTimeout(Exception):
+    """The conversation stayed busy longer than a webhook may wait."""
+
+
+class LostLock(Exception):
+    """A turn outlived its lease; its writes were refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnSettings:
+    session_ttl: int = 30 * 60
+    lease_ms: int = 15_000
+    wait_s: float = 14.0
+    seen_ttl: int = keys.SEEN_TTL
+    profile_ttl: int = keys.PROFILE_TTL
+
+
+@dataclass(slots=True)
+class _Held:
+    conversation: Conversation
+    answered: tuple[Reply, ...] | None
+    pending: tuple[Reply, ...] | None = field(default=None)
+
+    def save(self, replies: tuple[Reply, ...]) -> None:
+        self.pending = replies
+
+
+class RedisTurnStore:
+    """The :class:`app.conversation.turns.TurnStore` that Sandi runs on."""
+
+    def __init__(self, redis: RedisClient, settings: TurnSettings | None = None) -> None:
+        self.redis = redis
+        self.settings = settings or TurnSettings()
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._release = redis.register_script(_RELEASE)
+        self._commit = redis.register_script(_COMMIT)
+
+    @contextmanager
+    def hold(self, conversation_id: str, message_sid: str) -> Iterator[_Held]:
+        lock_keys = [keys.lock_queue(conversation_id), keys.lock_leases(conversation_id)]
+        token = secrets.token_hex(8)
+        self.acquire(lock_keys, token)
+        committed = False
+        try:
+            held = self._load(conversation_id, message_sid)
+            yield held
+            if held.pending is not None:
+                self._save(lock_keys, token, conversation_id, message_sid, held)
+                committed = True
+        finally:
+            if not committed:
+                self._release(keys=lock_keys, args=[token])
+
+    def acquire(self, lock_keys: list[str], token: str) -> None:
+        """Join the queue and wait, polling, until this token is at its head."""
+        s = self.settings
+        args: list[str | int] = [token, s.lease_ms, "1", keys.LOCK_QUEUE_TTL]
+        deadline = time.monotonic() + s.wait_s
+        delay = 0.002
+        while True:
+            state = int(self._acquire(keys=lock_keys, args=args))
+            if state == 1:
+                return
+            if state == -1 or time.monotonic() > deadline:
+                self._release(keys=lock_keys, args=[token])
+                raise LockTimeout("conversation busy")
+            args[2] = "0"
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    def _load(self, conversation_id: str, message_sid: str) -> _Held:
+        raw_session, raw_profile, raw_seen = self.redis.mget(
+            [
+                keys.session(conversation_id),
+                keys.profile(conversation_id),
+                keys.seen(conversation_id, message_sid),
+            ]
+        )
+        answered = None
+        if raw_seen is not None:
+            answered = tuple(Reply.from_json(r) for r in json.loads(raw_seen))
+        conversation = Conversation(
+            id=conversation_id,
+            session=_load_json(raw_session),
+            profile=_load_json(raw_profile),
+        )
+        return _Held(conversation=conversation, answered=answered)
+
+    def _save(
+        self,
+        lock_keys: list[str],
+        token: str,
+        conversation_id: str,
+        message_sid: str,
+        held: _Held,
+    ) -> None:
+        s = self.settings
+        conv = held.conversation
+        replies = held.pending or ()
+        written = self._commit(
+            keys=[
+                *lock_keys,
+                keys.session(conversation_id),
+                keys.profile(conversation_id),
+                keys.seen(conversation_id, message_sid),
+            ],
+            args=[
+                token,
+                _dump(conv.session) if conv.session else "",
+                s.session_ttl,
+                _dump(conv.profile),
+                s.profile_ttl,
+                _dump([r.to_json() for r in replies]),
+                s.seen_ttl,
+            ],
+        )
+        if not int(written):
+            raise LostLock("turn outlived its lease; state not saved")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _load_json(raw: str | bytes | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,1 @@
+"""Flask blueprints: thin views that verify, translate, call a core and render."""

@@ -1,0 +1,57 @@
+"""``POST /webhooks/twilio/messages``: inbound SMS and WhatsApp from Twilio."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, request
+
+from app.logs import mask
+from app.web.current import services
+from app.web.twilio_request import Rejected, check_form_request, parse_inbound, signature_ok
+from app.web.twiml import messaging_twiml
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("messages", __name__)
+
+TWIML = "application/xml"
+
+
+@bp.post("/webhooks/twilio/messages")
+def inbound() -> Response:
+    s = services()
+    started = time.perf_counter()
+    try:
+        form = check_form_request(request)
+        if not signature_ok(request, form, s.settings.webhook_auth_token, s.settings.public_url):
+            s.metrics.signature_failures.inc()
+            log.warning("webhook refused: bad or missing signature from %s", request.remote_addr)
+            return Response("", status=403)
+        message = parse_inbound(form, s.clock())
+    except Rejected as err:
+        s.metrics.rejected.labels(err.reason).inc()
+        log.warning(
+            "webhook refused (%s): %s; From=%s", err.reason, err, mask(request.form.get("From"))
+        )
+        return Response(f"{err}\n", status=err.status, mimetype="text/plain")
+
+    outcome = s.turns.run(message)
+    channel = message.channel.value
+    if outcome.duplicate:
+        s.metrics.duplicates.inc()
+    else:
+        s.metrics.inbound.labels(channel).inc()
+    elapsed = time.perf_counter() - started
+    s.metrics.reply_seconds.labels(channel).observe(elapsed)
+    log.info(
+        "inbound %s from %s sid=%s replies=%d%s %.1fms",
+        channel,
+        mask(message.sender),
+        message.message_sid,
+        len(outcome.replies),
+        " duplicate" if outcome.duplicate else "",
+        elapsed * 1000,
+    )
+    return Response(messaging_twiml(outcome.replies, message), mimetype=TWIML)

@@ -1,0 +1,141 @@
+"""The Twilio edge: signature checks and webhook forms -> :class:`InboundMessage`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import phonenumbers
+from flask import Request
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
+
+from app.conversation.model import Channel, InboundMessage, Location, Media
+
+MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
+_SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
+
+
+class Rejected(Exception):
+    """A webhook we refuse; ``reason`` is a short label for logs and metrics."""
+
+    def __init__(self, reason: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+def signed_url(request: Request, public_url: str | None) -> str:
+    """The URL Twilio signed: scheme, host, path and the *raw* query string.
+
+    ``request.url`` percent-decodes the query (``%27`` becomes ``'``) and so
+    breaks signatures; the raw bytes are what Twilio hashed. Behind a proxy,
+    ``SANDI_PUBLIC_URL`` gives the outside scheme and host.
+    """
+    base = public_url or f"{request.scheme}://{request.host}"
+    url = f"{base}{request.script_root}{request.path}"
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return url
+
+
+def check_form_request(request: Request) -> MultiDict[str, str]:
+    """The form of a Twilio webhook, refusing what Twilio would never send."""
+    mimetype = request.mimetype
+    if mimetype != "application/x-www-form-urlencoded":
+        raise Rejected("content_type", "expected application/x-www-form-urlencoded", status=415)
+    raw = request.get_data(cache=True)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected("encoding", "request body is not valid UTF-8") from None
+    return request.form
+
+
+def signature_ok(
+    request: Request, form: MultiDict[str, str], token: str, public_url: str | None
+) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    # The form itself, not dict(form): a repeated key must be signed with all its values.
+    return bool(RequestValidator(token).validate(signed_url(request, public_url), form, signature))
+
+
+def parse_inbound(form: MultiDict[str, str], received_at: datetime) -> InboundMessage:
+    sender, recipient = form.get("From", ""), form.get("To", "")
+    if not sender or not recipient:
+        raise Rejected("missing_field", "From and To are required")
+    channel, sender_number = _address(sender, "From")
+    to_channel, recipient_number = _address(recipient, "To")
+    if channel is not to_channel:
+        raise Rejected("channel_mismatch", "From and To must be on the same channel")
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
+    if not _SID.match(sid):
+        raise Rejected("missing_field", "MessageSid is missing or malformed")
+    body = form.get("Body", "")
+    if len(body) > MAX_BODY_CHARS:
+        raise Rejected("too_long", f"Body is longer than {MAX_BODY_CHARS} characters")
+    return InboundMessage(
+        channel=channel,
+        sender=sender_number,
+        recipient=recipient_number,
+        body=body,
+        message_sid=sid,
+        received_at=received_at,
+        profile_name=(form.get("ProfileName") or "").strip()[:100] or None,
+        button_payload=(form.get("ButtonPayload") or "").strip()[:256] or None,
+        button_text=(form.get("ButtonText") or "").strip()[:256] or None,
+        media=_media(form),
+        location=_location(form),
+    )
+
+
+def _address(value: str, field: str) -> tuple[Channel, str]:
+    prefix, sep, number = value.partition(":")
+    if not sep:
+        channel, number = Channel.SMS, value
+    elif prefix == "whatsapp":
+        channel = Channel.WHATSAPP
+    else:
+        raise Rejected("unknown_channel", f"{field} uses an unsupported channel {prefix!r}")
+    return channel, e164(number, field)
+
+
+def e164(number: str, field: str) -> str:
+    """Normalise a number to E.164 with the phonenumbers library, or refuse it."""
+    if not number.startswith("+") or len(number) > 20:
+        raise Rejected("bad_number", f"{field} is not an E.164 phone number")
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        raise Rejected("bad_number", f"{field} is not an E.164 phone number") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise Rejected("bad_number", f"{field} is not a possible phone number")
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _media(form: MultiDict[str, str]) -> tuple[Media, ...]:
+    try:
+        count = min(int(form.get("NumMedia", "0") or 0), 10)
+    except ValueError:
+        raise Rejected("bad_field", "NumMedia is not a number") from None
+    items = []
+    for i in range(max(count, 0)):
+        url = form.get(f"MediaUrl{i}")
+        if url:
+            items.append(Media(url=url, content_type=form.get(f"MediaContentType{i}", "")))
+    return tuple(items)
+
+
+def _location(form: MultiDict[str, str]) -> Location | None:
+    lat, lon = form.get("Latitude"), form.get("Longitude")
+    if not lat or not lon:
+        return None
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except ValueError:
+        raise Rejected("bad_field", "Latitude and Longitude must be numbers") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise Rejected("bad_field", "Latitude or Longitude is out of range")
+    return Location(latitude, longitude, form.get("Address") or None, form.get("Label") or None)

@@ -1,0 +1,94 @@
+"""Fixtures: a real Redis database per test run, apps, clients and signed webhooks.
+
+Redis: ``SANDI_TEST_REDIS_URL`` (or ``REDIS_URL``) when set — it must name a
+dedicated database number, which each test flushes (that database only, never
+FLUSHALL) — else an embedded redis-server started for the run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from tests.support.clock import FakeClock
+from tests.support.redis_servers import RedisProcess
+from tests.support.twilio_webhooks import Twilio
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("SANDI_TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+    if url:
+        db = redis.Redis.from_url(url).connection_pool.connection_kwargs.get("db", 0)
+        if int(db) == 0:
+            pytest.exit(
+                f"refusing to flush database 0 of {url}: point SANDI_TEST_REDIS_URL at a "
+                "dedicated database, e.g. redis://127.0.0.1:6379/13",
+                returncode=2,
+            )
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="sandi-test-redis-") as tmp:
+        server = RedisProcess(Path(tmp)).start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app_config(redis_url: str, tmp_path: Path, clock: FakeClock) -> dict[str, Any]:
+    """Overrides for :func:`make_app`; tests may edit this before asking for ``app``."""
+    return {
+        "TESTING": True,
+        "REDIS_URL": redis_url,
+        "SANDI_SANDBOX": "1",
+        "SANDI_INSTANCE_DIR": str(tmp_path / "instance"),
+        "SANDI_LOG_LEVEL": "DEBUG",
+        "clock": clock,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], redis_client: redis.Redis) -> Flask:
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def twilio(client: FlaskClient) -> Twilio:
+    return Twilio(client)
+
+
+@pytest.fixture
+def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A private redis-server the test may stop and start."""
+    server = RedisProcess(tmp_path / "redis").start()
+    yield server
+    server.stop()

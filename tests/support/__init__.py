@@ -1,0 +1,1 @@
+"""Helpers any test may use: Twilio-exact webhooks, a movable clock, Redis servers."""
