@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class Settings:
     lock_timeout: float
     trust_proxy: bool
     log_level: str
+    #: Every setting by name, for subsystems that parse their own
+    #: (``OtpSettings.from_mapping(settings.raw)``) without growing this class.
+    raw: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def production(self) -> bool:
@@ -102,6 +105,7 @@ class Settings:
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 10_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
+            raw={str(k): str(v) for k, v in m.items() if isinstance(k, str) and v is not None},
         )
 
 
