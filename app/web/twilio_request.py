@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import parse_qsl
 
 import phonenumbers
 from flask import Request
@@ -46,7 +47,8 @@ def check_form_request(request: Request) -> MultiDict[str, str]:
         raise Rejected("content_type", "expected application/x-www-form-urlencoded", status=415)
     raw = request.get_data(cache=True)
     try:
-        raw.decode("utf-8")
+        # Percent-escapes too: Werkzeug would quietly turn bad bytes into U+FFFD.
+        parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise Rejected("encoding", "request body is not valid UTF-8") from None
     return request.form

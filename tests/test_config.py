@@ -1,0 +1,57 @@
+"""Settings: defaults, validation, and production's refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.config import SANDBOX_AUTH_TOKEN, ConfigError, Settings
+
+
+def test_defaults_are_a_working_sandbox() -> None:
+    s = Settings.from_mapping({})
+    assert s.sandbox is True
+    assert s.env == "development"
+    assert s.webhook_auth_token == SANDBOX_AUTH_TOKEN
+    assert s.default_locale == "id"
+    assert s.session_ttl == 1800
+
+
+def test_credentials_turn_sandbox_off_unless_forced() -> None:
+    creds = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "t"}
+    assert Settings.from_mapping(creds).sandbox is False
+    assert Settings.from_mapping({**creds, "SANDI_SANDBOX": "1"}).sandbox is True
+    assert Settings.from_mapping(creds).webhook_auth_token == "t"
+
+
+@pytest.mark.parametrize(
+    ("values", "missing"),
+    [
+        ({}, "SANDI_SECRET_KEY and TWILIO_AUTH_TOKEN"),
+        ({"SANDI_SECRET_KEY": "s"}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_AUTH_TOKEN": "t"}, "SANDI_SECRET_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_secrets(values, missing) -> None:
+    with pytest.raises(ConfigError, match=f"needs {missing} to be set"):
+        create_app({"TESTING": True, "SANDI_ENV": "production", **values})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SANDI_SANDBOX", "maybe", "SANDI_SANDBOX must be 1 or 0"),
+        ("SANDI_SESSION_TTL", "soon", "whole number"),
+        ("SANDI_SESSION_TTL", "5", "at least 60"),
+        ("SANDI_DEFAULT_LOCALE", "fr", "one of id, en"),
+        ("SANDI_ENV", "staging", "SANDI_ENV must be"),
+    ],
+)
+def test_bad_values_say_what_to_fix(name, value, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_mapping({name: value})
+
+
+def test_public_url_loses_its_trailing_slash() -> None:
+    s = Settings.from_mapping({"SANDI_PUBLIC_URL": "https://bot.example.co.id/"})
+    assert s.public_url == "https://bot.example.co.id"
