@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -21,10 +22,8 @@ from tests.support.redis_servers import free_port
 
 
 def shutdown(instance: Path) -> None:
-    try:
+    with contextlib.suppress(redis.RedisError):
         redis.Redis(unix_socket_path=str(socket_path(instance))).shutdown(nosave=True)
-    except redis.RedisError:
-        pass
 
 
 def test_apps_without_redis_url_share_one_embedded_server(tmp_path: Path) -> None:
