@@ -16,10 +16,15 @@ import redis
 from app.store.embedded import redis_server_binary
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_port(*, below: int = 65536) -> int:
+    """A free loopback port; cluster nodes need ``below=55536`` (bus port = port + 10000)."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port < below:
+            return port
+    raise RuntimeError(f"no free port below {below}")
 
 
 class RedisProcess:
