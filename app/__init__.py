@@ -69,12 +69,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import health, messages, sandbox
+    from app.web import health, messages, pages, sandbox, simulator
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
+    if pages.pages_enabled(settings):
+        app.register_blueprint(simulator.bp)
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:

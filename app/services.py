@@ -36,6 +36,7 @@ class Services:
     outbox: OutboxStore
     sender: Sender
     turns: TurnRunner
+    turn_store: RedisTurnStore
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
@@ -60,4 +61,5 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
         outbox=outbox,
         sender=SandboxSender(outbox, clock),
         turns=TurnRunner(turn_store, bot, clock),
+        turn_store=turn_store,
     )

@@ -138,6 +138,23 @@ class RedisTurnStore:
             if not committed:
                 self._release(keys=lock_keys, args=[token])
 
+    def answered(self, conversation_id: str, message_sid: str) -> tuple[Reply, ...] | None:
+        """The replies recorded for a MessageSid (what Twilio's retries get)."""
+        raw = self.redis.get(keys.seen(conversation_id, message_sid))
+        if raw is None:
+            return None
+        return tuple(Reply.from_json(r) for r in json.loads(raw))
+
+    def reset(self, conversation_id: str, profile: dict[str, Any]) -> None:
+        """Forget a conversation (the simulator's reset button), keeping ``profile``."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(keys.session(conversation_id))
+        if profile:
+            pipe.set(keys.profile(conversation_id), _dump(profile), ex=self.settings.profile_ttl)
+        else:
+            pipe.delete(keys.profile(conversation_id))
+        pipe.execute()
+
     def acquire(self, lock_keys: list[str], token: str) -> None:
         """Join the queue and wait, polling, until this token is at its head."""
         s = self.settings

@@ -1,0 +1,123 @@
+// Sandi simulator: a phone-like chat that posts to the real (signed) webhook
+// through /simulator/api/send, and an outbox pane of what would have gone out.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const chat = $("chat");
+const outbox = $("outbox");
+
+function customer() {
+  return { channel: $("channel").value, from: $("number").value.trim() };
+}
+
+function bubble(kind, text) {
+  const li = document.createElement("li");
+  li.className = "bubble " + kind;
+  li.textContent = text;
+  chat.appendChild(li);
+  chat.scrollTop = chat.scrollHeight;
+  return li;
+}
+
+async function api(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new Error((data.error && data.error.message) || "HTTP " + response.status);
+  }
+  return data;
+}
+
+function showReplies(replies) {
+  const whatsapp = $("channel").value === "whatsapp";
+  for (const reply of replies) {
+    const buttons = reply.buttons || [];
+    let text = reply.text;
+    if (!whatsapp && buttons.length) {
+      // SMS has no buttons: the customer gets a numbered list, as Twilio would deliver it.
+      text += "\n\n" + buttons.map((b, i) => `${i + 1}. ${b.title}`).join("\n");
+    }
+    const li = bubble("out", text);
+    if (whatsapp && buttons.length) {
+      const box = document.createElement("div");
+      box.className = "buttons";
+      for (const b of buttons) {
+        const btn = document.createElement("button");
+        btn.type = "button";
+        btn.textContent = b.title;
+        btn.dataset.payload = b.payload;
+        btn.addEventListener("click", () => send(b.title, b.payload));
+        box.appendChild(btn);
+      }
+      li.appendChild(box);
+    }
+  }
+}
+
+async function send(text, payload) {
+  bubble("in", text);
+  try {
+    const body = { ...customer(), body: text, profile_name: $("name").value };
+    if (payload) body.button_payload = payload;
+    const data = await api("/simulator/api/send", body);
+    if (data.status !== 200) bubble("error", "Webhook answered " + data.status);
+    showReplies(data.replies);
+  } catch (err) {
+    bubble("error", err.message);
+  }
+  refreshOutbox();
+}
+
+function describe(entry) {
+  const extra = entry.extra || {};
+  if (entry.channel === "flashcall" && extra.caller) return "Missed call from " + extra.caller;
+  if (entry.channel === "email" && extra.subject) return extra.subject + "\n\n" + entry.body;
+  return entry.body;
+}
+
+async function refreshOutbox() {
+  const { from } = customer();
+  if (!from) return;
+  const response = await fetch("/simulator/api/outbox?to=" + encodeURIComponent(from));
+  if (!response.ok) return;
+  const data = await response.json();
+  outbox.replaceChildren();
+  for (const entry of data.messages.slice().reverse()) {
+    const li = document.createElement("li");
+    li.className = "entry";
+    li.dataset.channel = entry.channel;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = `${entry.channel.toUpperCase()} · ${new Date(entry.created_at).toLocaleTimeString()}`;
+    const pre = document.createElement("pre");
+    pre.textContent = describe(entry);
+    li.append(meta, pre);
+    outbox.appendChild(li);
+  }
+}
+
+async function reset() {
+  await api("/simulator/api/reset", { ...customer(), locale: $("locale").value });
+  chat.replaceChildren();
+  refreshOutbox();
+}
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("message").value;
+  $("message").value = "";
+  send(text);
+});
+$("reset").addEventListener("click", reset);
+$("locale").addEventListener("change", reset);
+$("channel").addEventListener("change", () => {
+  $("phone-title").textContent = $("channel").value === "whatsapp" ? "WhatsApp" : "SMS";
+  reset();
+});
+$("number").addEventListener("change", reset);
+setInterval(refreshOutbox, 2000);
+refreshOutbox();
