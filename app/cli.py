@@ -6,8 +6,12 @@ import click
 from flask.cli import FlaskGroup
 
 from app import create_app
+from app.chat import chat_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, help="Sandi chatbot and OTP server.")
 def main() -> None:
     pass
+
+
+main.add_command(chat_command)
