@@ -6,9 +6,10 @@ the others wait in order of arrival. Each token has a lease; a holder that
 dies (a killed worker) stops renewing, and the next waiter drops it once the
 lease has run out, so a crash delays a conversation but never wedges it.
 
-An uncontended turn costs three round trips: enqueue (which usually grants
-the lock at once), one MGET of session, profile and the dedupe record, and one
-commit script that writes all three and releases the lock atomically — but
+An uncontended turn costs two round trips: enqueue (which usually grants the
+lock at once, and then reads session, profile and the dedupe record in the same
+script), and one commit script that writes all three and releases the lock
+atomically — but
 only if this token still holds the lock, so a turn that outlived its lease
 never overwrites the state of the turn that took over.
 """
@@ -27,9 +28,11 @@ from app.conversation.model import Conversation, Reply
 from app.store import keys
 from app.store.connection import RedisClient
 
-# KEYS[1] = lock queue (list), KEYS[2] = lock leases (zset token -> deadline ms)
+# KEYS[1] = lock queue (list), KEYS[2] = lock leases (zset token -> deadline ms),
+# KEYS[3..] = keys to read once the lock is held (session, profile, dedupe record)
 # ARGV[1] = token, ARGV[2] = lease ms, ARGV[3] = 1 to enqueue first, ARGV[4] = queue ttl s
-# Returns 1 when the token holds the lock, 0 when it must wait, -1 when it was dropped.
+# Returns {1, value of KEYS[3], ...} when the token holds the lock, {0} when it
+# must wait, {-1} when it was dropped. Reading in the same script saves a round trip.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -37,17 +40,21 @@ local token, lease = ARGV[1], tonumber(ARGV[2])
 if ARGV[3] == '1' then
   redis.call('RPUSH', KEYS[1], token)
 elseif not redis.call('ZSCORE', KEYS[2], token) then
-  return -1
+  return {-1}
 end
 redis.call('ZADD', KEYS[2], now + lease, token)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 while true do
   local head = redis.call('LINDEX', KEYS[1], 0)
-  if not head then return -1 end
-  if head == token then return 1 end
+  if not head then return {-1} end
+  if head == token then
+    local granted = {1}
+    for i = 3, #KEYS do granted[#granted + 1] = redis.call('GET', KEYS[i]) end
+    return granted
+  end
   local deadline = redis.call('ZSCORE', KEYS[2], head)
-  if deadline and tonumber(deadline) >= now then return 0 end
+  if deadline and tonumber(deadline) >= now then return {0} end
   redis.call('LPOP', KEYS[1])
   redis.call('ZREM', KEYS[2], head)
 end
@@ -126,10 +133,15 @@ class RedisTurnStore:
     def hold(self, conversation_id: str, message_sid: str) -> Iterator[_Held]:
         lock_keys = [keys.lock_queue(conversation_id), keys.lock_leases(conversation_id)]
         token = secrets.token_hex(8)
-        self.acquire(lock_keys, token)
+        data_keys = [
+            keys.session(conversation_id),
+            keys.profile(conversation_id),
+            keys.seen(conversation_id, message_sid),
+        ]
+        raw = self.acquire(lock_keys, token, data_keys)
         committed = False
         try:
-            held = self._load(conversation_id, message_sid)
+            held = _held(conversation_id, *raw)
             yield held
             if held.pending is not None:
                 self._save(lock_keys, token, conversation_id, message_sid, held)
@@ -155,40 +167,29 @@ class RedisTurnStore:
             pipe.delete(keys.profile(conversation_id))
         pipe.execute()
 
-    def acquire(self, lock_keys: list[str], token: str) -> None:
-        """Join the queue and wait, polling, until this token is at its head."""
+    def acquire(
+        self, lock_keys: list[str], token: str, data_keys: list[str] | None = None
+    ) -> list[str | None]:
+        """Join the queue and wait, polling, until this token is at its head.
+
+        Returns the values of ``data_keys``, read atomically as the lock is granted.
+        """
         s = self.settings
+        all_keys = [*lock_keys, *(data_keys or [])]
         args: list[str | int] = [token, s.lease_ms, "1", keys.LOCK_QUEUE_TTL]
         deadline = time.monotonic() + s.wait_s
         delay = 0.002
         while True:
-            state = int(self._acquire(keys=lock_keys, args=args))
+            reply = self._acquire(keys=all_keys, args=args)
+            state = int(reply[0])
             if state == 1:
-                return
+                return list(reply[1:])
             if state == -1 or time.monotonic() > deadline:
                 self._release(keys=lock_keys, args=[token])
                 raise LockTimeout("conversation busy")
             args[2] = "0"
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
-
-    def _load(self, conversation_id: str, message_sid: str) -> _Held:
-        raw_session, raw_profile, raw_seen = self.redis.mget(
-            [
-                keys.session(conversation_id),
-                keys.profile(conversation_id),
-                keys.seen(conversation_id, message_sid),
-            ]
-        )
-        answered = None
-        if raw_seen is not None:
-            answered = tuple(Reply.from_json(r) for r in json.loads(raw_seen))
-        conversation = Conversation(
-            id=conversation_id,
-            session=_load_json(raw_session),
-            profile=_load_json(raw_profile),
-        )
-        return _Held(conversation=conversation, answered=answered)
 
     def _save(
         self,
@@ -220,6 +221,18 @@ class RedisTurnStore:
         )
         if not int(written):
             raise LostLock("turn outlived its lease; state not saved")
+
+
+def _held(
+    conversation_id: str, raw_session: str | None, raw_profile: str | None, raw_seen: str | None
+) -> _Held:
+    answered = None
+    if raw_seen is not None:
+        answered = tuple(Reply.from_json(r) for r in json.loads(raw_seen))
+    conversation = Conversation(
+        id=conversation_id, session=_load_json(raw_session), profile=_load_json(raw_profile)
+    )
+    return _Held(conversation=conversation, answered=answered)
 
 
 def _dump(value: Any) -> str:
