@@ -23,6 +23,8 @@ from tests.support.clock import FakeClock
 from tests.support.redis_servers import RedisProcess
 from tests.support.twilio_webhooks import Twilio
 
+pytest_plugins = ["tests.support.log_hygiene"]
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
