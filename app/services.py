@@ -40,7 +40,12 @@ class Services:
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
-    redis = connect(settings.redis_url, settings.instance_dir)
+    redis = connect(
+        settings.redis_url,
+        settings.instance_dir,
+        sentinels=settings.raw.get("REDIS_SENTINELS") or None,
+        sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
+    )
     templates = Templates(settings.templates_dir)
     outbox = OutboxStore(redis)
     turn_store = RedisTurnStore(

@@ -64,3 +64,38 @@ class RedisProcess:
             self.proc.terminate()
             self.proc.wait(timeout=10)
         self.proc = None
+
+
+class SentinelProcess(RedisProcess):
+    """A redis-server in sentinel mode, monitoring one master as ``name``."""
+
+    def __init__(self, workdir: Path, master_port: int, name: str = "sandi") -> None:
+        super().__init__(workdir)
+        self.master_port = master_port
+        self.name = name
+
+    def start(self, timeout: float = 10.0) -> SentinelProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        conf = self.workdir / "sentinel.conf"
+        conf.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+            f"sentinel monitor {self.name} 127.0.0.1 {self.master_port} 1\n"
+            f"sentinel down-after-milliseconds {self.name} 500\n"
+            f"sentinel failover-timeout {self.name} 3000\n"
+        )
+        self.proc = subprocess.Popen(
+            [redis_server_binary(), str(conf), "--sentinel"], stdout=subprocess.DEVNULL
+        )
+        probe = redis.Redis(port=self.port, socket_timeout=0.5)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if probe.execute_command("SENTINEL", "get-master-addr-by-name", self.name):
+                    break
+            except redis.RedisError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("sentinel did not start")
+            time.sleep(0.02)
+        probe.close()
+        return self
