@@ -203,10 +203,11 @@ class EmailChannel:
         email["Date"] = format_datetime(self.clock())
         domain = parseaddr(sender)[1].rpartition("@")[2] or "sandi.invalid"
         email["Message-ID"] = make_msgid(idstring="otp", domain=domain)
-        email["Content-Language"] = message.locale
         email["Auto-Submitted"] = "auto-generated"
         email.set_content(self.templates.render("otp_email_text", message.locale, context) + "\n")
         email.add_alternative(self._html(message.locale, context), subtype="html")
+        # After the parts exist: making a multipart moves Content-* headers into the first part.
+        email["Content-Language"] = message.locale
         return email
 
     def send_code(self, message: CodeMessage) -> tuple[str, str | None]:
