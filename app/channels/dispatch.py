@@ -16,6 +16,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
+import jinja2
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -104,7 +105,7 @@ class Channels:
             if settings.sandbox:
                 mailer = SandboxMailer(outbox, clock)
             elif settings.smtp_url:
-                mailer = SmtpMailer(SmtpTarget.parse(settings.smtp_url), settings.twilio_timeout)
+                mailer = SmtpMailer(SmtpTarget.parse(settings.smtp_url))
             else:
                 mailer = _NoSmtp()
         self.sms = SmsChannel(settings, templates, api)
@@ -149,9 +150,11 @@ class Channels:
     # -- CodeDelivery -----------------------------------------------------------
 
     def deliver(self, message: CodeMessage) -> DeliveryReceipt:
-        channel = self.resolve(message.channel, message.to)
+        channel = message.channel
         try:
-            return self._deliver(replace(message, channel=channel, to=self._address(message)))
+            to = self._address(message)
+            channel = self.resolve(channel, to)
+            return self._deliver(replace(message, channel=channel, to=to))
         except DeliveryError as err:
             label = channel if channel in CHANNELS else "unknown"
             self.metrics.deliveries.labels(label, err.code).inc()
@@ -183,6 +186,13 @@ class Channels:
             if err.code == "opted_out":
                 self.opt_outs.add(message.to, channel)
             raise
+        except jinja2.TemplateError as err:
+            # Nothing was sent: rendering comes first. A broken or missing
+            # template is the business's to fix, never a 500 for the caller.
+            log.error("%s message template failed: %s", channel, err)
+            raise DeliveryError(
+                "channel_unavailable", f"the {channel} message template cannot be rendered"
+            ) from None
         self.log.track(message_id, message.verification_id, channel, message.to)
         self.metrics.deliveries.labels(channel, "sent").inc()
         log.info(

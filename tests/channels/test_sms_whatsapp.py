@@ -13,7 +13,7 @@ import pytest
 from app import create_app
 from app.channels.sms import septets, to_ascii_gsm
 from app.config import ROOT, ConfigError
-from app.otp.ports import CodeMessage
+from app.otp.ports import CodeMessage, DeliveryError
 from app.services import Services
 from tests.channels.conftest import (
     CUSTOMER,
@@ -165,3 +165,19 @@ def test_outside_the_window_the_configured_template_goes_instead(
     (sent,) = fake_twilio.created()
     assert sent.get("ContentSid") == WINDOW_CONTENT_SID and sent.get("Body") is None
     assert json.loads(sent.get("ContentVariables") or "") == {"1": "Pesanan dikirim"}
+
+
+def test_a_templates_folder_without_otp_templates_starts_and_refuses_cleanly(
+    live_config: dict, redis_client: Any, fake_twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    templates = tmp_path / "bare"
+    for locale in ("id", "en"):
+        (templates / locale).mkdir(parents=True)
+        (templates / locale / "greeting.j2").write_text("Halo\n")
+    live_config["SANDI_TEMPLATES_DIR"] = str(templates)
+    services = create_app(live_config).extensions["sandi"]
+    for channel in ("sms", "whatsapp", "call"):
+        with pytest.raises(DeliveryError) as caught:
+            services.channels.deliver(code_message(channel))
+        assert caught.value.code == "channel_unavailable" and "template" in str(caught.value)
+    assert fake_twilio.requests == []
