@@ -364,6 +364,7 @@ def _basic_auth(header: str) -> tuple[str, str] | None:
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeTwilio
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
