@@ -43,6 +43,25 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
         )
+        # Delivery channels (app/channels).
+        self.deliveries = Counter(
+            "sandi_deliveries",
+            "Codes handed to a channel, by outcome (sent or a DeliveryError code)",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.delivery_status = Counter(
+            "sandi_delivery_status",
+            "Status changes reported by Twilio's callbacks",
+            ["channel", "status"],
+            registry=r,
+        )
+        self.fallbacks = Counter(
+            "sandi_delivery_fallbacks",
+            "Codes resent on the next channel after a failed delivery",
+            ["from_channel", "to_channel"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.channels.base import Sender
+from app.channels.dispatch import Channels
 from app.channels.sandbox import SandboxSender
+from app.channels.settings import ChannelSettings
+from app.channels.status import DeliveryStatus
+from app.channels.tracking import FallbackSteps
+from app.channels.twilio_api import HttpClientFactory, default_http_client
 from app.config import Settings
 from app.conversation.echo import EchoBot
 from app.conversation.render import Templates
@@ -37,9 +42,17 @@ class Services:
     sender: Sender
     turns: TurnRunner
     turn_store: RedisTurnStore
+    #: Code delivery (SMS, WhatsApp, call, e-mail, flash call) and its status callbacks.
+    channels: Channels
+    delivery_status: DeliveryStatus
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
+def build(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    twilio_http_client: HttpClientFactory = default_http_client,
+) -> Services:
     redis = connect(
         settings.redis_url,
         settings.instance_dir,
@@ -57,14 +70,30 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
         ),
     )
     bot = EchoBot(templates, settings.default_locale)
+    metrics = Metrics()
+    channel_settings = ChannelSettings.from_settings(settings)
+    channels = Channels(
+        channel_settings,
+        templates,
+        redis,
+        outbox,
+        clock,
+        metrics,
+        twilio_http_client=twilio_http_client,
+    )
+    delivery_status = DeliveryStatus(
+        channels.log, FallbackSteps(redis), channels.opt_outs, channel_settings.fallback, metrics
+    )
     return Services(
         settings=settings,
         redis=redis,
         clock=clock,
-        metrics=Metrics(),
+        metrics=metrics,
         templates=templates,
         outbox=outbox,
         sender=SandboxSender(outbox, clock),
         turns=TurnRunner(turn_store, bot, clock),
         turn_store=turn_store,
+        channels=channels,
+        delivery_status=delivery_status,
     )

@@ -53,3 +53,24 @@ def outbox(address: str) -> str:
 
 def health_probe() -> str:
     return f"{PREFIX}:health"
+
+
+# Delivery channels: status per provider message, fallback steps, opt-outs.
+DELIVERY_TTL = 3 * 86400  # late delivery reports and WhatsApp "read" arrive days later
+FALLBACK_TTL = 86400  # far longer than any code lives
+OPT_OUT_TTL = PROFILE_TTL
+
+
+def delivery(message_id: str) -> str:
+    """One sent message or call: its verification, channel and latest status."""
+    return _key(f"msg:{message_id}", "delivery")
+
+
+def fallback_steps(verification_id: str) -> str:
+    """Hash channel -> message id that failed: each fallback step is taken once."""
+    return _key(f"ver:{verification_id}", "fallback")
+
+
+def opt_out(address: str) -> str:
+    """Hash channel -> time the address opted out there (Twilio error 21610)."""
+    return _key(f"dest:{address}", "optout")

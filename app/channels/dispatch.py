@@ -1,0 +1,237 @@
+"""``Channels``: the one :class:`~app.otp.ports.CodeDelivery` the OTP service talks to.
+
+It resolves ``auto``, checks the address, the channel's configuration, the
+customer's opt-outs and the e-mail policy, hands the message to the channel's
+adapter and remembers the provider's id so status callbacks find their
+verification. Every failure is a :class:`DeliveryError` with a stable code;
+nothing here raises anything else at a caller for a provider's trouble.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+import jinja2
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
+from app.channels.flashcall import FlashCallChannel
+from app.channels.policy import email_allowed, email_refusal
+from app.channels.settings import CHANNELS, ChannelSettings
+from app.channels.sms import SmsChannel, check_templates
+from app.channels.tracking import DeliveryLog, OptOuts
+from app.channels.twilio_api import (
+    HttpClientFactory,
+    Outgoing,
+    SandboxTwilio,
+    TwilioApi,
+    TwilioRest,
+    default_http_client,
+)
+from app.channels.voice import VoiceChannel
+from app.channels.whatsapp import WhatsAppChannel
+from app.conversation.model import Channel, conversation_id
+from app.conversation.render import Templates
+from app.logs import mask
+from app.metrics import Metrics
+from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
+from app.store import keys
+from app.store.connection import RedisClient
+from app.store.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+class CodeChannel(Protocol):
+    """What every adapter implements: send one code, return (provider id, dictated code)."""
+
+    name: str
+
+    def send_code(self, message: CodeMessage) -> tuple[str, str | None]: ...
+
+
+class _NoTwilio:
+    """Stands in for Twilio when it is not configured; never reached, because
+    :meth:`ChannelSettings.unavailable` answers first."""
+
+    def send(self, out: Outgoing) -> str:  # pragma: no cover
+        raise DeliveryError("channel_unavailable", "Twilio is not configured")
+
+
+class _NoSmtp:
+    def send(self, message: EmailMessage, *, code: str) -> None:  # pragma: no cover
+        raise DeliveryError("channel_unavailable", "SMTP_URL is not configured")
+
+
+class Channels:
+    def __init__(
+        self,
+        settings: ChannelSettings,
+        templates: Templates,
+        redis: RedisClient,
+        outbox: OutboxStore,
+        clock: Callable[[], datetime],
+        metrics: Metrics,
+        *,
+        twilio_http_client: HttpClientFactory = default_http_client,
+        mailer: Mailer | None = None,
+    ) -> None:
+        check_templates(templates, settings.brand)
+        self.settings = settings
+        self.redis = redis
+        self.clock = clock
+        self.metrics = metrics
+        self.log = DeliveryLog(redis, clock)
+        self.opt_outs = OptOuts(redis, clock)
+        api: TwilioApi
+        if settings.sandbox:
+            api = SandboxTwilio(outbox, clock)
+        elif settings.account_sid and settings.auth_token:
+            api = TwilioRest(
+                settings.account_sid,
+                settings.auth_token,
+                settings.twilio_timeout,
+                twilio_http_client,
+            )
+        else:
+            api = _NoTwilio()
+        if mailer is None:
+            if settings.sandbox:
+                mailer = SandboxMailer(outbox, clock)
+            elif settings.smtp_url:
+                mailer = SmtpMailer(SmtpTarget.parse(settings.smtp_url))
+            else:
+                mailer = _NoSmtp()
+        self.sms = SmsChannel(settings, templates, api)
+        self.whatsapp = WhatsAppChannel(settings, templates, api, redis, clock)
+        self.voice = VoiceChannel(settings, templates, api, clock)
+        self.email = EmailChannel(settings, templates, mailer, clock)
+        self.flashcall = FlashCallChannel(settings, api)
+        self.adapters: dict[str, CodeChannel] = {
+            a.name: a for a in (self.sms, self.whatsapp, self.voice, self.email, self.flashcall)
+        }
+        if not settings.sandbox and not settings.status_callback:
+            log.warning(
+                "SANDI_PUBLIC_URL is not set: Twilio gets no StatusCallback (no delivery status, "
+                "no fallback) and voice calls offer no 'press 1 to repeat'"
+            )
+
+    # -- policy the OTP service may ask before it makes a code ------------------
+
+    def available(self, channel: str) -> bool:
+        return channel == "auto" or (
+            channel in CHANNELS and self.settings.unavailable(channel) is None
+        )
+
+    def allows(self, channel: str, purpose: str) -> bool:
+        """May ``channel`` carry a code for ``purpose``? (NIST rule for e-mail)."""
+        return channel != "email" or email_allowed(purpose, self.settings.email_purposes)
+
+    def resolve(self, channel: str, to: str) -> str:
+        """``auto``: WhatsApp when the customer is reachable there, else SMS."""
+        if channel != "auto":
+            return channel
+        return "whatsapp" if self.reachable_on_whatsapp(to) else "sms"
+
+    def reachable_on_whatsapp(self, number: str) -> bool:
+        if self.settings.unavailable("whatsapp") or self.opt_outs.has(number, "whatsapp"):
+            return False
+        if number.startswith(self.settings.auto_whatsapp_prefixes):
+            return True
+        # The customer has written to us on WhatsApp: the number is there.
+        return bool(self.redis.exists(keys.profile(conversation_id(Channel.WHATSAPP, number))))
+
+    # -- CodeDelivery -----------------------------------------------------------
+
+    def deliver(self, message: CodeMessage) -> DeliveryReceipt:
+        channel = message.channel
+        try:
+            to = self._address(message)
+            channel = self.resolve(channel, to)
+            return self._deliver(replace(message, channel=channel, to=to))
+        except DeliveryError as err:
+            label = channel if channel in CHANNELS else "unknown"
+            self.metrics.deliveries.labels(label, err.code).inc()
+            log.warning(
+                "delivery %s to %s for %s failed: %s (%s)",
+                channel,
+                mask(message.to),
+                message.verification_id,
+                err.code,
+                err,
+            )
+            raise
+
+    def _deliver(self, message: CodeMessage) -> DeliveryReceipt:
+        channel = message.channel
+        adapter = self.adapters.get(channel)
+        if adapter is None:
+            raise DeliveryError("channel_unavailable", f"unknown channel {channel!r}")
+        problem = self.settings.unavailable(channel)
+        if problem:
+            raise problem
+        if not self.allows(channel, message.purpose):
+            raise DeliveryError("channel_unavailable", email_refusal(message.purpose))
+        if self.opt_outs.has(message.to, channel):
+            raise DeliveryError("opted_out", f"the recipient opted out of {channel} messages")
+        try:
+            message_id, code = adapter.send_code(message)
+        except DeliveryError as err:
+            if err.code == "opted_out":
+                self.opt_outs.add(message.to, channel)
+            raise
+        except jinja2.TemplateError as err:
+            # Nothing was sent: rendering comes first. A broken or missing
+            # template is the business's to fix, never a 500 for the caller.
+            log.error("%s message template failed: %s", channel, err)
+            raise DeliveryError(
+                "channel_unavailable", f"the {channel} message template cannot be rendered"
+            ) from None
+        self.log.track(message_id, message.verification_id, channel, message.to)
+        self.metrics.deliveries.labels(channel, "sent").inc()
+        log.info(
+            "sent %s code to %s for %s sid=%s",
+            channel,
+            mask(message.to),
+            message.verification_id,
+            message_id,
+        )
+        return DeliveryReceipt(channel=channel, message_id=message_id, code=code)
+
+    def _address(self, message: CodeMessage) -> str:
+        """The address in canonical form, or ``invalid_destination``."""
+        to = message.to.strip()
+        if message.channel == "email":
+            try:
+                return str(validate_email(to, check_deliverability=False).normalized)
+            except EmailNotValidError:
+                raise DeliveryError("invalid_destination", "not a valid e-mail address") from None
+        to = to.removeprefix("whatsapp:")
+        try:
+            parsed = phonenumbers.parse(to, None)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if not to.startswith("+") or parsed is None or not phonenumbers.is_possible_number(parsed):
+            raise DeliveryError("invalid_destination", "not an E.164 phone number")
+        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+    # -- ordinary WhatsApp messages (flows, notifications) ----------------------
+
+    def send_whatsapp_text(self, number: str, text: str) -> str | None:
+        """Free text inside the 24-hour window, the window template outside it, else
+        nothing (logged). Returns the SID or None; raises DeliveryError."""
+        if self.opt_outs.has(number, "whatsapp"):
+            log.info("whatsapp to %s not sent: opted out", mask(number))
+            return None
+        try:
+            return self.whatsapp.send_text(number, text)
+        except DeliveryError as err:
+            if err.code == "opted_out":
+                self.opt_outs.add(number, "whatsapp")
+            raise

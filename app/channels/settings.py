@@ -1,0 +1,234 @@
+"""The delivery channels' own settings, parsed from ``settings.raw``.
+
+Every value is checked once at start-up, so a typo in a sender id or a flash
+call pool that is too small stops the server with a clear message instead of
+failing on a customer's first code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+
+from app.channels.policy import email_purposes
+from app.config import ConfigError, Settings
+from app.otp.ports import DeliveryError
+
+CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+#: Channels a fallback chain may name (e-mail and flash call need the app's help).
+FALLBACK_CHANNELS = ("whatsapp", "sms", "call")
+#: The flash-call pool is the code space: fewer numbers make the code guessable.
+MIN_FLASHCALL_POOL = 100
+#: Fictional numbers the sandbox "calls from" when no pool is configured.
+SANDBOX_FLASHCALL_POOL = tuple(f"+6221555{n:04d}" for n in range(10_000))
+
+_SID = {
+    "TWILIO_MESSAGING_SERVICE_SID": re.compile(r"^MG[0-9a-fA-F]{32}$"),
+    "TWILIO_WHATSAPP_OTP_CONTENT_SID": re.compile(r"^HX[0-9a-fA-F]{32}$"),
+    "TWILIO_WHATSAPP_WINDOW_CONTENT_SID": re.compile(r"^HX[0-9a-fA-F]{32}$"),
+}
+_BRAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .&'-]{0,19}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    sandbox: bool
+    account_sid: str | None
+    auth_token: str | None
+    public_url: str | None
+    secret_key: str
+    brand: str
+    sms_from: str | None
+    messaging_service_sid: str | None
+    whatsapp_from: str | None
+    whatsapp_otp_content_sid: str | None
+    whatsapp_window_content_sid: str | None
+    voice_from: str | None
+    smtp_url: str | None
+    smtp_from: str | None
+    email_purposes: frozenset[str]
+    flashcall_numbers: tuple[str, ...]
+    flashcall_ring_seconds: int
+    fallback: tuple[str, ...]
+    auto_whatsapp_prefixes: tuple[str, ...]
+    twilio_timeout: float
+    voice_repeats: int
+
+    @property
+    def callback_base(self) -> str | None:
+        """Where Twilio reaches us; the sandbox pretends to be on localhost."""
+        if self.public_url:
+            return self.public_url
+        return "http://localhost" if self.sandbox else None
+
+    @property
+    def status_callback(self) -> str | None:
+        base = self.callback_base
+        return f"{base}/webhooks/twilio/status" if base else None
+
+    def unavailable(self, channel: str) -> DeliveryError | None:
+        """Why ``channel`` cannot send with these settings, or None when it can."""
+        if self.sandbox:
+            return None
+        missing = {
+            "sms": not (self.sms_from or self.messaging_service_sid)
+            and "TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID",
+            "whatsapp": not (self.whatsapp_from and self.whatsapp_otp_content_sid)
+            and "TWILIO_WHATSAPP_FROM and TWILIO_WHATSAPP_OTP_CONTENT_SID",
+            "call": not self.voice_from and "TWILIO_VOICE_FROM",
+            "email": not (self.smtp_url and self.smtp_from) and "SMTP_URL and SMTP_FROM",
+            "flashcall": not self.flashcall_numbers
+            and f"SANDI_FLASHCALL_NUMBERS (at least {MIN_FLASHCALL_POOL} numbers)",
+        }.get(channel, "a known channel")
+        if missing:
+            return DeliveryError(
+                "channel_unavailable", f"{channel} is not configured: set {missing}"
+            )
+        return None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChannelSettings:
+        raw = settings.raw
+        sandbox = settings.sandbox
+        return cls(
+            sandbox=sandbox,
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            public_url=settings.public_url,
+            secret_key=settings.secret_key,
+            brand=_brand(raw),
+            sms_from=_number(settings.twilio_sms_from, "TWILIO_SMS_FROM", alnum_ok=True),
+            messaging_service_sid=_sid(raw, "TWILIO_MESSAGING_SERVICE_SID"),
+            whatsapp_from=_number(settings.twilio_whatsapp_from, "TWILIO_WHATSAPP_FROM"),
+            whatsapp_otp_content_sid=_sid(raw, "TWILIO_WHATSAPP_OTP_CONTENT_SID"),
+            whatsapp_window_content_sid=_sid(raw, "TWILIO_WHATSAPP_WINDOW_CONTENT_SID"),
+            voice_from=_number(settings.twilio_voice_from, "TWILIO_VOICE_FROM"),
+            smtp_url=_text(raw, "SMTP_URL"),
+            smtp_from=_text(raw, "SMTP_FROM"),
+            email_purposes=email_purposes(raw),
+            flashcall_numbers=_flashcall_pool(raw, sandbox),
+            flashcall_ring_seconds=_int(raw, "SANDI_FLASHCALL_RING_SECONDS", 10, 5, 30),
+            fallback=_fallback(raw),
+            auto_whatsapp_prefixes=tuple(_list(raw, "SANDI_AUTO_WHATSAPP_PREFIXES", "+62")),
+            twilio_timeout=_float(raw, "SANDI_TWILIO_TIMEOUT", 10.0),
+            voice_repeats=_int(raw, "SANDI_VOICE_REPEATS", 3, 0, 5),
+        )
+
+
+def _text(raw: Mapping[str, str], name: str) -> str | None:
+    return (raw.get(name) or "").strip() or None
+
+
+def _list(raw: Mapping[str, str], name: str, default: str) -> list[str]:
+    value = raw.get(name)
+    if value is None:
+        value = default
+    return [item for item in re.split(r"[\s,;]+", value.strip()) if item]
+
+
+def _int(raw: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _text(raw, name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(value)
+
+
+def _float(raw: Mapping[str, str], name: str, default: float) -> float:
+    value = _text(raw, name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number <= 60:
+        raise ConfigError(
+            f"{name} must be a number of seconds above 0 and at most 60, not {value!r}"
+        )
+    return number
+
+
+def _brand(raw: Mapping[str, str]) -> str:
+    brand = _text(raw, "SANDI_BRAND") or "Sandi"
+    if not _BRAND.match(brand):
+        raise ConfigError(
+            f"SANDI_BRAND must be 1-20 plain ASCII letters, digits, spaces or .&'- "
+            f"(it goes into every OTP SMS, which must stay GSM-7), not {brand!r}"
+        )
+    return brand
+
+
+def _sid(raw: Mapping[str, str], name: str) -> str | None:
+    value = _text(raw, name)
+    if value is not None and not _SID[name].match(value):
+        prefix = _SID[name].pattern[1:3]
+        raise ConfigError(f"{name} must be {prefix} followed by 32 hex digits, not {value!r}")
+    return value
+
+
+def _number(value: str | None, name: str, *, alnum_ok: bool = False) -> str | None:
+    if value is None:
+        return None
+    value = value.removeprefix("whatsapp:")
+    if alnum_ok and re.fullmatch(r"[A-Za-z0-9 ]{1,11}", value) and not value.isdigit():
+        return value  # an alphanumeric sender id (pre-registered with Indonesian carriers)
+    if not _possible_number(value):
+        raise ConfigError(f"{name} must be an E.164 number such as +14155550100, not {value!r}")
+    return value
+
+
+def _possible_number(value: str) -> bool:
+    if not value.startswith("+"):
+        return False
+    try:
+        return bool(phonenumbers.is_possible_number(phonenumbers.parse(value, None)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _flashcall_pool(raw: Mapping[str, str], sandbox: bool) -> tuple[str, ...]:
+    """``SANDI_FLASHCALL_NUMBERS``: numbers inline, or ``@/path/to/file`` (one a line)."""
+    value = _text(raw, "SANDI_FLASHCALL_NUMBERS")
+    if value is None:
+        return SANDBOX_FLASHCALL_POOL if sandbox else ()
+    if value.startswith("@"):
+        path = Path(value[1:]).expanduser()
+        try:
+            value = path.read_text()
+        except OSError as err:
+            raise ConfigError(f"SANDI_FLASHCALL_NUMBERS: cannot read {path}: {err}") from None
+    numbers = tuple(dict.fromkeys(n for n in re.split(r"[\s,;]+", value) if n))
+    bad = [n for n in numbers if not _possible_number(n)]
+    if bad:
+        raise ConfigError(f"SANDI_FLASHCALL_NUMBERS: not E.164 numbers: {', '.join(bad[:5])}")
+    codes = {n[-4:] for n in numbers}
+    if len(codes) < MIN_FLASHCALL_POOL:
+        raise ConfigError(
+            f"SANDI_FLASHCALL_NUMBERS has {len(codes)} distinct last-4-digit endings; flash call "
+            f"needs at least {MIN_FLASHCALL_POOL}. The code is the last 4 digits of the number "
+            "that calls, so the pool is the whole code space: with fewer numbers an attacker "
+            "guesses the code in a few tries. Add numbers or leave the variable unset."
+        )
+    return numbers
+
+
+def _fallback(raw: Mapping[str, str]) -> tuple[str, ...]:
+    value = _text(raw, "SANDI_FALLBACK")
+    if value is None:
+        value = "whatsapp>sms>call"
+    if value.lower() in {"none", "off", "0"}:
+        return ()
+    chain = tuple(step.strip().lower() for step in value.split(">"))
+    unknown = [c for c in chain if c not in FALLBACK_CHANNELS]
+    if unknown or len(set(chain)) != len(chain):
+        raise ConfigError(
+            f"SANDI_FALLBACK must list distinct channels among {', '.join(FALLBACK_CHANNELS)} "
+            f"joined by '>' (e.g. whatsapp>sms>call), or 'none'; not {value!r}"
+        )
+    return chain

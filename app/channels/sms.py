@@ -1,0 +1,137 @@
+"""OTP by SMS: branded, plain GSM-7, one segment, expiring with the code.
+
+Indonesian carriers block OTP SMS that do not carry the brand, one non-GSM
+character (a curly quote) switches the whole text to UCS-2 and halves the
+segment, and a code that arrives after it expired only confuses: hence the
+brand check, the GSM-7 folding and ``ValidityPeriod``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import unicodedata
+from typing import Any
+
+from app.channels.settings import ChannelSettings
+from app.channels.twilio_api import Outgoing, TwilioApi
+from app.config import ConfigError
+from app.conversation.render import LOCALES, Templates
+from app.otp.ports import CodeMessage, DeliveryError
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "otp_sms"
+SEGMENT = 160
+#: GSM 03.38 basic character set (one septet each) and its extension table (two).
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = frozenset("^{}\\[~]|€")
+_LOOKALIKES = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "`": "'"}
+    | {"…": "...", "\u00a0": " ", "\u2009": " ", "•": "-"}
+)
+
+
+def septets(text: str) -> int | None:
+    """Length in GSM-7 septets, or None if some character is not GSM-7."""
+    total = 0
+    for char in text:
+        if char in GSM_BASIC:
+            total += 1
+        elif char in GSM_EXTENDED:
+            total += 2
+        else:
+            return None
+    return total
+
+
+def to_ascii_gsm(text: str) -> str:
+    """Fold look-alikes and accents to plain ASCII that GSM-7 carries (é -> e)."""
+    text = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    folded = "".join(c for c in text if not unicodedata.combining(c))
+    return "".join(c if c.isascii() and septets(c) is not None else "?" for c in folded)
+
+
+class SmsChannel:
+    name = "sms"
+
+    def __init__(self, settings: ChannelSettings, templates: Templates, api: TwilioApi) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.api = api
+
+    def text(self, message: CodeMessage) -> str:
+        """The SMS as it will be sent, brand first if the template forgot it."""
+        raw = self.templates.render(TEMPLATE, message.locale, context(message, self.settings.brand))
+        text = to_ascii_gsm(" ".join(raw.split()))
+        if text != " ".join(raw.split()):
+            log.warning("%s (%s) had non-GSM characters; folded to ASCII", TEMPLATE, message.locale)
+        if self.settings.brand.lower() not in text.lower():
+            text = f"{self.settings.brand}: {text}"
+        length = septets(text) or 0
+        if length > SEGMENT:
+            raise DeliveryError(
+                "provider_error",
+                f"the OTP SMS would take {length} characters, more than one segment "
+                f"({SEGMENT}); shorten templates/{message.locale}/{TEMPLATE}.j2",
+            )
+        return text
+
+    def outgoing(self, message: CodeMessage) -> Outgoing:
+        s = self.settings
+        body = self.text(message)
+        params: dict[str, Any] = {"to": message.to, "body": body}
+        if s.messaging_service_sid:
+            params["messaging_service_sid"] = s.messaging_service_sid
+        else:
+            params["from_"] = s.sms_from or s.brand.replace(" ", "")[:11]
+        params["validity_period"] = min(max(message.expires_in, 1), 36_000)
+        params["status_callback"] = s.status_callback
+        return Outgoing("message", "sms", message.to, params, preview=body, code=message.code)
+
+    def send_code(self, message: CodeMessage) -> tuple[str, str | None]:
+        return self.api.send(self.outgoing(message)), None
+
+
+def context(message: CodeMessage, brand: str) -> dict[str, Any]:
+    return {
+        "brand": brand,
+        "code": message.code,
+        "minutes": max(1, math.ceil(message.expires_in / 60)),
+        "purpose": message.purpose,
+        "amount": (message.amount or "")[:20] or None,
+        "payee": (message.payee or "")[:20] or None,
+    }
+
+
+def check_templates(templates: Templates, brand: str) -> None:
+    """Refuse to start when the OTP SMS cannot stay one GSM-7 segment.
+
+    Rendered with the longest values a message may carry: a 10-digit code, a
+    20-character amount and payee.
+    """
+    sample = CodeMessage(
+        "VE" + "0" * 32, "+6281234567890", "sms", "9" * 10, "id", "payment", 600,
+        amount="Rp 999.999.999.999", payee="W" * 20,
+    )  # fmt: skip
+    for locale in LOCALES:
+        if not templates.exists(TEMPLATE, locale):
+            log.warning(
+                "templates/%s/%s.j2 is missing: no OTP SMS in that language", locale, TEMPLATE
+            )
+            continue
+        raw = templates.render(TEMPLATE, locale, context(sample, brand))
+        text = " ".join(raw.split())
+        if brand.lower() not in text.lower():
+            text = f"{brand}: {text}"
+        length = septets(text)
+        if length is None:
+            raise ConfigError(f"templates/{locale}/{TEMPLATE}.j2 must stay plain GSM-7 text")
+        if length > SEGMENT:
+            raise ConfigError(
+                f"templates/{locale}/{TEMPLATE}.j2 renders up to {length} characters with a "
+                f"{len(brand)}-character SANDI_BRAND; an OTP SMS must fit one segment ({SEGMENT})"
+            )

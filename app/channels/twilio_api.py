@@ -1,0 +1,164 @@
+"""Twilio's REST API, or the sandbox outbox in its place: one :class:`Outgoing` in, one id out.
+
+The channel adapters build the exact ``messages.create``/``calls.create``
+arguments; :class:`TwilioRest` sends them, :class:`SandboxTwilio` keeps them
+(with a preview a person can read) in the sandbox outbox. So the sandbox shows
+what would really have gone to Twilio, byte for byte.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from app.logs import mask
+from app.otp.ports import DeliveryError
+from app.store.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+#: Twilio error codes that say the destination itself is wrong.
+INVALID_DESTINATION = frozenset({21211, 21214, 21217, 21401, 21407, 21612, 21614, 63024})
+#: The recipient replied STOP to this sender: not sent, not charged, never retried.
+OPTED_OUT = 21610
+#: Geo permissions: the account may not send to this country.
+REGION_BLOCKED = frozenset({21408, 13227, 60605})
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One request to Twilio: ``params`` are the twilio-python keyword arguments."""
+
+    kind: Literal["message", "call"]
+    channel: str
+    to: str
+    params: dict[str, Any]
+    #: What the customer reads or hears, for the sandbox outbox and the simulator.
+    preview: str
+    #: Sandbox only: the code, so a person or a test can read it off the outbox.
+    code: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class TwilioApi(Protocol):
+    def send(self, out: Outgoing) -> str:
+        """Create the message or call; return its SID. Raises DeliveryError."""
+        ...
+
+
+def form_name(keyword: str) -> str:
+    """twilio-python keyword -> Twilio's form field (``content_sid`` -> ``ContentSid``)."""
+    return "".join(part.capitalize() for part in keyword.rstrip("_").split("_"))
+
+
+class SandboxTwilio:
+    def __init__(self, outbox: OutboxStore, clock: Callable[[], datetime]) -> None:
+        self.outbox = outbox
+        self.clock = clock
+
+    def send(self, out: Outgoing) -> str:
+        sid = "SB" + secrets.token_hex(16)
+        resource = "Messages" if out.kind == "message" else "Calls"
+        entry: dict[str, Any] = {
+            "sid": sid,
+            "channel": out.channel,
+            "to": out.to,
+            "body": out.preview,
+            "created_at": self.clock().isoformat(),
+            "extra": {
+                "twilio": {"resource": resource}
+                | {form_name(k): v for k, v in out.params.items() if v is not None},
+                **out.extra,
+            },
+        }
+        if out.code is not None:
+            entry["code"] = out.code
+        self.outbox.append(out.to, entry)
+        return sid
+
+
+HttpClientFactory = Callable[[float], HttpClient]
+
+
+def default_http_client(timeout: float) -> HttpClient:
+    return TwilioHttpClient(timeout=timeout)
+
+
+class TwilioRest:
+    """The real REST client, with a timeout, one retry and errors as DeliveryError.
+
+    Retried once: HTTP 5xx and failures to connect (the request never reached
+    Twilio). Not retried: a read timeout, because Twilio may already have
+    accepted the message and a second try would send a second one.
+    """
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        timeout: float,
+        http_client: HttpClientFactory = default_http_client,
+    ) -> None:
+        self.client = Client(account_sid, auth_token, http_client=http_client(timeout))
+
+    def send(self, out: Outgoing) -> str:
+        create = self.client.messages.create if out.kind == "message" else self.client.calls.create
+        for attempt in (1, 2):
+            try:
+                return str(create(**out.params).sid)
+            except TwilioRestException as err:
+                if err.status >= 500 and attempt == 1:
+                    log.warning("twilio %s: HTTP %s, retrying once", out.kind, err.status)
+                    continue
+                raise _mapped(err, out) from None
+            except requests.exceptions.ReadTimeout:
+                log.warning("twilio %s to %s: timed out", out.kind, mask(out.to))
+                raise DeliveryError(
+                    "provider_timeout", "Twilio did not answer in time", retryable=True
+                ) from None
+            except requests.exceptions.ConnectionError as err:
+                if attempt == 1:
+                    log.warning("twilio %s: %s, retrying once", out.kind, type(err).__name__)
+                    continue
+                raise DeliveryError(
+                    "provider_error", "Twilio could not be reached", retryable=True
+                ) from None
+            except (requests.exceptions.RequestException, TwilioException) as err:
+                log.error("twilio %s failed: %s", out.kind, type(err).__name__)
+                raise DeliveryError("provider_error", "Twilio request failed") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _mapped(err: TwilioRestException, out: Outgoing) -> DeliveryError:
+    code = err.code if isinstance(err.code, int) else None
+    label = f"Twilio error {code}" if code else f"Twilio HTTP {err.status}"
+    log.warning("twilio %s %s to %s refused: %s", out.channel, out.kind, mask(out.to), label)
+    if code == OPTED_OUT:
+        return DeliveryError(
+            "opted_out", f"the recipient opted out of {out.channel} messages ({label})"
+        )
+    if code in INVALID_DESTINATION:
+        return DeliveryError(
+            "invalid_destination", f"Twilio cannot deliver to this address ({label})"
+        )
+    if code in REGION_BLOCKED:
+        return DeliveryError(
+            "channel_unavailable", f"sending to this country is not enabled ({label})"
+        )
+    if err.status >= 500 or err.status == 429 or code == 20429:
+        return DeliveryError("provider_error", f"Twilio is unavailable ({label})", retryable=True)
+    if code in {20003, 20404}:
+        log.error(
+            "twilio credentials or account refused (%s): check TWILIO_ACCOUNT_SID/TOKEN", label
+        )
+    return DeliveryError("provider_error", f"Twilio refused the request ({label})")

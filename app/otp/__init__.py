@@ -1,0 +1,1 @@
+"""The OTP core: codes, verifications and their limits (plain Python, no Flask or Twilio)."""
