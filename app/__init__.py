@@ -36,6 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         load_dotenv(override=False)
     clock = config.pop("clock", None)
+    # The OTP service the flows' otp steps use (an OtpPort); tests may pass their own.
+    otp = config.pop("otp", None)
     settings = Settings.load(config)
     logs.configure(settings.log_level)
     if settings.secret_key == DEV_SECRET_KEY:
@@ -55,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 
-    built = services.build(settings, clock) if clock else services.build(settings)
+    built = services.build(settings, clock, otp) if clock else services.build(settings, otp=otp)
     app.extensions["sandi"] = built
     _register_blueprints(app, settings)
     _register_error_handlers(app)
@@ -69,10 +71,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import health, messages, sandbox
+    from app.web import handoffs, health, messages, sandbox
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(handoffs.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
 

@@ -11,3 +11,13 @@ from app import create_app
 @click.group(cls=FlaskGroup, create_app=create_app, help="Sandi chatbot and OTP server.")
 def main() -> None:
     pass
+
+
+def _register_conversation_commands() -> None:
+    from app.flows_cli import flows, handoff
+
+    main.add_command(flows)
+    main.add_command(handoff)
+
+
+_register_conversation_commands()

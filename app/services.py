@@ -10,15 +10,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from redis.exceptions import RedisError
+
 from app.channels.base import Sender
 from app.channels.sandbox import SandboxSender
 from app.config import Settings
-from app.conversation.echo import EchoBot
+from app.conversation.backend import HttpBackend, RecordingBackend
+from app.conversation.engine import EngineSettings, FlowBot
+from app.conversation.flows import FlowSet
+from app.conversation.handoff import HandoffDesk
+from app.conversation.loader import load_flows
+from app.conversation.ports import Backend, OtpPort
 from app.conversation.render import Templates
+from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
 from app.store.connection import RedisClient, connect
+from app.store.handoffs import RedisHandoffIndex
 from app.store.outbox import OutboxStore
+from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
 
 
@@ -36,11 +46,20 @@ class Services:
     outbox: OutboxStore
     sender: Sender
     turns: TurnRunner
+    flows: FlowSet
+    handoffs: HandoffDesk
+    records: RedisRecordStore
+    conversation: ConversationSettings
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
-    redis = connect(settings.redis_url, settings.instance_dir)
+def build(
+    settings: Settings, clock: Callable[[], datetime] = utc_now, otp: OtpPort | None = None
+) -> Services:
+    conversation = ConversationSettings.from_mapping(settings.raw)
     templates = Templates(settings.templates_dir)
+    # Broken flows stop the app here, before it serves anyone, with file:line:col errors.
+    flows = load_flows(settings.flows_dir, templates)
+    redis = connect(settings.redis_url, settings.instance_dir)
     outbox = OutboxStore(redis)
     turn_store = RedisTurnStore(
         redis,
@@ -50,7 +69,28 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
             wait_s=min(13.0, settings.lock_timeout + 2),
         ),
     )
-    bot = EchoBot(templates, settings.default_locale)
+    records = RedisRecordStore(redis)
+    handoff_index = RedisHandoffIndex(redis)
+    backend: Backend = (
+        HttpBackend(
+            conversation.backend_url, settings.secret_key, clock=lambda: clock().timestamp()
+        )
+        if conversation.backend_url
+        else RecordingBackend(records)
+    )
+    bot = FlowBot(
+        flows,
+        templates,
+        backend=backend,
+        otp=otp,
+        handoffs=handoff_index,
+        settings=EngineSettings(
+            session_ttl=settings.session_ttl,
+            default_locale=settings.default_locale,
+            handoff_timeout=conversation.handoff_timeout,
+        ),
+        passthrough=(RedisError,),
+    )
     return Services(
         settings=settings,
         redis=redis,
@@ -60,4 +100,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
         outbox=outbox,
         sender=SandboxSender(outbox, clock),
         turns=TurnRunner(turn_store, bot, clock),
+        flows=flows,
+        handoffs=HandoffDesk(turn_store, handoff_index, clock),
+        records=records,
+        conversation=conversation,
     )

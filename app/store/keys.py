@@ -53,3 +53,20 @@ def outbox(address: str) -> str:
 
 def health_probe() -> str:
     return f"{PREFIX}:health"
+
+
+# -- conversations: flows --------------------------------------------------
+
+BACKEND_RECORD_TTL = 30 * 86400  # long enough for staff to act on a recorded request
+BACKEND_RECORD_MAX = 20
+HANDOFF_INDEX_TTL = 8 * 86400
+
+
+def backend_record(conversation_id: str, path: str) -> str:
+    """What an ``http`` step would have sent to ``path`` when no back end is configured."""
+    return _key(conversation_id, f"backend:{path.strip('/').replace('/', '.')}")
+
+
+def handoff_index() -> str:
+    """Sorted set: conversation id -> when its handoff times out (epoch seconds)."""
+    return _key("handoffs", "active")

@@ -1,0 +1,353 @@
+"""The meaning checks: what the schema cannot see.
+
+Unknown steps, flows and templates; steps nobody can reach; loops that never
+wait for the customer (they would spin forever); questions with no way out
+of the flow; the same id or trigger twice; variables that no step sets.
+Each problem points at the line to change.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from app.conversation import flows as f
+from app.conversation.source import Document, NodePath, Problem, Where
+from app.conversation.templates_check import TemplateRef, check_templates
+
+if TYPE_CHECKING:
+    from app.conversation.loader import Origins
+    from app.conversation.render import Templates
+
+
+def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) -> list[Problem]:
+    problems: list[Problem] = []
+    refs: list[TemplateRef] = []
+    for doc, flow_id in origins.duplicate_flows:
+        first = origins.flow_doc[flow_id].where(("flow",))
+        problems.append(doc.problem(("flow",), f"flow '{flow_id}' is already defined at {first}"))
+    known = flowset.variables | set(f.BUILTIN_VARS) | set(f.EXTRA_VARS)
+    for flow in flowset.flows.values():
+        doc = origins.flow_doc[flow.id]
+        problems.extend(_duplicate_step_ids(doc))
+        problems.extend(_references(flow, flowset, origins, doc))
+        problems.extend(_graph(flow, origins, doc))
+        problems.extend(_variables(flow, origins, doc, known))
+        refs.extend(_template_refs(flow, origins, doc))
+    problems.extend(_triggers(flowset, origins))
+    problems.extend(_commands(flowset, origins))
+    problems.extend(_faq(flowset, origins, refs))
+    problems.extend(_settings(flowset, origins))
+    problems.extend(check_templates(templates, refs, known))
+    return problems
+
+
+def _path(origins: Origins, flow: f.Flow, step: f.Step) -> NodePath:
+    return origins.step_path[(flow.id, step.id)]
+
+
+def _duplicate_step_ids(doc: Document) -> Iterator[Problem]:
+    seen: dict[str, NodePath] = {}
+    for index, raw in enumerate(doc.data.get("steps", [])):
+        step_id = raw.get("id") if isinstance(raw, dict) else None
+        if not step_id:
+            continue
+        path: NodePath = ("steps", index, "id")
+        if step_id in seen:
+            yield doc.problem(
+                path, f"step id '{step_id}' is used twice (first at {doc.where(seen[step_id])})"
+            )
+        else:
+            seen[step_id] = path
+
+
+def _targets(step: f.Step) -> Iterator[tuple[str, str]]:
+    """(field, step id) for every step this one may jump to explicitly."""
+    for name in ("then", "otherwise", "target", "on_fail", "on_timeout", "on_error", "on_expired"):
+        value = getattr(step, name, None)
+        if value:
+            yield ("else" if name == "otherwise" else "goto" if name == "target" else name), value
+    raw_next = step.next
+    if raw_next and not raw_next.startswith("#"):
+        yield "next", raw_next
+    if isinstance(step, f.Ask):
+        for choice in step.choices:
+            if choice.goto:
+                yield "choices", choice.goto
+
+
+def _references(
+    flow: f.Flow, flowset: f.FlowSet, origins: Origins, doc: Document
+) -> Iterator[Problem]:
+    step_ids = [sid for (fid, sid) in origins.step_path if fid == flow.id]
+    issued = {s.purpose for s in flow.steps if isinstance(s, f.OtpIssue)}
+    for step in flow.steps:
+        path = _path(origins, flow, step)
+        for field, target in _targets(step):
+            if target not in step_ids:
+                yield doc.problem(
+                    (*path, field), f"unknown step '{target}'{_hint(target, step_ids)}"
+                )
+            elif target == step.id and field != "on_timeout":
+                yield doc.problem((*path, field), f"step '{step.id}' leads back to itself")
+        flow_targets: list[tuple[NodePath, str]] = []
+        if isinstance(step, f.GotoFlow):
+            flow_targets.append(((*path, "goto_flow"), step.flow))
+        if isinstance(step, f.Ask):
+            values: set[str] = set()
+            for index, choice in enumerate(step.choices):
+                cpath: NodePath = (*path, "choices", index)
+                if choice.goto_flow:
+                    flow_targets.append(((*cpath, "goto_flow"), choice.goto_flow))
+                if choice.goto and choice.goto_flow:
+                    yield doc.problem(
+                        cpath, "a choice goes to a step (goto) or a flow (goto_flow), not both"
+                    )
+                if choice.value in values:
+                    yield doc.problem(
+                        (*cpath, "value"), f"choice value '{choice.value}' is used twice"
+                    )
+                values.add(choice.value)
+        for where, target in flow_targets:
+            if target not in flowset.flows:
+                yield doc.problem(
+                    where, f"unknown flow '{target}'{_hint(target, list(flowset.flows))}"
+                )
+        if isinstance(step, f.OtpConfirm) and step.purpose not in issued:
+            yield doc.problem(
+                (*path, "otp_confirm"),
+                f"no otp_issue step with purpose '{step.purpose}' in this flow sends the code to confirm",
+            )
+        if isinstance(step, f.FaqAsk) and not flowset.faq:
+            yield doc.problem(path, "a faq step needs FAQ entries (faq: in flows/faq.yml)")
+
+
+_FAILURE_FIELDS = ("on_fail", "on_timeout")
+
+
+def _edges(flow: f.Flow, step: f.Step, *, failures: bool = True) -> list[str | None]:
+    """Where control may go after ``step``; None means the flow ends there.
+
+    With ``failures=False`` only what happens on valid answers counts: a menu
+    whose every answer leads back into it has no way out even though running
+    out of tries would end it.
+    """
+    if isinstance(step, f.End | f.GotoFlow | f.Handoff):
+        return [None]
+    out: list[str | None] = [
+        t
+        for field, t in _targets(step)
+        if flow.step(t) and (failures or field not in _FAILURE_FIELDS)
+    ]
+    if isinstance(step, f.Goto):
+        return out
+    if (
+        isinstance(step, f.Ask)
+        and step.choices
+        and all(c.goto or c.goto_flow for c in step.choices)
+    ):
+        return out + ([None] if any(c.goto_flow for c in step.choices) else [])
+    if isinstance(step, f.Branch):
+        return [*out, step.otherwise or step.next]
+    return [*out, step.next]
+
+
+def _graph(flow: f.Flow, origins: Origins, doc: Document) -> Iterator[Problem]:
+    edges = {s.id: _edges(flow, s) for s in flow.steps}
+    reached = _reach(flow.first.id, edges)
+    for step in flow.steps:
+        if step.id not in reached:
+            yield doc.problem(
+                _path(origins, flow, step), "nobody can reach this step (no step leads here)"
+            )
+    # Steps from which no valid answer ever leaves the flow trap the customer.
+    normal = {s.id: _edges(flow, s, failures=False) for s in flow.steps}
+    can_leave = {sid for sid, targets in normal.items() if None in targets}
+    changed = True
+    while changed:
+        changed = False
+        for sid, targets in normal.items():
+            if sid not in can_leave and any(t in can_leave for t in targets if t):
+                can_leave.add(sid)
+                changed = True
+    for step in flow.steps:
+        if step.id in reached and step.id not in can_leave:
+            yield doc.problem(
+                _path(origins, flow, step),
+                "no way out: from here no answer ever reaches an end of the flow",
+            )
+    # A loop of steps that never wait would run forever within one message.
+    quiet = {s.id: [t for t in edges[s.id] if t] for s in flow.steps if not s.waits}
+    for cycle_start in _cycles(quiet):
+        looping = flow.step(cycle_start)
+        if looping:
+            yield doc.problem(
+                _path(origins, flow, looping),
+                "this step is in a loop that never waits for the customer (it would never stop)",
+            )
+
+
+def _reach(start: str, edges: dict[str, list[str | None]]) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for target in edges.get(todo.pop(), []):
+            if target and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[str]:
+    """One step of each loop in ``graph`` (only edges between its own nodes count)."""
+    found: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        for target in graph.get(node, []):
+            if target not in graph:
+                continue
+            if state.get(target) == 1:
+                found.append(target)
+            elif target not in state:
+                visit(target)
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node)
+    return found
+
+
+def _variables(
+    flow: f.Flow, origins: Origins, doc: Document, known: frozenset[str]
+) -> Iterator[Problem]:
+    for step in flow.steps:
+        path = _path(origins, flow, step)
+        used: list[tuple[NodePath, frozenset[str]]] = []
+        if isinstance(step, f.Branch):
+            used.append(((*path, "if"), step.condition.variables))
+        elif isinstance(step, f.SetVars):
+            used += [((*path, "set", k), v.variables) for k, v in step.values.items()]
+        elif isinstance(step, f.Http):
+            used += [((*path, "body", k), v.variables) for k, v in step.body.items()]
+        elif isinstance(step, f.OtpIssue):
+            used.append(((*path, "channel"), step.channel.variables))
+            if step.to is not None:
+                used.append(((*path, "to"), step.to.variables))
+        for where, names in used:
+            for name in sorted(names - known):
+                yield doc.problem(
+                    where, f"unknown variable '{name}' (no step sets it){_hint(name, known)}"
+                )
+
+
+def _template_refs(flow: f.Flow, origins: Origins, doc: Document) -> Iterator[TemplateRef]:
+    for step in flow.steps:
+        path = _path(origins, flow, step)
+        for field, attr in (
+            ("say", "template"), ("ask", "template"), ("end", "template"),
+            ("handoff", "template"), ("faq", "template"), ("invalid", "invalid"),
+        ):  # fmt: skip
+            name = getattr(step, attr, None)
+            if not name:
+                continue
+            if isinstance(step, f.OtpIssue):
+                field = "say"
+            elif isinstance(step, f.OtpConfirm) and field in ("say", "ask"):
+                field = "ask"
+            yield TemplateRef(name, doc.where((*path, field)))
+
+
+def _triggers(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
+    seen: dict[str, tuple[str, Where]] = {}
+    commands = {w: name for name, words in flowset.commands.words.items() for w in words}
+    for flow in flowset.flows.values():
+        doc = origins.flow_doc[flow.id]
+        for lc in f.LOCALES:
+            for index, phrase in enumerate(flow.triggers.get(lc, ())):
+                where = doc.where(("triggers", lc, index))
+                if phrase in commands:
+                    yield Problem(
+                        where,
+                        f"'{phrase}' is also the '{commands[phrase]}' command, which wins: "
+                        "this trigger never starts the flow",
+                        "warning",
+                    )
+                owner = seen.get(phrase)
+                if owner and owner[0] != flow.id:
+                    yield Problem(
+                        where, f"trigger '{phrase}' also starts flow '{owner[0]}' ({owner[1]})"
+                    )
+                seen.setdefault(phrase, (flow.id, where))
+
+
+def _commands(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
+    owner: dict[str, str] = {}
+    for name, words in flowset.commands.words.items():
+        for word in words:
+            if word in owner and owner[word] != name:
+                yield _command_problem(
+                    origins, name, f"'{word}' is a word of both '{owner[word]}' and '{name}'"
+                )
+            owner.setdefault(word, name)
+    for doc, path in origins.commands:
+        name = str(path[-1])
+        target = flowset.commands.flows.get(name)
+        if name not in f.BUILTIN_COMMANDS and not target:
+            yield doc.problem(
+                path,
+                f"command '{name}' needs a 'flow:' to start (or use a built-in name)",
+                key=True,
+            )
+        if target and target not in flowset.flows:
+            yield doc.problem(
+                (*path, "flow"), f"unknown flow '{target}'{_hint(target, list(flowset.flows))}"
+            )
+
+
+def _command_problem(origins: Origins, name: str, message: str) -> Problem:
+    for doc, path in origins.commands:
+        if path[-1] == name:
+            return doc.problem(path, message, key=True)
+    return Problem(Where("flows", 1, 1), message)
+
+
+def _faq(flowset: f.FlowSet, origins: Origins, refs: list[TemplateRef]) -> Iterator[Problem]:
+    seen: dict[str, Where] = {}
+    for entry in flowset.faq:
+        if entry.id in seen:
+            yield Problem(
+                entry.where, f"FAQ id '{entry.id}' is used twice (first at {seen[entry.id]})"
+            )
+        seen.setdefault(entry.id, entry.where)
+        refs.append(TemplateRef(entry.answer, entry.where))
+
+
+def _settings(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
+    wanted = {
+        "start_flow": flowset.start_flow,
+        "menu_flow": flowset.menu_flow,
+        "agent_flow": flowset.agent_flow,
+    }
+    for key, flow_id in wanted.items():
+        if flow_id in flowset.flows:
+            continue
+        located = [(d, (*p, key)) for d, p in origins.settings if key in d.data["settings"]]
+        if located:
+            doc, path = located[-1]
+            yield doc.problem(
+                path, f"unknown flow '{flow_id}'{_hint(flow_id, list(flowset.flows))}"
+            )
+        elif origins.docs:
+            doc = next(iter(origins.docs.values()))
+            yield Problem(
+                Where(doc.file.rsplit("/", 1)[0] if "/" in doc.file else ".", 1, 1),
+                f"no flow '{flow_id}' ({key.replace('_', ' ')}); add it, or name another in settings: {key}",
+            )
+
+
+def _hint(name: str, options: list[str] | set[str] | frozenset[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(options), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
