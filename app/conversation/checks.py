@@ -25,14 +25,21 @@ def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) ->
     problems: list[Problem] = []
     refs: list[TemplateRef] = []
     for doc, flow_id in origins.duplicate_flows:
-        first = origins.flow_doc[flow_id].where(("flow",))
-        problems.append(doc.problem(("flow",), f"flow '{flow_id}' is already defined at {first}"))
+        other = origins.flow_doc[flow_id]
+        here, there = doc.where(("flow",)), other.where(("flow",))
+        problems.append(Problem(here, f"flow '{flow_id}' is also defined at {there}"))
+        problems.append(Problem(there, f"flow '{flow_id}' is also defined at {here}"))
     known = flowset.variables | set(f.BUILTIN_VARS) | set(f.EXTRA_VARS)
     for flow in flowset.flows.values():
         doc = origins.flow_doc[flow.id]
-        problems.extend(_duplicate_step_ids(doc))
-        problems.extend(_references(flow, flowset, origins, doc))
-        problems.extend(_graph(flow, origins, doc))
+        structural = list(_duplicate_step_ids(doc))
+        if not structural:
+            structural = list(_references(flow, flowset, origins, doc))
+        problems.extend(structural)
+        built_all = len(flow.steps) == sum(1 for fid, _ in origins.step_path if fid == flow.id)
+        if not structural and built_all:
+            # The graph is only worth judging once every step and jump is known.
+            problems.extend(_graph(flow, origins, doc))
         problems.extend(_variables(flow, origins, doc, known))
         refs.extend(_template_refs(flow, origins, doc))
     problems.extend(_triggers(flowset, origins))
@@ -243,21 +250,22 @@ def _variables(
                 )
 
 
+#: The YAML key that names each kind of step's template.
+_TEMPLATE_KEY: dict[type, str] = {
+    f.Say: "say", f.Ask: "ask", f.End: "end", f.Handoff: "handoff",
+    f.FaqAsk: "faq", f.OtpIssue: "say", f.OtpConfirm: "ask",
+}  # fmt: skip
+
+
 def _template_refs(flow: f.Flow, origins: Origins, doc: Document) -> Iterator[TemplateRef]:
     for step in flow.steps:
         path = _path(origins, flow, step)
-        for field, attr in (
-            ("say", "template"), ("ask", "template"), ("end", "template"),
-            ("handoff", "template"), ("faq", "template"), ("invalid", "invalid"),
-        ):  # fmt: skip
-            name = getattr(step, attr, None)
-            if not name:
-                continue
-            if isinstance(step, f.OtpIssue):
-                field = "say"
-            elif isinstance(step, f.OtpConfirm) and field in ("say", "ask"):
-                field = "ask"
-            yield TemplateRef(name, doc.where((*path, field)))
+        name = getattr(step, "template", None)
+        if name:
+            yield TemplateRef(name, doc.where((*path, _TEMPLATE_KEY[type(step)])))
+        invalid = getattr(step, "invalid", None)
+        if invalid:
+            yield TemplateRef(invalid, doc.where((*path, "invalid")))
 
 
 def _triggers(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
@@ -279,6 +287,9 @@ def _triggers(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
                 if owner and owner[0] != flow.id:
                     yield Problem(
                         where, f"trigger '{phrase}' also starts flow '{owner[0]}' ({owner[1]})"
+                    )
+                    yield Problem(
+                        owner[1], f"trigger '{phrase}' also starts flow '{flow.id}' ({where})"
                     )
                 seen.setdefault(phrase, (flow.id, where))
 

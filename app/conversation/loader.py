@@ -71,6 +71,7 @@ def check_flows(flows_dir: Path, templates: Templates) -> tuple[f.FlowSet | None
     builder = _Builder(problems)
     flowset = builder.build(docs)
     problems.extend(check_flowset(flowset, builder.origins, templates))
+    problems.sort(key=lambda p: (p.where, p.message))
     errors = [p for p in problems if p.severity == "error"]
     return (None if errors else flowset), problems
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +94,18 @@ def display_name(path: Path, root: Path | None) -> str:
 
 def read_yaml(path: Path, name: str) -> Document | Problem:
     """Parse one file, or say where its YAML is broken."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         return Problem(Where(name, 1, 1), f"cannot read the file: {err}")
+    return parse_yaml(text, name)
+
+
+@lru_cache(maxsize=256)
+def parse_yaml(text: str, name: str) -> Document | Problem:
+    """Parse YAML text (cached by content: the round-trip parser is slow, the result is read-only)."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
     try:
         root = yaml.load(text)
     except MarkedYAMLError as err:
@@ -109,7 +116,8 @@ def read_yaml(path: Path, name: str) -> Document | Problem:
     except Exception as err:  # ruamel raises a few unmarked errors (e.g. bad tags)
         return Problem(Where(name, 1, 1), f"YAML syntax: {err}")
     doc = Document(file=name, data=None)
-    doc.values[()] = (0, 0)
+    lc = getattr(root, "lc", None)
+    doc.values[()] = (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
     doc.data = _plain(root, (), doc)
     return doc
 
