@@ -360,5 +360,5 @@ def _settings(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
 
 
 def _hint(name: str, options: list[str] | set[str] | frozenset[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(options), n=1)
+    close = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.5)
     return f"; did you mean '{close[0]}'?" if close else ""
