@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +92,9 @@ def _check_one(
             f"template syntax: {err.message}",
         )
         return
+    yield from sms_warnings(
+        source, lambda line, col: template_where(templates, name, locale, line, col)
+    )
     for var in sorted(meta.find_undeclared_variables(ast) - known):
         line, col = _locate(source, var)
         close = difflib.get_close_matches(var, sorted(known), n=1)
@@ -102,12 +105,48 @@ def _check_one(
         )
 
 
+#: The GSM 03.38 alphabet SMS uses by default; one character outside it sends the
+#: whole message as UCS-2 (70 characters per part instead of 160).
+GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€")
+_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+#: Twilio recommends at most 3 parts for a message.
+MAX_SMS_PARTS = 3
+
+
+def sms_warnings(source: str, where: Callable[[int, int], Where]) -> Iterator[Problem]:
+    """Warn when a template's own text forces UCS-2, or runs past three SMS parts."""
+    text = _TAGS.sub(lambda m: " " * len(m.group(0)), source)
+    for index, char in enumerate(text):
+        if char not in GSM7 and char not in GSM7_EXTENDED and char != "\t":
+            line, col = _position(source, index)
+            yield Problem(
+                where(line, col),
+                f"{char!r} is not in the SMS alphabet (GSM-7): SMS replies with this text "
+                "go as UCS-2, 70 characters per part",
+                "warning",
+            )
+            return
+    static = len(_TAGS.sub("", source).strip())
+    if static > MAX_SMS_PARTS * 153:
+        yield Problem(
+            where(1, 1),
+            f"about {static} characters: more than {MAX_SMS_PARTS} SMS parts",
+            "warning",
+        )
+
+
+def _position(source: str, index: int) -> tuple[int, int]:
+    before = source[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
 def _locate(source: str, var: str) -> tuple[int, int]:
     match = re.search(rf"\b{re.escape(var)}\b", source)
-    if not match:
-        return 1, 1
-    before = source[: match.start()]
-    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+    return _position(source, match.start()) if match else (1, 1)
 
 
 def all_templates(root: Path) -> list[tuple[str, str]]:

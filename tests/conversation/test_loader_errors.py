@@ -312,3 +312,12 @@ def test_load_flows_raises_with_every_problem(shop: Path) -> None:
 def test_every_bundled_flow_names_the_schema() -> None:
     for path in sorted((ROOT / "flows").glob("*.yml")):
         assert path.read_text().startswith(HEADER), path
+
+
+def test_sms_encoding_and_length_warnings(shop: Path) -> None:
+    (shop / "templates" / "en" / "faq" / "bye.j2").write_text("Thanks {{ name }}!\nSee you 🙂\n")
+    (shop / "templates" / "id" / "faq" / "bye.j2").write_text("Terima kasih. " * 40)
+    assert problems(shop) == [
+        "templates/en/faq/bye.j2:2:9: warning: '🙂' is not in the SMS alphabet (GSM-7): SMS replies with this text go as UCS-2, 70 characters per part",
+        "templates/id/faq/bye.j2:1:1: warning: about 559 characters: more than 3 SMS parts",
+    ]
