@@ -153,6 +153,10 @@ def check_answer(step: Ask, text: str, payload: str | None, locale: str) -> Answ
     if expect == "yes_no":
         if payload in ("yes", "no"):
             return Answer(True, payload == "yes")
+        index = _INDEX.match(normalise(text))
+        if index and index.group(1) in ("1", "2"):
+            # The buttons are "1. Ya" and "2. Tidak" on SMS.
+            return Answer(True, index.group(1) == "1")
         yes = parse_yes_no(text)
         return INVALID if yes is None else Answer(True, yes)
     if expect == "number":

@@ -17,7 +17,7 @@ TurnRunner owns and this module never touches):
     the buttons of the last reply outside a flow, so "2" means the second.
 
 Long-lived facts live in ``conversation.profile``: ``locale`` (an explicit
-choice), ``opted_out``, ``handoff``, ``name``, ``open_flow``.
+choice), ``opted_out``, ``handoff`` (and ``handoff_over``), ``open_flow``.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class Dialogue:
         ctx.update(dict.fromkeys(f.EXTRA_VARS))
         ctx.update(self.vars)
         ctx.update(
-            name=self.message.profile_name or self.profile.get("name") or "",
+            name=self.message.profile_name or "",
             sender=self.message.sender,
             channel=self.message.channel.value,
             locale=self.locale,

@@ -90,8 +90,6 @@ class FlowBot:
         message, profile = d.message, d.profile
         text = message.body or ""
         command = self.command(text, message.button_payload)
-        if message.profile_name:
-            profile["name"] = message.profile_name
         if profile.get("opted_out"):
             if command != "start":
                 return
@@ -109,6 +107,9 @@ class FlowBot:
             self.router.command(d, command)
             return
         step = self.steps.waiting_step(d)
+        if step is None and d.flow_id:
+            # The flow or step was removed by an edit since the customer got here.
+            d.end_flow()
         if step is not None:
             outcome = self._step_timeout(d, step)
             if outcome == "answer":

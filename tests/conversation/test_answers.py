@@ -75,3 +75,14 @@ def test_numbers(text: str, number: float | None) -> None:
 def test_choices(text: str, payload: str | None, value: str | None) -> None:
     choice = match_choice(CHANNELS, text, payload, "id")
     assert (choice.value if choice else None) == value
+
+
+def test_yes_no_by_button_number() -> None:
+    from app.conversation.answers import check_answer
+    from app.conversation.flows import Ask
+    from app.conversation.source import Where
+
+    step = Ask(id="q", where=Where("f", 1, 1), template="t", expect="yes_no")
+    assert check_answer(step, "1", None, "id").value is True
+    assert check_answer(step, "2.", None, "en").value is False
+    assert not check_answer(step, "3", None, "id").ok

@@ -205,3 +205,23 @@ def test_concurrent_customers_keep_their_own_conversations(twilio: Twilio, otp: 
         expected = "sudah terverifikasi" if i % 2 else "is verified"
         assert expected in results[number] and number in results[number]
     assert sorted(s.to for s in otp.sent) == sorted(numbers)
+
+
+def test_a_step_removed_by_an_edit_does_not_strand_the_customer(
+    app_config, redis_client, otp, tmp_path
+) -> None:
+    import shutil
+
+    from app import create_app
+    from app.config import ROOT
+
+    chat = Chat(Twilio(create_app(app_config).test_client()))
+    chat.say("ganti email")  # waits at step ask_address
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    edited = (flows / "change_email.yml").read_text().replace("id: ask_address", "id: address")
+    (flows / "change_email.yml").write_text(edited.replace("then: ask_address", "then: address"))
+    app_config["SANDI_FLOWS_DIR"] = str(flows)
+    chat = Chat(Twilio(create_app(app_config).test_client()))
+    assert "Maaf, saya belum mengerti" in chat.say("budi@contoh.com")
+    assert chat.say("ganti email") == "Apa alamat e-mail baru Anda?"

@@ -190,3 +190,12 @@ def test_session_keeps_history_for_agents(chat: Chat, redis_client) -> None:
     session = json.loads(redis_client.get(keys.session(f"wa:{CUSTOMER}")))
     assert [h["in"] for h in session["history"]] == ["halo", "1"]
     assert session["flow"] == "verify_number"
+
+
+def test_sms_customer_answers_by_number_everywhere(twilio: Twilio, otp: OtpDouble) -> None:
+    chat = Chat(twilio, sender="+6591234567", channel="sms")
+    chat.say("hi")
+    chat.say("2")
+    assert "1. Yes" in chat.say("tan@example.sg")
+    assert "We sent a code to tan@example.sg" in chat.say("1")
+    assert chat.say(otp.last().code).startswith("Done! Your e-mail address is now tan@example.sg.")

@@ -321,3 +321,16 @@ def test_sms_encoding_and_length_warnings(shop: Path) -> None:
         "templates/en/faq/bye.j2:2:9: warning: '🙂' is not in the SMS alphabet (GSM-7): SMS replies with this text go as UCS-2, 70 characters per part",
         "templates/id/faq/bye.j2:1:1: warning: about 559 characters: more than 3 SMS parts",
     ]
+
+
+def test_duplicate_faq_ids(shop: Path) -> None:
+    assert problems(
+        shop,
+        "more_faq.yml",
+        """\
+        faq:
+          - id: how_long
+            title: Berapa lama?
+            questions: {id: [berapa lama], en: [how long]}
+        """,
+    ) == ["flows/more_faq.yml:3:5: FAQ id 'how_long' is used twice (first at flows/faq.yml:38:5)"]
