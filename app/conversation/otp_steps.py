@@ -96,6 +96,7 @@ class OtpSteps:
         code = parse_otp_code(text)
         if code is None:
             return steps.invalid(d, step, "invalid/otp_code")
+        _redact_code(d)
         if self.port is None:
             return self._expired(d, step)
         check = self.port.check(to=to, purpose=step.purpose, code=code)
@@ -121,3 +122,15 @@ class OtpSteps:
             return Go(step.on_expired)
         d.say("otp/expired", d.offer(d.escape_buttons()))
         return STOP
+
+
+def _redact_code(d: Dialogue) -> None:
+    """Keep the typed code out of the history staff read (and out of Redis).
+
+    The TurnRunner records each inbound message in ``session["history"]``;
+    only the entry of this very message is touched, and only its text.
+    """
+    history = d.session.get("history")
+    if isinstance(history, list) and history and isinstance(history[-1], dict):
+        if history[-1].get("in") == (d.message.body or "")[: len(str(history[-1].get("in")))]:
+            history[-1]["in"] = "[code]"

@@ -14,6 +14,7 @@ from app.conversation import flows as f
 from app.conversation.answers import match_choice
 from app.conversation.dialogue import Dialogue
 from app.conversation.faq import FaqIndex
+from app.conversation.model import Reply
 from app.conversation.steps import Steps, pick_offered
 from app.conversation.text import has_content, has_letters, normalise
 
@@ -135,7 +136,7 @@ class Router:
         if first:
             self.steps.start(d, d.flowset.start_flow)
         elif d.replies:
-            d.replies[-1] = type(d.replies[-1])(d.replies[-1].text, d.offer(d.escape_buttons()))
+            d.replies[-1] = Reply(d.replies[-1].text, d.offer(d.escape_buttons()))
         else:
             self.not_understood(d)
 

@@ -84,3 +84,21 @@ def test_failed_sends_and_a_missing_service_are_polite(
     chat = Chat(Twilio(create_app(app_config).test_client()), sender="+6281111111111")
     chat.say("verifikasi")
     assert chat.say("sms").startswith("Maaf, kami tidak bisa mengirim kode")
+
+
+def test_typed_codes_stay_out_of_the_stored_history(
+    chat: Chat, otp: OtpDouble, redis_client: Any
+) -> None:
+    import json
+
+    from app.store import keys
+
+    chat.say("verifikasi")
+    chat.say("sms")
+    chat.say("999 999")
+    code = otp.last().code
+    chat.say(code)
+    stored = redis_client.get(keys.session(f"wa:{CUSTOMER}"))
+    assert code not in stored and "999 999" not in stored
+    history = [h["in"] for h in json.loads(stored)["history"]]
+    assert history == ["verifikasi", "sms", "[code]", "[code]"]
