@@ -131,6 +131,9 @@ def _redact_code(d: Dialogue) -> None:
     only the entry of this very message is touched, and only its text.
     """
     history = d.session.get("history")
-    if isinstance(history, list) and history and isinstance(history[-1], dict):
-        if history[-1].get("in") == (d.message.body or "")[: len(str(history[-1].get("in")))]:
-            history[-1]["in"] = "[code]"
+    last = history[-1] if isinstance(history, list) and history else None
+    if (
+        isinstance(last, dict)
+        and str(last.get("in")) == (d.message.body or "")[: len(str(last.get("in")))]
+    ):
+        last["in"] = "[code]"
