@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from app.conversation import flows as f
+from app.conversation.graph import graph_problems, targets
 from app.conversation.source import Document, NodePath, Problem, Where
 from app.conversation.templates_check import TemplateRef, check_templates
 
 if TYPE_CHECKING:
-    from app.conversation.loader import Origins
+    from app.conversation.builder import Origins
     from app.conversation.render import Templates
 
 
@@ -39,7 +40,7 @@ def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) ->
         built_all = len(flow.steps) == sum(1 for fid, _ in origins.step_path if fid == flow.id)
         if not structural and built_all:
             # The graph is only worth judging once every step and jump is known.
-            problems.extend(_graph(flow, origins, doc))
+            problems.extend(graph_problems(flow, doc, origins.step_path))
         problems.extend(_variables(flow, origins, doc, known))
         refs.extend(_template_refs(flow, origins, doc))
     problems.extend(_triggers(flowset, origins))
@@ -69,21 +70,6 @@ def _duplicate_step_ids(doc: Document) -> Iterator[Problem]:
             seen[step_id] = path
 
 
-def _targets(step: f.Step) -> Iterator[tuple[str, str]]:
-    """(field, step id) for every step this one may jump to explicitly."""
-    for name in ("then", "otherwise", "target", "on_fail", "on_timeout", "on_error", "on_expired"):
-        value = getattr(step, name, None)
-        if value:
-            yield ("else" if name == "otherwise" else "goto" if name == "target" else name), value
-    raw_next = step.next
-    if raw_next and not raw_next.startswith("#"):
-        yield "next", raw_next
-    if isinstance(step, f.Ask):
-        for choice in step.choices:
-            if choice.goto:
-                yield "choices", choice.goto
-
-
 def _references(
     flow: f.Flow, flowset: f.FlowSet, origins: Origins, doc: Document
 ) -> Iterator[Problem]:
@@ -91,7 +77,7 @@ def _references(
     issued = {s.purpose for s in flow.steps if isinstance(s, f.OtpIssue)}
     for step in flow.steps:
         path = _path(origins, flow, step)
-        for field, target in _targets(step):
+        for field, target in targets(step):
             if target not in step_ids:
                 yield doc.problem(
                     (*path, field), f"unknown step '{target}'{_hint(target, step_ids)}"
@@ -128,103 +114,6 @@ def _references(
             )
         if isinstance(step, f.FaqAsk) and not flowset.faq:
             yield doc.problem(path, "a faq step needs FAQ entries (faq: in flows/faq.yml)")
-
-
-_FAILURE_FIELDS = ("on_fail", "on_timeout")
-
-
-def _edges(flow: f.Flow, step: f.Step, *, failures: bool = True) -> list[str | None]:
-    """Where control may go after ``step``; None means the flow ends there.
-
-    With ``failures=False`` only what happens on valid answers counts: a menu
-    whose every answer leads back into it has no way out even though running
-    out of tries would end it.
-    """
-    if isinstance(step, f.End | f.GotoFlow | f.Handoff):
-        return [None]
-    out: list[str | None] = [
-        t
-        for field, t in _targets(step)
-        if flow.step(t) and (failures or field not in _FAILURE_FIELDS)
-    ]
-    if isinstance(step, f.Goto):
-        return out
-    if (
-        isinstance(step, f.Ask)
-        and step.choices
-        and all(c.goto or c.goto_flow for c in step.choices)
-    ):
-        return out + ([None] if any(c.goto_flow for c in step.choices) else [])
-    if isinstance(step, f.Branch):
-        return [*out, step.otherwise or step.next]
-    return [*out, step.next]
-
-
-def _graph(flow: f.Flow, origins: Origins, doc: Document) -> Iterator[Problem]:
-    edges = {s.id: _edges(flow, s) for s in flow.steps}
-    reached = _reach(flow.first.id, edges)
-    for step in flow.steps:
-        if step.id not in reached:
-            yield doc.problem(
-                _path(origins, flow, step), "nobody can reach this step (no step leads here)"
-            )
-    # Steps from which no valid answer ever leaves the flow trap the customer.
-    normal = {s.id: _edges(flow, s, failures=False) for s in flow.steps}
-    can_leave = {sid for sid, targets in normal.items() if None in targets}
-    changed = True
-    while changed:
-        changed = False
-        for sid, targets in normal.items():
-            if sid not in can_leave and any(t in can_leave for t in targets if t):
-                can_leave.add(sid)
-                changed = True
-    for step in flow.steps:
-        if step.id in reached and step.id not in can_leave:
-            yield doc.problem(
-                _path(origins, flow, step),
-                "no way out: from here no answer ever reaches an end of the flow",
-            )
-    # A loop of steps that never wait would run forever within one message.
-    quiet = {s.id: [t for t in edges[s.id] if t] for s in flow.steps if not s.waits}
-    for cycle_start in _cycles(quiet):
-        looping = flow.step(cycle_start)
-        if looping:
-            yield doc.problem(
-                _path(origins, flow, looping),
-                "this step is in a loop that never waits for the customer (it would never stop)",
-            )
-
-
-def _reach(start: str, edges: dict[str, list[str | None]]) -> set[str]:
-    seen, todo = {start}, [start]
-    while todo:
-        for target in edges.get(todo.pop(), []):
-            if target and target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return seen
-
-
-def _cycles(graph: dict[str, list[str]]) -> list[str]:
-    """One step of each loop in ``graph`` (only edges between its own nodes count)."""
-    found: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        for target in graph.get(node, []):
-            if target not in graph:
-                continue
-            if state.get(target) == 1:
-                found.append(target)
-            elif target not in state:
-                visit(target)
-        state[node] = 2
-
-    for node in graph:
-        if node not in state:
-            visit(node)
-    return found
 
 
 def _variables(
