@@ -6,6 +6,7 @@ module globals, so tests can run many apps side by side.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from app.channels.sandbox import SandboxSender
 from app.config import Settings
 from app.conversation.backend import HttpBackend, RecordingBackend
 from app.conversation.engine import EngineSettings, FlowBot
-from app.conversation.flows import FlowSet
+from app.conversation.flows import FlowSet, OtpIssue
 from app.conversation.handoff import HandoffDesk
 from app.conversation.loader import load_flows
 from app.conversation.ports import Backend, OtpPort
@@ -30,6 +31,12 @@ from app.store.handoffs import RedisHandoffIndex
 from app.store.outbox import OutboxStore
 from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
+
+log = logging.getLogger(__name__)
+
+
+def _uses_otp(flows: FlowSet) -> bool:
+    return any(isinstance(step, OtpIssue) for flow in flows.flows.values() for step in flow.steps)
 
 
 def utc_now() -> datetime:
@@ -69,6 +76,10 @@ def build(
             wait_s=min(13.0, settings.lock_timeout + 2),
         ),
     )
+    if otp is None and _uses_otp(flows):
+        log.warning(
+            "flows have otp steps but no OTP service is wired: they will say codes cannot be sent"
+        )
     records = RedisRecordStore(redis)
     handoff_index = RedisHandoffIndex(redis)
     backend: Backend = (

@@ -199,3 +199,12 @@ def test_sms_customer_answers_by_number_everywhere(twilio: Twilio, otp: OtpDoubl
     assert "1. Yes" in chat.say("tan@example.sg")
     assert "We sent a code to tan@example.sg" in chat.say("1")
     assert chat.say(otp.last().code).startswith("Done! Your e-mail address is now tan@example.sg.")
+
+
+def test_faq_flow_in_english_from_the_menu_label(chat: Chat) -> None:
+    chat.say("hi there")
+    assert chat.say("questions").startswith("Please type your question")
+    reply = chat.say("someone called me and wants my otp code")
+    assert reply.startswith("Don't give the code and end that conversation")
+    assert "Do you have another question?" in reply
+    assert chat.say("no").startswith("Thank you!")
