@@ -334,3 +334,23 @@ def test_duplicate_faq_ids(shop: Path) -> None:
             questions: {id: [berapa lama], en: [how long]}
         """,
     ) == ["flows/more_faq.yml:3:5: FAQ id 'how_long' is used twice (first at flows/faq.yml:38:5)"]
+
+
+def test_unreachable_steps(shop: Path) -> None:
+    assert problems(
+        shop,
+        "broken.yml",
+        """\
+        flow: broken
+        steps:
+          - say: welcome/menu
+          - end:
+          - id: orphan
+            say: faq/bye
+          - id: also_orphan
+            end: faq/bye
+        """,
+    ) == [
+        "flows/broken.yml:6:5: nobody can reach this step (no step leads here)",
+        "flows/broken.yml:8:5: nobody can reach this step (no step leads here)",
+    ]
