@@ -38,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     clock = config.pop("clock", None)
     # Tests: a factory for twilio's HttpClient, to point the real client at a local fake.
     twilio_http = config.pop("twilio_http_client", None)
+    # The OTP service the flows' otp steps use (an OtpPort); tests may pass their own.
+    otp = config.pop("otp", None)
     settings = Settings.load(config)
     logs.configure(settings.log_level)
     if settings.secret_key == DEV_SECRET_KEY:
@@ -58,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 
     extra = {"twilio_http_client": twilio_http} if twilio_http else {}
-    built = services.build(settings, clock, **extra) if clock else services.build(settings, **extra)
+    built = services.build(settings, clock or services.utc_now, otp, **extra)
     app.extensions["sandi"] = built
     _register_blueprints(app, settings)
     _register_error_handlers(app)
@@ -72,11 +74,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import delivery, health, messages, pages, sandbox, simulator
+    from app.web import delivery, handoffs, health, messages, pages, sandbox, simulator
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(delivery.bp)
+    app.register_blueprint(handoffs.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
     if pages.pages_enabled(settings):

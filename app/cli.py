@@ -15,3 +15,13 @@ def main() -> None:
 
 
 main.add_command(chat_command)
+
+
+def _register_conversation_commands() -> None:
+    from app.flows_cli import flows, handoff
+
+    main.add_command(flows)
+    main.add_command(handoff)
+
+
+_register_conversation_commands()

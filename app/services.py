@@ -6,9 +6,12 @@ module globals, so tests can run many apps side by side.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from redis.exceptions import RedisError
 
 from app.channels.base import Sender
 from app.channels.dispatch import Channels
@@ -18,13 +21,27 @@ from app.channels.status import DeliveryStatus
 from app.channels.tracking import FallbackSteps
 from app.channels.twilio_api import HttpClientFactory, default_http_client
 from app.config import Settings
-from app.conversation.echo import EchoBot
+from app.conversation.backend import HttpBackend, RecordingBackend
+from app.conversation.engine import EngineSettings, FlowBot
+from app.conversation.flows import FlowSet, OtpIssue
+from app.conversation.handoff import HandoffDesk
+from app.conversation.loader import load_flows
+from app.conversation.ports import Backend, OtpPort
 from app.conversation.render import Templates
+from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
 from app.store.connection import RedisClient, connect
+from app.store.handoffs import RedisHandoffIndex
 from app.store.outbox import OutboxStore
+from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
+
+log = logging.getLogger(__name__)
+
+
+def _uses_otp(flows: FlowSet) -> bool:
+    return any(isinstance(step, OtpIssue) for flow in flows.flows.values() for step in flow.steps)
 
 
 def utc_now() -> datetime:
@@ -45,21 +62,29 @@ class Services:
     #: Code delivery (SMS, WhatsApp, call, e-mail, flash call) and its status callbacks.
     channels: Channels
     delivery_status: DeliveryStatus
+    flows: FlowSet
+    handoffs: HandoffDesk
+    records: RedisRecordStore
+    conversation: ConversationSettings
 
 
 def build(
     settings: Settings,
     clock: Callable[[], datetime] = utc_now,
+    otp: OtpPort | None = None,
     *,
     twilio_http_client: HttpClientFactory = default_http_client,
 ) -> Services:
+    conversation = ConversationSettings.from_mapping(settings.raw)
+    templates = Templates(settings.templates_dir)
+    # Broken flows stop the app here, before it serves anyone, with file:line:col errors.
+    flows = load_flows(settings.flows_dir, templates)
     redis = connect(
         settings.redis_url,
         settings.instance_dir,
         sentinels=settings.raw.get("REDIS_SENTINELS") or None,
         sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
     )
-    templates = Templates(settings.templates_dir)
     outbox = OutboxStore(redis)
     turn_store = RedisTurnStore(
         redis,
@@ -69,7 +94,6 @@ def build(
             wait_s=min(13.0, settings.lock_timeout + 2),
         ),
     )
-    bot = EchoBot(templates, settings.default_locale)
     metrics = Metrics()
     channel_settings = ChannelSettings.from_settings(settings)
     channels = Channels(
@@ -84,6 +108,32 @@ def build(
     delivery_status = DeliveryStatus(
         channels.log, FallbackSteps(redis), channels.opt_outs, channel_settings.fallback, metrics
     )
+    if otp is None and _uses_otp(flows):
+        log.warning(
+            "flows have otp steps but no OTP service is wired: they will say codes cannot be sent"
+        )
+    records = RedisRecordStore(redis)
+    handoff_index = RedisHandoffIndex(redis)
+    backend: Backend = (
+        HttpBackend(
+            conversation.backend_url, settings.secret_key, clock=lambda: clock().timestamp()
+        )
+        if conversation.backend_url
+        else RecordingBackend(records)
+    )
+    bot = FlowBot(
+        flows,
+        templates,
+        backend=backend,
+        otp=otp,
+        handoffs=handoff_index,
+        settings=EngineSettings(
+            session_ttl=settings.session_ttl,
+            default_locale=settings.default_locale,
+            handoff_timeout=conversation.handoff_timeout,
+        ),
+        passthrough=(RedisError,),
+    )
     return Services(
         settings=settings,
         redis=redis,
@@ -96,4 +146,8 @@ def build(
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,
+        flows=flows,
+        handoffs=HandoffDesk(turn_store, handoff_index, clock),
+        records=records,
+        conversation=conversation,
     )

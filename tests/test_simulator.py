@@ -48,7 +48,7 @@ def test_reset_forgets_the_conversation_and_sets_the_language(client, redis_clie
     assert response.get_json()["profile"] == {"locale": "en"}
     assert redis_client.get("sandi:{wa:+6281234567890}:session") is None
     reply = client.post("/simulator/api/send", json={**CUSTOMER, "body": "apa kabar"}).get_json()
-    assert reply["replies"][0]["text"].startswith("You wrote")
+    assert reply["replies"][0]["text"].startswith("Hello! Welcome")  # the chosen language wins
 
 
 def test_pages_are_off_in_production_unless_enabled(redis_url, redis_client, tmp_path) -> None:
@@ -90,4 +90,8 @@ def test_simulator_page_chats_and_shows_the_outbox(app) -> None:
         page.fill("#message", "apa kabar")
         page.press("#message", "Enter")
         page.wait_for_selector(".bubble.out")
-        assert page.inner_text(".bubble.out").startswith("You wrote")
+        assert page.inner_text(".bubble.out").startswith("Hello Budi! Welcome")
+        # Quick replies are buttons on WhatsApp; tapping one sends its payload.
+        page.click(".buttons button:has-text('Verify my number')")
+        page.wait_for_function("document.querySelectorAll('.bubble.out').length === 2")
+        assert "How should we send it?" in page.inner_text(".bubble.out >> nth=1")

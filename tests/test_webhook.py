@@ -26,14 +26,14 @@ def test_whatsapp_greeting_gets_a_twiml_reply_from_the_business_number(twilio: T
     (reply,) = messages(twilio.send("halo"))
     assert reply.get("from") == f"whatsapp:{BUSINESS_WHATSAPP}"
     assert reply.get("to") == f"whatsapp:{CUSTOMER}"
-    assert reply.text.startswith("Halo Budi!")
+    assert reply.text.startswith("Halo Budi! Selamat datang di Toko Kenari.")
 
 
 def test_sms_reply_comes_from_the_number_written_to(twilio: Twilio) -> None:
     (reply,) = messages(twilio.send("hello", channel="sms", sender="+6591234567"))
     assert reply.get("from") == BUSINESS_SMS
     assert reply.get("to") == "+6591234567"
-    assert reply.text.startswith("Hello!")
+    assert reply.text.startswith("Hello! Welcome to Toko Kenari.")
 
 
 def test_reply_uses_the_to_number_even_when_the_business_has_several(twilio: Twilio) -> None:
@@ -130,8 +130,10 @@ def test_duplicate_message_sid_gets_the_same_reply_and_runs_once(
 
 
 def test_nothing_to_say_is_an_empty_response(twilio: Twilio) -> None:
-    # The echo bot always answers; an empty TwiML document is still well formed.
+    # After STOP the bot says nothing at all: a well-formed, empty TwiML document.
     from app.web.twiml import empty_twiml
 
     assert ET.fromstring(empty_twiml()).tag == "Response"
     assert messages(twilio.send("   ")) != []
+    assert messages(twilio.send("STOP")) != []
+    assert messages(twilio.send("halo")) == []

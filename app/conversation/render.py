@@ -29,6 +29,8 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
+            # A variable not set yet prints as nothing, not as "None".
+            finalize=lambda value: "" if value is None else value,
         )
 
     def exists(self, name: str, locale: str) -> bool:

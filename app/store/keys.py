@@ -74,3 +74,20 @@ def fallback_steps(verification_id: str) -> str:
 def opt_out(address: str) -> str:
     """Hash channel -> time the address opted out there (Twilio error 21610)."""
     return _key(f"dest:{address}", "optout")
+
+
+# -- conversations: flows --------------------------------------------------
+
+BACKEND_RECORD_TTL = 30 * 86400  # long enough for staff to act on a recorded request
+BACKEND_RECORD_MAX = 20
+HANDOFF_INDEX_TTL = 8 * 86400
+
+
+def backend_record(conversation_id: str, path: str) -> str:
+    """What an ``http`` step would have sent to ``path`` when no back end is configured."""
+    return _key(conversation_id, f"backend:{path.strip('/').replace('/', '.')}")
+
+
+def handoff_index() -> str:
+    """Sorted set: conversation id -> when its handoff times out (epoch seconds)."""
+    return _key("handoffs", "active")

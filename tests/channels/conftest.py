@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app import create_app
 from app.services import Services
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Callback, FakeTwilio
-from tests.support.otp_double import OtpServiceDouble
+from tests.support.otp_double_channels import OtpServiceDouble
 from tests.support.twilio_webhooks import Twilio
 
 SMS_FROM = "+14155550100"

@@ -1,7 +1,7 @@
 """Signed status callbacks in every order, with duplicates, and the fallback they trigger.
 
 The OTP service is built on another branch: these tests use
-``tests.support.otp_double.OtpServiceDouble`` (a clearly named stand-in for the
+``tests.support.otp_double_channels.OtpServiceDouble`` (a clearly named stand-in for the
 FallbackTarget protocol) with real Redis, the real webhook and the fake Twilio API.
 """
 
@@ -25,7 +25,7 @@ from tests.channels.conftest import (
     post_status,
 )
 from tests.support.fake_twilio import AUTH_TOKEN, FakeTwilio, message_callback
-from tests.support.otp_double import OtpServiceDouble
+from tests.support.otp_double_channels import OtpServiceDouble
 from tests.support.twilio_webhooks import Twilio
 
 WA_CUSTOMER = f"whatsapp:{CUSTOMER}"

@@ -1,0 +1,187 @@
+"""One turn's working state: the message, the conversation, and what to say back.
+
+The engine's session data sits beside ``session["history"]`` (which the
+TurnRunner owns and this module never touches):
+
+``flow``/``step``
+    where the customer is, when a step waits for their answer;
+``tries``, ``waiting_since``
+    invalid answers so far and when the question was asked;
+``vars``
+    the answers and values flows have saved;
+``locale``, ``last_at``
+    the session's language and its last turn (for the idle expiry);
+``otp``
+    per purpose, where the last code went (to resend it);
+``offered``
+    the buttons of the last reply outside a flow, so "2" means the second.
+
+Long-lived facts live in ``conversation.profile``: ``locale`` (an explicit
+choice), ``opted_out``, ``handoff`` (and ``handoff_over``), ``open_flow``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from app.conversation import flows as f
+from app.conversation.model import Button, Conversation, InboundMessage, Reply
+from app.conversation.render import Templates
+
+log = logging.getLogger(__name__)
+
+#: Session keys the engine owns; everything else (``history``) is left alone.
+ENGINE_KEYS = ("flow", "step", "tries", "waiting_since", "vars", "locale", "last_at", "otp",
+               "offered", "faq_pick")  # fmt: skip
+FLOW_KEYS = ("flow", "step", "tries", "waiting_since", "faq_pick")
+
+#: Said when even the error template cannot be rendered.
+LAST_RESORT = {
+    "id": "Maaf, terjadi kesalahan. Ketik MENU untuk mulai lagi.",
+    "en": "Sorry, something went wrong. Type MENU to start again.",
+}
+
+
+class Dialogue:
+    def __init__(
+        self,
+        flowset: f.FlowSet,
+        templates: Templates,
+        message: InboundMessage,
+        conversation: Conversation,
+        now: datetime,
+    ) -> None:
+        self.flowset = flowset
+        self.templates = templates
+        self.message = message
+        self.conversation = conversation
+        self.session = conversation.session
+        self.profile = conversation.profile
+        self.now = now
+        self.locale = "id"
+        self.replies: list[Reply] = []
+        #: Per-message values for templates (tries_left, retry_after ...).
+        self.extra: dict[str, Any] = {}
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def ts(self) -> float:
+        return self.now.timestamp()
+
+    @property
+    def flow_id(self) -> str | None:
+        value = self.session.get("flow")
+        return value if isinstance(value, str) else None
+
+    @property
+    def step_id(self) -> str | None:
+        value = self.session.get("step")
+        return value if isinstance(value, str) else None
+
+    @property
+    def vars(self) -> dict[str, Any]:
+        found = self.session.get("vars")
+        if not isinstance(found, dict):
+            found = self.session["vars"] = {}
+        return found
+
+    def set_var(self, name: str, value: Any) -> None:
+        self.vars[name] = _jsonable(value)
+
+    def wait(self, flow_id: str, step_id: str, *, keep_tries: bool = False) -> None:
+        self.session["flow"], self.session["step"] = flow_id, step_id
+        self.session["waiting_since"] = self.ts
+        if not keep_tries:
+            self.session["tries"] = 0
+        self.session.pop("offered", None)
+
+    def end_flow(self) -> None:
+        for key in FLOW_KEYS:
+            self.session.pop(key, None)
+
+    def reset_session(self) -> None:
+        """A fresh start: forget the engine's session data, keep the history."""
+        for key in ENGINE_KEYS:
+            self.session.pop(key, None)
+
+    # -- saying things -----------------------------------------------------------
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        ctx: dict[str, Any] = dict.fromkeys(self.flowset.variables)
+        ctx.update(dict.fromkeys(f.EXTRA_VARS))
+        ctx.update(self.vars)
+        ctx.update(
+            name=self.message.profile_name or "",
+            sender=self.message.sender,
+            channel=self.message.channel.value,
+            locale=self.locale,
+        )
+        ctx.update(self.extra)
+        ctx.update(extra)
+        return ctx
+
+    def render(self, name: str, **extra: Any) -> str:
+        try:
+            return self.templates.render(name, self.locale, self.context(**extra))
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError):
+            log.exception("template %s failed to render in %s", name, self.locale)
+            try:
+                return self.templates.render("common/error", self.locale, self.context())
+            except (jinja2.TemplateError, TypeError, ValueError):
+                return LAST_RESORT.get(self.locale, LAST_RESORT["id"])
+
+    def say(self, name: str, buttons: tuple[Button, ...] = (), **extra: Any) -> None:
+        text = self.render(name, **extra)
+        if text or buttons:
+            self.replies.append(Reply(text, buttons))
+
+    def label(self, name: str) -> str:
+        """A system button's label, from templates/<locale>/button/<name>.j2."""
+        return self.render(f"button/{name}")
+
+    def offer(self, buttons: tuple[Button, ...]) -> tuple[Button, ...]:
+        """Remember buttons given outside a flow, so their number or label works next time."""
+        self.session["offered"] = [[b.payload, b.title] for b in buttons]
+        return buttons
+
+    def escape_buttons(self) -> tuple[Button, ...]:
+        """The two ways out of anything: the menu and a person."""
+        return (Button("cmd:menu", self.label("menu")), Button("cmd:agent", self.label("agent")))
+
+
+def _jsonable(value: Any) -> Any:
+    """Session values must survive JSON; anything exotic is kept as its text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def merge(replies: list[Reply], limit: int = 1600) -> tuple[Reply, ...]:
+    """Join a turn's messages into as few as fit (one SMS thread, order kept).
+
+    Only the last message of a group may carry buttons, and a group stays
+    within Twilio's 1,600 characters.
+    """
+    out: list[Reply] = []
+    for reply in replies:
+        if out and not out[-1].buttons and len(out[-1].text) + 2 + len(reply.text) <= limit:
+            joined = f"{out[-1].text}\n\n{reply.text}" if out[-1].text else reply.text
+            out[-1] = Reply(joined, reply.buttons)
+        else:
+            out.append(reply)
+    return tuple(out)

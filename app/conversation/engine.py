@@ -1,0 +1,215 @@
+"""The flow engine: the :class:`~app.conversation.turns.Bot` Sandi runs.
+
+Each message goes through the same order, first match wins:
+
+1. opted out: silence, unless the message is START/MULAI;
+2. handed off to a person: silence (STOP still works) until released or timed out;
+3. the session went idle past its expiry: a friendly note, then a fresh start;
+4. global commands (menu, batal/cancel, bantuan/help, a language, STOP, cs/agent,
+   and any a marketer adds), whole message, any case — they win over any flow;
+5. the step waiting for an answer takes it;
+6. otherwise: a button or number from the last reply, a flow trigger, an FAQ
+   answer, the welcome menu for a first message, or "I didn't understand"
+   with a way to the menu or a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.conversation import flows as f
+from app.conversation.dialogue import Dialogue, merge
+from app.conversation.faq import FaqIndex
+from app.conversation.language import country_locale, detect
+from app.conversation.model import Conversation, InboundMessage, Turn
+from app.conversation.otp_steps import OtpSteps
+from app.conversation.ports import Backend, HandoffIndex, OtpPort
+from app.conversation.render import Templates
+from app.conversation.routing import Router
+from app.conversation.steps import DEFAULT_HANDOFF, Steps
+from app.conversation.text import normalise
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    session_ttl: int = 30 * 60
+    default_locale: str = "id"
+    handoff_timeout: int = DEFAULT_HANDOFF
+
+
+class FlowBot:
+    def __init__(
+        self,
+        flowset: f.FlowSet,
+        templates: Templates,
+        *,
+        backend: Backend,
+        otp: OtpPort | None = None,
+        handoffs: HandoffIndex | None = None,
+        settings: EngineSettings | None = None,
+        passthrough: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        self.flowset = flowset
+        self.templates = templates
+        self.settings = settings or EngineSettings()
+        self.handoffs = handoffs
+        #: Errors that must reach the web layer (Redis down -> 503, so Twilio retries).
+        self.passthrough = passthrough
+        self.faq = FaqIndex(flowset.faq)
+        self.steps = Steps(
+            self.faq,
+            OtpSteps(otp, flowset.commands.words.get("resend", ())),
+            backend,
+            self.settings.handoff_timeout,
+        )
+        self.router = Router(self.steps, self.faq)
+
+    def handle(self, message: InboundMessage, conversation: Conversation, now: datetime) -> Turn:
+        d = Dialogue(self.flowset, self.templates, message, conversation, now)
+        try:
+            self._handle(d)
+        except self.passthrough:
+            raise
+        except Exception:
+            # Never a 500 for Twilio, never a conversation stuck in a broken step.
+            log.exception("turn failed for %s; starting the conversation afresh", conversation.id)
+            d.replies.clear()
+            d.reset_session()
+            d.say("common/error", d.offer(d.escape_buttons()))
+        if d.replies or not self._silent(d):
+            d.session["last_at"] = d.ts
+            d.session["locale"] = d.locale
+        self._remember_open_flow(d)
+        return Turn(replies=merge(d.replies))
+
+    def _handle(self, d: Dialogue) -> None:
+        message, profile = d.message, d.profile
+        text = message.body or ""
+        command = self.command(text, message.button_payload)
+        if profile.get("opted_out"):
+            if command != "start":
+                return
+            profile.pop("opted_out", None)
+            d.reset_session()
+            d.locale = self.locale(d, None)
+            d.say("common/opted_in")
+            self.steps.start(d, self.flowset.menu_flow)
+            return
+        if not self._handoff_allows(d, command):
+            return
+        self._expire(d)
+        d.locale = self.locale(d, command)
+        if command:
+            self.router.command(d, command)
+            return
+        step = self.steps.waiting_step(d)
+        if step is None and d.flow_id:
+            # The flow or step was removed by an edit since the customer got here.
+            d.end_flow()
+        if step is not None:
+            outcome = self._step_timeout(d, step)
+            if outcome == "answer":
+                self.router.answer(d, step, text, message.button_payload)
+                return
+            if outcome == "handled":
+                return
+        self.router.route(d, text, message.button_payload)
+
+    # -- the order above, piece by piece --------------------------------------
+
+    def command(self, text: str, payload: str | None) -> str | None:
+        if payload and payload.startswith("cmd:"):
+            name = payload.removeprefix("cmd:")
+            return name if name in self.flowset.commands.words else None
+        norm = normalise(text)
+        if not norm or len(norm) > 40:
+            return None
+        found = self.flowset.commands.match(norm)
+        return None if found == "resend" else found
+
+    def _handoff_allows(self, d: Dialogue, command: str | None) -> bool:
+        handoff = d.profile.get("handoff")
+        if not isinstance(handoff, dict):
+            if d.profile.pop("handoff_over", None):
+                d.locale = self.locale(d, None)
+                d.say("common/handoff_over")
+            return True
+        if command == "stop":
+            d.profile.pop("handoff", None)
+            self._unlist(d)
+            return True
+        if d.ts < float(handoff.get("until") or 0):
+            return False
+        # The person's time ran out: the bot is back, and says so.
+        d.profile.pop("handoff", None)
+        self._unlist(d)
+        d.reset_session()
+        d.locale = self.locale(d, None)
+        d.say("common/handoff_over")
+        return True
+
+    def _unlist(self, d: Dialogue) -> None:
+        if self.handoffs is not None:
+            self.handoffs.remove(d.conversation.id)
+
+    def _expire(self, d: Dialogue) -> None:
+        """Idle past SANDI_SESSION_TTL: start afresh, and say so if a flow was open."""
+        last = d.session.get("last_at")
+        idle = isinstance(last, int | float) and d.ts - float(last) > self.settings.session_ttl
+        # Redis dropped the session itself (real time passed): the profile remembers the flow.
+        dropped = last is None and bool(d.profile.get("open_flow"))
+        if not idle and not dropped:
+            return
+        was_in_flow = bool(d.session.get("flow")) or dropped
+        d.reset_session()
+        d.profile.pop("open_flow", None)
+        if was_in_flow:
+            d.locale = self.locale(d, None)
+            d.say("common/session_expired")
+
+    def _step_timeout(self, d: Dialogue, step: f.Step) -> str:
+        """``answer`` (in time), ``handled`` (on_timeout ran) or ``fresh`` (flow closed)."""
+        timeout = getattr(step, "timeout", None)
+        since = d.session.get("waiting_since")
+        if not timeout or not isinstance(since, int | float) or d.ts - float(since) <= timeout:
+            return "answer"
+        on_timeout = getattr(step, "on_timeout", None)
+        if on_timeout and d.flow_id:
+            self.steps.run(d, d.flow_id, on_timeout)
+            return "handled"
+        d.end_flow()
+        d.say("common/session_expired")
+        return "fresh"
+
+    def locale(self, d: Dialogue, command: str | None) -> str:
+        if command in ("indonesian", "english"):
+            return "id" if command == "indonesian" else "en"
+        for source in (d.profile.get("locale"), d.session.get("locale")):
+            if source in f.LOCALES:
+                return str(source)
+        return (
+            detect(d.message.body or "")
+            or country_locale(d.message.sender)
+            or self.settings.default_locale
+        )
+
+    def _silent(self, d: Dialogue) -> bool:
+        return bool(d.profile.get("opted_out")) or isinstance(d.profile.get("handoff"), dict)
+
+    def _remember_open_flow(self, d: Dialogue) -> None:
+        handoff = d.profile.get("handoff")
+        if (
+            isinstance(handoff, dict)
+            and self.handoffs is not None
+            and handoff.get("listed") is None
+        ):
+            self.handoffs.add(d.conversation.id, float(handoff["until"]))
+            handoff["listed"] = True
+        if d.flow_id:
+            d.profile["open_flow"] = d.flow_id
+        else:
+            d.profile.pop("open_flow", None)

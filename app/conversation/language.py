@@ -1,0 +1,73 @@
+"""Which language to answer in: Indonesian (``id``) or English (``en``).
+
+The order, first that applies: the customer's explicit choice (a language
+command, kept in the profile), the language this session settled on, the
+language detected in the session's first message, the number's country
+(+62 is Indonesia), then ``SANDI_DEFAULT_LOCALE``.
+
+Detection only has to tell two languages apart, mostly in short chat
+messages ("halo", "selamat pagi", "hi", "good morning") where statistical
+detectors are weakest. A keyword model does that well: common words,
+greetings and chat spellings of each language, plus Indonesian affixes.
+Text with no clue (a number, an e-mail address, an emoji) says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.conversation.text import wordlist, words
+
+INDONESIAN = wordlist(
+    """
+    halo hallo hai helo selamat pagi siang sore malam permisi assalamualaikum salam met
+    apa apakah itu ini saya aku gue gw kamu anda mau ingin bisa tolong bagaimana gimana gmn
+    kenapa mengapa knp kapan berapa brp dimana mana siapa tidak tdk gak ga nggak enggak belum blm
+    sudah sdh udah udh ya iya yg yang dan atau dengan dgn untuk utk dari ke di pada karena krn
+    kalau kalo kl juga jg ada adalah harus hrs boleh lagi masih sama terima kasih makasih trims
+    kode nomor nomer ganti ubah kirim ulang masuk daftar akun pesan tanya pertanyaan bantu
+    bagaimanakah caranya cara minta dapat dapet kok sih dong deh nih tuh aja saja banget sekali
+    mohon maaf bapak ibu kak mas mbak baru lama berlaku aman rahasia petugas orang menelpon telepon
+    """
+)
+ENGLISH = wordlist(
+    """
+    hello hi hey hiya good morning afternoon evening night greetings thanks thank you please
+    what is are the a an my your i me we want would like can could how why when where who which
+    not no yes yeah do does did don't didn't doesn't to of for from with and or in on at it this
+    that code number change send resend again log login sign up account message question help
+    get got receive received long last safe share someone asks staff call email mail never ever
+    should must will way anyone am be been have has there their they about new old
+    """
+)
+#: Indonesian suffixes rare in English ("kodenya", "kirimkan", "bisakah").
+_ID_AFFIX = re.compile(r"^\w{3,}(?:nya|kan|lah|kah)$")
+
+#: Votes the winning language must lead by; ties say nothing.
+MARGIN = 1
+
+
+def detect(text: str) -> str | None:
+    """``"id"``, ``"en"`` or None when the text gives no clue."""
+    tokens = words(text)[:60]
+    if not tokens:
+        return None
+    id_score = en_score = 0.0
+    for token in tokens:
+        in_id, in_en = token in INDONESIAN, token in ENGLISH
+        if in_id and not in_en:
+            id_score += 1
+        elif in_en and not in_id:
+            en_score += 1
+        elif not in_id and not in_en and _ID_AFFIX.match(token) and not token.isdigit():
+            id_score += 0.5
+    if id_score - en_score >= MARGIN:
+        return "id"
+    if en_score - id_score >= MARGIN:
+        return "en"
+    return None
+
+
+def country_locale(number: str) -> str | None:
+    """Indonesian for Indonesian numbers; nothing to say about the others."""
+    return "id" if number.startswith("+62") else None

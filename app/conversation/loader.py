@@ -1,0 +1,68 @@
+"""Loading ``flows/*.yml`` into a checked :class:`FlowSet`, or failing with every problem.
+
+Three passes, each reporting ``file:line:col``: YAML syntax (ruamel marks),
+structure (the JSON Schema), then meaning (:mod:`app.conversation.checks`:
+references, reachability, templates and their variables). Nothing that fails
+here can fail later in front of a customer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.conversation import flows as f
+from app.conversation.builder import Builder
+from app.conversation.checks import check_flowset
+from app.conversation.render import Templates
+from app.conversation.schema import validate
+from app.conversation.source import (
+    Document,
+    FlowError,
+    Problem,
+    Where,
+    display_name,
+    read_yaml,
+)
+
+
+def flow_files(flows_dir: Path) -> list[Path]:
+    """The flow files of a folder (not its sub-folders, where conversation tests live)."""
+    return sorted(p for p in flows_dir.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
+
+
+def load_flows(flows_dir: Path, templates: Templates) -> f.FlowSet:
+    """Load and check every flow; raise :class:`FlowError` listing all problems."""
+    flowset, problems = check_flows(flows_dir, templates)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or flowset is None:
+        raise FlowError(errors, source=f"flows in {flows_dir}")
+    return flowset
+
+
+def check_flows(flows_dir: Path, templates: Templates) -> tuple[f.FlowSet | None, list[Problem]]:
+    """Every problem (errors and warnings) and, when there is no error, the flows."""
+    if not flows_dir.is_dir():
+        return None, [Problem(_where_dir(flows_dir), "the flows folder does not exist")]
+    problems: list[Problem] = []
+    docs: list[Document] = []
+    for path in flow_files(flows_dir):
+        result = read_yaml(path, display_name(path, flows_dir))
+        if isinstance(result, Problem):
+            problems.append(result)
+            continue
+        found = validate(result)
+        problems.extend(found)
+        if not found:
+            docs.append(result)
+    if not docs and not problems:
+        problems.append(Problem(_where_dir(flows_dir), "no flow files (*.yml) in this folder"))
+    builder = Builder(problems)
+    flowset = builder.build(docs)
+    problems.extend(check_flowset(flowset, builder.origins, templates))
+    problems.sort(key=lambda p: (p.where, p.message))
+    errors = [p for p in problems if p.severity == "error"]
+    return (None if errors else flowset), problems
+
+
+def _where_dir(path: Path) -> Where:
+    return Where(display_name(path, None), 1, 1)

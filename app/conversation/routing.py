@@ -1,0 +1,184 @@
+"""Deciding what a message means when no single step owns it.
+
+Commands, answers to the waiting step (with a way out of a menu for a
+question typed instead of a choice), and messages outside any flow: a
+button from the last reply, a flow's trigger, an FAQ answer, the welcome
+menu, or "I didn't understand" with a path to the menu or a person.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from app.conversation import flows as f
+from app.conversation.answers import match_choice
+from app.conversation.dialogue import Dialogue
+from app.conversation.faq import FaqIndex
+from app.conversation.model import Reply
+from app.conversation.steps import Steps, pick_offered
+from app.conversation.text import has_content, has_letters, normalise
+
+#: A trigger typed with a small typo ("selamat pagii") still counts.
+TRIGGER_SIMILARITY = 90
+
+
+class Router:
+    def __init__(self, steps: Steps, faq: FaqIndex) -> None:
+        self.steps = steps
+        self.faq = faq
+
+    # -- global commands -----------------------------------------------------
+
+    def command(self, d: Dialogue, name: str) -> None:
+        flows = d.flowset
+        waiting = self.steps.waiting_step(d) is not None
+        if name == "stop":
+            d.reset_session()
+            d.profile["opted_out"] = d.ts
+            d.say("common/opted_out")
+        elif name in ("indonesian", "english"):
+            d.profile["locale"] = d.locale
+            d.say("common/language_set")
+            if waiting:
+                self.steps.reprompt(d)
+            else:
+                self.steps.start(d, flows.menu_flow)
+        elif name == "help":
+            d.say("common/help", () if waiting else d.offer(d.escape_buttons()))
+            if waiting:
+                self.steps.reprompt(d)
+        elif name == "cancel":
+            d.end_flow()
+            d.say("common/cancelled", d.offer(d.escape_buttons()))
+        elif name in ("menu", "start"):
+            self.steps.start(d, flows.menu_flow)
+        elif name == "agent":
+            self.steps.start(d, flows.agent_flow)
+        elif name in flows.commands.flows:
+            self.steps.start(d, flows.commands.flows[name])
+        else:  # a built-in word list with nothing to do (e.g. "resend" outside a code step)
+            self.not_understood(d)
+
+    # -- the step waiting for an answer ---------------------------------------
+
+    def answer(self, d: Dialogue, step: f.Step, text: str, payload: str | None) -> None:
+        if not has_content(text) and (d.message.media or d.message.location or not text.strip()):
+            template = "common/media" if d.message.media or d.message.location else "common/empty"
+            if isinstance(step, f.Ask | f.OtpConfirm | f.FaqAsk):
+                buttons = self.steps.buttons(d, step) if isinstance(step, f.Ask) else ()
+                self.steps.then(d, self.steps.invalid(d, step, template, buttons))
+            return
+        if (
+            isinstance(step, f.Ask)
+            and step.expect == "choice"
+            and match_choice(step.choices, text, payload, d.locale) is None
+            and self._elsewhere(d, text)
+        ):
+            return
+        self.steps.answer(d, step, text, payload)
+
+    def _elsewhere(self, d: Dialogue, text: str) -> bool:
+        """A menu answered with a question or another flow's words: follow the customer."""
+        if len(normalise(text).split()) < 2 or not has_letters(text):
+            return False
+        flow = self.trigger(d, normalise(text), contained=False)
+        if flow and flow != d.flow_id:
+            self.steps.start(d, flow)
+            return True
+        result = self.faq.classify(text)
+        if result.kind == "sure":
+            d.end_flow()
+            d.say(result.matches[0].entry.answer)
+            return True
+        return False
+
+    # -- outside any flow ----------------------------------------------------
+
+    def route(self, d: Dialogue, text: str, payload: str | None) -> None:
+        first = "last_at" not in d.session
+        offered = d.session.pop("offered", None)
+        if payload and self.payload(d, payload):
+            return
+        if isinstance(offered, list):
+            picked = pick_offered(offered, text, payload)
+            if picked and self.payload(d, picked):
+                return
+        if not has_content(text):
+            self.no_text(d, text, first)
+            return
+        norm = normalise(text)
+        flow = self.trigger(d, norm, contained=False)
+        if flow:
+            self.steps.start(d, flow)
+            return
+        result = self.faq.classify(text)
+        if result.kind == "sure":
+            d.say(result.matches[0].entry.answer)
+            return
+        flow = self.trigger(d, norm, contained=True)
+        if flow:
+            self.steps.start(d, flow)
+            return
+        if result.kind == "unsure":
+            d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches)))
+            return
+        if first:
+            self.steps.start(d, d.flowset.start_flow)
+            return
+        self.not_understood(d)
+
+    def no_text(self, d: Dialogue, text: str, first: bool) -> None:
+        """Media, a location, an empty body or only emoji."""
+        if d.message.media or d.message.location:
+            d.say("common/media")
+        elif not text.strip():
+            d.say("common/empty")
+        if first:
+            self.steps.start(d, d.flowset.start_flow)
+        elif d.replies:
+            d.replies[-1] = Reply(d.replies[-1].text, d.offer(d.escape_buttons()))
+        else:
+            self.not_understood(d)
+
+    def not_understood(self, d: Dialogue) -> None:
+        d.say("common/didnt_understand", d.offer(d.escape_buttons()))
+
+    def payload(self, d: Dialogue, payload: str) -> bool:
+        """A button from an earlier reply (or a campaign) that is not for the waiting step."""
+        kind, _, value = payload.partition(":")
+        if kind == "cmd" and value in d.flowset.commands.words:
+            self.command(d, value)
+            return True
+        if kind == "faq":
+            entry = self.faq.get(value)
+            if entry is None:
+                self.not_understood(d)
+            else:
+                d.say(entry.answer)
+            return True
+        flow_id = value if kind == "flow" else None
+        for flow in d.flowset.flows.values():
+            if payload in flow.buttons:
+                flow_id = flow.id
+        if flow_id in d.flowset.flows:
+            self.steps.start(d, flow_id)
+            return True
+        return False
+
+    def trigger(self, d: Dialogue, norm: str, *, contained: bool) -> str | None:
+        if not norm:
+            return None
+        best: tuple[int, str] | None = None
+        padded = f" {norm} "
+        for flow in d.flowset.flows.values():
+            for phrases in flow.triggers.values():
+                for phrase in phrases:
+                    if norm == phrase:
+                        return flow.id
+                    if contained:
+                        hit = len(phrase) >= 4 and f" {phrase} " in padded
+                    else:
+                        hit = len(phrase) >= 5 and fuzz.ratio(norm, phrase) >= TRIGGER_SIMILARITY
+                    if hit and (best is None or len(phrase) > best[0]):
+                        best = (len(phrase), flow.id)
+        return best[1] if best else None

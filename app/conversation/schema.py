@@ -1,0 +1,207 @@
+"""Checking a flow file's structure against ``flow.schema.json``.
+
+The same schema drives editors (through the ``# yaml-language-server``
+line at the top of every flow file), so what the editor underlines and what
+``sandi flows check`` prints agree. jsonschema's own messages are written
+for programmers; here they are rephrased for the people who write flows,
+with a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator, ValidationError
+
+from app.conversation.source import Document, Problem
+
+SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
+
+STEP_KINDS = (
+    "say", "ask", "if", "set", "goto", "goto_flow", "end",
+    "http", "otp_issue", "otp_confirm", "faq", "handoff",
+)  # fmt: skip
+
+_TYPES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list (lines starting with '- ')",
+    "object": "a set of 'key: value' lines",
+    "null": "empty",
+}
+
+
+@cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@cache
+def _validator() -> Draft7Validator:
+    Draft7Validator.check_schema(schema())
+    return Draft7Validator(schema())
+
+
+#: Keys that are a kind of step on their own, but a setting inside these kinds.
+_SETTINGS_OF = {"otp_issue": ("say",), "otp_confirm": ("ask",)}
+
+
+def step_kinds(step: Any) -> list[str]:
+    if not isinstance(step, dict):
+        return []
+    kinds = [key for key in step if key in STEP_KINDS]
+    for main, settings in _SETTINGS_OF.items():
+        if main in kinds:
+            kinds = [k for k in kinds if k not in settings]
+    return kinds
+
+
+def validate(doc: Document) -> list[Problem]:
+    """Every structural problem in ``doc``, each at its own line."""
+    problems: list[Problem] = []
+    if not isinstance(doc.data, dict):
+        return [
+            doc.problem((), "a flow file must be 'key: value' lines (flow:, faq: or commands:)")
+        ]
+    if not any(key in doc.data for key in ("flow", "faq", "commands")):
+        problems.append(
+            doc.problem((), "this file needs 'flow:', 'faq:' or 'commands:' at the top")
+        )
+    if "flow" in doc.data and "steps" not in doc.data:
+        problems.append(doc.problem(("flow",), "a flow needs 'steps:'", key=True))
+    if "steps" in doc.data and "flow" not in doc.data:
+        problems.append(doc.problem(("steps",), "'steps:' needs a 'flow:' name above it", key=True))
+    odd_steps = _odd_steps(doc, problems)
+    for error in _validator().iter_errors(doc.data):
+        path = tuple(error.absolute_path)
+        if any(path[: len(odd)] == odd for odd in odd_steps):
+            continue
+        problems.extend(_humanise(doc, error, path))
+    return _dedupe(problems)
+
+
+def _odd_steps(doc: Document, problems: list[Problem]) -> list[tuple[str | int, ...]]:
+    """Steps with no kind or several kinds: one clear message instead of many."""
+    odd: list[tuple[str | int, ...]] = []
+    steps = doc.data.get("steps")
+    if not isinstance(steps, list):
+        return odd
+    for index, step in enumerate(steps):
+        path: tuple[str | int, ...] = ("steps", index)
+        if not isinstance(step, dict):
+            continue
+        kinds = step_kinds(step)
+        if len(kinds) == 1:
+            continue
+        odd.append(path)
+        if kinds:
+            listed = " and ".join(repr(k) for k in kinds)
+            problems.append(doc.problem(path, f"a step does one thing, but this one has {listed}"))
+            continue
+        unknown = [k for k in step if k not in ("id", "next")]
+        hint = ""
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], STEP_KINDS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                doc.problem(
+                    (*path, unknown[0]), f"unknown kind of step '{unknown[0]}'{hint}", key=True
+                )
+            )
+        else:
+            problems.append(doc.problem(path, f"a step needs one of: {', '.join(STEP_KINDS)}"))
+    return odd
+
+
+def _humanise(
+    doc: Document, error: ValidationError, path: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    kind = error.validator
+    sub: dict[str, Any] = dict(error.schema) if isinstance(error.schema, dict) else {}
+    value: Any = error.validator_value
+    where = _label(path)
+    if kind == "additionalProperties":
+        allowed = sorted(sub.get("properties", {}))
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        for key in instance:
+            patterns = sub.get("patternProperties", {})
+            if key in allowed or any(re.match(p, key) for p in patterns):
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+            yield doc.problem((*path, key), f"unknown key '{key}'{hint}", key=True)
+        return
+    if kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        yield doc.problem(path, f"{where} needs '{missing}'")
+        return
+    if kind == "type":
+        wanted = value
+        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        text = " or ".join(_TYPES.get(n, n) for n in names)
+        yield doc.problem(path, f"{where} must be {text}")
+        return
+    if kind == "enum":
+        options = [str(o) for o in value]
+        close = difflib.get_close_matches(str(error.instance), options, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        yield doc.problem(
+            path, f"{where} must be one of {', '.join(options)}, not {error.instance!r}{hint}"
+        )
+        return
+    if kind == "pattern":
+        described = sub.get("description", f"text matching {value}")
+        yield doc.problem(path, f"{where}: {error.instance!r} is not valid ({described})")
+        return
+    if kind in ("minItems", "minProperties"):
+        yield doc.problem(path, f"{where} must not be empty")
+        return
+    if kind in ("minLength",):
+        yield doc.problem(path, f"{where} must not be empty")
+        return
+    if kind in ("minimum", "maximum"):
+        yield doc.problem(path, f"{where}: {error.message}")
+        return
+    if kind == "oneOf":
+        described = sub.get("description") or "a valid value"
+        yield doc.problem(path, f"{where} must be {described[0].lower()}{described[1:]}")
+        return
+    if kind == "propertyNames":
+        yield doc.problem(
+            path, f"{where}: {error.instance!r} is not a valid name (lower_case letters, digits, _)"
+        )
+        return
+    yield doc.problem(path, f"{where}: {error.message}")
+
+
+def _label(path: tuple[str | int, ...]) -> str:
+    """``('steps', 2, 'tries')`` -> ``'tries' (step 3)``."""
+    if not path:
+        return "the file"
+    step = next((p for i, p in enumerate(path) if i and path[i - 1] == "steps"), None)
+    last = path[-1]
+    name = f"'{last}'" if isinstance(last, str) else f"item {last + 1}"
+    if step is not None and isinstance(step, int):
+        if path[-1] == step:
+            return f"step {step + 1}"
+        return f"{name} (step {step + 1})"
+    return name
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[object, str]] = set()
+    out = []
+    for p in problems:
+        if (p.where, p.message) not in seen:
+            seen.add((p.where, p.message))
+            out.append(p)
+    return out

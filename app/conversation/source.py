@@ -1,0 +1,151 @@
+"""Reading YAML with its positions, and reporting problems as ``file:line:col``.
+
+Marketers fix what an error points at, so every problem carries the place
+in the file it comes from (1-based, as editors count). ruamel.yaml's
+round-trip loader keeps the line and column of every key and value; we copy
+the document into plain dicts and lists (what JSON Schema and the engine
+want) and keep the positions beside it, keyed by the path to each node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+#: A path into a document: keys and list indexes from the root.
+NodePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Where:
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: Where
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        label = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.where}: {label}{self.message}"
+
+
+class FlowError(Exception):
+    """Flows that cannot run; the message lists every problem, one per line."""
+
+    def __init__(self, problems: Iterable[Problem], source: str = "flows") -> None:
+        self.problems = sorted(problems, key=lambda p: (p.where, p.message))
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{source} failed to load ({len(self.problems)} problem(s)):\n{lines}")
+
+
+@dataclass
+class Document:
+    """One YAML file as plain data plus the position of every node."""
+
+    file: str
+    data: Any
+    values: dict[NodePath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[NodePath, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: NodePath = (), *, key: bool = False) -> Where:
+        """The place of the node at ``path`` (its key with ``key=True``).
+
+        A path that has no position of its own (a value the author left
+        out) falls back to its nearest ancestor.
+        """
+        table = self.keys if key and path in self.keys else self.values
+        while path and path not in table:
+            path = path[:-1]
+            table = self.values
+        line, col = table.get(path, (0, 0))
+        return Where(self.file, line + 1, col + 1)
+
+    def problem(self, path: NodePath, message: str, *, key: bool = False) -> Problem:
+        return Problem(self.where(path, key=key), message)
+
+
+def display_name(path: Path, root: Path | None) -> str:
+    """``flows/welcome.yml`` rather than an absolute path, where possible."""
+    for base in (Path.cwd(), root.parent if root else None):
+        if base is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def read_yaml(path: Path, name: str) -> Document | Problem:
+    """Parse one file, or say where its YAML is broken."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return Problem(Where(name, 1, 1), f"cannot read the file: {err}")
+    return parse_yaml(text, name)
+
+
+@lru_cache(maxsize=256)
+def parse_yaml(text: str, name: str) -> Document | Problem:
+    """Parse YAML text (cached by content: the round-trip parser is slow, the result is read-only)."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line, mark.column) if mark else (0, 0)
+        what = " ".join(str(part) for part in (err.context, err.problem) if part)
+        return Problem(Where(name, line + 1, col + 1), f"YAML syntax: {what or err}")
+    except Exception as err:  # ruamel raises a few unmarked errors (e.g. bad tags)
+        return Problem(Where(name, 1, 1), f"YAML syntax: {err}")
+    doc = Document(file=name, data=None)
+    lc = getattr(root, "lc", None)
+    doc.values[()] = (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
+    doc.data = _plain(root, (), doc)
+    return doc
+
+
+def _plain(node: Any, path: NodePath, doc: Document) -> Any:
+    if isinstance(node, CommentedMap):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            child = (*path, str(key))
+            doc.keys[child] = node.lc.key(key)
+            doc.values[child] = node.lc.value(key)
+            out[str(key)] = _plain(value, child, doc)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            child = (*path, index)
+            doc.values[child] = node.lc.item(index)
+            items.append(_plain(value, child, doc))
+        return items
+    if isinstance(node, ScalarBoolean):
+        return bool(node)
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return str(node)

@@ -1,0 +1,158 @@
+"""Checking the message templates the flows name: present, parseable, no unknown variables.
+
+Templates render with StrictUndefined, so a variable no flow sets would fail
+in front of a customer; here it fails at load, pointing at the line of the
+template that uses it. A template present in one language only is a
+warning: the other language falls back to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from app.conversation import flows as f
+from app.conversation.render import LOCALES, Templates
+from app.conversation.source import Problem, Where, display_name
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRef:
+    name: str
+    where: Where
+
+
+def template_where(
+    templates: Templates, name: str, locale: str, line: int = 1, col: int = 1
+) -> Where:
+    path = templates.root / locale / f"{name}.j2"
+    return Where(display_name(path, templates.root), line, col)
+
+
+def check_templates(
+    templates: Templates, refs: Iterable[TemplateRef], known: frozenset[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    wanted: dict[str, Where | None] = {name: None for name in f.SYSTEM_TEMPLATES}
+    for ref in refs:
+        wanted.setdefault(ref.name, ref.where)
+        if wanted[ref.name] is None:
+            wanted[ref.name] = ref.where
+    for name, where in wanted.items():
+        present = [lc for lc in LOCALES if templates.exists(name, lc)]
+        if not present:
+            at = where or template_where(templates, name, LOCALES[0])
+            why = "" if where else " (the bot says it itself)"
+            problems.append(
+                Problem(at, f"missing template '{name}'{why}: add {_files(templates, name)}")
+            )
+            continue
+        for lc in LOCALES:
+            if lc not in present:
+                problems.append(
+                    Problem(
+                        where or template_where(templates, name, present[0]),
+                        f"template '{name}' has no {lc} version "
+                        f"({_files(templates, name, [lc])}); customers get the "
+                        f"{present[0]} text",
+                        "warning",
+                    )
+                )
+        for lc in present:
+            problems.extend(_check_one(templates, name, lc, known))
+    return problems
+
+
+def _files(templates: Templates, name: str, locales: Iterable[str] = LOCALES) -> str:
+    return " and ".join(
+        display_name(templates.root / lc / f"{name}.j2", templates.root) for lc in locales
+    )
+
+
+def _check_one(
+    templates: Templates, name: str, locale: str, known: frozenset[str]
+) -> Iterator[Problem]:
+    path = templates.root / locale / f"{name}.j2"
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        yield Problem(template_where(templates, name, locale), f"cannot read the template: {err}")
+        return
+    try:
+        ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
+    except jinja2.TemplateSyntaxError as err:
+        yield Problem(
+            template_where(templates, name, locale, err.lineno or 1),
+            f"template syntax: {err.message}",
+        )
+        return
+    yield from sms_warnings(
+        source, lambda line, col: template_where(templates, name, locale, line, col)
+    )
+    for var in sorted(meta.find_undeclared_variables(ast) - known):
+        line, col = _locate(source, var)
+        close = difflib.get_close_matches(var, sorted(known), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        yield Problem(
+            template_where(templates, name, locale, line, col),
+            f"unknown variable '{var}' (no flow sets it){hint}",
+        )
+
+
+#: The GSM 03.38 alphabet SMS uses by default; one character outside it sends the
+#: whole message as UCS-2 (70 characters per part instead of 160).
+GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€")
+_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+#: Twilio recommends at most 3 parts for a message.
+MAX_SMS_PARTS = 3
+
+
+def sms_warnings(source: str, where: Callable[[int, int], Where]) -> Iterator[Problem]:
+    """Warn when a template's own text forces UCS-2, or runs past three SMS parts."""
+    text = _TAGS.sub(lambda m: " " * len(m.group(0)), source)
+    for index, char in enumerate(text):
+        if char not in GSM7 and char not in GSM7_EXTENDED and char != "\t":
+            line, col = _position(source, index)
+            yield Problem(
+                where(line, col),
+                f"{char!r} is not in the SMS alphabet (GSM-7): SMS replies with this text "
+                "go as UCS-2, 70 characters per part",
+                "warning",
+            )
+            return
+    static = len(_TAGS.sub("", source).strip())
+    if static > MAX_SMS_PARTS * 153:
+        yield Problem(
+            where(1, 1),
+            f"about {static} characters: more than {MAX_SMS_PARTS} SMS parts",
+            "warning",
+        )
+
+
+def _position(source: str, index: int) -> tuple[int, int]:
+    before = source[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _locate(source: str, var: str) -> tuple[int, int]:
+    match = re.search(rf"\b{re.escape(var)}\b", source)
+    return _position(source, match.start()) if match else (1, 1)
+
+
+def all_templates(root: Path) -> list[tuple[str, str]]:
+    """(name, locale) for every template file under ``root``."""
+    out = []
+    for lc in LOCALES:
+        base = root / lc
+        out += [(str(p.relative_to(base).with_suffix("")), lc) for p in sorted(base.rglob("*.j2"))]
+    return out

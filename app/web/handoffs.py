@@ -1,0 +1,70 @@
+"""``/v1/handoffs``: list the conversations a person has taken over, and give them back to the bot.
+
+Bearer keys come from ``SANDI_API_KEYS`` (comma-separated). With no key
+configured the API refuses every call rather than running open.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.conversation.model import Channel
+from app.logs import mask
+from app.web.current import services
+from app.web.twilio_request import Rejected, e164
+
+bp = Blueprint("handoffs", __name__, url_prefix="/v1/handoffs")
+
+
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify(error={"code": code, "message": message}), status
+
+
+def _authorised() -> bool:
+    keys = services().conversation.api_keys
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    return any(hmac.compare_digest(token.encode(), key.encode()) for key in keys)
+
+
+@bp.before_request
+def _check_key() -> tuple[Response, int] | None:
+    if not _authorised():
+        response, status = _error(
+            401, "unauthorized", "a valid 'Authorization: Bearer <key>' is required"
+        )
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response, status
+    return None
+
+
+@bp.get("")
+def waiting() -> Response:
+    items = [
+        {"conversation": cid, "until": datetime.fromtimestamp(until, UTC).isoformat()}
+        for cid, until in services().handoffs.waiting()
+    ]
+    return jsonify(handoffs=items)
+
+
+@bp.post("/release")
+def release() -> Response | tuple[Response, int]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("to"), str):
+        return _error(400, "invalid_request", 'send JSON {"to": "+62..."}')
+    channel_name = body.get("channel")
+    try:
+        number = e164(body["to"].removeprefix("whatsapp:").strip(), "to")
+        channel = Channel(channel_name) if channel_name else None
+    except Rejected as err:
+        return _error(400, "invalid_to", str(err))
+    except ValueError:
+        return _error(400, "invalid_channel", "channel must be whatsapp or sms")
+    released = services().handoffs.release(number, channel)
+    if not released:
+        return _error(404, "not_found", f"no conversation with {mask(number)} is handed off")
+    return jsonify(released=released)

@@ -1,0 +1,104 @@
+"""The OTP steps' contract with the OTP service, through the OtpPort.
+
+The service is another branch's work; these run against tests/support/otp_double.py
+(see its docstring) and should run against the real service once it is merged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import create_app
+from app.conversation.ports import OtpCheck, OtpStart
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+from tests.support.otp_double import OtpDouble
+from tests.support.twilio_webhooks import CUSTOMER, Twilio
+
+
+def test_refused_send_takes_the_error_branch(chat: Chat, otp: OtpDouble) -> None:
+    otp.refuse.add(CUSTOMER)
+    chat.say("verifikasi")
+    assert chat.say("sms").startswith("Maaf, kami tidak bisa mengirim kode ke nomor ini")
+    assert "Selamat datang" in chat.say("menu")
+
+
+def test_cooldown_at_the_first_send_keeps_the_code_already_out(chat: Chat, otp: OtpDouble) -> None:
+    chat.say("verifikasi")
+    chat.say("sms")
+    code = otp.last().code
+    chat.say("menu")
+    chat.say("1")
+    assert "baru saja dikirim dan masih berlaku" in chat.say("sms")
+    assert "terverifikasi" in chat.say(code)
+    assert len(otp.sent) == 1
+
+
+def test_a_resend_keeps_the_failure_count(chat: Chat, otp: OtpDouble, clock: FakeClock) -> None:
+    chat.say("verifikasi")
+    chat.say("sms")
+    chat.say("000000")
+    chat.say("000001")
+    clock.advance(seconds=31)
+    assert "Kode verifikasi sudah dikirim" in chat.say("kirim ulang")
+    assert chat.say("000002").startswith("Kode salah 3 kali")
+
+
+def test_expired_code(chat: Chat, otp: OtpDouble, clock: FakeClock) -> None:
+    chat.say("verify my number")
+    chat.say("sms")
+    clock.advance(minutes=6)
+    assert chat.say(otp.last().code).startswith("The code has expired.")
+
+
+def test_the_service_attempt_limit_ends_the_step(
+    app_config: dict[str, Any], redis_client: Any, otp: OtpDouble
+) -> None:
+    otp.max_attempts = 2
+    chat = Chat(Twilio(create_app(app_config).test_client()))
+    chat.say("verifikasi")
+    chat.say("sms")
+    assert "Sisa percobaan: 2" in chat.say("000000")
+    assert chat.say("000001").startswith("Kode salah 3 kali")
+
+
+class _Unavailable:
+    """An OTP service that answers but never sends (a provider outage)."""
+
+    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart:
+        return OtpStart("failed")
+
+    def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:
+        return OtpCheck("not_found")
+
+
+def test_failed_sends_and_a_missing_service_are_polite(
+    app_config: dict[str, Any], redis_client: Any
+) -> None:
+    app_config["otp"] = _Unavailable()
+    chat = Chat(Twilio(create_app(app_config).test_client()))
+    chat.say("ganti email")
+    chat.say("budi@contoh.com")
+    assert chat.say("ya").startswith("Maaf, kami tidak bisa mengirim kode ke budi@contoh.com")
+    app_config["otp"] = None
+    chat = Chat(Twilio(create_app(app_config).test_client()), sender="+6281111111111")
+    chat.say("verifikasi")
+    assert chat.say("sms").startswith("Maaf, kami tidak bisa mengirim kode")
+
+
+def test_typed_codes_stay_out_of_the_stored_history(
+    chat: Chat, otp: OtpDouble, redis_client: Any
+) -> None:
+    import json
+
+    from app.store import keys
+
+    chat.say("verifikasi")
+    chat.say("sms")
+    chat.say("999 999")
+    code = otp.last().code
+    chat.say(code)
+    stored = redis_client.get(keys.session(f"wa:{CUSTOMER}"))
+    assert code not in stored and "999 999" not in stored
+    history = [h["in"] for h in json.loads(stored)["history"]]
+    assert history == ["verifikasi", "sms", "[code]", "[code]"]
