@@ -69,10 +69,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import health, messages, sandbox
+    from app.web import api, health, messages, sandbox
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(api.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
 
