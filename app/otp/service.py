@@ -103,7 +103,8 @@ class OtpService:
         policy = self.settings.policy(purpose_)
         channel_ = req.channel_of(channel, policy, purpose_)
         dest = parse_destination(to, channel_)
-        req.allow_country(self.settings, dest.country)
+        if dest.kind == "phone":
+            req.allow_country(self.settings, dest.country)
         amount_, payee_ = req.binding_of(policy, purpose_, amount, payee, required=True)
         locale_ = req.locale_of(locale, self.default_locale)
         digest = self.hasher.destination(dest.address)
