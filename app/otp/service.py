@@ -110,6 +110,8 @@ class OtpService:
         digest = self.hasher.destination(dest.address)
         tag = digest[:16]
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
+        token = secrets.token_hex(8)  # this request's claim on the next send
+        counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
             base = StartCommand(
                 tag=tag, open_field=f"{purpose_}:{digest}",
@@ -119,14 +121,16 @@ class OtpService:
                 max_checks=policy.max_checks, max_sends=policy.max_sends,
                 cooldown=policy.resend_cooldown, retention=self.settings.retention,
                 to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
-                amount=amount_, payee=payee_,
+                amount=amount_, payee=payee_, token=token,
             )  # fmt: skip
-            verdict = self.store.start(base, dry_run=True)
+            verdict = self.store.start(base, claim=True)
             if verdict.kind == "retry":
                 continue
             self._refuse_start(verdict, base.existing_id)
-            refusal = self.limiter.acquire(digest, api_key, client_ip)
+            refusal = None if counted else self.limiter.acquire(digest, api_key, client_ip)
+            counted = True
             if refusal is not None:
+                self.store.release(base)
                 raise OtpError(
                     "rate_limited",
                     f"too many codes sent for this {refusal.scope.replace('_', ' ')}; "
@@ -141,9 +145,11 @@ class OtpService:
                 expect="resend" if resend else "new",
                 code_hash=self.hasher.code_hash(vid, code, amount_, payee_),
             )
-            outcome = self.store.start(command, dry_run=False)
+            outcome = self.store.start(command, claim=False)
             if outcome.kind == "retry":
                 continue
+            if outcome.kind not in {"created", "resent"}:
+                self.store.release(base)
             self._refuse_start(outcome, vid)
             message = CodeMessage(
                 verification_id=vid, to=dest.address, channel=channel_, code=code,

@@ -36,11 +36,12 @@ class StartCommand:
     locale: str
     amount: str
     payee: str
+    token: str  # this request's claim on the next send
 
 
 @dataclass(frozen=True, slots=True)
 class StartOutcome:
-    """``kind``: ``new``/``resend`` (dry run), ``created``/``resent`` (done),
+    """``kind``: ``new``/``resend`` (claimed), ``created``/``resent`` (done),
     ``retry`` (state moved since it was read), or a refusal: ``cooldown``,
     ``max_sends``, ``locked``, ``binding_conflict``."""
 
@@ -68,7 +69,15 @@ class VerificationStore(Protocol):
         """The id of the verification open for a destination and purpose, if any."""
         ...
 
-    def start(self, command: StartCommand, *, dry_run: bool) -> StartOutcome: ...
+    def start(self, command: StartCommand, *, claim: bool) -> StartOutcome:
+        """``claim``: check the rules and reserve the send for ``command.token``
+        (concurrent starts get ``cooldown``); then commit: write the new code,
+        which needs that claim."""
+        ...
+
+    def release(self, command: StartCommand) -> None:
+        """Give up a claim whose send was refused (a send limit)."""
+        ...
 
     def check(
         self,

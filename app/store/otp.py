@@ -53,15 +53,19 @@ local function finish(status, at, keep, field, id)
 end
 """
 
-# KEYS[1] = open verifications of the destination (hash: open field -> id)
+# KEYS[1] = open verifications of the destination (hash: open field -> id, and
+#           'claim:' .. open field -> '<token>:<until ms>' while one request sends)
 # KEYS[2] = state of the verification read as open (KEYS[3] again when none)
 # KEYS[3] = state of a new verification
 # ARGV[1] = open field, ARGV[2] = id read as open ('' if none), ARGV[3] = new id,
-# ARGV[4] = now ms, ARGV[5] = 'check' (dry run) | 'commit', ARGV[6] = 'new' | 'resend'
+# ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit', ARGV[6] = 'new' | 'resend'
 # (what the code hash was made for), ARGV[7] = code hash, ARGV[8] = digits, ARGV[9] = ttl s,
 # ARGV[10] = max checks, ARGV[11] = max sends, ARGV[12] = cooldown s, ARGV[13] = retention s,
 # ARGV[14] = to, ARGV[15] = channel, ARGV[16] = purpose, ARGV[17] = locale,
-# ARGV[18] = amount, ARGV[19] = payee
+# ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms
+# 'claim' checks the rules and, if a code may go out, reserves the send for this token
+# (others get 'cooldown' meanwhile), so that only the request that will send spends
+# a unit of the send limits. 'commit' needs that claim, writes, and drops it.
 # Returns {kind, wait ms, send generation}.
 _START = (
     _HELPERS
@@ -70,8 +74,25 @@ local now = tonumber(ARGV[4])
 local commit = ARGV[5] == 'commit'
 local ttl = tonumber(ARGV[9]) * 1000
 local keep = tonumber(ARGV[13]) * 1000
+local cooldown = tonumber(ARGV[12]) * 1000
+local claim_field = 'claim:' .. ARGV[1]
+local claim = redis.call('HGET', KEYS[1], claim_field)
+if claim then
+  local token, untl = string.match(claim, '^(.*):(%d+)$')
+  if token ~= ARGV[20] and tonumber(untl) > now then
+    return {'cooldown', math.max(cooldown, 1000), 0}
+  end
+  if commit and token ~= ARGV[20] then return {'retry', 0, 0} end
+elseif commit then
+  return {'retry', 0, 0}
+end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return {'retry', 0, 0} end
+local function reserve(kind)
+  redis.call('HSET', KEYS[1], claim_field, ARGV[20] .. ':' .. (now + tonumber(ARGV[21])))
+  extend(KEYS[1], ttl + keep)
+  return {kind, 0, 0}
+end
 if current ~= '' then
   local s = redis.call('HMGET', KEYS[2], 'status', 'expires_at', 'sends', 'last_sent', 'amount', 'payee')
   local status, expires = s[1], tonumber(s[2] or 0)
@@ -79,10 +100,11 @@ if current ~= '' then
     if status == 'max_attempts_reached' then return {'locked', expires - now, 0} end
     if (s[5] or '') ~= ARGV[18] or (s[6] or '') ~= ARGV[19] then return {'binding_conflict', 0, 0} end
     if tonumber(s[3]) >= tonumber(ARGV[11]) then return {'max_sends', expires - now, 0} end
-    local wait = tonumber(s[4]) + tonumber(ARGV[12]) * 1000 - now
+    local wait = tonumber(s[4]) + cooldown - now
     if wait > 0 then return {'cooldown', wait, 0} end
-    if not commit then return {'resend', 0, 0} end
+    if not commit then return reserve('resend') end
     if ARGV[6] ~= 'resend' then return {'retry', 0, 0} end
+    redis.call('HDEL', KEYS[1], claim_field)
     local gen = redis.call('HINCRBY', KEYS[2], 'gen', 1)
     redis.call('HINCRBY', KEYS[2], 'sends', 1)
     redis.call('HSET', KEYS[2], 'hash', ARGV[7], 'digits', ARGV[8], 'last_sent', now,
@@ -99,8 +121,9 @@ if current ~= '' then
     redis.call('HDEL', KEYS[1], ARGV[1])
   end
 end
-if not commit then return {'new', 0, 0} end
+if not commit then return reserve('new') end
 if ARGV[6] ~= 'new' then return {'retry', 0, 0} end
+redis.call('HDEL', KEYS[1], claim_field)
 local bound = '0'
 if ARGV[18] ~= '' or ARGV[19] ~= '' then bound = '1' end
 redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
@@ -115,6 +138,18 @@ extend(KEYS[1], ttl + keep)
 return {'created', 0, 1}
 """
 )
+
+# KEYS[1] = open verifications of the destination
+# ARGV[1] = open field, ARGV[2] = claim token
+# Drops this token's claim (its send was refused after all). Returns 1 if it held one.
+_RELEASE = """
+local claim = redis.call('HGET', KEYS[1], 'claim:' .. ARGV[1])
+if claim and string.sub(claim, 1, #ARGV[2] + 1) == ARGV[2] .. ':' then
+  redis.call('HDEL', KEYS[1], 'claim:' .. ARGV[1])
+  return 1
+end
+return 0
+"""
 
 # KEYS[1] = verification state, KEYS[2] = open verifications of its destination
 # ARGV[1] = now ms, ARGV[2] = candidate code hash, ARGV[3] = candidate length,
@@ -239,6 +274,10 @@ return 1
 """
 
 
+#: How long a claimed send keeps concurrent starts waiting if its request dies.
+CLAIM_LEASE_MS = 10_000
+
+
 def tag_of(verification_id: str) -> str:
     """``VE`` + 16 hex of destination tag + 16 random hex -> the tag."""
     return verification_id[2:18]
@@ -250,6 +289,7 @@ class RedisVerificationStore:
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
         self._start = redis.register_script(_START)
+        self._release = redis.register_script(_RELEASE)
         self._check = redis.register_script(_CHECK)
         self._cancel = redis.register_script(_CANCEL)
         self._redeliver = redis.register_script(_REDELIVER)
@@ -265,17 +305,21 @@ class RedisVerificationStore:
         value: Any = self.redis.hget(keys.otp_open(tag), open_field)
         return str(value) if value else None
 
-    def start(self, command: StartCommand, *, dry_run: bool) -> StartOutcome:
+    def start(self, command: StartCommand, *, claim: bool) -> StartOutcome:
         c = command
         new_key = keys.otp_verification(c.tag, c.new_id)
         old_key = keys.otp_verification(c.tag, c.existing_id) if c.existing_id else new_key
         args: list[str | int] = [
-            c.open_field, c.existing_id, c.new_id, c.now_ms, "check" if dry_run else "commit",
+            c.open_field, c.existing_id, c.new_id, c.now_ms, "claim" if claim else "commit",
             c.expect, c.code_hash, c.digits, c.ttl, c.max_checks, c.max_sends, c.cooldown,
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
+            c.token, CLAIM_LEASE_MS,
         ]  # fmt: skip
         kind, wait, gen = self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args)
         return StartOutcome(kind=str(kind), wait_ms=int(wait), gen=int(gen))
+
+    def release(self, command: StartCommand) -> None:
+        self._release(keys=[keys.otp_open(command.tag)], args=[command.open_field, command.token])
 
     def check(
         self,
