@@ -25,7 +25,17 @@ from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
 from app.otp.destinations import parse_destination
 from app.otp.errors import OtpError, invalid
 from app.otp.metrics import OtpMetrics
-from app.otp.model import APPROVED, MAX_ATTEMPTS, PENDING, CheckResult, Started, Verification, to_ms
+from app.otp.model import (
+    APPROVED,
+    MAX_ATTEMPTS,
+    PENDING,
+    CheckResult,
+    Delivery,
+    Started,
+    Verification,
+    from_ms,
+    to_ms,
+)
 from app.otp.policy import CHANNELS, OtpSettings
 from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
 from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
@@ -108,71 +118,92 @@ class OtpService:
         amount_, payee_ = req.binding_of(policy, purpose_, amount, payee, required=True)
         locale_ = req.locale_of(locale, self.default_locale)
         digest = self.hasher.destination(dest.address)
-        tag = digest[:16]
-        ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
-        token = secrets.token_hex(8)  # this request's claim on the next send
+        base = StartCommand(
+            tag=digest[:16], open_field=f"{purpose_}:{digest}", existing_id="", new_id="",
+            expect="new", now_ms=0, code_hash="", digits=policy.digits,
+            ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
+            max_checks=policy.max_checks, max_sends=policy.max_sends,
+            cooldown=policy.resend_cooldown, retention=self.settings.retention,
+            to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
+            amount=amount_, payee=payee_, token=secrets.token_hex(8),
+        )  # fmt: skip
         counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
-            base = StartCommand(
-                tag=tag, open_field=f"{purpose_}:{digest}",
-                existing_id=self.store.open_id(tag, f"{purpose_}:{digest}") or "",
-                new_id=f"VE{tag}{secrets.token_hex(8)}", expect="new",
-                now_ms=to_ms(self.clock()), code_hash="", digits=policy.digits, ttl=ttl,
-                max_checks=policy.max_checks, max_sends=policy.max_sends,
-                cooldown=policy.resend_cooldown, retention=self.settings.retention,
-                to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
-                amount=amount_, payee=payee_, token=token,
-            )  # fmt: skip
-            verdict = self.store.start(base, claim=True)
-            if verdict.kind == "retry":
+            # Optimistic: assume the open id read last (none at first); the store
+            # answers "retry" with the real one, so a first send needs no read.
+            command = replace(
+                base, new_id=f"VE{base.tag}{secrets.token_hex(8)}", now_ms=to_ms(self.clock())
+            )
+            claimed = self.store.start(command, claim=True)
+            if claimed.kind == "retry":
+                base = replace(base, existing_id=claimed.open_id)
                 continue
-            self._refuse_start(verdict, base.existing_id)
-            refusal = None if counted else self.limiter.acquire(digest, api_key, client_ip)
-            counted = True
-            if refusal is not None:
-                self.store.release(base)
-                raise OtpError(
-                    "rate_limited",
-                    f"too many codes sent for this {refusal.scope.replace('_', ' ')}; "
-                    f"try again in {refusal.retry_after} s",
-                    retry_after=refusal.retry_after,
-                )
-            resend = verdict.kind == "resend"
-            vid = base.existing_id if resend else base.new_id
+            self._refuse_start(claimed, base.existing_id)
+            if not counted:
+                self._count_send(command, digest, api_key, client_ip)
+                counted = True
+            resend = claimed.kind == "resend"
+            vid = command.existing_id if resend else command.new_id
             code = self.codes.generate(policy.digits)
             command = replace(
-                base,
+                command,
                 expect="resend" if resend else "new",
                 code_hash=self.hasher.code_hash(vid, code, amount_, payee_),
             )
-            outcome = self.store.start(command, claim=False)
-            if outcome.kind == "retry":
+            written = self.store.start(command, claim=False)
+            if written.kind == "retry":
+                base = replace(base, existing_id=written.open_id or base.existing_id)
                 continue
-            if outcome.kind not in {"created", "resent"}:
-                self.store.release(base)
-            self._refuse_start(outcome, vid)
-            message = CodeMessage(
-                verification_id=vid, to=dest.address, channel=channel_, code=code,
-                locale=locale_, purpose=purpose_, expires_in=ttl,
-                amount=amount_ or None, payee=payee_ or None,
-            )  # fmt: skip
-            kind = "resend" if resend else "new"
-            try:
-                receipt = self._deliver(message, outcome.gen)
-            except DeliveryError as err:
-                raise OtpError(
-                    "delivery_failed",
-                    f"the {channel_} channel could not deliver the code ({err.code})",
-                    verification_id=vid,
-                ) from None
-            if self.metrics:
-                self.metrics.sends.labels(receipt.channel, purpose_, kind).inc()
-            log.info(
-                "otp %s %s to=%s channel=%s purpose=%s send=%s",
-                kind, vid, mask(dest.address), receipt.channel, purpose_, outcome.gen,
-            )  # fmt: skip
-            return Started(verification=self.get(vid), resent=resend)
+            if written.kind not in {"created", "resent"}:
+                self.store.release(command)
+            self._refuse_start(written, vid)
+            return self._send(command, vid, code, written, resend)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
+
+    def _count_send(
+        self, command: StartCommand, digest: str, api_key: str | None, client_ip: str | None
+    ) -> None:
+        refusal = self.limiter.acquire(digest, api_key, client_ip)
+        if refusal is not None:
+            self.store.release(command)
+            raise OtpError(
+                "rate_limited",
+                f"too many codes sent for this {refusal.scope.replace('_', ' ')}; "
+                f"try again in {refusal.retry_after} s",
+                retry_after=refusal.retry_after,
+            )
+
+    def _send(
+        self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool
+    ) -> Started:
+        message = CodeMessage(
+            verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
+            purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
+        )  # fmt: skip
+        try:
+            receipt = self._deliver(message, written.gen)
+        except DeliveryError as err:
+            raise OtpError(
+                "delivery_failed",
+                f"the {c.channel} channel could not deliver the code ({err.code})",
+                verification_id=vid,
+            ) from None
+        kind = "resend" if resend else "new"
+        if self.metrics:
+            self.metrics.sends.labels(receipt.channel, c.purpose, kind).inc()
+        log.info(
+            "otp %s %s to=%s channel=%s purpose=%s send=%s",
+            kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen,
+        )  # fmt: skip
+        verification = Verification(
+            id=vid, to=c.to, channel=receipt.channel, purpose=c.purpose, locale=c.locale,
+            status=PENDING, created_at=from_ms(written.created_ms),
+            expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
+            attempts_left=written.attempts_left,
+            delivery=Delivery(channel=receipt.channel, status="sent", error_code=None),
+            amount=c.amount or None, payee=c.payee or None,
+        )  # fmt: skip
+        return Started(verification=verification, resent=resend)
 
     def _refuse_start(self, outcome: StartOutcome, vid: str) -> None:
         kind, wait = outcome.kind, outcome.wait_ms

@@ -48,6 +48,10 @@ class StartOutcome:
     kind: str
     wait_ms: int = 0
     gen: int = 0
+    open_id: str = ""  # on ``retry``: the id open now
+    sends: int = 0  # once written: the verification's counters, to answer without a read
+    attempts_left: int = 0
+    created_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,8 @@ class VerificationStore(Protocol):
         """The id of the verification open for a destination and purpose, if any."""
         ...
 
+    # ``start`` assumes ``command.existing_id`` is the open id and answers ``retry``
+    # with the real one (``open_id``) when it is not: a first send needs no read.
     def start(self, command: StartCommand, *, claim: bool) -> StartOutcome:
         """``claim``: check the rules and reserve the send for ``command.token``
         (concurrent starts get ``cooldown``); then commit: write the new code,

@@ -66,7 +66,8 @@ end
 # 'claim' checks the rules and, if a code may go out, reserves the send for this token
 # (others get 'cooldown' meanwhile), so that only the request that will send spends
 # a unit of the send limits. 'commit' needs that claim, writes, and drops it.
-# Returns {kind, wait ms, send generation}.
+# Returns {kind, wait ms, send generation, id now open (on 'retry'), sends, attempts left,
+# created at ms} (the last three once written).
 _START = (
     _HELPERS
     + """
@@ -87,7 +88,7 @@ elseif commit then
   return {'retry', 0, 0}
 end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
-if current ~= ARGV[2] then return {'retry', 0, 0} end
+if current ~= ARGV[2] then return {'retry', 0, 0, current} end
 local function reserve(kind)
   redis.call('HSET', KEYS[1], claim_field, ARGV[20] .. ':' .. (now + tonumber(ARGV[21])))
   extend(KEYS[1], ttl + keep)
@@ -112,7 +113,8 @@ if current ~= '' then
       'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
     redis.call('PEXPIRE', KEYS[2], ttl + keep)
     extend(KEYS[1], ttl + keep)
-    return {'resent', 0, gen}
+    local f = redis.call('HMGET', KEYS[2], 'sends', 'failures', 'max_checks', 'created_at')
+    return {'resent', 0, gen, '', tonumber(f[1]), tonumber(f[3]) - tonumber(f[2]), tonumber(f[4])}
   end
   if commit then
     if status == 'pending' then
@@ -135,7 +137,7 @@ redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
 redis.call('PEXPIRE', KEYS[3], ttl + keep)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 extend(KEYS[1], ttl + keep)
-return {'created', 0, 1}
+return {'created', 0, 1, '', 1, tonumber(ARGV[10]), now}
 """
 )
 
@@ -315,8 +317,17 @@ class RedisVerificationStore:
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
             c.token, CLAIM_LEASE_MS,
         ]  # fmt: skip
-        kind, wait, gen = self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args)
-        return StartOutcome(kind=str(kind), wait_ms=int(wait), gen=int(gen))
+        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
+        kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
+        return StartOutcome(
+            kind=str(kind),
+            wait_ms=int(wait),
+            gen=int(gen),
+            open_id=str(current or ""),
+            sends=int(sends or 0),
+            attempts_left=int(left or 0),
+            created_ms=int(created or 0),
+        )
 
     def release(self, command: StartCommand) -> None:
         self._release(keys=[keys.otp_open(command.tag)], args=[command.open_field, command.token])
