@@ -13,7 +13,6 @@ result ever carries it.
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
@@ -38,6 +37,7 @@ from app.otp.model import (
 )
 from app.otp.policy import CHANNELS, OtpSettings
 from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
+from app.otp.refusals import check_refusal, refuse_start
 from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ DELIVERY_STATUSES = frozenset(
     {"queued", "accepted", "scheduled", "sending", "sent", "delivered", "undelivered",
      "failed", "canceled", "read"}
 )  # fmt: skip
-
-
-def _seconds(ms: int) -> int:
-    return max(1, math.ceil(ms / 1000))
 
 
 class OtpService:
@@ -138,7 +134,7 @@ class OtpService:
             if claimed.kind == "retry":
                 base = replace(base, existing_id=claimed.open_id)
                 continue
-            self._refuse_start(claimed, base.existing_id)
+            refuse_start(claimed, base.existing_id)
             if not counted:
                 self._count_send(command, digest, api_key, client_ip)
                 counted = True
@@ -156,7 +152,7 @@ class OtpService:
                 continue
             if written.kind not in {"created", "resent"}:
                 self.store.release(command)
-            self._refuse_start(written, vid)
+            refuse_start(written, vid)
             return self._send(command, vid, code, written, resend)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
 
@@ -204,39 +200,6 @@ class OtpService:
             amount=c.amount or None, payee=c.payee or None,
         )  # fmt: skip
         return Started(verification=verification, resent=resend)
-
-    def _refuse_start(self, outcome: StartOutcome, vid: str) -> None:
-        kind, wait = outcome.kind, outcome.wait_ms
-        if kind in {"new", "resend", "created", "resent"}:
-            return
-        if kind == "cooldown":
-            raise OtpError(
-                "resend_cooldown",
-                f"a code was sent moments ago; a new one can be sent in {_seconds(wait)} s",
-                retry_after=_seconds(wait), verification_id=vid,
-            )  # fmt: skip
-        if kind == "max_sends":
-            raise OtpError(
-                "max_sends_reached",
-                "this verification has had the most codes allowed; check the last code, "
-                "cancel it, or wait until it expires",
-                retry_after=_seconds(wait), verification_id=vid,
-            )  # fmt: skip
-        if kind == "locked":
-            raise OtpError(
-                "max_attempts_reached",
-                "too many wrong codes for this destination and purpose; "
-                f"a new code can be sent in {_seconds(wait)} s",
-                retry_after=_seconds(wait), verification_id=vid,
-            )  # fmt: skip
-        if kind == "binding_conflict":
-            raise OtpError(
-                "conflict",
-                "a verification for another amount or payee is pending for this destination; "
-                "cancel it first",
-                verification_id=vid,
-            )
-        raise OtpError("busy", f"unexpected store answer {kind!r}; retry")
 
     def _deliver(self, message: CodeMessage, gen: int) -> DeliveryReceipt:
         """Hand the code to its channel and note how it went (the hash of a
@@ -338,37 +301,7 @@ class OtpService:
         if kind == "locked_now":
             log.warning("otp max attempts reached %s", vid)
             return CheckResult(vid, MAX_ATTEMPTS, False, 0)
-        raise self._check_refusal(
-            vid, outcome.kind, outcome.status, outcome.digits, outcome.wait_ms
-        )
-
-    @staticmethod
-    def _check_refusal(vid: str, kind: str, status: str, digits: int, wait_ms: int) -> OtpError:
-        if kind == "max_attempts_reached":
-            return OtpError(
-                "max_attempts_reached",
-                "too many wrong codes: this verification is locked",
-                retry_after=_seconds(wait_ms), verification_id=vid,
-            )  # fmt: skip
-        if kind == "expired":
-            return OtpError("not_found", "the verification has expired", verification_id=vid)
-        if kind == "not_pending":
-            return OtpError(
-                "not_found", f"the verification is {status}, not pending", verification_id=vid
-            )
-        if kind == "bad_length":
-            return OtpError(
-                "invalid_code", f"code: this verification's code has {digits} digits", field="code"
-            )
-        if kind == "binding_required":
-            return OtpError(
-                "payment_binding_required",
-                "amount: this code is bound to an amount and payee; give both",
-                field="amount",
-            )
-        if kind == "binding_unexpected":
-            return invalid("amount", "this verification is not bound to an amount or payee")
-        return OtpError("not_found", "no pending verification with this id")
+        raise check_refusal(vid, outcome.kind, outcome.status, outcome.digits, outcome.wait_ms)
 
     # -- cancel, read ------------------------------------------------------------
 
