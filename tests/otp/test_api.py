@@ -264,3 +264,20 @@ def test_timestamps_are_utc(api: Api) -> None:
     v = start(api)
     created = datetime.fromisoformat(v["created_at"].replace("Z", "+00:00"))
     assert created == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def test_redis_down_is_503_not_500(app_config: dict[str, Any], redis_process: Any) -> None:
+    app = create_app({**app_config, "REDIS_URL": redis_process.url})
+    client = app.test_client()
+    headers = {"Authorization": "Bearer test-api-key-1"}
+    assert (
+        client.post(V, json={"to": CUSTOMER, "channel": "sms"}, headers=headers).status_code == 201
+    )
+    redis_process.stop()
+    for call in (
+        lambda: client.post(V, json={"to": "+6281298765432", "channel": "sms"}, headers=headers),
+        lambda: client.post(f"{V}/check", json={"to": CUSTOMER, "code": "123456"}, headers=headers),
+    ):
+        response = call()
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "unavailable"
