@@ -11,13 +11,16 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Twilio gives up after 15 s; a request still running after 20 s is stuck.
 timeout = 20
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-"
+# Sandi logs one line per webhook turn and per OTP operation itself (numbers
+# masked); gunicorn's access log repeats it at ~6% of the CPU. GUNICORN_ACCESS_LOG=-
+# turns it on (to stdout), e.g. where no router logs requests.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 max_requests = 20000
 max_requests_jitter = 2000
 

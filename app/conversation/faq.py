@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -77,6 +78,7 @@ _ENGLISH = snowballstemmer.stemmer("english")
 _INDONESIAN = snowballstemmer.stemmer("indonesian")
 
 
+@lru_cache(maxsize=8192)  # pure, and customers use the same few hundred words
 def stem(word: str) -> str:
     """One stem for "asked"/"ask" and "dikirim"/"kirim" (both stemmers, same order on both sides)."""
     return str(_INDONESIAN.stemWord(_ENGLISH.stemWord(word)))
@@ -100,6 +102,21 @@ def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | Non
     return found[1] / 100, found[0]
 
 
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    entry: FaqEntry
+    words: tuple[str, ...]
+    word_set: frozenset[str]
+    entry_words: set[str]
+    weight: float  # the IDF weights of its words, summed
+    #: Its words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
+    sorted_text: str
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
 class FaqIndex:
     def __init__(self, entries: tuple[FaqEntry, ...]) -> None:
         self.entries = entries
@@ -121,6 +138,19 @@ class FaqIndex:
             entry.id: {w for v, e in self._variants if e.id == entry.id for w in v.split()}
             for entry in entries
         }
+        # Per variant, what search() needs of it, worked out once (the variants
+        # never change; queries come with every customer message).
+        self._prepared = [
+            _Variant(
+                entry=entry,
+                words=tuple(variant.split()),
+                word_set=frozenset(variant.split()),
+                entry_words=self._words[entry.id],
+                weight=max(sum(self._weight[v] for v in variant.split()), 1e-9),
+                sorted_text=_sorted_words(variant),
+            )
+            for variant, entry in self._variants
+        ]
 
     def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
         query = prepare(text)
@@ -134,25 +164,24 @@ class FaqIndex:
             weight = self._weight[known] if known else self._unknown
             resolved.append((similarity, known, weight))
         total = sum(w for _, _, w in resolved)
+        matched = {k for _, k, _ in resolved if k}
+        sorted_query = _sorted_words(query)
         best: dict[str, FaqMatch] = {}
-        for variant, entry in self._variants:
-            words_of_entry = self._words[entry.id]
-            variant_words = variant.split()
+        for v in self._prepared:
             # Words of this very variant count fully; words of the entry's other variants half.
             covered = sum(
-                s * w * (1.0 if k in variant_words else 0.5)
+                s * w * (1.0 if k in v.word_set else 0.5)
                 for s, k, w in resolved
-                if k and k in words_of_entry
+                if k and k in v.entry_words
             )
             recall = covered / total
-            hits = sum(
-                self._weight[v] for v in variant_words if any(k == v for _, k, _ in resolved)
-            )
-            precision = hits / max(sum(self._weight[v] for v in variant_words), 1e-9)
-            ordered = fuzz.token_sort_ratio(query, variant) / 100
-            score = 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
-            if entry.id not in best or score > best[entry.id].score:
-                best[entry.id] = FaqMatch(entry, score)
+            hits = sum(self._weight[w] for w in v.words if w in matched)
+            precision = hits / v.weight
+            ordered_score = fuzz.ratio(sorted_query, v.sorted_text) / 100
+            score = 100 * (0.5 * ordered_score + 0.5 * (2 * recall + precision) / 3)
+            entry_id = v.entry.id
+            if entry_id not in best or score > best[entry_id].score:
+                best[entry_id] = FaqMatch(v.entry, score)
         ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
         return ranked[:limit]
 
