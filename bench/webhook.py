@@ -1,9 +1,11 @@
 """bench/webhook: Sandi's full turn against a minimal signed-webhook baseline.
 
-    .venv/bin/python -m bench.webhook [--seconds 10] [--connections 8]
+    .venv/bin/python -m bench.webhook [--seconds 5] [--rounds 3] [--connections 8]
 
 Both run under gunicorn with the repository's gunicorn.conf.py (the
-Procfile's settings) on the same private redis-server. wrk replays signed
+Procfile's settings) on the same private redis-server, side by side; the
+rounds alternate between them so that other load on the machine hits both
+alike, and the median of the per-round ratios is the figure. wrk replays signed
 WhatsApp webhooks from many different customers walking the demo (greeting,
 a menu choice, an FAQ question); every request has its own MessageSid, so no
 turn is skipped by the dedupe. Prints requests/s, p50/p99 and the ratio.
@@ -14,8 +16,10 @@ from __future__ import annotations
 import argparse
 import re
 import secrets
+import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
@@ -75,20 +79,12 @@ def requests_file(base_url: str, count: int, first_customer: int = 0) -> Path:
     return path
 
 
-def run(target: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
-    gunicorn = Gunicorn(target, env)
-    # Twilio signs the public URL; both apps are told theirs (the port is chosen at creation).
-    gunicorn.env["SANDI_PUBLIC_URL"] = gunicorn.url
-    with gunicorn as server:
-        assert server.proc is not None
-        warm = requests_file(server.url, 4000, first_customer=90_000_000)
-        reqs = requests_file(server.url, int(args.seconds * 4000))
-        wrk(server.url, warm, connections=args.connections, seconds=2)  # warm-up
-        cpu = group_cpu(server.proc.pid)
-        result = wrk(server.url, reqs, connections=args.connections, seconds=args.seconds)
-        cpu = group_cpu(server.proc.pid) - cpu
-        warm.unlink()
-        reqs.unlink()
+def measure(server: Gunicorn, requests: Path, args: argparse.Namespace) -> dict[str, float]:
+    """One wrk run against ``server``, with the CPU its gunicorn processes used."""
+    assert server.proc is not None
+    cpu = group_cpu(server.proc.pid)
+    result = wrk(server.url, requests, connections=args.connections, seconds=args.seconds)
+    cpu = group_cpu(server.proc.pid) - cpu
     result["cpu_ms_per_request"] = 1000 * cpu / max(result["rps"] * args.seconds, 1)
     return result
 
@@ -115,7 +111,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="per app and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     need("wrk", "apt-get install wrk")
@@ -128,28 +125,59 @@ def main() -> None:
         "SANDI_SECRET_KEY": "bench-secret",
     }
     load_before = load_average()
+    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "sandi": []}
     try:
         print(f"machine: {machine()}; load average {load_before}")
         print(f"gunicorn: {gunicorn_settings()}")
-        print(
-            f"load: wrk, {args.connections} connections, {args.seconds} s, signed WhatsApp webhooks"
-        )
+        print(f"load: wrk, {args.connections} connections, {args.rounds} rounds of "
+              f"{args.seconds} s per app, alternating; signed WhatsApp webhooks")  # fmt: skip
         print("what each customer sends (and gets):")
         show_walk(env)
-        print("baseline (signature check + INCR + TwiML) ...", flush=True)
-        base = run("bench.baseline_app:app", env, args)
-        print("sandi (full turn through the demo flows) ...", flush=True)
-        sandi = run("app:create_app()", env, args)
+        with ExitStack() as stack:
+            servers = {}
+            for name, target in (
+                ("baseline", "bench.baseline_app:app"),
+                ("sandi", "app:create_app()"),
+            ):
+                server = Gunicorn(target, env)
+                # Twilio signs the public URL; each app is told its own.
+                server.env["SANDI_PUBLIC_URL"] = server.url
+                servers[name] = stack.enter_context(server)
+                warm = requests_file(server.url, 4000, first_customer=90_000_000)
+                wrk(server.url, warm, connections=args.connections, seconds=2)
+                warm.unlink()
+            for round_ in range(args.rounds):
+                # Alternate which app goes first: other load on the machine drifts.
+                order = ["baseline", "sandi"] if round_ % 2 == 0 else ["sandi", "baseline"]
+                for name in order:
+                    server = servers[name]
+                    reqs = requests_file(
+                        server.url, args.seconds * 4000, first_customer=round_ * 1_000_000
+                    )
+                    runs[name].append(measure(server, reqs, args))
+                    reqs.unlink()
+                print(f"round {round_ + 1}: load average {load_average()}", flush=True)
     finally:
         redis.stop()
-    ratio = sandi["rps"] / base["rps"]
+    ratios = [s["rps"] / b["rps"] for b, s in zip(runs["baseline"], runs["sandi"], strict=True)]
     print()
-    header = f"{'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'CPU ms/req':>10}"
-    print(header)
-    for name, r in (("baseline", base), ("sandi", sandi)):
-        print(f"{name:10} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['non_2xx']:8.0f} "
-              f"{r['cpu_ms_per_request']:10.2f}")  # fmt: skip
-    print(f"ratio sandi/baseline: {ratio:.2f} (goal >= 0.75); sandi p99 goal < 25 ms")
+    print(f"{'':10} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+          f"{'CPU ms/req':>10}")  # fmt: skip
+    for name in ("baseline", "sandi"):
+        for i, r in enumerate(runs[name]):
+            print(f"{name:10} {i + 1:5} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
+                  f"{r['non_2xx']:8.0f} {r['cpu_ms_per_request']:10.2f}")  # fmt: skip
+    med = {
+        name: {k: statistics.median(r[k] for r in runs[name]) for k in runs[name][0]}
+        for name in runs
+    }
+    ratio = statistics.median(ratios)
+    capacity = med["baseline"]["cpu_ms_per_request"] / med["sandi"]["cpu_ms_per_request"]
+    print(f"ratio sandi/baseline per round: {' '.join(f'{r:.2f}' for r in ratios)}; "
+          f"median {ratio:.2f} (goal >= 0.75)")  # fmt: skip
+    print(f"sandi p99 median {med['sandi']['p99']:.1f} ms (goal < 25 ms); "
+          f"CPU per request: baseline {med['baseline']['cpu_ms_per_request']:.2f} ms, "
+          f"sandi {med['sandi']['cpu_ms_per_request']:.2f} ms (ratio {capacity:.2f})")  # fmt: skip
     print(f"load average after: {load_average()}")
     save(
         "webhook",
@@ -160,9 +188,10 @@ def main() -> None:
             "load_average_before": load_before,
             "load_average_after": load_average(),
             "args": vars(args),
-            "baseline": base,
-            "sandi": sandi,
+            "runs": runs,
+            "ratios": ratios,
             "ratio": ratio,
+            "cpu_ratio": capacity,
         },
     )
 

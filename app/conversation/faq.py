@@ -133,6 +133,7 @@ class FaqIndex:
                 spread.setdefault(word, set()).add(entry.id)
         total = max(len(entries), 1)
         self._weight = {w: math.log(1 + total / len(ids)) for w, ids in spread.items()}
+        self._entries_of = spread
         self._unknown = max(self._weight.values(), default=1.0)
         self._words = {
             entry.id: {w for v, e in self._variants if e.id == entry.id for w in v.split()}
@@ -165,21 +166,26 @@ class FaqIndex:
             resolved.append((similarity, known, weight))
         total = sum(w for _, _, w in resolved)
         matched = {k for _, k, _ in resolved if k}
+        # Entries sharing no word with the question score on word order alone.
+        touched = {entry_id for word in matched for entry_id in self._entries_of[word]}
         sorted_query = _sorted_words(query)
         best: dict[str, FaqMatch] = {}
         for v in self._prepared:
-            # Words of this very variant count fully; words of the entry's other variants half.
-            covered = sum(
-                s * w * (1.0 if k in v.word_set else 0.5)
-                for s, k, w in resolved
-                if k and k in v.entry_words
-            )
-            recall = covered / total
-            hits = sum(self._weight[w] for w in v.words if w in matched)
-            precision = hits / v.weight
-            ordered_score = fuzz.ratio(sorted_query, v.sorted_text) / 100
-            score = 100 * (0.5 * ordered_score + 0.5 * (2 * recall + precision) / 3)
+            ordered = fuzz.ratio(sorted_query, v.sorted_text) / 100
             entry_id = v.entry.id
+            if entry_id in touched:
+                # Words of this very variant count fully; words of the entry's other variants half.
+                covered = sum(
+                    s * w * (1.0 if k in v.word_set else 0.5)
+                    for s, k, w in resolved
+                    if k and k in v.entry_words
+                )
+                recall = covered / total
+                hits = sum(self._weight[w] for w in v.words if w in matched)
+                precision = hits / v.weight
+                score = 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
+            else:
+                score = 100 * (0.5 * ordered + 0.5 * (2 * 0.0 + 0.0) / 3)
             if entry_id not in best or score > best[entry_id].score:
                 best[entry_id] = FaqMatch(v.entry, score)
         ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
