@@ -25,8 +25,8 @@ from app.conversation.backend import HttpBackend, RecordingBackend
 from app.conversation.engine import EngineSettings, FlowBot
 from app.conversation.flows import FlowSet, OtpIssue
 from app.conversation.handoff import HandoffDesk
-from app.conversation.loader import load_flows
 from app.conversation.ports import Backend, OtpPort
+from app.conversation.registry import FlowRegistry
 from app.conversation.render import Templates
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
@@ -62,7 +62,8 @@ class Services:
     #: Code delivery (SMS, WhatsApp, call, e-mail, flash call) and its status callbacks.
     channels: Channels
     delivery_status: DeliveryStatus
-    flows: FlowSet
+    #: The flows serving now (``flows.current``), replaced whole by a reload that checks.
+    flows: FlowRegistry
     handoffs: HandoffDesk
     records: RedisRecordStore
     conversation: ConversationSettings
@@ -77,8 +78,6 @@ def build(
 ) -> Services:
     conversation = ConversationSettings.from_mapping(settings.raw)
     templates = Templates(settings.templates_dir)
-    # Broken flows stop the app here, before it serves anyone, with file:line:col errors.
-    flows = load_flows(settings.flows_dir, templates)
     redis = connect(
         settings.redis_url,
         settings.instance_dir,
@@ -108,10 +107,24 @@ def build(
     delivery_status = DeliveryStatus(
         channels.log, FallbackSteps(redis), channels.opt_outs, channel_settings.fallback, metrics
     )
-    if otp is None and _uses_otp(flows):
-        log.warning(
-            "flows have otp steps but no OTP service is wired: they will say codes cannot be sent"
+    engine_settings = EngineSettings(
+        session_ttl=settings.session_ttl,
+        default_locale=settings.default_locale,
+        handoff_timeout=conversation.handoff_timeout,
+    )
+
+    def build_bot(flowset: FlowSet, flow_templates: Templates, version: str) -> FlowBot:
+        return FlowBot(
+            flowset,
+            flow_templates,
+            backend=backend,
+            otp=otp,
+            handoffs=handoff_index,
+            settings=engine_settings,
+            passthrough=(RedisError,),
+            version=version,
         )
+
     records = RedisRecordStore(redis)
     handoff_index = RedisHandoffIndex(redis)
     backend: Backend = (
@@ -121,19 +134,13 @@ def build(
         if conversation.backend_url
         else RecordingBackend(records)
     )
-    bot = FlowBot(
-        flows,
-        templates,
-        backend=backend,
-        otp=otp,
-        handoffs=handoff_index,
-        settings=EngineSettings(
-            session_ttl=settings.session_ttl,
-            default_locale=settings.default_locale,
-            handoff_timeout=conversation.handoff_timeout,
-        ),
-        passthrough=(RedisError,),
-    )
+    # Broken flows stop the app here, before it serves anyone, with file:line:col errors;
+    # later edits are checked the same way before they replace the running version.
+    flows = FlowRegistry(settings.flows_dir, settings.templates_dir, build_bot)
+    if otp is None and _uses_otp(flows.current.flowset):
+        log.warning(
+            "flows have otp steps but no OTP service is wired: they will say codes cannot be sent"
+        )
     return Services(
         settings=settings,
         redis=redis,
@@ -142,7 +149,7 @@ def build(
         templates=templates,
         outbox=outbox,
         sender=SandboxSender(outbox, clock),
-        turns=TurnRunner(turn_store, bot, clock),
+        turns=TurnRunner(turn_store, flows, clock),
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,
