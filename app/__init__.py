@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extra = {"twilio_http_client": twilio_http} if twilio_http else {}
     built = services.build(settings, clock or services.utc_now, otp, **extra)
     app.extensions["sandi"] = built
+    from app import flows_reload
+
+    flows_reload.init_app(app, built)
     _register_blueprints(app, settings)
     _register_error_handlers(app)
     log.info(

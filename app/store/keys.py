@@ -91,3 +91,20 @@ def backend_record(conversation_id: str, path: str) -> str:
 def handoff_index() -> str:
     """Sorted set: conversation id -> when its handoff times out (epoch seconds)."""
     return _key("handoffs", "active")
+
+
+# Flows hot reload: ``sandi flows reload`` (and SIGHUP to gunicorn's master) bump
+# the generation; every worker polls it and reloads the flows from disk, then
+# reports the version it serves so the command can tell when all have caught up.
+FLOWS_TTL = 30 * 86400  # refreshed on every bump and every report
+FLOWS_WORKER_STALE = 30  # a worker silent this long (seconds) has gone
+
+
+def flows_generation() -> str:
+    """Counter bumped to ask every worker to reload the flows from disk."""
+    return _key("flows", "generation")
+
+
+def flows_workers() -> str:
+    """Hash worker id -> JSON {version, rejected, at}: what each worker serves."""
+    return _key("flows", "workers")
