@@ -86,7 +86,7 @@ class Case:
     steps: tuple[Step, ...]
 
 
-def test_files(folder: Path) -> list[Path]:
+def case_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
 
 
@@ -182,7 +182,8 @@ class _Reader:
             self.problem(path, f"a step is one of: {', '.join(k + ':' for k in STEP_KINDS)}")
             return None
         ((kind, value),) = raw.items()
-        where = self.doc.where((*path, kind))
+        # An empty value (``no_reply:``) has no place of its own; its key has.
+        where = self.doc.where((*path, kind), key=value is None)
         if kind not in STEP_KINDS:
             close = difflib.get_close_matches(kind, STEP_KINDS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""

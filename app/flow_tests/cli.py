@@ -9,8 +9,8 @@ import click
 from flask import Flask
 from flask.cli import ScriptInfo
 
-from app.conversation.source import FlowError, Problem
-from app.flow_tests.cases import Case, load_cases, test_files
+from app.conversation.source import FlowError, Problem, display_name
+from app.flow_tests.cases import Case, case_files, load_cases
 from app.flow_tests.runner import CaseResult, CaseRunner
 from app.web.current import services
 from app.web.simulate import Simulator
@@ -33,14 +33,14 @@ def test_command(directory: Path | None, match: str | None, verbose: bool) -> No
     with app.app_context():
         svc = services()
         folder = directory or svc.settings.flows_dir / "tests"
-        files = test_files(folder) if folder.is_dir() else []
+        files = case_files(folder) if folder.is_dir() else []
         if not files:
             click.echo(f"no conversation tests (*.yml) in {folder}", err=True)
             raise SystemExit(1)
         loaded: list[tuple[Path, list[Case]]] = []
         problems: list[Problem] = []
         for path in files:
-            cases, found = load_cases(path, folder.parent)
+            cases, found = load_cases(path, folder)
             problems += found
             loaded.append((path, [c for c in cases if not match or match in c.name]))
         if problems:
@@ -83,10 +83,7 @@ def _load_app() -> Flask:
 
 
 def _name(path: Path, folder: Path) -> str:
-    try:
-        return str(path.relative_to(folder.parent))
-    except ValueError:
-        return str(path)
+    return display_name(path, folder)
 
 
 def _report(result: CaseResult, verbose: bool) -> None:
