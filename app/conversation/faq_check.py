@@ -56,13 +56,18 @@ def faq_problems(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
                     )
                     continue
                 result = index.classify(question)
-                if result.kind == "sure" and result.matches[0].entry.id != entry.id:
-                    yield Problem(
-                        where,
-                        f"FAQ question '{question}' is answered by '{result.matches[0].entry.id}' "
-                        f"instead: reword it, or move it to that entry",
-                        "warning",
+                top = result.matches[0].entry.id if result.matches else None
+                others = [m.entry.id for m in result.matches if m.entry.id != entry.id]
+                if (result.kind == "sure" and top == entry.id) or not others:
+                    continue
+                if result.kind == "sure":
+                    message = f"is answered by '{top}' instead: reword it, or move it there"
+                else:
+                    message = (
+                        f"is too close to '{others[0]}': customers asking it are offered "
+                        "a choice instead of this answer"
                     )
+                yield Problem(where, f"FAQ question '{question}' {message}", "warning")
 
 
 def _where(origins: Origins, entry: f.FaqEntry, locale: str, number: int) -> Where:
