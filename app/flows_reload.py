@@ -144,6 +144,8 @@ class FlowReloader:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Set once the file watcher is in place (for tests, and for the log).
+        self.watching = threading.Event()
         self._start_lock = threading.Lock()
         self._reported: tuple[str, str | None] | None = None
         self._reported_at = 0.0
@@ -236,6 +238,10 @@ class FlowReloader:
             yield_on_timeout=True,
             raise_interrupt=False,
         ):
+            if not self.watching.is_set():
+                # The watch is in place now; catch what changed while it was being set up.
+                self.watching.set()
+                self._safely(lambda: self.registry.reload("watching"))
             if changes:
                 self._safely(partial(self.files_changed, changes))
             self._safely(self.poll_once)
