@@ -87,6 +87,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(sandbox.bp)
     if pages.pages_enabled(settings):
         app.register_blueprint(simulator.bp)
+        from app.web import flows_page
+
+        app.register_blueprint(flows_page.bp)
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:

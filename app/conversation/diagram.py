@@ -27,6 +27,8 @@ class Node:
     title: str
     detail: str = ""
     line: int = 0
+    #: The templates the step says (to point template problems at it).
+    templates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,8 @@ def diagram(flow: f.Flow) -> Diagram:
 def _node(step: f.Step) -> Node:
     kind = _KIND[type(step)]
     title = step.id if not step.id.startswith("#") else f"step {step.id[1:]}"
-    return Node(step.id, kind, title, _detail(step), step.where.line)
+    names = [getattr(step, "template", None), getattr(step, "invalid", None)]
+    return Node(step.id, kind, title, _detail(step), step.where.line, tuple(n for n in names if n))
 
 
 def _detail(step: f.Step) -> str:

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -47,6 +47,8 @@ class FlowVersion:
     #: Warnings of this version (it has no errors, or it would not serve).
     warnings: tuple[Problem, ...]
     loaded_at: float
+    #: The text of the files the warnings point at, by name (for excerpts).
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Rejection:
     version: str
     problems: tuple[Problem, ...]
     at: float
+    #: The text of the files the problems point at, by name (for excerpts).
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -104,7 +108,7 @@ class FlowRegistry:
         if flowset is None:
             errors = [p for p in problems if p.severity == "error"]
             raise FlowError(errors, source=f"flows in {flows_dir}")
-        self._current = self._version(snapshot.version, flowset, templates, problems)
+        self._current = self._version(snapshot, flowset, templates, problems)
         self.rejected: Rejection | None = None
 
     @property
@@ -128,7 +132,9 @@ class FlowRegistry:
                 return ReloadResult("rejected", snapshot.version, self.rejected.problems)
             flowset, templates, problems = check_snapshot(snapshot)
             if flowset is None:
-                self.rejected = Rejection(snapshot.version, tuple(problems), self._clock())
+                self.rejected = Rejection(
+                    snapshot.version, tuple(problems), self._clock(), snapshot.sources(problems)
+                )
                 errors = self.rejected.errors
                 log.error(
                     "flows %s rejected (%s), still serving %s; %d error(s):\n%s",
@@ -140,7 +146,7 @@ class FlowRegistry:
                 )
                 return ReloadResult("rejected", snapshot.version, tuple(problems))
             previous = self._current.version
-            self._current = self._version(snapshot.version, flowset, templates, problems)
+            self._current = self._version(snapshot, flowset, templates, problems)
             self.rejected = None
             log.info(
                 "flows reloaded (%s): version %s -> %s, %d flow(s), %d warning(s)",
@@ -153,13 +159,14 @@ class FlowRegistry:
             return ReloadResult("loaded", snapshot.version, tuple(problems))
 
     def _version(
-        self, version: str, flowset: FlowSet, templates: Templates, problems: list[Problem]
+        self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]
     ) -> FlowVersion:
         return FlowVersion(
-            version=version,
+            version=snapshot.version,
             flowset=flowset,
             templates=templates,
-            bot=self._build_bot(flowset, templates, version),
+            bot=self._build_bot(flowset, templates, snapshot.version),
             warnings=tuple(problems),
             loaded_at=self._clock(),
+            sources=snapshot.sources(problems),
         )

@@ -11,6 +11,7 @@ and a session can tell when the flows it started on have changed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,20 @@ class Snapshot:
 
     def templates(self) -> Templates:
         return Templates(self.templates_dir, self.template_texts)
+
+    def sources(self, problems: Iterable[Problem]) -> dict[str, str]:
+        """The text of each file ``problems`` point at, by the name they print (for excerpts)."""
+        wanted = {p.where.file for p in problems}
+        found: dict[str, str] = {}
+        for path, text in self.flow_texts.items():
+            name = display_name(path, self.flows_dir)
+            if name in wanted:
+                found[name] = text
+        for key, text in self.template_texts.items():
+            name = display_name(self.templates_dir / key, self.templates_dir)
+            if name in wanted:
+                found[name] = text
+        return found
 
 
 def take(flows_dir: Path, templates_dir: Path) -> Snapshot:
