@@ -241,3 +241,54 @@ def test_sighup_reloads(shop_config: dict[str, Any], shop: Path, redis_client: A
     finally:
         signal.signal(signal.SIGHUP, previous)
         reloader(app).stop()
+
+
+@pytest.mark.parametrize(
+    ("raw", "watch", "poll"),
+    [
+        ({}, True, 2.0),
+        ({"SANDI_ENV": "production", "SANDI_SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t"}, False, 2.0),
+        ({"SANDI_WATCH_FLOWS": "0", "SANDI_FLOWS_POLL": "0.5"}, False, 0.5),
+        ({"SANDI_ENV": "production", "SANDI_SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t",
+          "SANDI_WATCH_FLOWS": "1"}, True, 2.0),
+    ],
+)  # fmt: skip
+def test_reload_settings(raw: dict[str, str], watch: bool, poll: float) -> None:
+    from app.config import Settings
+    from app.flows_reload import ReloadSettings
+
+    assert ReloadSettings.from_settings(Settings.from_mapping(raw)) == ReloadSettings(watch, poll)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"SANDI_WATCH_FLOWS": "maybe"}, "SANDI_WATCH_FLOWS must be 1 or 0"),
+        ({"SANDI_FLOWS_POLL": "soon"}, "SANDI_FLOWS_POLL must be seconds"),
+        ({"SANDI_FLOWS_POLL": "-1"}, "must not be negative"),
+    ],
+)
+def test_bad_reload_settings(raw: dict[str, str], message: str) -> None:
+    from app.config import ConfigError, Settings
+    from app.flows_reload import ReloadSettings
+
+    with pytest.raises(ConfigError, match=message):
+        ReloadSettings.from_settings(Settings.from_mapping(raw))
+
+
+def test_flows_test_on_broken_flows_says_so(shop_config: dict[str, Any], shop: Path) -> None:
+    from flask.cli import ScriptInfo
+
+    edit(shop / "flows/welcome.yml", "goto_flow: verify_number", "goto_flow: verfy")
+    result = (
+        Flask(__name__)
+        .test_cli_runner()
+        .invoke(
+            main,
+            ["flows", "test", str(ROOT / "flows/tests")],
+            obj=ScriptInfo(create_app=lambda: create_app(shop_config)),
+        )
+    )
+    assert result.exit_code == 1
+    assert "flows/welcome.yml:21:20: error: unknown flow 'verfy'" in result.output
+    assert "fix them first" in result.output
