@@ -77,12 +77,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import delivery, handoffs, health, messages, pages, sandbox, simulator
+    from app.web import api, delivery, handoffs, health, messages, pages, sandbox, simulator
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(delivery.bp)
     app.register_blueprint(handoffs.bp)
+    app.register_blueprint(api.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
     if pages.pages_enabled(settings):

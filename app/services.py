@@ -1,12 +1,13 @@
 """The objects one app runs on, wired once by the factory.
 
 Views reach them through :func:`app.web.current.services`; nothing lives in
-module globals, so tests can run many apps side by side.
+module globals, so tests can run many apps side by side. The order of
+:func:`build` is the order of dependence: Redis, delivery channels, the OTP
+service on top of them, then the conversation engine that uses both.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from app.channels.twilio_api import HttpClientFactory, default_http_client
 from app.config import Settings
 from app.conversation.backend import HttpBackend, RecordingBackend
 from app.conversation.engine import EngineSettings, FlowBot
-from app.conversation.flows import FlowSet, OtpIssue
+from app.conversation.flows import FlowSet
 from app.conversation.handoff import HandoffDesk
 from app.conversation.ports import Backend, OtpPort
 from app.conversation.registry import FlowRegistry
@@ -31,17 +32,20 @@ from app.conversation.render import Templates
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
+from app.otp.codes import CodeHasher
+from app.otp.metrics import OtpMetrics
+from app.otp.policy import OtpSettings
+from app.otp.ports import CodeDelivery
+from app.otp.service import OtpService
+from app.otp_glue import ChatOtp, FallbackOtp
+from app.store.api_keys import ApiKeyStore
 from app.store.connection import RedisClient, connect
 from app.store.handoffs import RedisHandoffIndex
+from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
+from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
-
-log = logging.getLogger(__name__)
-
-
-def _uses_otp(flows: FlowSet) -> bool:
-    return any(isinstance(step, OtpIssue) for flow in flows.flows.values() for step in flow.steps)
 
 
 def utc_now() -> datetime:
@@ -62,6 +66,8 @@ class Services:
     #: Code delivery (SMS, WhatsApp, call, e-mail, flash call) and its status callbacks.
     channels: Channels
     delivery_status: DeliveryStatus
+    otp: OtpService
+    api_keys: ApiKeyStore
     #: The flows serving now (``flows.current``), replaced whole by a reload that checks.
     flows: FlowRegistry
     handoffs: HandoffDesk
@@ -76,7 +82,7 @@ def build(
     *,
     twilio_http_client: HttpClientFactory = default_http_client,
 ) -> Services:
-    conversation = ConversationSettings.from_mapping(settings.raw)
+    """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
     templates = Templates(settings.templates_dir)
     redis = connect(
         settings.redis_url,
@@ -84,16 +90,8 @@ def build(
         sentinels=settings.raw.get("REDIS_SENTINELS") or None,
         sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
     )
-    outbox = OutboxStore(redis)
-    turn_store = RedisTurnStore(
-        redis,
-        TurnSettings(
-            session_ttl=settings.session_ttl,
-            lease_ms=int(settings.lock_timeout * 1000),
-            wait_s=min(13.0, settings.lock_timeout + 2),
-        ),
-    )
     metrics = Metrics()
+    outbox = OutboxStore(redis)
     channel_settings = ChannelSettings.from_settings(settings)
     channels = Channels(
         channel_settings,
@@ -104,9 +102,28 @@ def build(
         metrics,
         twilio_http_client=twilio_http_client,
     )
+    otp_service = build_otp(settings, redis, clock, channels, metrics)
     delivery_status = DeliveryStatus(
-        channels.log, FallbackSteps(redis), channels.opt_outs, channel_settings.fallback, metrics
+        channels.log,
+        FallbackSteps(redis),
+        channels.opt_outs,
+        channel_settings.fallback,
+        metrics,
+        target=FallbackOtp(otp_service),
     )
+    turn_store = RedisTurnStore(
+        redis,
+        TurnSettings(
+            session_ttl=settings.session_ttl,
+            lease_ms=int(settings.lock_timeout * 1000),
+            wait_s=min(13.0, settings.lock_timeout + 2),
+        ),
+    )
+    conversation = ConversationSettings.from_mapping(settings.raw)
+    records = RedisRecordStore(redis)
+    handoff_index = RedisHandoffIndex(redis)
+    backend = _backend(settings, conversation, records, clock)
+    chat_otp = otp if otp is not None else ChatOtp(otp_service)
     engine_settings = EngineSettings(
         session_ttl=settings.session_ttl,
         default_locale=settings.default_locale,
@@ -118,29 +135,16 @@ def build(
             flowset,
             flow_templates,
             backend=backend,
-            otp=otp,
+            otp=chat_otp,
             handoffs=handoff_index,
             settings=engine_settings,
             passthrough=(RedisError,),
             version=version,
         )
 
-    records = RedisRecordStore(redis)
-    handoff_index = RedisHandoffIndex(redis)
-    backend: Backend = (
-        HttpBackend(
-            conversation.backend_url, settings.secret_key, clock=lambda: clock().timestamp()
-        )
-        if conversation.backend_url
-        else RecordingBackend(records)
-    )
     # Broken flows stop the app here, before it serves anyone, with file:line:col errors;
     # later edits are checked the same way before they replace the running version.
     flows = FlowRegistry(settings.flows_dir, settings.templates_dir, build_bot)
-    if otp is None and _uses_otp(flows.current.flowset):
-        log.warning(
-            "flows have otp steps but no OTP service is wired: they will say codes cannot be sent"
-        )
     return Services(
         settings=settings,
         redis=redis,
@@ -153,8 +157,50 @@ def build(
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,
+        otp=otp_service,
+        api_keys=ApiKeyStore(redis, (settings.raw.get("SANDI_API_KEYS") or "").split(",")),
         flows=flows,
         handoffs=HandoffDesk(turn_store, handoff_index, clock),
         records=records,
         conversation=conversation,
+    )
+
+
+def _backend(
+    settings: Settings,
+    conversation: ConversationSettings,
+    records: RedisRecordStore,
+    clock: Callable[[], datetime],
+) -> Backend:
+    if not conversation.backend_url:
+        return RecordingBackend(records)
+    return HttpBackend(
+        conversation.backend_url, settings.secret_key, clock=lambda: clock().timestamp()
+    )
+
+
+def build_otp(
+    settings: Settings,
+    redis: RedisClient,
+    clock: Callable[[], datetime],
+    delivery: CodeDelivery,
+    metrics: Metrics,
+) -> OtpService:
+    """The OTP service on Redis, delivering through the channels."""
+    otp_settings = OtpSettings.from_mapping(settings.raw)
+    return OtpService(
+        store=RedisVerificationStore(redis),
+        limiter=RedisSendLimiter(
+            redis,
+            destination=otp_settings.destination_limits,
+            api_key=otp_settings.api_key_limits,
+            client_ip=otp_settings.ip_limits,
+            cluster_url=settings.redis_url,
+        ),
+        delivery=delivery,
+        settings=otp_settings,
+        hasher=CodeHasher(settings.secret_key),
+        clock=clock,
+        metrics=OtpMetrics(metrics.registry),
+        default_locale=settings.default_locale,
     )

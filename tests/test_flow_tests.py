@@ -10,27 +10,17 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app import create_app
 from app.cli import main
 from app.config import ROOT
 from app.conversation.language import country_locale, detect
 from app.flow_tests.cases import Case, case_files, load_cases
-from tests.support.otp_via_channels import OtpViaChannels
 
 TESTS = ROOT / "flows" / "tests"
 
 
 @pytest.fixture
-def shop_app(app_config: dict[str, Any], redis_client: Any) -> Flask:
-    """The app with flows' codes going out through the real channels to the outbox.
-
-    Until the OTP service is merged, a stand-in (tests/support/otp_via_channels.py)
-    sits behind the flows' OtpPort.
-    """
-    port = OtpViaChannels()
-    app_config["otp"] = port
-    app = create_app(app_config)
-    port.channels = app.extensions["sandi"].channels
+def shop_app(app: Flask) -> Flask:
+    """The app as it runs: the flows' codes go through the OTP service and the channels."""
     return app
 
 

@@ -16,7 +16,6 @@ from app.config import ROOT
 from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
-from tests.support.otp_via_channels import OtpViaChannels
 
 
 @pytest.fixture
@@ -156,14 +155,8 @@ def test_simulator_completes_verify_my_number_with_the_code_from_the_outbox(
     channel_button: str,
     verified: str,
 ) -> None:
-    """Greeting, menu, channel, the code read from the outbox pane and typed back, success.
-
-    The OTP service is a stand-in (tests/support/otp_via_channels.py) until it is merged.
-    """
-    port = OtpViaChannels()
-    app_config["otp"] = port
+    """Greeting, menu, channel, the code read from the outbox pane and typed back, success."""
     app = create_app(app_config)
-    port.channels = app.extensions[EXTENSION].channels
     with serve(app) as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(base + "/simulator")

@@ -3,9 +3,10 @@
 NIST does not accept e-mail as an out-of-band authenticator: a mailbox is
 often reachable with the same password the code is meant to back up. A code
 by e-mail still proves that someone controls an address, which is what
-``change_email`` and ``signup`` need. So by default e-mail carries codes for
-those two purposes and is refused for ``login`` and ``payment``; a business
-that accepts the risk lists its purposes in ``SANDI_EMAIL_OTP_PURPOSES``.
+``change_email``, ``signup`` and the generic ``verify`` (prove this address)
+need. So by default e-mail carries codes for those purposes and is refused for
+``login``, ``payment`` and any other; a business that accepts the risk lists
+its purposes in ``SANDI_EMAIL_OTP_PURPOSES``.
 
 Plain Python, so the OTP core may call it before it generates a code.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-DEFAULT_EMAIL_PURPOSES = frozenset({"change_email", "signup"})
+DEFAULT_EMAIL_PURPOSES = frozenset({"change_email", "signup", "verify"})
 
 
 def email_purposes(raw: Mapping[str, str]) -> frozenset[str]:

@@ -17,8 +17,6 @@ class ConversationSettings:
     backend_url: str | None
     #: How long a handoff mutes the bot when the flow does not say.
     handoff_timeout: int
-    #: Bearer keys for the handoff API (comma-separated ``SANDI_API_KEYS``).
-    api_keys: tuple[str, ...]
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> ConversationSettings:
@@ -36,5 +34,4 @@ class ConversationSettings:
             ) from None
         if timeout < 60:
             raise ConfigError("SANDI_HANDOFF_TIMEOUT must be at least 60 seconds")
-        keys = tuple(k.strip() for k in (raw.get("SANDI_API_KEYS") or "").split(",") if k.strip())
-        return cls(backend_url=url, handoff_timeout=timeout, api_keys=keys)
+        return cls(backend_url=url, handoff_timeout=timeout)

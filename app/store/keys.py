@@ -93,6 +93,45 @@ def handoff_index() -> str:
     return _key("handoffs", "active")
 
 
+# --- OTP verifications -------------------------------------------------------
+# A destination (phone number or e-mail) is known in Redis only by a keyed
+# digest; its first 16 hex digits are the hash tag of everything it owns, and
+# are also part of each verification id (``VE`` + tag + 16 random hex), so a
+# verification's keys can be named from its id alone.
+
+OTP_RETENTION = 86400  # a finished verification's status stays readable a day
+
+
+def otp_open(tag: str) -> str:
+    """Hash ``<purpose>:<destination digest>`` -> id of the verification still open."""
+    return _key(f"otp:{tag}", "open")
+
+
+def otp_verification(tag: str, verification_id: str) -> str:
+    """Hash of one verification's state (code hash, counters, delivery status)."""
+    return _key(f"otp:{tag}", f"v:{verification_id}")
+
+
+#: Prefix of the send-limit counters kept by the ``limits`` library, which
+#: builds the rest of each key itself (one key per limit, no multi-key scripts).
+RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
+
+
+# --- API keys ----------------------------------------------------------------
+# Configuration, not something a request leaves behind: these two keys carry no
+# TTL on purpose (an API key lives until it is revoked).
+
+
+def api_keys() -> str:
+    """Hash SID -> JSON record (name, secret hash, created, revoked)."""
+    return _key("apikeys", "records")
+
+
+def api_key_index() -> str:
+    """Hash sha256(secret) -> SID, for Bearer tokens that carry no SID."""
+    return _key("apikeys", "index")
+
+
 # Flows hot reload: ``sandi flows reload`` (and SIGHUP to gunicorn's master) bump
 # the generation; every worker polls it and reloads the flows from disk, then
 # reports the version it serves so the command can tell when all have caught up.

@@ -1,18 +1,19 @@
 """``/v1/handoffs``: list the conversations a person has taken over, and give them back to the bot.
 
-Bearer keys come from ``SANDI_API_KEYS`` (comma-separated). With no key
-configured the API refuses every call rather than running open.
+The same Bearer API keys as the OTP API (``SANDI_API_KEYS`` or
+``sandi api-keys create``). With no key configured every call is refused
+rather than running open.
 """
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
 from app.conversation.model import Channel
 from app.logs import mask
+from app.web.auth import bearer_key
 from app.web.current import services
 from app.web.twilio_request import Rejected, e164
 
@@ -23,17 +24,9 @@ def _error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify(error={"code": code, "message": message}), status
 
 
-def _authorised() -> bool:
-    keys = services().conversation.api_keys
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return False
-    return any(hmac.compare_digest(token.encode(), key.encode()) for key in keys)
-
-
 @bp.before_request
 def _check_key() -> tuple[Response, int] | None:
-    if not _authorised():
+    if bearer_key() is None:
         response, status = _error(
             401, "unauthorized", "a valid 'Authorization: Bearer <key>' is required"
         )

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app import create_app
 from app.services import Services
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Callback, FakeTwilio
-from tests.support.otp_double_channels import OtpServiceDouble
+from tests.support.otp_recording import RecordingOtp
 from tests.support.twilio_webhooks import Twilio
 
 SMS_FROM = "+14155550100"
@@ -74,11 +74,9 @@ def live_client(live_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def otp(live: Services) -> OtpServiceDouble:
-    """The OTP service stand-in, wired as the status callbacks' fallback target."""
-    double = OtpServiceDouble(live.channels)
-    live.delivery_status.target = double
-    return double
+def otp(live: Services) -> RecordingOtp:
+    """The app's real OTP service, with its calls from the channels recorded."""
+    return RecordingOtp(live)
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_email_purposes_are_configurable(
 
 
 def test_policy_function_for_the_otp_service() -> None:
-    assert {"change_email", "signup"} == DEFAULT_EMAIL_PURPOSES
+    assert {"change_email", "signup", "verify"} == DEFAULT_EMAIL_PURPOSES
     assert email_allowed("signup") and not email_allowed("login")
     allowed = email_purposes({"SANDI_EMAIL_OTP_PURPOSES": "login,payment"})
     assert email_allowed("payment", allowed) and not email_allowed("signup", allowed)

@@ -1,8 +1,8 @@
 """Signed status callbacks in every order, with duplicates, and the fallback they trigger.
 
-The OTP service is built on another branch: these tests use
-``tests.support.otp_double_channels.OtpServiceDouble`` (a clearly named stand-in for the
-FallbackTarget protocol) with real Redis, the real webhook and the fake Twilio API.
+They run the app's real OTP service (its calls from the channels recorded by
+``tests.support.otp_recording.RecordingOtp``) on real Redis, through the real
+webhook, with the real twilio client talking to the fake Twilio API.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.channels.tracking import RANKS
+from app.otp.ports import CodeMessage
 from app.services import Services
 from tests.channels.conftest import (
     CUSTOMER,
@@ -25,16 +26,24 @@ from tests.channels.conftest import (
     post_status,
 )
 from tests.support.fake_twilio import AUTH_TOKEN, FakeTwilio, message_callback
-from tests.support.otp_double_channels import OtpServiceDouble
+from tests.support.otp_recording import RecordingOtp
 from tests.support.twilio_webhooks import Twilio
 
 WA_CUSTOMER = f"whatsapp:{CUSTOMER}"
 
 
-def wa_status(sid: str, status: str, error: str | None = None) -> dict[str, str]:
+def wa_status(
+    sid: str, status: str, error: str | None = None, customer: str = CUSTOMER
+) -> dict[str, str]:
     return message_callback(
-        sid, status, to=WA_CUSTOMER, sender=f"whatsapp:{WHATSAPP_FROM}", error_code=error
+        sid, status, to=f"whatsapp:{customer}", sender=f"whatsapp:{WHATSAPP_FROM}", error_code=error
     )
+
+
+def customers(count: int) -> list[str]:
+    """Distinct customers: the real service allows one pending code per number
+    and purpose, with a resend cooldown, as it should."""
+    return [f"+62812555{i:05d}" for i in range(count)]
 
 
 def sms_code(fake: FakeTwilio) -> str:
@@ -47,7 +56,7 @@ def sms_code(fake: FakeTwilio) -> str:
 
 
 def test_undelivered_whatsapp_otp_is_resent_by_sms_once_then_approved_with_the_sms_code(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     fake_twilio.undeliver(WA_CUSTOMER, "63016")
     verification_id, receipt = otp.start(CUSTOMER, "whatsapp")
@@ -67,14 +76,16 @@ def test_undelivered_whatsapp_otp_is_resent_by_sms_once_then_approved_with_the_s
 
 
 def test_status_moves_only_forward_whatever_the_order_and_the_duplicates(
-    live: Services, otp: OtpServiceDouble, poster: Twilio
+    live: Services, otp: RecordingOtp, poster: Twilio
 ) -> None:
     statuses = ["sending", "sent", "delivered", "read"]
-    for order in itertools.permutations(statuses):
-        _, receipt = otp.start(CUSTOMER, "whatsapp")
+    orders = list(itertools.permutations(statuses))
+    for order, customer in zip(orders, customers(len(orders)), strict=True):
+        _, receipt = otp.start(customer, "whatsapp")
         sid = receipt.message_id
         for status in [*order, *reversed(order)]:
-            assert post_status(poster, wa_status(sid, status)).status_code == 204
+            form = wa_status(sid, status, customer=customer)
+            assert post_status(poster, form).status_code == 204
         assert live.channels.log.get(sid)["status"] == "read"
         seen = [s for _, m, s, _ in otp.statuses if m == sid]
         assert seen == sorted(set(seen), key=RANKS.__getitem__), order
@@ -83,14 +94,15 @@ def test_status_moves_only_forward_whatever_the_order_and_the_duplicates(
 
 
 def test_a_failure_in_any_order_falls_back_exactly_once(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     statuses = ["queued", "sending", "sent", "undelivered"]
-    for order in itertools.permutations(statuses):
-        verification_id, receipt = otp.start(CUSTOMER, "whatsapp")
+    orders = list(itertools.permutations(statuses))
+    for order, customer in zip(orders, customers(len(orders)), strict=True):
+        verification_id, receipt = otp.start(customer, "whatsapp")
         for status in [*order, *order]:
             error = "30003" if status == "undelivered" else None
-            post_status(poster, wa_status(receipt.message_id, status, error))
+            post_status(poster, wa_status(receipt.message_id, status, error, customer))
         assert live.channels.log.get(receipt.message_id)["status"] == "undelivered"
         assert [r for r in otp.redeliveries if r[0] == verification_id] == [
             (verification_id, "sms")
@@ -99,7 +111,7 @@ def test_a_failure_in_any_order_falls_back_exactly_once(
 
 
 def test_delivered_or_read_never_turns_into_a_failure(
-    live: Services, otp: OtpServiceDouble, poster: Twilio
+    live: Services, otp: RecordingOtp, poster: Twilio
 ) -> None:
     _, receipt = otp.start(CUSTOMER, "whatsapp")
     for status in ["delivered", "undelivered", "read", "failed", "sent"]:
@@ -109,7 +121,7 @@ def test_delivered_or_read_never_turns_into_a_failure(
 
 
 def test_the_chain_is_walked_one_step_at_a_time_and_stops_at_its_end(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     fake_twilio.undeliver(WA_CUSTOMER, "63003")
     fake_twilio.undeliver(CUSTOMER, "30005")
@@ -126,7 +138,7 @@ def test_the_chain_is_walked_one_step_at_a_time_and_stops_at_its_end(
 
 
 def test_fallback_skips_a_channel_the_customer_opted_out_of(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     live.channels.opt_outs.add(CUSTOMER, "sms")
     fake_twilio.undeliver(WA_CUSTOMER)
@@ -136,7 +148,7 @@ def test_fallback_skips_a_channel_the_customer_opted_out_of(
 
 
 def test_fallback_moves_on_when_the_next_channel_refuses(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     fake_twilio.undeliver(WA_CUSTOMER)
     fake_twilio.reject(CUSTOMER, 21614, resource="Messages")  # a landline: no SMS
@@ -147,7 +159,7 @@ def test_fallback_moves_on_when_the_next_channel_refuses(
 
 
 def test_the_204_goes_out_before_the_fallback_is_sent(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     fake_twilio.undeliver(WA_CUSTOMER)
     otp.start(CUSTOMER, "whatsapp")
@@ -165,31 +177,30 @@ def test_no_fallback_when_disabled(
     live_config["SANDI_FALLBACK"] = "none"
     app = create_app(live_config)
     services = app.extensions["sandi"]
-    double = OtpServiceDouble(services.channels)
-    services.delivery_status.target = double
+    double = RecordingOtp(services)
     fake_twilio.undeliver(WA_CUSTOMER)
     double.start(CUSTOMER, "whatsapp")
     deliver(Twilio(app.test_client(), token=AUTH_TOKEN), fake_twilio.take_callbacks())
     assert double.redeliveries == [] and double.statuses[-1][2] == "undelivered"
 
 
-def test_without_an_otp_service_statuses_are_kept_and_fallback_is_logged(
+def test_a_failed_code_the_otp_service_does_not_know_is_kept_and_not_resent(
     live: Services, fake_twilio: FakeTwilio, poster: Twilio, caplog: Any
 ) -> None:
     fake_twilio.undeliver(WA_CUSTOMER)
     receipt = live.channels.deliver(
-        __import__("app.otp.ports", fromlist=["CodeMessage"]).CodeMessage(
-            "VE7", CUSTOMER, "whatsapp", "111111", "id", "login", 300
-        )
+        CodeMessage("VE7", CUSTOMER, "whatsapp", "111111", "id", "login", 300)
     )
     with caplog.at_level(logging.WARNING, logger="app.channels"):
         deliver(poster, fake_twilio.take_callbacks())
     assert live.channels.log.get(receipt.message_id)["status"] == "undelivered"
-    assert "no OTP service wired" in caplog.text
+    assert "fallback for VE7 to sms failed: not_found" in caplog.text
+    assert len(fake_twilio.created()) == 1  # nothing was resent
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_a_callback_for_an_unknown_message_is_recorded_and_answered(
-    live: Services, otp: OtpServiceDouble, poster: Twilio
+    live: Services, otp: RecordingOtp, poster: Twilio
 ) -> None:
     sid = "SM" + "e" * 32
     assert post_status(poster, wa_status(sid, "failed", "63016")).status_code == 204
@@ -198,7 +209,7 @@ def test_a_callback_for_an_unknown_message_is_recorded_and_answered(
 
 
 def test_21610_reported_late_marks_the_opt_out(
-    live: Services, otp: OtpServiceDouble, poster: Twilio
+    live: Services, otp: RecordingOtp, poster: Twilio
 ) -> None:
     _, receipt = otp.start(CUSTOMER, "sms")
     form = message_callback(
@@ -209,11 +220,11 @@ def test_21610_reported_late_marks_the_opt_out(
 
 
 def test_call_statuses_mean_different_things_for_voice_and_flash_calls(
-    live: Services, fake_twilio: FakeTwilio, otp: OtpServiceDouble, poster: Twilio
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
 ) -> None:
     fake_twilio.call_ends(CUSTOMER, "no-answer")
-    _, voice = otp.start(CUSTOMER, "call")
-    _, flash = otp.start(CUSTOMER, "flashcall")
+    _, voice = otp.start(CUSTOMER, "call", purpose="login")
+    _, flash = otp.start(CUSTOMER, "flashcall", purpose="signup")  # one pending code per purpose
     deliver(poster, fake_twilio.take_callbacks())
     assert live.channels.log.get(voice.message_id)["status"] == "undelivered"
     assert live.channels.log.get(flash.message_id)["status"] == "delivered"  # rang, not answered
@@ -235,3 +246,14 @@ def test_callbacks_must_be_signed_and_well_formed(
     assert redis_client.keys("*delivery*") == []
     weird = post_status(poster, wa_status("SM" + "f" * 32, "some-new-status"))
     assert weird.status_code == 204 and redis_client.keys("*delivery*") == []
+
+
+def test_start_from_the_customer_lifts_the_recorded_opt_out(live: Services, poster: Twilio) -> None:
+    live.channels.opt_outs.add(CUSTOMER, "sms")
+    live.channels.opt_outs.add(CUSTOMER, "whatsapp")
+    assert poster.send("halo", channel="sms", sender=CUSTOMER).status_code == 200
+    assert live.channels.opt_outs.channels(CUSTOMER) == {"sms", "whatsapp"}  # not a keyword
+    assert poster.send("start", channel="sms", sender=CUSTOMER).status_code == 200
+    assert live.channels.opt_outs.channels(CUSTOMER) == {"whatsapp"}  # that channel only
+    assert poster.send("MULAI", channel="whatsapp", sender=CUSTOMER).status_code == 200
+    assert live.channels.opt_outs.channels(CUSTOMER) == set()

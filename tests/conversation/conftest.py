@@ -1,28 +1,20 @@
-"""Conversation tests: apps wired to the OTP test double (see tests/support/otp_double.py)."""
+"""Conversation tests: the real app, its real OTP service, codes read off the outbox."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from flask import Flask
 
 from tests.support.chat import Chat
-from tests.support.clock import FakeClock
-from tests.support.otp_double import OtpDouble
+from tests.support.sent_codes import SentCodes
 from tests.support.twilio_webhooks import Twilio
 
 
 @pytest.fixture
-def otp(clock: FakeClock) -> OtpDouble:
-    return OtpDouble(clock)
+def otp(app: Flask) -> SentCodes:
+    return SentCodes(app.extensions["sandi"])
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any], otp: OtpDouble) -> dict[str, Any]:
-    app_config["otp"] = otp
-    return app_config
-
-
-@pytest.fixture
-def chat(twilio: Twilio) -> Chat:
+def chat(twilio: Twilio, otp: SentCodes) -> Chat:
     return Chat(twilio)

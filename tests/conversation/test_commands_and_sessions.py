@@ -11,7 +11,7 @@ from flask.cli import ScriptInfo
 from app.cli import main
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.otp_double import OtpDouble
+from tests.support.sent_codes import SentCodes
 from tests.support.twilio_webhooks import CUSTOMER, Twilio
 
 
@@ -49,7 +49,7 @@ def test_help_explains_then_asks_the_same_question_again(chat: Chat) -> None:
 
 
 def test_language_switch_mid_flow_repeats_the_question_and_sticks(
-    chat: Chat, otp: OtpDouble, clock: FakeClock
+    chat: Chat, otp: SentCodes, clock: FakeClock
 ) -> None:
     at_code_step(chat)
     reply = chat.say("English")
@@ -101,7 +101,7 @@ def test_idle_without_an_open_flow_starts_fresh_without_a_note(
     assert "Selamat datang" in reply
 
 
-def test_code_step_wait_timeout(chat: Chat, otp: OtpDouble, clock: FakeClock) -> None:
+def test_code_step_wait_timeout(chat: Chat, otp: SentCodes, clock: FakeClock) -> None:
     at_code_step(chat)
     clock.advance(minutes=11)
     assert chat.say(otp.last().code).startswith("Kode sudah kedaluwarsa.")
@@ -179,7 +179,7 @@ def test_stop_works_during_a_handoff(chat: Chat) -> None:
     assert chat.send("halo") == []
 
 
-def test_concurrent_customers_keep_their_own_conversations(twilio: Twilio, otp: OtpDouble) -> None:
+def test_concurrent_customers_keep_their_own_conversations(twilio: Twilio, otp: SentCodes) -> None:
     numbers = [f"+62812000000{i:02d}" for i in range(8)]
     results: dict[str, str] = {}
     errors: list[BaseException] = []

@@ -14,8 +14,8 @@ from app import create_app
 from app.conversation.backend import HttpBackend, signature
 from tests.support.backend_server import BackendServer
 from tests.support.chat import Chat
-from tests.support.otp_double import OtpDouble
 from tests.support.redis_servers import free_port
+from tests.support.sent_codes import SentCodes
 from tests.support.twilio_webhooks import CUSTOMER, Twilio
 
 SECRET = "test-secret-key-for-backend-signatures"
@@ -83,22 +83,25 @@ def test_unreachable_back_end() -> None:
 
 def shop(app_config: dict[str, Any], backend: BackendServer) -> Chat:
     app_config.update(SANDI_BACKEND_URL=backend.url, SANDI_SECRET_KEY=SECRET)
-    return Chat(Twilio(create_app(app_config).test_client()))
+    app = create_app(app_config)
+    chat = Chat(Twilio(app.test_client()))
+    chat.codes = SentCodes(app.extensions["sandi"])  # type: ignore[attr-defined]
+    return chat
 
 
-def change_email(chat: Chat, otp: OtpDouble) -> str:
+def change_email(chat: Chat) -> str:
     chat.say("ganti email")
     chat.say("budi@contoh.com")
     chat.say("ya")
-    return chat.say(otp.last().code)
+    return chat.say(chat.codes.last().code)  # type: ignore[attr-defined]
 
 
 def test_change_email_calls_the_back_end_and_saves_its_reference(
-    app_config: dict[str, Any], backend: BackendServer, otp: OtpDouble, redis_client: Any
+    app_config: dict[str, Any], backend: BackendServer, redis_client: Any
 ) -> None:
     backend.reply = (200, b'{"reference": "EM-2026-0042"}')
     chat = shop(app_config, backend)
-    reply = change_email(chat, otp)
+    reply = change_email(chat)
     assert reply == (
         "Selesai! Alamat e-mail Anda sekarang budi@contoh.com. Nomor referensi: EM-2026-0042."
     )
@@ -108,10 +111,10 @@ def test_change_email_calls_the_back_end_and_saves_its_reference(
 
 
 def test_back_end_failure_takes_the_error_branch(
-    app_config: dict[str, Any], backend: BackendServer, otp: OtpDouble, redis_client: Any
+    app_config: dict[str, Any], backend: BackendServer, redis_client: Any
 ) -> None:
     backend.reply = (503, b"{}")
     chat = shop(app_config, backend)
-    assert change_email(chat, otp).startswith("Maaf, sistem kami sedang sibuk")
+    assert change_email(chat).startswith("Maaf, sistem kami sedang sibuk")
     # The conversation is not stuck: the menu works.
     assert "Selamat datang" in chat.say("menu")

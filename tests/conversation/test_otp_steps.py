@@ -1,29 +1,32 @@
 """The OTP steps' contract with the OTP service, through the OtpPort.
 
-The service is another branch's work; these run against tests/support/otp_double.py
-(see its docstring) and should run against the real service once it is merged.
+They run against the app's real OTP service; codes are read off the sandbox
+outbox (tests/support/sent_codes.py).
 """
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from app import create_app
+from app.config import ROOT
 from app.conversation.ports import OtpCheck, OtpStart
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.otp_double import OtpDouble
+from tests.support.sent_codes import SentCodes
 from tests.support.twilio_webhooks import CUSTOMER, Twilio
 
 
-def test_refused_send_takes_the_error_branch(chat: Chat, otp: OtpDouble) -> None:
-    otp.refuse.add(CUSTOMER)
+def test_refused_send_takes_the_error_branch(twilio: Twilio, otp: SentCodes) -> None:
+    chat = Chat(twilio, sender="+6591234567")  # Singapore: not in SANDI_ALLOWED_COUNTRIES
     chat.say("verifikasi")
     assert chat.say("sms").startswith("Maaf, kami tidak bisa mengirim kode ke nomor ini")
     assert "Selamat datang" in chat.say("menu")
 
 
-def test_cooldown_at_the_first_send_keeps_the_code_already_out(chat: Chat, otp: OtpDouble) -> None:
+def test_cooldown_at_the_first_send_keeps_the_code_already_out(chat: Chat, otp: SentCodes) -> None:
     chat.say("verifikasi")
     chat.say("sms")
     code = otp.last().code
@@ -34,7 +37,7 @@ def test_cooldown_at_the_first_send_keeps_the_code_already_out(chat: Chat, otp: 
     assert len(otp.sent) == 1
 
 
-def test_a_resend_keeps_the_failure_count(chat: Chat, otp: OtpDouble, clock: FakeClock) -> None:
+def test_a_resend_keeps_the_failure_count(chat: Chat, otp: SentCodes, clock: FakeClock) -> None:
     chat.say("verifikasi")
     chat.say("sms")
     chat.say("000000")
@@ -44,7 +47,7 @@ def test_a_resend_keeps_the_failure_count(chat: Chat, otp: OtpDouble, clock: Fak
     assert chat.say("000002").startswith("Kode salah 3 kali")
 
 
-def test_expired_code(chat: Chat, otp: OtpDouble, clock: FakeClock) -> None:
+def test_expired_code(chat: Chat, otp: SentCodes, clock: FakeClock) -> None:
     chat.say("verify my number")
     chat.say("sms")
     clock.advance(minutes=6)
@@ -52,9 +55,9 @@ def test_expired_code(chat: Chat, otp: OtpDouble, clock: FakeClock) -> None:
 
 
 def test_the_service_attempt_limit_ends_the_step(
-    app_config: dict[str, Any], redis_client: Any, otp: OtpDouble
+    app_config: dict[str, Any], redis_client: Any
 ) -> None:
-    otp.max_attempts = 2
+    app_config["SANDI_OTP_MAX_CHECKS"] = "2"  # the service allows fewer tries than the flow
     chat = Chat(Twilio(create_app(app_config).test_client()))
     chat.say("verifikasi")
     chat.say("sms")
@@ -72,7 +75,7 @@ class _Unavailable:
         return OtpCheck("not_found")
 
 
-def test_failed_sends_and_a_missing_service_are_polite(
+def test_a_service_that_cannot_send_is_polite(
     app_config: dict[str, Any], redis_client: Any
 ) -> None:
     app_config["otp"] = _Unavailable()
@@ -80,14 +83,24 @@ def test_failed_sends_and_a_missing_service_are_polite(
     chat.say("ganti email")
     chat.say("budi@contoh.com")
     assert chat.say("ya").startswith("Maaf, kami tidak bisa mengirim kode ke budi@contoh.com")
-    app_config["otp"] = None
+
+
+def test_a_real_delivery_failure_is_polite(
+    app_config: dict[str, Any], redis_client: Any, tmp_path: Path
+) -> None:
+    """The real service, whose SMS channel cannot deliver (its template is missing)."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    for sms_template in templates.glob("*/otp_sms.j2"):
+        sms_template.unlink()
+    app_config["SANDI_TEMPLATES_DIR"] = str(templates)
     chat = Chat(Twilio(create_app(app_config).test_client()), sender="+6281111111111")
     chat.say("verifikasi")
     assert chat.say("sms").startswith("Maaf, kami tidak bisa mengirim kode")
 
 
 def test_typed_codes_stay_out_of_the_stored_history(
-    chat: Chat, otp: OtpDouble, redis_client: Any
+    chat: Chat, otp: SentCodes, redis_client: Any
 ) -> None:
     import json
 

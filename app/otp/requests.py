@@ -1,0 +1,105 @@
+"""Checking what a caller asks of the OTP service, field by field.
+
+Each check raises :class:`app.otp.errors.OtpError` naming the field, so the
+REST API and the chat flows give the same clear answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.otp.errors import OtpError, invalid
+from app.otp.policy import (
+    CHANNELS,
+    DEFAULT_PURPOSE,
+    LOCALES,
+    PURPOSE_PATTERN,
+    OtpSettings,
+    PurposePolicy,
+)
+
+VERIFICATION_ID = re.compile(r"^VE[0-9a-f]{32}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_AMOUNT, MAX_PAYEE = 32, 64
+
+
+def purpose_of(value: object) -> str:
+    if value is None:
+        return DEFAULT_PURPOSE
+    if not isinstance(value, str) or not PURPOSE_PATTERN.match(value):
+        raise invalid("purpose", "must be lowercase letters, digits and _ (e.g. login, payment)")
+    return value
+
+
+def channel_of(value: object, policy: PurposePolicy, purpose: str) -> str:
+    if not isinstance(value, str) or value not in CHANNELS:
+        raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
+    if value not in policy.channels:
+        allowed = ", ".join(c for c in CHANNELS if c in policy.channels)
+        why = (
+            "; NIST SP 800-63B does not accept e-mail as an authentication channel "
+            "(SANDI_EMAIL_OTP_PURPOSES lists the purposes that may use it)"
+            if value == "email"
+            else ""
+        )
+        raise OtpError(
+            "channel_not_allowed",
+            f"channel: {value} is not allowed for purpose {purpose} (allowed: {allowed}){why}",
+            field="channel",
+        )
+    return value
+
+
+def locale_of(value: object, default: str) -> str:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        short = value.strip().lower().replace("_", "-").split("-")[0]
+        if short in LOCALES:
+            return short
+    raise invalid("locale", f"must be one of {', '.join(LOCALES)}")
+
+
+def binding_of(
+    policy: PurposePolicy, purpose: str, amount: object, payee: object, *, required: bool
+) -> tuple[str, str]:
+    """The (amount, payee) a payment code is bound to, normalised; ("", "") otherwise."""
+    if amount is None and payee is None:
+        if policy.binds_transaction and required:
+            raise OtpError(
+                "payment_binding_required",
+                f"amount: purpose {purpose} binds the code to an amount and a payee; give both",
+                field="amount",
+            )
+        return "", ""
+    if not policy.binds_transaction and required:
+        raise invalid("amount", f"amount and payee apply only to payment purposes, not {purpose}")
+    return _text(amount, "amount", MAX_AMOUNT), _text(payee, "payee", MAX_PAYEE)
+
+
+def _text(value: object, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise invalid(field, "must be a string")
+    text = " ".join(value.split())
+    if not text or len(text) > limit or _CONTROL.search(text):
+        raise invalid(field, f"must be 1 to {limit} printable characters")
+    return text
+
+
+def verification_id_of(value: object) -> str:
+    if not isinstance(value, str) or not VERIFICATION_ID.match(value):
+        raise OtpError("not_found", "no verification with this id", field="id")
+    return value
+
+
+def allow_country(settings: OtpSettings, country: str | None) -> None:
+    allowed = settings.allowed_countries
+    if allowed is None:
+        return
+    if country not in allowed:
+        raise OtpError(
+            "country_not_allowed",
+            f"to: numbers from {country or 'this country'} are not accepted "
+            f"(allowed: {', '.join(sorted(allowed))}; see SANDI_ALLOWED_COUNTRIES)",
+            field="to",
+        )

@@ -1,0 +1,388 @@
+"""The OTP service: start (issue or resend), check, cancel and read verifications.
+
+Plain Python over three interfaces — a :class:`VerificationStore` that makes
+each state change atomic, a :class:`SendLimiter`, and a :class:`CodeDelivery`
+— plus an injected clock and random source. The REST API and the chat flows
+call the same methods; refusals raise :class:`OtpError` with a stable code.
+
+A code exists in clear only between :class:`CodeGenerator` and the delivery
+call: it is hashed before it is stored, and no log line, metric, exception or
+result ever carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from app.logs import mask
+from app.otp import requests as req
+from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
+from app.otp.destinations import parse_destination
+from app.otp.errors import OtpError, invalid
+from app.otp.metrics import OtpMetrics
+from app.otp.model import (
+    APPROVED,
+    MAX_ATTEMPTS,
+    PENDING,
+    CheckResult,
+    Delivery,
+    Started,
+    Verification,
+    from_ms,
+    to_ms,
+)
+from app.otp.policy import CHANNELS, OtpSettings
+from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
+from app.otp.refusals import check_refusal, refuse_start
+from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
+
+log = logging.getLogger(__name__)
+
+_RETRIES = 5
+DELIVERY_STATUSES = frozenset(
+    {"queued", "accepted", "scheduled", "sending", "sent", "delivered", "undelivered",
+     "failed", "canceled", "read"}
+)  # fmt: skip
+
+
+class OtpService:
+    def __init__(
+        self,
+        *,
+        store: VerificationStore,
+        limiter: SendLimiter,
+        delivery: CodeDelivery,
+        settings: OtpSettings,
+        hasher: CodeHasher,
+        clock: Callable[[], datetime],
+        codes: CodeGenerator | None = None,
+        metrics: OtpMetrics | None = None,
+        default_locale: str = "id",
+    ) -> None:
+        self.store = store
+        self.limiter = limiter
+        self.delivery = delivery
+        self.settings = settings
+        self.hasher = hasher
+        self.clock = clock
+        self.codes = codes or CodeGenerator()
+        self.metrics = metrics
+        self.default_locale = default_locale
+
+    # -- start ---------------------------------------------------------------
+
+    def start(
+        self,
+        to: str,
+        channel: str,
+        purpose: str | None = None,
+        locale: str | None = None,
+        client_ip: str | None = None,
+        api_key: str | None = None,
+        amount: str | None = None,
+        payee: str | None = None,
+    ) -> Started:
+        """Send a code: a new verification, or a resend of the one pending for
+        ``to`` and ``purpose`` (same id, new code, failures kept)."""
+        try:
+            return self._start(to, channel, purpose, locale, client_ip, api_key, amount, payee)
+        except OtpError as err:
+            self._refused(err)
+            raise
+
+    def _start(
+        self,
+        to: object,
+        channel: object,
+        purpose: object,
+        locale: object,
+        client_ip: str | None,
+        api_key: str | None,
+        amount: object,
+        payee: object,
+    ) -> Started:
+        purpose_ = req.purpose_of(purpose)
+        policy = self.settings.policy(purpose_)
+        channel_ = req.channel_of(channel, policy, purpose_)
+        dest = parse_destination(to, channel_)
+        if dest.kind == "phone":
+            req.allow_country(self.settings, dest.country)
+        amount_, payee_ = req.binding_of(policy, purpose_, amount, payee, required=True)
+        locale_ = req.locale_of(locale, self.default_locale)
+        digest = self.hasher.destination(dest.address)
+        base = StartCommand(
+            tag=digest[:16], open_field=f"{purpose_}:{digest}", existing_id="", new_id="",
+            expect="new", now_ms=0, code_hash="", digits=policy.digits,
+            ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
+            max_checks=policy.max_checks, max_sends=policy.max_sends,
+            cooldown=policy.resend_cooldown, retention=self.settings.retention,
+            to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
+            amount=amount_, payee=payee_, token=secrets.token_hex(8),
+        )  # fmt: skip
+        counted = False  # one unit of the send limits per request, even on a retry
+        for _ in range(_RETRIES):
+            # Optimistic: assume the open id read last (none at first); the store
+            # answers "retry" with the real one, so a first send needs no read.
+            command = replace(
+                base, new_id=f"VE{base.tag}{secrets.token_hex(8)}", now_ms=to_ms(self.clock())
+            )
+            claimed = self.store.start(command, claim=True)
+            if claimed.kind == "retry":
+                base = replace(base, existing_id=claimed.open_id)
+                continue
+            refuse_start(claimed, base.existing_id)
+            if not counted:
+                self._count_send(command, digest, api_key, client_ip)
+                counted = True
+            resend = claimed.kind == "resend"
+            vid = command.existing_id if resend else command.new_id
+            code = self.codes.generate(policy.digits)
+            command = replace(
+                command,
+                expect="resend" if resend else "new",
+                code_hash=self.hasher.code_hash(vid, code, amount_, payee_),
+            )
+            written = self.store.start(command, claim=False)
+            if written.kind == "retry":
+                base = replace(base, existing_id=written.open_id or base.existing_id)
+                continue
+            if written.kind not in {"created", "resent"}:
+                self.store.release(command)
+            refuse_start(written, vid)
+            return self._send(command, vid, code, written, resend)
+        raise OtpError("busy", "the verification is changing under concurrent requests; retry")
+
+    def _count_send(
+        self, command: StartCommand, digest: str, api_key: str | None, client_ip: str | None
+    ) -> None:
+        refusal = self.limiter.acquire(digest, api_key, client_ip)
+        if refusal is not None:
+            self.store.release(command)
+            raise OtpError(
+                "rate_limited",
+                f"too many codes sent for this {refusal.scope.replace('_', ' ')}; "
+                f"try again in {refusal.retry_after} s",
+                retry_after=refusal.retry_after,
+            )
+
+    def _send(
+        self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool
+    ) -> Started:
+        message = CodeMessage(
+            verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
+            purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
+        )  # fmt: skip
+        try:
+            receipt = self._deliver(message, written.gen)
+        except DeliveryError as err:
+            raise OtpError(
+                "delivery_failed",
+                f"the {c.channel} channel could not deliver the code ({err.code})",
+                verification_id=vid,
+            ) from None
+        kind = "resend" if resend else "new"
+        if self.metrics:
+            self.metrics.sends.labels(receipt.channel, c.purpose, kind).inc()
+        log.info(
+            "otp %s %s to=%s channel=%s purpose=%s send=%s",
+            kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen,
+        )  # fmt: skip
+        verification = Verification(
+            id=vid, to=c.to, channel=receipt.channel, purpose=c.purpose, locale=c.locale,
+            status=PENDING, created_at=from_ms(written.created_ms),
+            expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
+            attempts_left=written.attempts_left,
+            delivery=Delivery(channel=receipt.channel, status="sent", error_code=None),
+            amount=c.amount or None, payee=c.payee or None,
+        )  # fmt: skip
+        return Started(verification=verification, resent=resend)
+
+    def _deliver(self, message: CodeMessage, gen: int) -> DeliveryReceipt:
+        """Hand the code to its channel and note how it went (the hash of a
+        channel-dictated code replaces ours)."""
+        vid = message.verification_id
+        try:
+            receipt = self.delivery.deliver(message)
+        except DeliveryError as err:
+            self.store.record_delivery(
+                vid, gen=gen, channel=message.channel, message_id="", status="failed",
+                error_code=err.code, code_hash="", digits=len(message.code),
+            )  # fmt: skip
+            if self.metrics:
+                self.metrics.delivery_failures.labels(message.channel, err.code).inc()
+            log.warning(
+                "otp delivery failed %s to=%s channel=%s error=%s retryable=%s",
+                vid, mask(message.to), message.channel, err.code, err.retryable,
+            )  # fmt: skip
+            raise
+        code_hash, digits = "", len(message.code)
+        if receipt.code is not None:
+            dictated = normalize_code(receipt.code, "receipt.code")
+            code_hash = self.hasher.code_hash(
+                vid, dictated, message.amount or "", message.payee or ""
+            )
+            digits = len(dictated)
+        self.store.record_delivery(
+            vid, gen=gen, channel=receipt.channel, message_id=receipt.message_id,
+            status="sent", error_code="", code_hash=code_hash, digits=digits,
+        )  # fmt: skip
+        return receipt
+
+    # -- check ---------------------------------------------------------------
+
+    def check(
+        self,
+        *,
+        code: str,
+        to: str | None = None,
+        verification_id: str | None = None,
+        purpose: str | None = None,
+        amount: str | None = None,
+        payee: str | None = None,
+    ) -> CheckResult:
+        """Compare ``code`` (spaces and dashes allowed) with the pending
+        verification for ``to`` and ``purpose``, or the one with that id."""
+        try:
+            result = self._check(code, to, verification_id, purpose, amount, payee)
+        except OtpError as err:
+            self._refused(err)
+            raise
+        if self.metrics:
+            outcome = "approved" if result.valid else result.status
+            self.metrics.checks.labels("wrong" if outcome == PENDING else outcome).inc()
+        return result
+
+    def _check(
+        self,
+        code: object,
+        to: object,
+        verification_id: object,
+        purpose: object,
+        amount: object,
+        payee: object,
+    ) -> CheckResult:
+        code_ = normalize_code(code)
+        if (to is None) == (verification_id is None):
+            raise invalid("to", "give either to or id (not both)")
+        if verification_id is not None:
+            vid = req.verification_id_of(verification_id)
+            purpose_filter = "" if purpose is None else req.purpose_of(purpose)
+        else:
+            purpose_filter = req.purpose_of(purpose)
+            dest = parse_destination(to, "auto")
+            digest = self.hasher.destination(dest.address)
+            found = self.store.open_id(digest[:16], f"{purpose_filter}:{digest}")
+            if not found:
+                raise OtpError("not_found", "no pending verification for this destination")
+            vid = found
+        amount_, payee_ = req.binding_of(
+            self.settings.default, purpose_filter, amount, payee, required=False
+        )
+        outcome = self.store.check(
+            vid,
+            now_ms=to_ms(self.clock()),
+            code_hash=self.hasher.code_hash(vid, code_, amount_, payee_),
+            code_length=len(code_),
+            has_binding=bool(amount_ or payee_),
+            purpose=purpose_filter,
+            retention=self.settings.retention,
+        )
+        kind = outcome.kind
+        if kind == "approved":
+            log.info("otp approved %s", vid)
+            return CheckResult(vid, APPROVED, True, outcome.attempts_left)
+        if kind == "wrong":
+            log.info("otp wrong code %s attempts_left=%d", vid, outcome.attempts_left)
+            return CheckResult(vid, PENDING, False, outcome.attempts_left)
+        if kind == "locked_now":
+            log.warning("otp max attempts reached %s", vid)
+            return CheckResult(vid, MAX_ATTEMPTS, False, 0)
+        raise check_refusal(vid, outcome.kind, outcome.status, outcome.digits, outcome.wait_ms)
+
+    # -- cancel, read ------------------------------------------------------------
+
+    def cancel(self, verification_id: str) -> Verification:
+        vid = req.verification_id_of(verification_id)
+        outcome = self.store.cancel(
+            vid, now_ms=to_ms(self.clock()), retention=self.settings.retention
+        )
+        if outcome.kind == "not_found":
+            raise OtpError("not_found", "no verification with this id", field="id")
+        if outcome.kind == "not_pending":
+            raise OtpError(
+                "not_pending",
+                f"the verification is {outcome.status}; only a pending one can be canceled",
+                verification_id=vid,
+            )
+        log.info("otp canceled %s", vid)
+        return self.get(vid)
+
+    def get(self, verification_id: str) -> Verification:
+        vid = req.verification_id_of(verification_id)
+        record = self.store.get(vid)
+        if record is None:
+            raise OtpError("not_found", "no verification with this id", field="id")
+        return Verification.from_record(record, to_ms(self.clock()))
+
+    # -- for the delivery channels ------------------------------------------------
+
+    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
+        """Fallback: a new code over ``channel`` for the same pending
+        verification, not counted against the customer's sends (at most
+        ``max_redeliveries``, default 2). Raises :class:`DeliveryError` if
+        that channel fails too."""
+        current = self.get(verification_id)
+        if channel not in CHANNELS:
+            raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
+        policy = self.settings.policy(current.purpose)
+        dest = parse_destination(current.to, channel)
+        ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
+        code = self.codes.generate(policy.digits)
+        amount, payee = current.amount or "", current.payee or ""
+        outcome = self.store.redeliver(
+            current.id, now_ms=to_ms(self.clock()),
+            code_hash=self.hasher.code_hash(current.id, code, amount, payee),
+            digits=policy.digits, ttl=ttl, channel=channel,
+            max_redeliveries=policy.max_redeliveries, retention=self.settings.retention,
+        )  # fmt: skip
+        if outcome.kind == "max_redeliveries":
+            raise OtpError(
+                "max_redeliveries",
+                f"this verification has had {policy.max_redeliveries} fallback sends already",
+                verification_id=current.id,
+            )
+        if outcome.kind != "resent":
+            raise OtpError(
+                "not_pending", "the verification is no longer pending", verification_id=current.id
+            )
+        message = CodeMessage(
+            verification_id=current.id, to=dest.address, channel=channel, code=code,
+            locale=current.locale, purpose=current.purpose, expires_in=ttl,
+            amount=amount or None, payee=payee or None,
+        )  # fmt: skip
+        receipt = self._deliver(message, outcome.gen)
+        if self.metrics:
+            self.metrics.sends.labels(receipt.channel, current.purpose, "redelivery").inc()
+        log.info("otp redelivery %s to=%s channel=%s", current.id, mask(dest.address), channel)
+        return receipt
+
+    def record_delivery_status(
+        self, verification_id: str, message_id: str, status: str, error_code: str | None = None
+    ) -> bool:
+        """A channel's status callback for the current code's message. Ignored
+        (False) for an older message, an unknown status, or a step backwards
+        from delivered/failed/undelivered."""
+        if status not in DELIVERY_STATUSES or not req.VERIFICATION_ID.match(verification_id):
+            return False
+        return self.store.delivery_status(
+            verification_id, message_id=message_id, status=status, error_code=error_code or ""
+        )
+
+    def _refused(self, err: OtpError) -> None:
+        if self.metrics:
+            self.metrics.refusals.labels(err.code).inc()
+        log.info("otp refused: %s", err.code)

@@ -1,0 +1,89 @@
+"""Glue between the cores: the OTP service as the chat flows and the channels see it.
+
+The conversation core asks for codes through its own small ``OtpPort``; the
+channels ask for fallbacks through ``FallbackTarget``. Both speak in plain
+results, while :class:`OtpService` refuses with :class:`OtpError`. These
+adapters translate, so neither core has to know the other.
+"""
+
+from __future__ import annotations
+
+from app.conversation.ports import OtpCheck, OtpCheckStatus, OtpStart
+from app.otp.errors import OtpError
+from app.otp.model import MAX_ATTEMPTS, PENDING
+from app.otp.ports import DeliveryError, DeliveryReceipt
+from app.otp.service import OtpService
+
+_COOLDOWN = {"resend_cooldown"}
+_FAILED = {"delivery_failed", "busy"}
+
+
+class ChatOtp:
+    """:class:`app.conversation.ports.OtpPort` over the real OTP service."""
+
+    def __init__(self, service: OtpService) -> None:
+        self.service = service
+
+    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart:
+        try:
+            started = self.service.start(to, channel, purpose, locale)
+        except OtpError as err:
+            if err.code in _COOLDOWN:
+                return OtpStart("cooldown", retry_after=err.retry_after)
+            if err.code in _FAILED:
+                return OtpStart("failed")
+            return OtpStart("refused", retry_after=err.retry_after)
+        return OtpStart("pending", channel=started.verification.channel)
+
+    def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:
+        try:
+            result = self.service.check(code=code, to=to, purpose=purpose)
+        except OtpError as err:
+            if err.code == "max_attempts_reached":
+                return OtpCheck("max_attempts_reached", attempts_left=0)
+            if err.code == "invalid_code":
+                # Wrong length or letters: a customer's typo, not a counted guess.
+                return OtpCheck("pending", attempts_left=None)
+            if err.code == "not_found":
+                return OtpCheck(self._ended_status(err), attempts_left=None)
+            raise
+        if result.valid:
+            return OtpCheck("approved", attempts_left=result.attempts_left)
+        if result.status == MAX_ATTEMPTS:
+            return OtpCheck("max_attempts_reached", attempts_left=0)
+        assert result.status == PENDING
+        return OtpCheck("pending", attempts_left=result.attempts_left)
+
+    def _ended_status(self, err: OtpError) -> OtpCheckStatus:
+        """``expired`` when the verification ran out of time, else ``not_found``."""
+        vid = getattr(err, "verification_id", None)
+        if not vid:
+            return "not_found"
+        try:
+            status = self.service.get(vid).status
+        except OtpError:
+            return "not_found"
+        return "expired" if status == "expired" else "not_found"
+
+
+class FallbackOtp:
+    """:class:`app.channels.status.FallbackTarget` over the real OTP service.
+
+    The channels expect a :class:`DeliveryError` when a fallback cannot go
+    out; the service's refusals (no longer pending, fallback sends used up)
+    become one, never an exception escaping a status callback.
+    """
+
+    def __init__(self, service: OtpService) -> None:
+        self.service = service
+
+    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
+        try:
+            return self.service.redeliver(verification_id, channel)
+        except OtpError as err:
+            raise DeliveryError(err.code, str(err)) from None
+
+    def record_delivery_status(
+        self, verification_id: str, message_id: str, status: str, error_code: str | None = None
+    ) -> None:
+        self.service.record_delivery_status(verification_id, message_id, status, error_code)

@@ -1,0 +1,166 @@
+"""Verification state in Redis: every change is one Lua script.
+
+A verification is a hash ``sandi:{otp:<tag>}:v:<id>``; the destination's
+``sandi:{otp:<tag>}:open`` hash maps ``<purpose>:<digest>`` to the id still
+open for it. Both share the destination's hash tag, so each script runs on one
+Redis Cluster slot. The rules live inside the scripts, so they hold under any
+concurrency: a check reads the failure count, compares the code and counts the
+failure in one step (100 parallel wrong guesses are 5 evaluated failures and
+95 refusals), and an approval clears the code hash so it can only happen once.
+
+Times are milliseconds from the service's injected clock, passed in ARGV, so
+tests move time without sleeping. Redis TTLs only collect garbage: a key lives
+until its code expires plus a day, for ``GET /v1/verifications/<id>``.
+Codes are compared by HMAC in constant time (a bitwise OR of XORs over the
+whole hex digest), never by ``==``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.otp.store import CheckOutcome, StartCommand, StartOutcome
+from app.store import keys
+from app.store import otp_scripts as lua
+from app.store.connection import RedisClient
+
+#: How long a claimed send keeps concurrent starts waiting if its request dies.
+CLAIM_LEASE_MS = 10_000
+
+
+def tag_of(verification_id: str) -> str:
+    """``VE`` + 16 hex of destination tag + 16 random hex -> the tag."""
+    return verification_id[2:18]
+
+
+class RedisVerificationStore:
+    """The :class:`app.otp.store.VerificationStore` Sandi runs on."""
+
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+        self._start = redis.register_script(lua.START)
+        self._release = redis.register_script(lua.RELEASE)
+        self._check = redis.register_script(lua.CHECK)
+        self._cancel = redis.register_script(lua.CANCEL)
+        self._redeliver = redis.register_script(lua.REDELIVER)
+        self._record_delivery = redis.register_script(lua.RECORD_DELIVERY)
+        self._delivery_status = redis.register_script(lua.DELIVERY_STATUS)
+
+    @staticmethod
+    def _keys(verification_id: str) -> list[str]:
+        tag = tag_of(verification_id)
+        return [keys.otp_verification(tag, verification_id), keys.otp_open(tag)]
+
+    def open_id(self, tag: str, open_field: str) -> str | None:
+        value: Any = self.redis.hget(keys.otp_open(tag), open_field)
+        return str(value) if value else None
+
+    def start(self, command: StartCommand, *, claim: bool) -> StartOutcome:
+        c = command
+        new_key = keys.otp_verification(c.tag, c.new_id)
+        old_key = keys.otp_verification(c.tag, c.existing_id) if c.existing_id else new_key
+        args: list[str | int] = [
+            c.open_field, c.existing_id, c.new_id, c.now_ms, "claim" if claim else "commit",
+            c.expect, c.code_hash, c.digits, c.ttl, c.max_checks, c.max_sends, c.cooldown,
+            c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
+            c.token, CLAIM_LEASE_MS,
+        ]  # fmt: skip
+        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
+        kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
+        return StartOutcome(
+            kind=str(kind),
+            wait_ms=int(wait),
+            gen=int(gen),
+            open_id=str(current or ""),
+            sends=int(sends or 0),
+            attempts_left=int(left or 0),
+            created_ms=int(created or 0),
+        )
+
+    def release(self, command: StartCommand) -> None:
+        self._release(keys=[keys.otp_open(command.tag)], args=[command.open_field, command.token])
+
+    def check(
+        self,
+        verification_id: str,
+        *,
+        now_ms: int,
+        code_hash: str,
+        code_length: int,
+        has_binding: bool,
+        purpose: str,
+        retention: int,
+    ) -> CheckOutcome:
+        args: list[str | int] = [
+            now_ms,
+            code_hash,
+            code_length,
+            "1" if has_binding else "0",
+            purpose,
+            retention,
+        ]
+        kind, left, status, digits, wait = self._check(keys=self._keys(verification_id), args=args)
+        return CheckOutcome(str(kind), int(left), str(status), int(digits), int(wait))
+
+    def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome:
+        kind, left, status, digits, wait = self._cancel(
+            keys=self._keys(verification_id), args=[now_ms, retention]
+        )
+        return CheckOutcome(str(kind), int(left), str(status), int(digits), int(wait))
+
+    def get(self, verification_id: str) -> Mapping[str, str] | None:
+        tag = tag_of(verification_id)
+        record: Any = self.redis.hgetall(keys.otp_verification(tag, verification_id))
+        return dict(record) if record else None
+
+    def redeliver(
+        self,
+        verification_id: str,
+        *,
+        now_ms: int,
+        code_hash: str,
+        digits: int,
+        ttl: int,
+        channel: str,
+        max_redeliveries: int,
+        retention: int,
+    ) -> StartOutcome:
+        args: list[str | int] = [
+            now_ms,
+            code_hash,
+            digits,
+            ttl,
+            channel,
+            max_redeliveries,
+            retention,
+        ]
+        kind, wait, gen = self._redeliver(keys=self._keys(verification_id), args=args)
+        return StartOutcome(str(kind), int(wait), int(gen))
+
+    def record_delivery(
+        self,
+        verification_id: str,
+        *,
+        gen: int,
+        channel: str,
+        message_id: str,
+        status: str,
+        error_code: str,
+        code_hash: str,
+        digits: int,
+    ) -> bool:
+        args: list[str | int] = [gen, channel, message_id, status, error_code, code_hash, digits]
+        tag = tag_of(verification_id)
+        done = self._record_delivery(keys=[keys.otp_verification(tag, verification_id)], args=args)
+        return bool(int(done))
+
+    def delivery_status(
+        self, verification_id: str, *, message_id: str, status: str, error_code: str
+    ) -> bool:
+        tag = tag_of(verification_id)
+        done = self._delivery_status(
+            keys=[keys.otp_verification(tag, verification_id)],
+            args=[message_id, status, error_code],
+        )
+        return bool(int(done))

@@ -1,0 +1,187 @@
+"""``/v1/verifications``: the Verify-style REST API over :class:`OtpService`.
+
+Thin views: authenticate, validate the JSON body against the OpenAPI schema,
+call the service, render. Every refusal is ``{"error": {"code", "message"}}``
+with the status from :data:`app.web.openapi.ERROR_STATUS` — never a 500 for
+anything a caller sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from jsonschema import Draft202012Validator, ValidationError
+
+from app.otp.errors import OtpError
+from app.otp.model import CheckResult, Verification
+from app.web import openapi
+from app.web.auth import bearer_key
+from app.web.current import services
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+_START = Draft202012Validator(openapi.START_REQUEST)
+_CHECK = Draft202012Validator(openapi.CHECK_REQUEST)
+_PUBLIC = {"api.openapi_json"}
+
+
+@bp.before_request
+def require_key() -> tuple[Response, int] | None:
+    if request.endpoint in _PUBLIC:
+        return None
+    if bearer_key() is None:
+        response, status = _error(
+            OtpError("unauthorized", "give a valid API key: Authorization: Bearer <key>")
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sandi"'
+        return response, status
+    return None
+
+
+@bp.errorhandler(OtpError)
+def otp_error(err: OtpError) -> tuple[Response, int]:
+    return _error(err)
+
+
+@bp.post("/verifications")
+def start() -> tuple[Response, int]:
+    body = _body(_START)
+    started = services().otp.start(
+        to=body["to"],
+        channel=body["channel"],
+        purpose=body.get("purpose"),
+        locale=body.get("locale"),
+        client_ip=request.remote_addr,
+        api_key=_api_key_sid(),
+        amount=body.get("amount"),
+        payee=body.get("payee"),
+    )
+    return jsonify(verification_json(started.verification)), 201
+
+
+@bp.post("/verifications/check")
+def check() -> Response:
+    body = _body(_CHECK)
+    result = services().otp.check(
+        code=body["code"],
+        to=body.get("to"),
+        verification_id=body.get("id"),
+        purpose=body.get("purpose"),
+        amount=body.get("amount"),
+        payee=body.get("payee"),
+    )
+    return jsonify(check_json(result))
+
+
+@bp.get("/verifications/<verification_id>")
+def fetch(verification_id: str) -> Response:
+    return jsonify(verification_json(services().otp.get(verification_id)))
+
+
+@bp.post("/verifications/<verification_id>/cancel")
+def cancel(verification_id: str) -> Response:
+    return jsonify(verification_json(services().otp.cancel(verification_id)))
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(openapi.document())
+
+
+def verification_json(v: Verification) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": v.id,
+        "to": v.to,
+        "channel": v.channel,
+        "purpose": v.purpose,
+        "locale": v.locale,
+        "status": v.status,
+        "created_at": _time(v.created_at),
+        "expires_at": _time(v.expires_at),
+        "send_count": v.send_count,
+        "attempts_left": v.attempts_left,
+        "delivery": {
+            "channel": v.delivery.channel,
+            "status": v.delivery.status,
+            "error_code": v.delivery.error_code,
+        },
+    }
+    if v.amount is not None:
+        data["amount"] = v.amount
+        data["payee"] = v.payee
+    return data
+
+
+def check_json(r: CheckResult) -> dict[str, Any]:
+    return {"id": r.id, "status": r.status, "valid": r.valid, "attempts_left": r.attempts_left}
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _api_key_sid() -> str | None:
+    key = getattr(g, "api_key", None)
+    return key.sid if key is not None else None
+
+
+def _body(validator: Draft202012Validator) -> dict[str, Any]:
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise OtpError("invalid_json", "the body must be a JSON object")
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
+    if errors:
+        field, message = _explain(errors[0])
+        raise OtpError("invalid_parameter", f"{field}: {message}", field=field)
+    return data
+
+
+def _explain(error: ValidationError) -> tuple[str, str]:
+    """A message naming the field and the rule — never echoing the value sent
+    (it might be a code)."""
+    field = ".".join(str(p) for p in error.path) or "body"
+    rule: Any = error.validator
+    expected: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if rule == "required":
+        missing = [f for f in expected if f not in instance]
+        return missing[0], "is required"
+    if rule == "additionalProperties":
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
+        return (extra[0] if extra else field), "is not a known field"
+    if rule == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return field, f"must be a {' or '.join(kinds)}"
+    if rule == "enum":
+        return field, f"must be one of {', '.join(map(str, expected))}"
+    if rule in {"minLength", "maxLength"}:
+        return (
+            field,
+            f"must be {schema.get('minLength', 0)} to {schema.get('maxLength')} characters",
+        )
+    if rule == "pattern":
+        return field, f"has the wrong format ({schema.get('description') or expected})"
+    return field, "is not valid"
+
+
+def _error(err: OtpError) -> tuple[Response, int]:
+    status = openapi.ERROR_STATUS.get(err.code, 400)
+    body: dict[str, Any] = {"code": err.code, "message": err.message}
+    if err.field:
+        body["field"] = err.field
+    if err.retry_after is not None:
+        body["retry_after"] = err.retry_after
+    if err.verification_id:
+        body["verification_id"] = err.verification_id
+    response = jsonify(error=body)
+    if status == 429 and err.retry_after is not None:
+        response.headers["Retry-After"] = str(err.retry_after)
+    if status >= 500 or status == 429:
+        log.warning("%s %s -> %d %s", request.method, request.path, status, err.code)
+    return response, status

@@ -1,0 +1,215 @@
+"""Benchmark: OTP start+check pairs per second against gunicorn on a real Redis.
+
+    .venv/bin/python bench/otp.py [--seconds 20] [--processes 2] [--threads 8]
+
+Starts a private redis-server (loopback, free port) and gunicorn with the
+repo's ``gunicorn.conf.py`` (bound to 127.0.0.1 only) in sandbox mode with an
+API key from ``SANDI_API_KEYS``. Client processes with keep-alive connections
+each loop: POST /v1/verifications for a fresh Indonesian number, read the code
+from the sandbox outbox *directly in Redis* (the delivery medium of sandbox
+mode; not timed, and no load on the web workers), POST /v1/verifications/check
+by id. Only the two API calls count in the figures. Stops by itself and
+prints pairs/s and p50/p99 latencies. Send limits per API key and per client
+IP are raised for the run (one key and one IP drive all the load); the
+per-destination limits stay as configured (every pair uses a new number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.store import keys  # noqa: E402
+from tests.support.redis_servers import RedisProcess, free_port  # noqa: E402
+
+API_KEY = "bench-key-" + "x" * 24
+
+
+def client(
+    port: int, redis_url: str, seconds: float, warmup: float, threads: int, out: str
+) -> None:
+    """One client process: ``threads`` keep-alive loops; writes its samples to ``out``."""
+    import threading
+
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    samples: list[tuple[float, float, float]] = []  # (pair, start, check) ms
+    errors: list[str] = []
+    lock = threading.Lock()
+    begin = time.monotonic() + warmup
+    end = begin + seconds
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+
+    def loop(seed: int) -> None:
+        rng = random.Random(seed)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < end:
+            to = f"+62812{rng.randrange(10**8):08d}"
+            t0 = time.perf_counter()
+            conn.request(
+                "POST", "/v1/verifications", json.dumps({"to": to, "channel": "sms"}), headers
+            )
+            r = conn.getresponse()
+            body = r.read()
+            t1 = time.perf_counter()
+            if r.status != 201:
+                errors.append(f"start {r.status} {body[:120]!r}")
+                continue
+            vid = json.loads(body)["id"]
+            entry = json.loads(store.lindex(keys.outbox(to), -1) or "{}")
+            code = entry["body"].split()[0]
+            t2 = time.perf_counter()
+            conn.request(
+                "POST", "/v1/verifications/check", json.dumps({"id": vid, "code": code}), headers
+            )
+            r = conn.getresponse()
+            body = r.read()
+            t3 = time.perf_counter()
+            if r.status != 200 or not json.loads(body)["valid"]:
+                errors.append(f"check {r.status} {body[:120]!r}")
+                continue
+            if time.monotonic() >= begin and t3 <= time.perf_counter():
+                with lock:
+                    samples.append(((t1 - t0 + t3 - t2) * 1000, (t1 - t0) * 1000, (t3 - t2) * 1000))
+        conn.close()
+
+    pool = [threading.Thread(target=loop, args=(os.getpid() * 1000 + i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    Path(out).write_text(
+        json.dumps({"samples": samples, "errors": errors[:20], "error_count": len(errors)})
+    )
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by every live process in a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def redis_cpu(url: str) -> float:
+    info = redis.Redis.from_url(url).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def wait_http(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not come up")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--warmup", type=float, default=3)
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=8)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="sandi-bench-"))
+    server = RedisProcess(tmp / "redis").start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "REDIS_URL": server.url,
+        "SANDI_SANDBOX": "1",
+        "SANDI_API_KEYS": API_KEY,
+        "SANDI_SECRET_KEY": "bench-secret-key",
+        "SANDI_OTP_API_KEY_LIMITS": "10000000/minute",
+        "SANDI_OTP_IP_LIMITS": "10000000/minute",
+        "SANDI_INSTANCE_DIR": str(tmp / "instance"),
+    }
+    log = open(tmp / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
+    gunicorn = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_http(port, time.monotonic() + 30)
+        outs = [str(tmp / f"client-{i}.json") for i in range(args.processes)]
+        cpu0 = os.times()
+        web0, redis0 = group_cpu(gunicorn.pid), redis_cpu(server.url)
+        procs = [
+            multiprocessing.Process(
+                target=client,
+                args=(port, server.url, args.seconds, args.warmup, args.threads, out),
+            )
+            for out in outs
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(args.seconds + args.warmup + 60)
+        cpu1 = os.times()
+        web_cpu = group_cpu(gunicorn.pid) - web0
+        store_cpu = redis_cpu(server.url) - redis0
+        results = [json.loads(Path(o).read_text()) for o in outs]
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(30)
+        server.stop()
+        log.close()
+
+    samples = [s for r in results for s in r["samples"]]
+    error_count = sum(r["error_count"] for r in results)
+    pairs = [s[0] for s in samples]
+    starts = [s[1] for s in samples]
+    checks = [s[2] for s in samples]
+    client_cpu = (cpu1.children_user + cpu1.children_system) - (
+        cpu0.children_user + cpu0.children_system
+    )
+    print(f"machine: {os.cpu_count()} cores; {args.processes} client processes x {args.threads} threads; "
+          f"{args.seconds:.0f} s measured after {args.warmup:.0f} s warm-up")  # fmt: skip
+    print(f"pairs: {len(pairs)} ok, {error_count} failed")
+    if pairs:
+        print(f"throughput: {len(pairs) / args.seconds:.0f} start+check pairs/s")
+        print(f"pair latency ms: p50 {pct(pairs, 50):.1f}  p99 {pct(pairs, 99):.1f}  "
+              f"mean {statistics.fmean(pairs):.1f}")  # fmt: skip
+        print(f"start ms: p50 {pct(starts, 50):.1f} p99 {pct(starts, 99):.1f}; "
+              f"check ms: p50 {pct(checks, 50):.1f} p99 {pct(checks, 99):.1f}")  # fmt: skip
+    wall = args.seconds + args.warmup
+    print(f"CPU seconds over {wall:.0f} s: gunicorn {web_cpu:.1f}, redis {store_cpu:.1f}, "
+          f"load generator {client_cpu:.1f}")  # fmt: skip
+    for r in results:
+        for e in r["errors"][:3]:
+            print("error:", e)
+
+
+if __name__ == "__main__":
+    main()
