@@ -19,6 +19,7 @@ one (``sandi flows reload`` itself) do not count as workers.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -165,12 +166,17 @@ class FlowReloader:
             self.registry.reload("start")
             self.poll_once()
             self._thread.start()
+            # A process that ends (a worker recycled, `sandi chat` closed) stops counting at once.
+            atexit.register(self._forget)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._forget()
+
+    def _forget(self) -> None:
         with contextlib.suppress(RedisError):
             self.redis.hdel(keys.flows_workers(), self.worker_id)
 
@@ -296,8 +302,11 @@ def gunicorn_hup(logger: Any) -> None:
     Replaces gunicorn's own HUP (which would boot new workers, and with broken
     flows they would fail to boot and take the server down).
     """
+    from dotenv import load_dotenv
+
     from app.store.connection import connect
 
+    load_dotenv(override=False)  # as create_app does: the workers see .env too
     settings = Settings.load()
     version, problems = check_on_disk(settings.flows_dir, settings.templates_dir)
     errors = [p for p in problems if p.severity == "error"]
