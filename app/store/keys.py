@@ -130,3 +130,13 @@ def api_keys() -> str:
 def api_key_index() -> str:
     """Hash sha256(secret) -> SID, for Bearer tokens that carry no SID."""
     return _key("apikeys", "index")
+
+
+# --- Twilio Verify v2 services (/v2) ------------------------------------------
+# Configuration, like the API keys: a service lives until it is deleted, so this
+# key carries no TTL on purpose (the count is capped by app.store.verify_services).
+
+
+def verify_services() -> str:
+    """Hash VA sid -> JSON record (friendly name, code length, purpose, dates)."""
+    return _key("verify", "services")
