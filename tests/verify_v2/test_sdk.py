@@ -11,13 +11,14 @@ from datetime import datetime
 
 import pytest
 import requests
+from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest.verify.v2 import V2
 from twilio.rest.verify.v2.service import ServiceContext
 
 from tests.support.clock import FakeClock
 from tests.support.otp import CUSTOMER, wrong
-from tests.verify_v2.conftest import Outbox
+from tests.verify_v2.conftest import ENV_KEY, Outbox
 
 EMAIL = "budi@example.co.id"
 
@@ -199,3 +200,22 @@ def test_a_payment_service_binds_amount_and_payee(
         to=CUSTOMER, code=code, amount="Rp150.000", payee="Toko Budi"
     )
     assert (good.status, good.amount, good.payee) == ("approved", "Rp150.000", "Toko Budi")
+
+
+def test_fetch_and_cancel_by_number(app: Flask) -> None:
+    """By ``To`` with a number: through the test client, as the number in the path
+    would otherwise land in the live server's access log."""
+    client, auth = app.test_client(), ("anything", ENV_KEY)
+    sid = client.post("/v2/Services", data={"FriendlyName": "Toko"}, auth=auth).get_json()["sid"]
+    started = client.post(
+        f"/v2/Services/{sid}/Verifications", data={"To": CUSTOMER, "Channel": "sms"}, auth=auth
+    ).get_json()
+    for ref in (CUSTOMER, "+62 812-3456-7890"):
+        fetched = client.get(f"/v2/Services/{sid}/Verifications/{ref}", auth=auth)
+        assert fetched.get_json()["sid"] == started["sid"]
+    canceled = client.post(
+        f"/v2/Services/{sid}/Verifications/{CUSTOMER}", data={"Status": "canceled"}, auth=auth
+    )
+    assert canceled.get_json()["status"] == "canceled"
+    gone = client.get(f"/v2/Services/{sid}/Verifications/{CUSTOMER}", auth=auth)
+    assert (gone.status_code, gone.get_json()["code"]) == (404, 20404)
