@@ -16,6 +16,7 @@ number, and ``/v1`` calls with that purpose see the same verifications.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
@@ -70,7 +71,8 @@ def otp_error(err: OtpError) -> tuple[Response, int]:
     delivery_error = None
     if err.code == "delivery_failed" and err.verification_id:
         # The channel's own reason was recorded on the verification.
-        delivery_error = services().otp.get(err.verification_id).delivery.error_code
+        with contextlib.suppress(OtpError):
+            delivery_error = services().otp.get(err.verification_id).delivery.error_code
     return _answer(from_otp(err, delivery_error))
 
 
