@@ -27,7 +27,7 @@ def verify_services() -> None:
 @verify_services.command("create")
 @click.argument("friendly_name")
 @click.option("--purpose", default="verify", show_default=True, help="OTP purpose it uses.")
-@click.option("--code-length", type=click.IntRange(4, 10), help="Digits (default: policy).")
+@click.option("--code-length", type=int, help="Digits, 6-10 (default: the purpose's).")
 def create(friendly_name: str, purpose: str, code_length: int | None) -> None:
     """Create a service called FRIENDLY_NAME (shown in the messages)."""
     from app.web.current import services
@@ -37,6 +37,8 @@ def create(friendly_name: str, purpose: str, code_length: int | None) -> None:
         name = req.brand_of(friendly_name, "friendly name")
         check_templates(s.templates, name)
         purpose = req.purpose_of(purpose)
+        if code_length is not None:
+            req.digits_of(code_length, s.otp.settings.policy(purpose))
         service = s.verify_services.create(name, code_length, purpose, s.clock())
     except (OtpError, ConfigError, TooManyServices) as err:
         raise click.ClickException(str(err)) from None

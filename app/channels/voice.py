@@ -126,7 +126,7 @@ class VoiceChannel:
             [
                 self._text("otp_call_intro", message.locale, message.brand or ""),
                 spoken_digits(message.code),
-                self._text("otp_call_again", message.locale),
+                self._text("otp_call_again", message.locale, message.brand or ""),
                 spoken_digits(message.code),
             ]
         )

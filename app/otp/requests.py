@@ -24,6 +24,7 @@ VERIFICATION_ID = re.compile(r"^VE[0-9a-f]{32}$")
 #: at most 30 characters and 4 digits (Twilio Verify's rule: no phone numbers).
 BRAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'-]{0,29}$")
 MAX_BRAND_DIGITS = 4
+NIST_MIN_DIGITS = 6
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_AMOUNT, MAX_PAYEE = 32, 64
 
@@ -91,14 +92,26 @@ def _text(value: object, field: str, limit: int) -> str:
     return text
 
 
+def digits_range(policy: PurposePolicy) -> tuple[int, int]:
+    """The code lengths a caller may ask for: 6 to 10 (NIST SP 800-63B wants at
+    least 6 digits), or down to the purpose's own length if the operator set
+    it lower (``SANDI_OTP_DIGITS=4``). A caller cannot weaken the policy."""
+    return max(MIN_DIGITS, min(NIST_MIN_DIGITS, policy.digits)), MAX_DIGITS
+
+
 def digits_of(value: object, policy: PurposePolicy) -> int:
-    """The code length a caller asks for (4–10), or the purpose's."""
+    """The code length a caller asks for, or the purpose's."""
     if value is None:
         return policy.digits
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid("digits", "must be a whole number")
-    if not MIN_DIGITS <= value <= MAX_DIGITS:
-        raise invalid("digits", f"must be from {MIN_DIGITS} to {MAX_DIGITS}")
+    low, high = digits_range(policy)
+    if not low <= value <= high:
+        raise invalid(
+            "digits",
+            f"must be from {low} to {high} (NIST SP 800-63B; shorter codes need "
+            "SANDI_OTP_DIGITS set lower by the operator)",
+        )
     return value
 
 

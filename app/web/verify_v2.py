@@ -114,10 +114,11 @@ def _answer(err: TwilioError) -> tuple[Response, int]:
 @bp.post("/Services")
 def create_service() -> tuple[Response, int]:
     form = request.form
+    purpose = _purpose(form.get("Purpose"))
     service = services().verify_services.create(
         _friendly_name(_required("FriendlyName"), "FriendlyName"),
-        _code_length(form.get("CodeLength")),
-        _purpose(form.get("Purpose")),
+        _code_length(form.get("CodeLength"), purpose),
+        purpose,
         services().clock(),
     )
     return jsonify(_service_json(service)), 201
@@ -144,10 +145,12 @@ def update_service(sid: str) -> Response:
     changes: dict[str, object] = {}
     if form.get("FriendlyName") is not None:
         changes["friendly_name"] = _friendly_name(form["FriendlyName"], "FriendlyName")
-    if form.get("CodeLength") is not None:
-        changes["code_length"] = _code_length(form["CodeLength"])
     if form.get("Purpose") is not None:
         changes["purpose"] = _purpose(form["Purpose"])
+    purpose = str(changes.get("purpose", service.purpose))
+    if form.get("CodeLength") is not None or "purpose" in changes:
+        length = form.get("CodeLength", service.code_length)
+        changes["code_length"] = _code_length(None if length is None else str(length), purpose)
     store = services().verify_services
     return jsonify(_service_json(store.update(service, services().clock(), **changes)))
 
@@ -284,8 +287,12 @@ def _friendly_name(value: str, parameter: str) -> str:
     return name
 
 
-def _code_length(value: str | None) -> int | None:
-    return None if value is None else _whole(value, "CodeLength", 6, 4, 10)
+def _code_length(value: str | None, purpose: str) -> int | None:
+    """As the purpose's policy allows (6-10 unless the operator allows shorter)."""
+    if value is None:
+        return None
+    low, high = req.digits_range(services().otp.settings.policy(purpose))
+    return _whole(value, "CodeLength", 6, low, high)
 
 
 def _purpose(value: str | None) -> str:

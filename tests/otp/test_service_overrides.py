@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app import create_app
 from app.channels.voice_token import RepeatGrant, RepeatTokens
 from app.otp.errors import OtpError
 from app.otp.service import OtpService
@@ -73,6 +74,7 @@ def test_find_is_the_verification_open_for_a_number_and_purpose(otp: OtpService)
     ("options", "field"),
     [
         ({"digits": 3}, "digits"),
+        ({"digits": 5}, "digits"),  # NIST SP 800-63B: at least 6, unless the operator says
         ({"digits": 11}, "digits"),
         ({"digits": True}, "digits"),
         ({"digits": "6"}, "digits"),
@@ -101,3 +103,12 @@ def test_repeat_tokens_carry_the_brand_and_read_older_ones() -> None:
     sealed = b"\0" * 12 + tokens._aead.encrypt(b"\0" * 12, plain, b"VE1")
     old = base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
     assert tokens.open("VE1", old, 0) == RepeatGrant("123456", "id", 2_000_000_000, 2, "")
+
+
+def test_shorter_codes_only_where_the_operator_allows_them(app_config: dict[str, Any]) -> None:
+    app = create_app({**app_config, "SANDI_OTP_SIGNUP_DIGITS": "4"})
+    otp: OtpService = app.extensions["sandi"].otp
+    otp.start(CUSTOMER, "sms", purpose="signup", digits=5)
+    assert len(last_code(app.extensions["sandi"].outbox)) == 5
+    with pytest.raises(OtpError):
+        otp.start("+6281234567891", "sms", purpose="login", digits=5)

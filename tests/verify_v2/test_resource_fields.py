@@ -33,7 +33,7 @@ DOCUMENTED: dict[str, dict[str, str]] = {
         "sid": "`VA` + 32 hex",
         "account_sid": "`AC` + 32 hex, one per deployment (derived from `SANDI_SECRET_KEY`)",
         "friendly_name": "as given; shown in SMS, call and e-mail instead of `SANDI_BRAND`",
-        "code_length": "as given (4-10), else the purpose's `SANDI_OTP_DIGITS`",
+        "code_length": "as given (6-10; 4-5 if the operator allows), else the purpose's",
         "lookup_enabled": "`false` (no carrier lookup)",
         "psd2_enabled": "`true` for a `payment` purpose (amount and payee bound to the code)",
         "skip_sms_to_landlines": "`false`",
