@@ -46,6 +46,7 @@ from app.store.outbox import OutboxStore
 from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
+from app.store.verify_services import VerifyServiceStore
 
 
 def utc_now() -> datetime:
@@ -73,6 +74,8 @@ class Services:
     handoffs: HandoffDesk
     records: RedisRecordStore
     conversation: ConversationSettings
+    #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
+    verify_services: VerifyServiceStore
 
 
 def build(
@@ -163,6 +166,7 @@ def build(
         handoffs=HandoffDesk(turn_store, handoff_index, clock),
         records=records,
         conversation=conversation,
+        verify_services=VerifyServiceStore(redis),
     )
 
 

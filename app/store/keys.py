@@ -147,3 +147,13 @@ def flows_generation() -> str:
 def flows_workers() -> str:
     """Hash worker id -> JSON {version, rejected, at}: what each worker serves."""
     return _key("flows", "workers")
+
+
+# --- Twilio Verify v2 services (/v2) ------------------------------------------
+# Configuration, like the API keys: a service lives until it is deleted, so this
+# key carries no TTL on purpose (the count is capped by app.store.verify_services).
+
+
+def verify_services() -> str:
+    """Hash VA sid -> JSON record (friendly name, code length, purpose, dates)."""
+    return _key("verify", "services")
