@@ -18,6 +18,8 @@ timeout = 20
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
+# Numbers in paths and query strings (the OTP APIs) are masked in the access log.
+logger_class = "app.gunicorn_logging.MaskingLogger"
 max_requests = 20000
 max_requests_jitter = 2000
 
