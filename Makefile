@@ -41,5 +41,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+bench: $(VENV)/.installed-dev ## the benchmarks of the README's Performance section (needs wrk)
+	$(BIN)/python -m bench.webhook
+	$(BIN)/python bench/otp.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,8 @@ keepalive = 5
 # masked); gunicorn's access log repeats it at ~6% of the CPU. GUNICORN_ACCESS_LOG=-
 # turns it on (to stdout), e.g. where no router logs requests.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# Numbers in paths and query strings (the OTP APIs) are masked in the access log.
+logger_class = "app.gunicorn_logging.MaskingLogger"
 max_requests = 20000
 max_requests_jitter = 2000
 
@@ -35,3 +37,26 @@ def on_starting(server):
 
         instance = Path(os.environ.get("SANDI_INSTANCE_DIR") or ROOT / "instance")
         os.environ["REDIS_URL"] = ensure_embedded(instance)
+
+
+def when_ready(server):
+    """SIGHUP to the master reloads the flows in every worker, checked first.
+
+    gunicorn's own HUP boots new workers; with a flow edit that does not
+    check, they would fail to boot and take the server down. Instead the
+    master checks the flows on disk and, if they pass, asks every worker
+    through Redis to reload them in place (as ``sandi flows reload`` does).
+    Restart gunicorn (or send USR2) to run new code or settings.
+    """
+    from app.flows_reload import gunicorn_hup
+
+    server.handle_hup = lambda: gunicorn_hup(server.log)
+
+
+def post_worker_init(worker):
+    """Every worker follows flow reloads from boot, not only after its first request."""
+    from app.flows_reload import RELOADER
+
+    reloader = getattr(worker.wsgi, "extensions", {}).get(RELOADER)
+    if reloader is not None:
+        reloader.start()

@@ -64,6 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extra = {"twilio_http_client": twilio_http} if twilio_http else {}
     built = services.build(settings, clock or services.utc_now, otp, **extra)
     app.extensions["sandi"] = built
+    from app import flows_reload
+
+    flows_reload.init_app(app, built)
     _register_blueprints(app, settings)
     _register_error_handlers(app)
     log.info(
@@ -83,10 +86,16 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(delivery.bp)
     app.register_blueprint(handoffs.bp)
     app.register_blueprint(api.bp)
+    from app.web import verify_v2
+
+    app.register_blueprint(verify_v2.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
     if pages.pages_enabled(settings):
         app.register_blueprint(simulator.bp)
+        from app.web import flows_page
+
+        app.register_blueprint(flows_page.bp)
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:

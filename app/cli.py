@@ -75,3 +75,12 @@ def api_keys_revoke(sid: str) -> None:
     if not store.revoke(sid, clock()):
         raise click.ClickException(f"no active API key with SID {sid}")
     click.echo(f"revoked {sid}")
+
+
+def _register_verify_commands() -> None:
+    from app.verify_cli import verify_services
+
+    main.add_command(verify_services)
+
+
+_register_verify_commands()

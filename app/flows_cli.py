@@ -1,7 +1,10 @@
-"""``sandi flows check`` and ``sandi handoff ...``: the conversation commands."""
+"""``sandi flows check|graph|test|reload`` and ``sandi handoff ...``: the conversation commands."""
 
 from __future__ import annotations
 
+import difflib
+import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,42 +13,190 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.config import Settings
-from app.conversation.loader import check_flows
+from app.conversation.diagram import diagram, to_dot, to_mermaid
 from app.conversation.model import Channel
-from app.conversation.render import Templates
+from app.conversation.registry import check_snapshot
+from app.conversation.snapshot import take
+from app.conversation.source import Problem, display_name
+from app.flow_tests.cli import test_command
+from app.flows_reload import check_on_disk, publish_reload, worker_versions
+from app.store.connection import connect
 from app.web.twilio_request import Rejected, e164
 
 
-@click.group(help="Check the conversation flows.")
+@click.group(help="Check, draw, test and reload the conversation flows.")
 def flows() -> None:
     pass
 
 
-@flows.command("check")
-@click.argument("directory", required=False, type=click.Path(path_type=Path))
-@click.option(
+_TEMPLATES_OPTION = click.option(
     "--templates",
     "templates_dir",
     type=click.Path(path_type=Path),
     help="Templates folder (default: SANDI_TEMPLATES_DIR, else ./templates).",
 )
-def check(directory: Path | None, templates_dir: Path | None) -> None:
-    """Check flows, FAQ and templates; print file:line:col problems; exit 1 on errors."""
+
+
+def _folders(directory: Path | None, templates_dir: Path | None) -> tuple[Path, Path]:
     settings = Settings.load()
-    directory = directory or settings.flows_dir
-    templates = Templates(templates_dir or settings.templates_dir)
-    flowset, problems = check_flows(directory, templates)
-    for problem in problems:
-        click.echo(str(problem), err=problem.severity == "error")
+    return directory or settings.flows_dir, templates_dir or settings.templates_dir
+
+
+def problem_line(problem: Problem) -> str:
+    """``file:line:col: error|warning: message``, as compilers print (editors jump to it)."""
+    return f"{problem.where}: {problem.severity}: {problem.message}"
+
+
+@flows.command("check")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@_TEMPLATES_OPTION
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one object with every problem, for editors and CI.",
+)
+def check(directory: Path | None, templates_dir: Path | None, output: str) -> None:
+    """Check flows, FAQ and templates; print file:line:col problems; exit 1 on errors."""
+    directory, templates_dir = _folders(directory, templates_dir)
+    snapshot = take(directory, templates_dir)
+    flowset, _, problems = check_snapshot(snapshot)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    if errors or flowset is None:
-        click.echo(f"{errors} error(s), {warnings} warning(s) in {directory}", err=True)
+    place = display_name(directory, None)
+    if output == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "ok": flowset is not None,
+                    "version": snapshot.version,
+                    "errors": errors,
+                    "warnings": warnings,
+                    "flows": len(flowset.flows) if flowset else None,
+                    "faq": len(flowset.faq) if flowset else None,
+                    "problems": [
+                        {
+                            "file": p.where.file,
+                            "line": p.where.line,
+                            "col": p.where.col,
+                            "severity": p.severity,
+                            "message": p.message,
+                        }
+                        for p in problems
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        if flowset is None:
+            raise SystemExit(1)
+        return
+    for problem in problems:
+        click.echo(problem_line(problem))
+    if flowset is None:
+        click.echo(f"{errors} error(s), {warnings} warning(s) in {place}")
         raise SystemExit(1)
     click.echo(
         f"ok: {len(flowset.flows)} flows, {len(flowset.faq)} FAQ entries, "
-        f"{warnings} warning(s) in {directory}"
+        f"{warnings} warning(s) in {place} (version {snapshot.version})"
     )
+
+
+@flows.command("graph")
+@click.argument("flow", required=False)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    help="mermaid (GitHub and editors render it) or dot (Graphviz).",
+)
+@click.option("--dir", "directory", type=click.Path(path_type=Path), help="Flows folder.")
+@_TEMPLATES_OPTION
+def graph(
+    flow: str | None, output: str, directory: Path | None, templates_dir: Path | None
+) -> None:
+    """Draw FLOW (default: every flow) as a diagram: steps, branches, codes, handoffs, ends.
+
+    Without FLOW, Mermaid comes as Markdown (a heading and a block per flow):
+    `sandi flows graph > FLOWS.md` renders on GitHub.
+    """
+    directory, templates_dir = _folders(directory, templates_dir)
+    flowset, _, problems = check_snapshot(take(directory, templates_dir))
+    if flowset is None:
+        for problem in problems:
+            if problem.severity == "error":
+                click.echo(problem_line(problem), err=True)
+        click.echo("the flows do not check; fix them first", err=True)
+        raise SystemExit(1)
+    names = list(flowset.flows)
+    if flow is not None and flow not in flowset.flows:
+        close = difflib.get_close_matches(flow, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (flows: {', '.join(names)})"
+        click.echo(f"no flow '{flow}'{hint}", err=True)
+        raise SystemExit(1)
+    draw = to_dot if output == "dot" else to_mermaid
+    if flow is not None:
+        click.echo(draw(diagram(flowset.flows[flow])), nl=False)
+        return
+    for index, name in enumerate(names):
+        drawn = draw(diagram(flowset.flows[name]))
+        if output == "dot":
+            click.echo(drawn, nl=False)
+            continue
+        click.echo(("\n" if index else "") + f"## {name}\n\n```mermaid\n{drawn}```")
+
+
+@flows.command("reload")
+@click.option(
+    "--wait",
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for every running worker to serve the new version.",
+)
+def reload(wait: float) -> None:
+    """Check the flows on disk, then have every running server worker reload them.
+
+    Nothing is published when the flows have errors: the servers keep the
+    flows they serve. Same as SIGHUP to gunicorn's master.
+    """
+    settings = Settings.load()
+    version, problems = check_on_disk(settings.flows_dir, settings.templates_dir)
+    for problem in problems:
+        click.echo(problem_line(problem))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(f"{len(errors)} error(s): not reloaded; the servers keep their flows")
+        raise SystemExit(1)
+    redis = connect(
+        settings.redis_url,
+        settings.instance_dir,
+        sentinels=settings.raw.get("REDIS_SENTINELS") or None,
+        sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
+    )
+    generation = publish_reload(redis)
+    click.echo(f"reload requested (generation {generation}) for flows version {version}")
+    deadline = time.monotonic() + wait
+    while True:
+        workers = worker_versions(redis)
+        behind = {w: s for w, s in workers.items() if s.get("version") != version}
+        if not behind or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    if not workers:
+        click.echo("no server is running (none reported lately); servers load these flows at start")
+        return
+    if behind:
+        for worker, state in sorted(behind.items()):
+            click.echo(f"  {worker} still serves {state.get('version')}")
+        click.echo(f"{len(behind)} of {len(workers)} worker(s) not on {version} after {wait:g}s")
+        raise SystemExit(1)
+    click.echo(f"{len(workers)} worker(s) serve version {version}")
+
+
+flows.add_command(test_command)
 
 
 handoff = AppGroup("handoff", help="Conversations handed to a person.")

@@ -6,6 +6,9 @@ import logging
 import re
 
 _EMAIL = re.compile(r"^([^@]{1,2})[^@]*(@.+)$")
+#: A phone number inside free text: a URL path (``/Verifications/+628...``), a
+#: percent-encoded query (``to=%2B628...``) or a plain ``+628...``.
+_NUMBER_IN_TEXT = re.compile(r"(\+|%2[bB])(\d{6,15})")
 
 
 def mask(address: str | None) -> str:
@@ -30,6 +33,20 @@ def mask(address: str | None) -> str:
     return prefix + "*" * len(address)
 
 
+def mask_numbers(text: str) -> str:
+    """Mask every phone number inside ``text`` (request lines, URLs)."""
+    return _NUMBER_IN_TEXT.sub(lambda m: m.group(1) + mask("+" + m.group(2))[1:], text)
+
+
+class MaskNumbers(logging.Filter):
+    """Masks numbers in records we do not write ourselves (werkzeug's request lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_numbers(record.getMessage())
+        record.args = None
+        return True
+
+
 def configure(level: str) -> None:
     """Plain ``time level logger: message`` lines on stderr, once per process."""
     root = logging.getLogger()
@@ -39,3 +56,6 @@ def configure(level: str) -> None:
         handler._sandi = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     logging.getLogger("app").setLevel(level)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, MaskNumbers) for f in werkzeug.filters):
+        werkzeug.addFilter(MaskNumbers())

@@ -26,8 +26,8 @@ from app.conversation.backend import HttpBackend, RecordingBackend
 from app.conversation.engine import EngineSettings, FlowBot
 from app.conversation.flows import FlowSet
 from app.conversation.handoff import HandoffDesk
-from app.conversation.loader import load_flows
 from app.conversation.ports import Backend, OtpPort
+from app.conversation.registry import FlowRegistry
 from app.conversation.render import Templates
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
@@ -46,6 +46,7 @@ from app.store.outbox import OutboxStore
 from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
+from app.store.verify_services import VerifyServiceStore
 
 
 def utc_now() -> datetime:
@@ -68,10 +69,13 @@ class Services:
     delivery_status: DeliveryStatus
     otp: OtpService
     api_keys: ApiKeyStore
-    flows: FlowSet
+    #: The flows serving now (``flows.current``), replaced whole by a reload that checks.
+    flows: FlowRegistry
     handoffs: HandoffDesk
     records: RedisRecordStore
     conversation: ConversationSettings
+    #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
+    verify_services: VerifyServiceStore
 
 
 def build(
@@ -83,8 +87,6 @@ def build(
 ) -> Services:
     """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
     templates = Templates(settings.templates_dir)
-    # Broken flows stop the app here, before it serves anyone, with file:line:col errors.
-    flows = load_flows(settings.flows_dir, templates)
     redis = connect(
         settings.redis_url,
         settings.instance_dir,
@@ -123,19 +125,29 @@ def build(
     conversation = ConversationSettings.from_mapping(settings.raw)
     records = RedisRecordStore(redis)
     handoff_index = RedisHandoffIndex(redis)
-    bot = FlowBot(
-        flows,
-        templates,
-        backend=_backend(settings, conversation, records, clock),
-        otp=otp if otp is not None else ChatOtp(otp_service),
-        handoffs=handoff_index,
-        settings=EngineSettings(
-            session_ttl=settings.session_ttl,
-            default_locale=settings.default_locale,
-            handoff_timeout=conversation.handoff_timeout,
-        ),
-        passthrough=(RedisError,),
+    backend = _backend(settings, conversation, records, clock)
+    chat_otp = otp if otp is not None else ChatOtp(otp_service)
+    engine_settings = EngineSettings(
+        session_ttl=settings.session_ttl,
+        default_locale=settings.default_locale,
+        handoff_timeout=conversation.handoff_timeout,
     )
+
+    def build_bot(flowset: FlowSet, flow_templates: Templates, version: str) -> FlowBot:
+        return FlowBot(
+            flowset,
+            flow_templates,
+            backend=backend,
+            otp=chat_otp,
+            handoffs=handoff_index,
+            settings=engine_settings,
+            passthrough=(RedisError,),
+            version=version,
+        )
+
+    # Broken flows stop the app here, before it serves anyone, with file:line:col errors;
+    # later edits are checked the same way before they replace the running version.
+    flows = FlowRegistry(settings.flows_dir, settings.templates_dir, build_bot)
     return Services(
         settings=settings,
         redis=redis,
@@ -144,7 +156,7 @@ def build(
         templates=templates,
         outbox=outbox,
         sender=SandboxSender(outbox, clock),
-        turns=TurnRunner(turn_store, bot, clock),
+        turns=TurnRunner(turn_store, flows, clock),
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,
@@ -154,6 +166,7 @@ def build(
         handoffs=HandoffDesk(turn_store, handoff_index, clock),
         records=records,
         conversation=conversation,
+        verify_services=VerifyServiceStore(redis),
     )
 
 

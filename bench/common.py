@@ -133,7 +133,9 @@ def private_redis() -> RedisProcess:
 
 
 def group_cpu(pgid: int) -> float:
-    """CPU seconds used so far by every live process in a process group (Linux /proc)."""
+    """CPU seconds used so far by a process group (Linux /proc): its live processes,
+    plus the workers gunicorn has already recycled (max_requests), which the
+    kernel adds to their parent's children time once reaped."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -142,6 +144,7 @@ def group_cpu(pgid: int) -> float:
             continue
         if int(fields[2]) == pgid:  # pgrp
             total += int(fields[11]) + int(fields[12])  # utime + stime
+            total += int(fields[13]) + int(fields[14])  # cutime + cstime (reaped children)
     return total / os.sysconf("SC_CLK_TCK")
 
 

@@ -34,3 +34,52 @@ def test_one_info_line_per_message_masked_and_without_the_body(twilio: Twilio, c
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert "rahasia" not in everything
     assert "+6281234567890" not in everything
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        (
+            '"GET /v2/Services/VA1/Verifications/+6281234567890 HTTP/1.1" 200',
+            '"GET /v2/Services/VA1/Verifications/+62812****7890 HTTP/1.1" 200',
+        ),
+        ("/sandbox/outbox?to=%2B6281234567890", "/sandbox/outbox?to=%2B62812****7890"),
+        ("/healthz", "/healthz"),
+        ("sid=SM0123456789abcdef", "sid=SM0123456789abcdef"),
+    ],
+)
+def test_mask_numbers_in_request_lines(line, masked) -> None:
+    from app.logs import mask_numbers
+
+    assert mask_numbers(line) == masked
+
+
+def test_gunicorn_access_log_masks_numbers() -> None:
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from app.gunicorn_logging import MaskingLogger
+
+    logger = MaskingLogger(Config())
+    req = SimpleNamespace(
+        method="GET",
+        path="/v2/Services/VA1/Verifications/+6281234567890",
+        query="to=%2B6281234567890",
+        uri="/v2/Services/VA1/Verifications/+6281234567890?to=%2B6281234567890",
+        version=(1, 1),
+        headers=[],
+    )
+    resp = SimpleNamespace(status="200 OK", response_length=2, headers=[], sent=2)
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "RAW_URI": req.uri,
+        "REQUEST_METHOD": "GET",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    from datetime import timedelta
+
+    atoms = logger.atoms(resp, req, environ, timedelta(milliseconds=3))
+    line = " ".join(str(atoms[a]) for a in ("r", "U", "q"))
+    assert "+6281234567890" not in line and "%2B6281234567890" not in line
+    assert "+62812****7890" in line

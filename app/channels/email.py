@@ -191,7 +191,7 @@ class EmailChannel:
     def compose(self, message: CodeMessage) -> EmailMessage:
         sender = self.settings.smtp_from or SANDBOX_FROM
         context = {
-            "brand": self.settings.brand,
+            "brand": message.brand or self.settings.brand,
             "code": message.code,
             "minutes": max(1, math.ceil(message.expires_in / 60)),
             "purpose": message.purpose,

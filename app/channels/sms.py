@@ -65,12 +65,13 @@ class SmsChannel:
 
     def text(self, message: CodeMessage) -> str:
         """The SMS as it will be sent, brand first if the template forgot it."""
-        raw = self.templates.render(TEMPLATE, message.locale, context(message, self.settings.brand))
+        brand = message.brand or self.settings.brand
+        raw = self.templates.render(TEMPLATE, message.locale, context(message, brand))
         text = to_ascii_gsm(" ".join(raw.split()))
         if text != " ".join(raw.split()):
             log.warning("%s (%s) had non-GSM characters; folded to ASCII", TEMPLATE, message.locale)
-        if self.settings.brand.lower() not in text.lower():
-            text = f"{self.settings.brand}: {text}"
+        if brand.lower() not in text.lower():
+            text = f"{brand}: {text}"
         length = septets(text) or 0
         if length > SEGMENT:
             raise DeliveryError(

@@ -136,6 +136,9 @@ class FallbackSteps:
         return steps
 
 
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES", "MULAI"})
+
+
 class OptOuts:
     """Addresses that told Twilio STOP (error 21610), per channel.
 
@@ -164,3 +167,14 @@ class OptOuts:
 
     def clear(self, address: str, channel: str) -> None:
         self.redis.hdel(keys.opt_out(address), channel)
+
+    def opt_in(self, address: str, channel: str, body: str) -> bool:
+        """Lift our copy of the block when the customer sends an opt-in keyword.
+
+        Twilio lifts its own block on START, UNSTOP or YES from the customer
+        (a whole-message match, any case); MULAI is the Indonesian START.
+        """
+        if body.strip().upper() not in OPT_IN_KEYWORDS or not self.has(address, channel):
+            return False
+        self.clear(address, channel)
+        return True

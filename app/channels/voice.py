@@ -59,14 +59,16 @@ class VoiceChannel:
     def _say(self, target: VoiceResponse | Gather, text: str, locale: str) -> None:
         target.say(text, **VOICES.get(locale, VOICES["en"]))
 
-    def _text(self, name: str, locale: str) -> str:
-        return self.templates.render(name, locale, {"brand": self.settings.brand})
+    def _text(self, name: str, locale: str, brand: str = "") -> str:
+        return self.templates.render(name, locale, {"brand": brand or self.settings.brand})
 
     def _action(self, verification_id: str, grant: RepeatGrant) -> str | None:
         base = self.settings.callback_base
         if base is None or grant.repeats_left <= 0:
             return None
-        after = RepeatGrant(grant.code, grant.locale, grant.expires_at, grant.repeats_left - 1)
+        after = RepeatGrant(
+            grant.code, grant.locale, grant.expires_at, grant.repeats_left - 1, grant.brand
+        )
         token = self.tokens.seal(verification_id, after)
         return f"{base}{repeat_path(verification_id)}?t={token}"
 
@@ -82,16 +84,16 @@ class VoiceChannel:
         if action:
             target = response.gather(action=action, method="POST", num_digits=1, timeout=5)
         opening = "otp_call_intro" if first else "otp_call_again"
-        self._say(target, self._text(opening, locale), locale)
+        self._say(target, self._text(opening, locale, grant.brand), locale)
         target.pause(length=1)
         self._say(target, spoken_digits(grant.code), locale)
         target.pause(length=1)
-        self._say(target, self._text("otp_call_again", locale), locale)
+        self._say(target, self._text("otp_call_again", locale, grant.brand), locale)
         self._say(target, spoken_digits(grant.code), locale)
         if action:
             target.pause(length=1)
-            self._say(target, self._text("otp_call_menu", locale), locale)
-        self._say(response, self._text("otp_call_bye", locale), locale)
+            self._say(target, self._text("otp_call_menu", locale, grant.brand), locale)
+        self._say(response, self._text("otp_call_bye", locale, grant.brand), locale)
         response.hangup()
         return str(response)
 
@@ -105,7 +107,10 @@ class VoiceChannel:
 
     def outgoing(self, message: CodeMessage) -> Outgoing:
         expires_at = int(self.clock().timestamp()) + message.expires_in
-        grant = RepeatGrant(message.code, message.locale, expires_at, self.settings.voice_repeats)
+        grant = RepeatGrant(
+            message.code, message.locale, expires_at, self.settings.voice_repeats,
+            message.brand or "",
+        )  # fmt: skip
         twiml = self.twiml(message.verification_id, grant)
         if len(twiml) > MAX_TWIML:  # pragma: no cover - only with absurd templates
             raise ValueError(f"voice TwiML is {len(twiml)} characters; Twilio takes {MAX_TWIML}")
@@ -119,9 +124,9 @@ class VoiceChannel:
         }
         spoken = " ".join(
             [
-                self._text("otp_call_intro", message.locale),
+                self._text("otp_call_intro", message.locale, message.brand or ""),
                 spoken_digits(message.code),
-                self._text("otp_call_again", message.locale),
+                self._text("otp_call_again", message.locale, message.brand or ""),
                 spoken_digits(message.code),
             ]
         )

@@ -34,6 +34,7 @@ class RepeatGrant:
     locale: str
     expires_at: int  # epoch seconds
     repeats_left: int
+    brand: str = ""  # the name the call says ("" = SANDI_BRAND)
 
 
 class Expired(Exception):
@@ -49,7 +50,7 @@ class RepeatTokens:
 
     def seal(self, verification_id: str, grant: RepeatGrant) -> str:
         plain = json.dumps(
-            [grant.code, grant.locale, grant.expires_at, grant.repeats_left],
+            [grant.code, grant.locale, grant.expires_at, grant.repeats_left, grant.brand],
             separators=(",", ":"),
         ).encode()
         nonce = os.urandom(_NONCE)
@@ -61,10 +62,12 @@ class RepeatTokens:
         try:
             sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], verification_id.encode())
-            code, locale, expires_at, left = json.loads(plain)
+            # Tokens sealed before the brand was added carry four items.
+            code, locale, expires_at, left, *rest = json.loads(plain)
         except (binascii.Error, ValueError, InvalidTag, TypeError):
             return None
-        grant = RepeatGrant(str(code), str(locale), int(expires_at), int(left))
+        brand = str(rest[0]) if rest else ""
+        grant = RepeatGrant(str(code), str(locale), int(expires_at), int(left), brand)
         if now >= grant.expires_at:
             raise Expired(verification_id)
         return grant

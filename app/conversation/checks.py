@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from app.conversation import flows as f
+from app.conversation.faq_check import faq_problems
 from app.conversation.graph import graph_problems, targets
 from app.conversation.source import Document, NodePath, Problem, Where
 from app.conversation.templates_check import TemplateRef, check_templates
@@ -46,6 +47,7 @@ def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) ->
     problems.extend(_triggers(flowset, origins))
     problems.extend(_commands(flowset, origins))
     problems.extend(_faq(flowset, origins, refs))
+    problems.extend(faq_problems(flowset, origins))
     problems.extend(_settings(flowset, origins))
     problems.extend(check_templates(templates, refs, known))
     return problems

@@ -5,6 +5,8 @@ TurnRunner owns and this module never touches):
 
 ``flow``/``step``
     where the customer is, when a step waits for their answer;
+``flow_version``
+    the version (content hash) of the flows that step belongs to;
 ``tries``, ``waiting_since``
     invalid answers so far and when the question was asked;
 ``vars``
@@ -38,8 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Session keys the engine owns; everything else (``history``) is left alone.
 ENGINE_KEYS = ("flow", "step", "tries", "waiting_since", "vars", "locale", "last_at", "otp",
-               "offered", "faq_pick")  # fmt: skip
-FLOW_KEYS = ("flow", "step", "tries", "waiting_since", "faq_pick")
+               "offered", "faq_pick", "flow_version")  # fmt: skip
+FLOW_KEYS = ("flow", "step", "tries", "waiting_since", "faq_pick", "flow_version")
 
 #: Said when even the error template cannot be rendered.
 LAST_RESORT = {

@@ -30,6 +30,7 @@ from app.conversation.render import Templates
 from app.conversation.routing import Router
 from app.conversation.steps import DEFAULT_HANDOFF, Steps
 from app.conversation.text import normalise
+from app.logs import mask
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,11 @@ class FlowBot:
         handoffs: HandoffIndex | None = None,
         settings: EngineSettings | None = None,
         passthrough: tuple[type[BaseException], ...] = (),
+        version: str = "",
     ) -> None:
         self.flowset = flowset
+        #: The content hash of the flows and templates this bot runs (see snapshot.py).
+        self.version = version
         self.templates = templates
         self.settings = settings or EngineSettings()
         self.handoffs = handoffs
@@ -84,6 +88,8 @@ class FlowBot:
             d.session["last_at"] = d.ts
             d.session["locale"] = d.locale
         self._remember_open_flow(d)
+        if d.flow_id:
+            d.session["flow_version"] = self.version
         return Turn(replies=merge(d.replies))
 
     def _handle(self, d: Dialogue) -> None:
@@ -108,8 +114,8 @@ class FlowBot:
             return
         step = self.steps.waiting_step(d)
         if step is None and d.flow_id:
-            # The flow or step was removed by an edit since the customer got here.
-            d.end_flow()
+            self._flow_changed(d)
+            return
         if step is not None:
             outcome = self._step_timeout(d, step)
             if outcome == "answer":
@@ -170,6 +176,26 @@ class FlowBot:
         if was_in_flow:
             d.locale = self.locale(d, None)
             d.say("common/session_expired")
+
+    def _flow_changed(self, d: Dialogue) -> None:
+        """The step the customer waits in is gone from the flows now running.
+
+        A reload replaced the flows since the customer got here; their answer
+        belongs to a question that no longer exists. Say so, and start the
+        flow again (or the menu, if the flow itself is gone).
+        """
+        flow_id = d.flow_id or ""
+        log.info(
+            "%s waited in %s/%s (flows %s), which flows %s no longer have; restarting",
+            mask(d.conversation.id),
+            flow_id,
+            d.step_id,
+            d.session.get("flow_version") or "?",
+            self.version or "?",
+        )
+        d.end_flow()
+        d.say("common/flow_changed")
+        self.steps.start(d, flow_id if flow_id in self.flowset.flows else self.flowset.menu_flow)
 
     def _step_timeout(self, d: Dialogue, step: f.Step) -> str:
         """``answer`` (in time), ``handled`` (on_timeout ran) or ``fresh`` (flow closed)."""

@@ -13,6 +13,7 @@ choices) or *none* (say so, with a way to the menu or a person).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -74,14 +75,23 @@ class FaqResult:
     matches: tuple[FaqMatch, ...] = ()
 
 
-_ENGLISH = snowballstemmer.stemmer("english")
-_INDONESIAN = snowballstemmer.stemmer("indonesian")
+#: Snowball stemmers keep their working state in the object, so one shared by
+#: two threads (gthread workers, the flows reloader) mixes up their words:
+#: each thread gets its own.
+_STEMMERS = threading.local()
 
 
 @lru_cache(maxsize=8192)  # pure, and customers use the same few hundred words
 def stem(word: str) -> str:
     """One stem for "asked"/"ask" and "dikirim"/"kirim" (both stemmers, same order on both sides)."""
-    return str(_INDONESIAN.stemWord(_ENGLISH.stemWord(word)))
+    pair = getattr(_STEMMERS, "pair", None)
+    if pair is None:
+        pair = _STEMMERS.pair = (
+            snowballstemmer.stemmer("english"),
+            snowballstemmer.stemmer("indonesian"),
+        )
+    english, indonesian = pair
+    return str(indonesian.stemWord(english.stemWord(word)))
 
 
 def prepare(text: str) -> str:

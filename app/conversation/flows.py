@@ -232,6 +232,7 @@ SYSTEM_TEMPLATES = (
     "common/didnt_understand", "common/session_expired", "common/cancelled", "common/help",
     "common/opted_out", "common/opted_in", "common/language_set", "common/too_many_tries",
     "common/media", "common/empty", "common/error", "common/handoff_over",
+    "common/flow_changed",
     "otp/sent", "otp/cooldown", "otp/failed", "otp/wrong", "otp/expired", "otp/enter_code",
     "faq/pick", "faq/not_found",
     "button/menu", "button/agent", "button/yes", "button/no", "button/none",

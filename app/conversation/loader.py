@@ -8,6 +8,7 @@ here can fail later in front of a customer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from app.conversation import flows as f
@@ -21,6 +22,7 @@ from app.conversation.source import (
     Problem,
     Where,
     display_name,
+    parse_yaml,
     read_yaml,
 )
 
@@ -39,14 +41,21 @@ def load_flows(flows_dir: Path, templates: Templates) -> f.FlowSet:
     return flowset
 
 
-def check_flows(flows_dir: Path, templates: Templates) -> tuple[f.FlowSet | None, list[Problem]]:
-    """Every problem (errors and warnings) and, when there is no error, the flows."""
+def check_flows(
+    flows_dir: Path, templates: Templates, texts: Mapping[Path, str] | None = None
+) -> tuple[f.FlowSet | None, list[Problem]]:
+    """Every problem (errors and warnings) and, when there is no error, the flows.
+
+    ``texts`` are the flow files already read (a hot reload's snapshot);
+    without them the files are read from ``flows_dir`` now.
+    """
     if not flows_dir.is_dir():
         return None, [Problem(_where_dir(flows_dir), "the flows folder does not exist")]
     problems: list[Problem] = []
     docs: list[Document] = []
-    for path in flow_files(flows_dir):
-        result = read_yaml(path, display_name(path, flows_dir))
+    for path in sorted(texts) if texts is not None else flow_files(flows_dir):
+        name = display_name(path, flows_dir)
+        result = parse_yaml(texts[path], name) if texts is not None else read_yaml(path, name)
         if isinstance(result, Problem):
             problems.append(result)
             continue

@@ -19,10 +19,24 @@ LOCALES = ("id", "en")
 
 
 class Templates:
-    def __init__(self, root: Path) -> None:
+    """Templates under ``root``, read from disk or from a snapshot of it.
+
+    With ``sources`` (``{"id/welcome/menu.j2": text}``, see
+    :mod:`app.conversation.snapshot`) nothing is read from disk again: a hot
+    reload validates one snapshot and then serves exactly that, even while an
+    editor is half-way through saving the next change.
+    """
+
+    def __init__(self, root: Path, sources: Mapping[str, str] | None = None) -> None:
         self.root = root
+        self.sources = dict(sources) if sources is not None else None
+        loader: jinja2.BaseLoader = (
+            jinja2.DictLoader(self.sources)
+            if self.sources is not None
+            else jinja2.FileSystemLoader(str(root))
+        )
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(root)),
+            loader=loader,
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # noqa: S701 - plain-text messages, never HTML
             keep_trailing_newline=False,
@@ -34,7 +48,18 @@ class Templates:
         )
 
     def exists(self, name: str, locale: str) -> bool:
+        if self.sources is not None:
+            return f"{locale}/{name}.j2" in self.sources
         return (self.root / locale / f"{name}.j2").is_file()
+
+    def source(self, name: str, locale: str) -> str:
+        """The template's text (raises OSError when it is missing or unreadable)."""
+        if self.sources is not None:
+            try:
+                return self.sources[f"{locale}/{name}.j2"]
+            except KeyError:
+                raise FileNotFoundError(f"{locale}/{name}.j2") from None
+        return (self.root / locale / f"{name}.j2").read_text(encoding="utf-8")
 
     def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
         """Render in ``locale``, falling back to the other language with a warning."""

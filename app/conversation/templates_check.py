@@ -78,9 +78,8 @@ def _files(templates: Templates, name: str, locales: Iterable[str] = LOCALES) ->
 def _check_one(
     templates: Templates, name: str, locale: str, known: frozenset[str]
 ) -> Iterator[Problem]:
-    path = templates.root / locale / f"{name}.j2"
     try:
-        source = path.read_text(encoding="utf-8")
+        source = templates.source(name, locale)
     except (OSError, UnicodeDecodeError) as err:
         yield Problem(template_where(templates, name, locale), f"cannot read the template: {err}")
         return

@@ -24,6 +24,15 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class SendAttempt:
+    """One code sent for a verification: a first send, a resend or a fallback."""
+
+    number: int  # 1 for the first send, in the order they went out
+    channel: str  # the channel used (requested one until the channel reported back)
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     id: str
     to: str
@@ -38,6 +47,15 @@ class Verification:
     delivery: Delivery
     amount: str | None = None
     payee: str | None = None
+    #: The code length asked for (a flash call's code may be shorter); None: the policy's.
+    code_length: int | None = None
+    #: The name the messages show; None: ``SANDI_BRAND``.
+    brand: str | None = None
+    #: Every send so far, oldest first, as stored: read back with ``get``/``find``
+    #: (``start`` answers without a read, so its verification leaves this empty).
+    attempts: tuple[SendAttempt, ...] = ()
+    #: The last change of state worth telling: a send, or the end.
+    updated_at: datetime | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, str], now_ms: int) -> Verification:
@@ -47,6 +65,10 @@ class Verification:
         if status == PENDING and now_ms >= expires_ms:
             status = EXPIRED
         failures, max_checks = int(record["failures"]), int(record["max_checks"])
+        # An expiry nobody has noticed yet happened at the expiry time.
+        updated = record.get("ended_at") or (
+            expires_ms if status == EXPIRED else record.get("last_sent")
+        )
         return cls(
             id=record["id"],
             to=record["to"],
@@ -65,7 +87,21 @@ class Verification:
             ),
             amount=record.get("amount") or None,
             payee=record.get("payee") or None,
+            code_length=int(record["code_length"]) if record.get("code_length") else None,
+            brand=record.get("brand") or None,
+            attempts=_attempts(record),
+            updated_at=from_ms(int(updated)) if updated else None,
         )
+
+
+def _attempts(record: Mapping[str, str]) -> tuple[SendAttempt, ...]:
+    """``attempt:<n>`` = ``<ms>|<channel>`` fields, one per send (see the START script)."""
+    found = []
+    for field, value in record.items():
+        if field.startswith("attempt:"):
+            at, _, channel = value.partition("|")
+            found.append(SendAttempt(int(field[8:]), channel, from_ms(int(at))))
+    return tuple(sorted(found, key=lambda a: a.number))
 
 
 @dataclass(frozen=True, slots=True)

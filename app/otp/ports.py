@@ -23,6 +23,8 @@ class CodeMessage:
     expires_in: int  # seconds
     amount: str | None = None
     payee: str | None = None
+    #: The name the message shows (a Verify service's friendly name); None: ``SANDI_BRAND``.
+    brand: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

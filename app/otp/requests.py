@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from app.otp.codes import MAX_DIGITS, MIN_DIGITS
 from app.otp.errors import OtpError, invalid
 from app.otp.policy import (
     CHANNELS,
@@ -19,6 +20,11 @@ from app.otp.policy import (
 )
 
 VERIFICATION_ID = re.compile(r"^VE[0-9a-f]{32}$")
+#: A name shown in messages: plain GSM-7 ASCII (an SMS must stay one segment),
+#: at most 30 characters and 4 digits (Twilio Verify's rule: no phone numbers).
+BRAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'-]{0,29}$")
+MAX_BRAND_DIGITS = 4
+NIST_MIN_DIGITS = 6
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_AMOUNT, MAX_PAYEE = 32, 64
 
@@ -83,6 +89,43 @@ def _text(value: object, field: str, limit: int) -> str:
     text = " ".join(value.split())
     if not text or len(text) > limit or _CONTROL.search(text):
         raise invalid(field, f"must be 1 to {limit} printable characters")
+    return text
+
+
+def digits_range(policy: PurposePolicy) -> tuple[int, int]:
+    """The code lengths a caller may ask for: 6 to 10 (NIST SP 800-63B wants at
+    least 6 digits), or down to the purpose's own length if the operator set
+    it lower (``SANDI_OTP_DIGITS=4``). A caller cannot weaken the policy."""
+    return max(MIN_DIGITS, min(NIST_MIN_DIGITS, policy.digits)), MAX_DIGITS
+
+
+def digits_of(value: object, policy: PurposePolicy) -> int:
+    """The code length a caller asks for, or the purpose's."""
+    if value is None:
+        return policy.digits
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid("digits", "must be a whole number")
+    low, high = digits_range(policy)
+    if not low <= value <= high:
+        raise invalid(
+            "digits",
+            f"must be from {low} to {high} (NIST SP 800-63B; shorter codes need "
+            "SANDI_OTP_DIGITS set lower by the operator)",
+        )
+    return value
+
+
+def brand_of(value: object, field: str = "brand") -> str:
+    """The name a caller wants the message to show, or "" for the server's own."""
+    if value is None:
+        return ""
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not BRAND.match(text) or sum(c.isdigit() for c in text) > MAX_BRAND_DIGITS:
+        raise invalid(
+            field,
+            "must be 1 to 30 plain letters, digits (at most 4), spaces or ._&'- "
+            "(it appears in the message)",
+        )
     return text
 
 

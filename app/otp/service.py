@@ -85,11 +85,21 @@ class OtpService:
         api_key: str | None = None,
         amount: str | None = None,
         payee: str | None = None,
+        *,
+        digits: int | None = None,
+        brand: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
-        ``to`` and ``purpose`` (same id, new code, failures kept)."""
+        ``to`` and ``purpose`` (same id, new code, failures kept).
+
+        ``digits`` (4–10) and ``brand`` (the name the message shows) override
+        the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
+        Verify service's ``CodeLength`` and ``FriendlyName``.
+        """
         try:
-            return self._start(to, channel, purpose, locale, client_ip, api_key, amount, payee)
+            return self._start(
+                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand
+            )
         except OtpError as err:
             self._refused(err)
             raise
@@ -104,9 +114,13 @@ class OtpService:
         api_key: str | None,
         amount: object,
         payee: object,
+        digits: object = None,
+        brand: object = None,
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
+        digits_ = req.digits_of(digits, policy)
+        brand_ = req.brand_of(brand)
         channel_ = req.channel_of(channel, policy, purpose_)
         dest = parse_destination(to, channel_)
         if dest.kind == "phone":
@@ -116,12 +130,12 @@ class OtpService:
         digest = self.hasher.destination(dest.address)
         base = StartCommand(
             tag=digest[:16], open_field=f"{purpose_}:{digest}", existing_id="", new_id="",
-            expect="new", now_ms=0, code_hash="", digits=policy.digits,
+            expect="new", now_ms=0, code_hash="", digits=digits_,
             ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
             max_checks=policy.max_checks, max_sends=policy.max_sends,
             cooldown=policy.resend_cooldown, retention=self.settings.retention,
             to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
-            amount=amount_, payee=payee_, token=secrets.token_hex(8),
+            amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
         )  # fmt: skip
         counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
@@ -140,7 +154,7 @@ class OtpService:
                 counted = True
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
-            code = self.codes.generate(policy.digits)
+            code = self.codes.generate(digits_)
             command = replace(
                 command,
                 expect="resend" if resend else "new",
@@ -175,6 +189,7 @@ class OtpService:
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
             purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
+            brand=c.brand or None,
         )  # fmt: skip
         try:
             receipt = self._deliver(message, written.gen)
@@ -197,7 +212,8 @@ class OtpService:
             expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
             attempts_left=written.attempts_left,
             delivery=Delivery(channel=receipt.channel, status="sent", error_code=None),
-            amount=c.amount or None, payee=c.payee or None,
+            amount=c.amount or None, payee=c.payee or None, code_length=c.digits,
+            brand=c.brand or None, updated_at=from_ms(c.now_ms),
         )  # fmt: skip
         return Started(verification=verification, resent=resend)
 
@@ -321,6 +337,17 @@ class OtpService:
         log.info("otp canceled %s", vid)
         return self.get(vid)
 
+    def find(self, to: str, purpose: str | None = None) -> Verification:
+        """The verification still open for ``to`` and ``purpose`` (pending, or
+        locked after too many wrong codes): Twilio Verify's fetch by ``To``."""
+        purpose_ = req.purpose_of(purpose)
+        dest = parse_destination(to, "auto")
+        digest = self.hasher.destination(dest.address)
+        found = self.store.open_id(digest[:16], f"{purpose_}:{digest}")
+        if not found:
+            raise OtpError("not_found", "no pending verification for this destination", field="to")
+        return self.get(found)
+
     def get(self, verification_id: str) -> Verification:
         vid = req.verification_id_of(verification_id)
         record = self.store.get(vid)
@@ -341,12 +368,13 @@ class OtpService:
         policy = self.settings.policy(current.purpose)
         dest = parse_destination(current.to, channel)
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
-        code = self.codes.generate(policy.digits)
+        digits = current.code_length or policy.digits
+        code = self.codes.generate(digits)
         amount, payee = current.amount or "", current.payee or ""
         outcome = self.store.redeliver(
             current.id, now_ms=to_ms(self.clock()),
             code_hash=self.hasher.code_hash(current.id, code, amount, payee),
-            digits=policy.digits, ttl=ttl, channel=channel,
+            digits=digits, ttl=ttl, channel=channel,
             max_redeliveries=policy.max_redeliveries, retention=self.settings.retention,
         )  # fmt: skip
         if outcome.kind == "max_redeliveries":
@@ -362,7 +390,7 @@ class OtpService:
         message = CodeMessage(
             verification_id=current.id, to=dest.address, channel=channel, code=code,
             locale=current.locale, purpose=current.purpose, expires_in=ttl,
-            amount=amount or None, payee=payee or None,
+            amount=amount or None, payee=payee or None, brand=current.brand,
         )  # fmt: skip
         receipt = self._deliver(message, outcome.gen)
         if self.metrics:

@@ -37,6 +37,7 @@ class StartCommand:
     amount: str
     payee: str
     token: str  # this request's claim on the next send
+    brand: str = ""  # the name the message shows ("" = the server's SANDI_BRAND)
 
 
 @dataclass(frozen=True, slots=True)

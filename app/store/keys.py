@@ -130,3 +130,30 @@ def api_keys() -> str:
 def api_key_index() -> str:
     """Hash sha256(secret) -> SID, for Bearer tokens that carry no SID."""
     return _key("apikeys", "index")
+
+
+# Flows hot reload: ``sandi flows reload`` (and SIGHUP to gunicorn's master) bump
+# the generation; every worker polls it and reloads the flows from disk, then
+# reports the version it serves so the command can tell when all have caught up.
+FLOWS_TTL = 30 * 86400  # refreshed on every bump and every report
+FLOWS_WORKER_STALE = 30  # a worker silent this long (seconds) has gone
+
+
+def flows_generation() -> str:
+    """Counter bumped to ask every worker to reload the flows from disk."""
+    return _key("flows", "generation")
+
+
+def flows_workers() -> str:
+    """Hash worker id -> JSON {version, rejected, at}: what each worker serves."""
+    return _key("flows", "workers")
+
+
+# --- Twilio Verify v2 services (/v2) ------------------------------------------
+# Configuration, like the API keys: a service lives until it is deleted, so this
+# key carries no TTL on purpose (the count is capped by app.store.verify_services).
+
+
+def verify_services() -> str:
+    """Hash VA sid -> JSON record (friendly name, code length, purpose, dates)."""
+    return _key("verify", "services")

@@ -45,7 +45,10 @@ end
 # (what the code hash was made for), ARGV[7] = code hash, ARGV[8] = digits, ARGV[9] = ttl s,
 # ARGV[10] = max checks, ARGV[11] = max sends, ARGV[12] = cooldown s, ARGV[13] = retention s,
 # ARGV[14] = to, ARGV[15] = channel, ARGV[16] = purpose, ARGV[17] = locale,
-# ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms
+# ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms,
+# ARGV[22] = brand the message shows ('' = the server's)
+# Each send is logged as a field 'attempt:<gen>' = '<ms>|<channel>'; 'code_length' keeps
+# the digits asked for (a channel that dictates its code may change 'digits').
 # 'claim' checks the rules and, if a code may go out, reserves the send for this token
 # (others get 'cooldown' meanwhile), so that only the request that will send spends
 # a unit of the send limits. 'commit' needs that claim, writes, and drops it.
@@ -93,6 +96,7 @@ if current ~= '' then
     redis.call('HINCRBY', KEYS[2], 'sends', 1)
     redis.call('HSET', KEYS[2], 'hash', ARGV[7], 'digits', ARGV[8], 'last_sent', now,
       'expires_at', now + ttl, 'channel', ARGV[15], 'locale', ARGV[17],
+      'code_length', ARGV[8], 'brand', ARGV[22], 'attempt:' .. gen, ARGV[4] .. '|' .. ARGV[15],
       'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
     redis.call('PEXPIRE', KEYS[2], ttl + keep)
     extend(KEYS[1], ttl + keep)
@@ -116,6 +120,7 @@ redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
   'digits', ARGV[8], 'created_at', now, 'last_sent', now, 'expires_at', now + ttl,
   'sends', 1, 'failures', 0, 'max_checks', ARGV[10], 'gen', 1, 'redeliveries', 0,
   'amount', ARGV[18], 'payee', ARGV[19], 'bound', bound, 'open_field', ARGV[1],
+  'code_length', ARGV[8], 'brand', ARGV[22], 'attempt:1', ARGV[4] .. '|' .. ARGV[15],
   'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
 redis.call('PEXPIRE', KEYS[3], ttl + keep)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
@@ -220,7 +225,7 @@ if tonumber(s[3]) >= tonumber(ARGV[6]) then return {'max_redeliveries', 0, 0} en
 redis.call('HINCRBY', KEYS[1], 'redeliveries', 1)
 local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
 redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'digits', ARGV[3], 'last_sent', now,
-  'expires_at', now + ttl, 'channel', ARGV[5],
+  'expires_at', now + ttl, 'channel', ARGV[5], 'attempt:' .. gen, ARGV[1] .. '|' .. ARGV[5],
   'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
 redis.call('PEXPIRE', KEYS[1], ttl + keep)
 return {'resent', 0, gen}
@@ -235,6 +240,12 @@ RECORD_DELIVERY = """
 if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'channel', ARGV[2], 'delivery_channel', ARGV[2],
   'message_id', ARGV[3], 'delivery_status', ARGV[4], 'delivery_error', ARGV[5])
+local attempt = redis.call('HGET', KEYS[1], 'attempt:' .. ARGV[1])
+if attempt then
+  -- The send's log entry names the channel actually used ('auto' resolved).
+  local at = string.match(attempt, '^(%d+)|')
+  redis.call('HSET', KEYS[1], 'attempt:' .. ARGV[1], at .. '|' .. ARGV[2])
+end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'status') == 'pending' then
   redis.call('HSET', KEYS[1], 'hash', ARGV[6], 'digits', ARGV[7])
 end

@@ -157,6 +157,15 @@ class RedisTurnStore:
             return None
         return tuple(Reply.from_json(r) for r in json.loads(raw))
 
+    def peek(self, conversation_id: str) -> Conversation:
+        """The stored session and profile, read without the lock (tools and tests only)."""
+        raw_session, raw_profile = self.redis.mget(
+            [keys.session(conversation_id), keys.profile(conversation_id)]
+        )
+        return Conversation(
+            id=conversation_id, session=_load_json(raw_session), profile=_load_json(raw_profile)
+        )
+
     def reset(self, conversation_id: str, profile: dict[str, Any]) -> None:
         """Forget a conversation (the simulator's reset button), keeping ``profile``."""
         pipe = self.redis.pipeline(transaction=True)

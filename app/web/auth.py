@@ -1,8 +1,8 @@
-"""API-key authentication for the REST API.
+"""API-key authentication for the REST APIs.
 
-``Authorization: Bearer <secret>`` today. :func:`authenticate` also takes a
-SID, for a Twilio-Verify-compatible layer where HTTP Basic auth carries the
-key's SID as user name and its secret as password.
+``/v1``: ``Authorization: Bearer <secret>``. ``/v2`` (Twilio Verify's wire
+format): HTTP Basic auth as Twilio's SDKs send it, the key's SID as user name
+and its secret as password (:func:`basic_key`).
 """
 
 from __future__ import annotations
@@ -24,5 +24,24 @@ def bearer_key() -> ApiKey | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     key = authenticate(token.strip())
+    g.api_key = key
+    return key
+
+
+def basic_key() -> ApiKey | None:
+    """The API key of a Basic-auth request (remembered in ``g.api_key``).
+
+    A key made by ``sandi api-keys create`` must come with its own SID as the
+    user name, as a Twilio API key does; a key listed in ``SANDI_API_KEYS``
+    has no SID its owner knows, so any user name goes with it.
+    """
+    auth = request.authorization
+    key = None
+    if auth is not None and auth.type == "basic" and auth.password:
+        username = auth.username or ""
+        key = authenticate(auth.password, username) if username else None
+        if key is None:
+            candidate = authenticate(auth.password)
+            key = candidate if candidate is not None and candidate.source == "env" else None
     g.api_key = key
     return key

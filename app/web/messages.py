@@ -39,6 +39,8 @@ def inbound() -> Response:
 
     outcome = s.turns.run(message)
     channel = message.channel.value
+    if not outcome.duplicate and s.channels.opt_outs.opt_in(message.sender, channel, message.body):
+        log.info("%s opted back in on %s", mask(message.sender), channel)
     if outcome.duplicate:
         s.metrics.duplicates.inc()
     else:

@@ -38,6 +38,15 @@ def _customer(data: dict[str, Any]) -> tuple[Channel, str]:
     return channel, e164(str(data.get("from") or ""), "from")
 
 
+def _request_for_customer() -> tuple[dict[str, Any], Channel, str]:
+    """The JSON body and the customer it names, or :class:`Rejected`."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Rejected("bad_json", "send a JSON object")
+    channel, sender = _customer(data)
+    return data, channel, sender
+
+
 def _simulator() -> Simulator:
     return Simulator(current_app._get_current_object(), services())  # type: ignore[attr-defined]
 
@@ -57,11 +66,8 @@ def page() -> str:
 @bp.post("/simulator/api/send")
 @admin_only
 def send() -> Response | tuple[Response, int]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _bad("send a JSON object")
     try:
-        channel, sender = _customer(data)
+        data, channel, sender = _request_for_customer()
     except Rejected as err:
         return _bad(str(err))
     body = data.get("body")
@@ -87,11 +93,8 @@ def send() -> Response | tuple[Response, int]:
 @bp.post("/simulator/api/reset")
 @admin_only
 def reset() -> Response | tuple[Response, int]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _bad("send a JSON object")
     try:
-        channel, sender = _customer(data)
+        data, channel, sender = _request_for_customer()
     except Rejected as err:
         return _bad(str(err))
     locale = data.get("locale")

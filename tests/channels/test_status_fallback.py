@@ -246,3 +246,14 @@ def test_callbacks_must_be_signed_and_well_formed(
     assert redis_client.keys("*delivery*") == []
     weird = post_status(poster, wa_status("SM" + "f" * 32, "some-new-status"))
     assert weird.status_code == 204 and redis_client.keys("*delivery*") == []
+
+
+def test_start_from_the_customer_lifts_the_recorded_opt_out(live: Services, poster: Twilio) -> None:
+    live.channels.opt_outs.add(CUSTOMER, "sms")
+    live.channels.opt_outs.add(CUSTOMER, "whatsapp")
+    assert poster.send("halo", channel="sms", sender=CUSTOMER).status_code == 200
+    assert live.channels.opt_outs.channels(CUSTOMER) == {"sms", "whatsapp"}  # not a keyword
+    assert poster.send("start", channel="sms", sender=CUSTOMER).status_code == 200
+    assert live.channels.opt_outs.channels(CUSTOMER) == {"whatsapp"}  # that channel only
+    assert poster.send("MULAI", channel="whatsapp", sender=CUSTOMER).status_code == 200
+    assert live.channels.opt_outs.channels(CUSTOMER) == set()

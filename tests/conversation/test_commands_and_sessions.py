@@ -223,5 +223,9 @@ def test_a_step_removed_by_an_edit_does_not_strand_the_customer(
     (flows / "change_email.yml").write_text(edited.replace("then: ask_address", "then: address"))
     app_config["SANDI_FLOWS_DIR"] = str(flows)
     chat = Chat(Twilio(create_app(app_config).test_client()))
-    assert "Maaf, saya belum mengerti" in chat.say("budi@contoh.com")
-    assert chat.say("ganti email") == "Apa alamat e-mail baru Anda?"
+    # The answer belonged to a question that is gone: a note, and the flow from its start.
+    assert chat.say("budi@contoh.com") == (
+        "Maaf, alur percakapan ini baru saja kami perbarui. Kita mulai lagi dari awal, ya."
+        "\n\nApa alamat e-mail baru Anda?"
+    )
+    assert "menjadi budi@contoh.com?" in chat.say("budi@contoh.com")

@@ -96,6 +96,13 @@ async function refreshOutbox() {
     const pre = document.createElement("pre");
     pre.textContent = describe(entry);
     li.append(meta, pre);
+    if (entry.code) {
+      // The code on its own, large, ready to read and type back into the chat.
+      const code = document.createElement("div");
+      code.className = "code";
+      code.textContent = entry.code;
+      li.appendChild(code);
+    }
     outbox.appendChild(li);
   }
 }

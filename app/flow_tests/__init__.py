@@ -1,0 +1,1 @@
+"""``sandi flows test``: conversation tests in YAML, run through the real webhook."""

@@ -1,0 +1,144 @@
+"""``/flows``: every flow as a diagram, and what ``sandi flows check`` says, highlighted.
+
+While an edit on disk is refused, the page says so at the top with each
+error and the line it points at, and the diagrams keep showing the version
+that serves (the simulator keeps using it too). The page asks
+``/flows/api/status`` every two seconds and reloads itself when the flows
+change, so a marketer sees a fix land without touching anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
+from markupsafe import Markup
+
+from app.conversation import flows as f
+from app.conversation.diagram import Diagram, diagram, to_mermaid
+from app.conversation.source import Problem
+from app.web.current import services
+from app.web.flow_svg import render_svg
+from app.web.pages import admin_only
+
+bp = Blueprint("flows", __name__, template_folder="templates")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One problem as the page shows it: where, what, and the lines around it."""
+
+    problem: Problem
+    #: (line number, text, is the line pointed at)
+    lines: tuple[tuple[int, str, bool], ...]
+
+    @property
+    def caret(self) -> str:
+        return " " * (self.problem.where.col - 1) + "^"
+
+
+def shown(problems: tuple[Problem, ...], sources: dict[str, str]) -> list[Shown]:
+    out = []
+    for problem in problems:
+        text = sources.get(problem.where.file)
+        lines: list[tuple[int, str, bool]] = []
+        if text is not None:
+            all_lines = text.splitlines()
+            at = problem.where.line
+            for number in range(max(1, at - 1), min(len(all_lines), at + 1) + 1):
+                lines.append((number, all_lines[number - 1], number == at))
+        out.append(Shown(problem, tuple(lines)))
+    return out
+
+
+def _flagged(d: Diagram, flow: f.Flow, problems: tuple[Problem, ...]) -> dict[str, str]:
+    """Which steps a problem points at: a line inside the step, or a template it says."""
+    starts = sorted((n.line, n.id) for n in d.nodes if n.line)
+    flagged: dict[str, str] = {}
+
+    def flag(node_id: str, severity: str) -> None:
+        if flagged.get(node_id) != "error":
+            flagged[node_id] = severity
+
+    for problem in problems:
+        if problem.where.file == flow.where.file:
+            owner = [node_id for line, node_id in starts if line <= problem.where.line]
+            if owner:
+                flag(owner[-1], problem.severity)
+        for node in d.nodes:
+            if any(problem.where.file.endswith(f"/{t}.j2") for t in node.templates):
+                flag(node.id, problem.severity)
+    return flagged
+
+
+def _flow_problems(flow: f.Flow, d: Diagram, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    templates = {t for n in d.nodes for t in n.templates}
+    return tuple(
+        p
+        for p in problems
+        if p.where.file == flow.where.file
+        or any(p.where.file.endswith(f"/{t}.j2") for t in templates)
+    )
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@bp.get("/flows")
+@admin_only
+def page() -> str:
+    svc = services()
+    current = svc.flows.current
+    rejected = svc.flows.rejected
+    cards: list[dict[str, Any]] = []
+    for flow in current.flowset.flows.values():
+        d = diagram(flow)
+        problems = _flow_problems(flow, d, current.warnings)
+        cards.append(
+            {
+                "flow": flow,
+                "svg": Markup(render_svg(d, _flagged(d, flow, current.warnings))),  # noqa: S704 - escaped in render_svg
+                "mermaid": to_mermaid(d),
+                "problems": shown(problems, current.sources),
+                "rejected": [
+                    p
+                    for p in (rejected.errors if rejected else ())
+                    if p.where.file == flow.where.file
+                ],
+            }
+        )
+    return render_template(
+        "flows.html",
+        current=current,
+        loaded_at=_when(current.loaded_at),
+        warnings=shown(current.warnings, current.sources),
+        rejected=rejected,
+        rejected_at=_when(rejected.at) if rejected else None,
+        rejected_problems=shown(rejected.problems, rejected.sources) if rejected else [],
+        cards=cards,
+        sandbox=svc.settings.sandbox,
+        url_map_endpoints=set(current_app.view_functions),
+    )
+
+
+@bp.get("/flows/api/status")
+@admin_only
+def status() -> Response:
+    registry = services().flows
+    rejected = registry.rejected
+    return jsonify(
+        version=registry.current.version,
+        rejected=rejected.version if rejected else None,
+        errors=[
+            {
+                "file": p.where.file,
+                "line": p.where.line,
+                "col": p.where.col,
+                "message": p.message,
+            }
+            for p in (rejected.errors if rejected else ())
+        ],
+    )

@@ -1,0 +1,342 @@
+"""``/v2``: Twilio Verify's REST API over Sandi's one OTP service.
+
+An app built on an official Twilio SDK switches to Sandi by pointing the SDK's
+Verify base URL here: the same form-encoded requests, HTTP Basic auth with an
+API key, the same JSON resources and the same error codes. The views are thin:
+each turns form parameters into one :class:`app.otp.service.OtpService` call,
+so limits, hashing, fallback and logging are those of ``/v1`` and the chat
+flows, and a verification started here can be checked there and back.
+
+A *service* (``VA...``) is a named set of settings: its friendly name (shown
+in the messages), its code length and the OTP *purpose* its verifications use
+(``verify`` unless created with Sandi's extra ``Purpose`` parameter). Two
+services with the same purpose therefore share one pending verification per
+number, and ``/v1`` calls with that purpose see the same verifications.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+
+from flask import Blueprint, Response, g, jsonify, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from werkzeug.exceptions import HTTPException
+
+from app.channels.sms import check_templates
+from app.config import ConfigError
+from app.otp import requests as req
+from app.otp.errors import OtpError
+from app.otp.model import Verification
+from app.otp.policy import DEFAULT_PURPOSE, LOCALES
+from app.store.verify_services import TooManyServices, VerifyService
+from app.web import verify_v2_json as render
+from app.web.auth import basic_key
+from app.web.current import services
+from app.web.verify_v2_errors import TwilioError, from_otp, invalid, not_found
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("verify_v2", __name__, url_prefix="/v2")
+
+VERIFICATION_SID = re.compile(r"^VE[0-9a-fA-F]{32}$")
+#: Parameters Sandi refuses rather than ignores: the code is always Sandi's own.
+REFUSED = ("CustomCode", "CustomMessage")
+_HTTP_CODES = {404: 20404, 405: 20004, 429: 20429, 503: 20503}
+
+
+# -- auth and errors -----------------------------------------------------------
+
+
+@bp.before_request
+def require_key() -> None:
+    if basic_key() is None:
+        raise TwilioError(
+            20003,
+            401,
+            "give an API key's SID and secret with HTTP Basic auth "
+            "(for a key in SANDI_API_KEYS, any user name and the key)",
+        )
+
+
+@bp.errorhandler(TwilioError)
+def twilio_error(err: TwilioError) -> tuple[Response, int]:
+    return _answer(err)
+
+
+@bp.errorhandler(OtpError)
+def otp_error(err: OtpError) -> tuple[Response, int]:
+    delivery_error = None
+    if err.code == "delivery_failed" and err.verification_id:
+        # The channel's own reason was recorded on the verification.
+        with contextlib.suppress(OtpError):
+            delivery_error = services().otp.get(err.verification_id).delivery.error_code
+    return _answer(from_otp(err, delivery_error))
+
+
+@bp.errorhandler(TooManyServices)
+def too_many_services(err: TooManyServices) -> tuple[Response, int]:
+    return _answer(TwilioError(60200, 400, str(err)))
+
+
+@bp.errorhandler(HTTPException)
+def http_error(err: HTTPException) -> tuple[Response, int]:
+    status = err.code or 400
+    code = _HTTP_CODES.get(status, 60200 if status < 500 else 20503)
+    return _answer(TwilioError(code, status, err.description or ""))
+
+
+@bp.errorhandler(RedisConnectionError)
+@bp.errorhandler(RedisTimeoutError)
+def redis_down(err: Exception) -> tuple[Response, int]:
+    log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
+    return _answer(TwilioError(20503, 503, "storage is unavailable, try again", retry_after=1))
+
+
+def _answer(err: TwilioError) -> tuple[Response, int]:
+    response = jsonify(err.body())
+    if err.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="Sandi"'
+    if err.retry_after is not None and err.status in {429, 503}:
+        response.headers["Retry-After"] = str(err.retry_after)
+    if err.status >= 500 or err.status == 429:
+        # The route, not the path: a path may carry a phone number (fetch by To).
+        route = request.url_rule.rule if request.url_rule else bp.url_prefix
+        log.warning("%s %s -> %d %d", request.method, route, err.status, err.code)
+    return response, err.status
+
+
+# -- services ------------------------------------------------------------------
+
+
+@bp.post("/Services")
+def create_service() -> tuple[Response, int]:
+    form = request.form
+    purpose = _purpose(form.get("Purpose"))
+    service = services().verify_services.create(
+        _friendly_name(_required("FriendlyName"), "FriendlyName"),
+        _code_length(form.get("CodeLength"), purpose),
+        purpose,
+        services().clock(),
+    )
+    return jsonify(_service_json(service)), 201
+
+
+@bp.get("/Services")
+def list_services() -> Response:
+    size = _whole(request.args.get("PageSize"), "PageSize", 50, 1, 1000)
+    page = _whole(request.args.get("Page"), "Page", 0, 0, 10**6)
+    found = services().verify_services.list()
+    items = [_service_json(s) for s in found[page * size : (page + 1) * size]]
+    more = len(found) > (page + 1) * size
+    return jsonify(render.services_page(items, base=_base(), page=page, size=size, more=more))
+
+
+@bp.get("/Services/<sid>")
+def fetch_service(sid: str) -> Response:
+    return jsonify(_service_json(_service(sid)))
+
+
+@bp.post("/Services/<sid>")
+def update_service(sid: str) -> Response:
+    service, form = _service(sid), request.form
+    changes: dict[str, object] = {}
+    if form.get("FriendlyName") is not None:
+        changes["friendly_name"] = _friendly_name(form["FriendlyName"], "FriendlyName")
+    if form.get("Purpose") is not None:
+        changes["purpose"] = _purpose(form["Purpose"])
+    purpose = str(changes.get("purpose", service.purpose))
+    if form.get("CodeLength") is not None or "purpose" in changes:
+        length = form.get("CodeLength", service.code_length)
+        changes["code_length"] = _code_length(None if length is None else str(length), purpose)
+    store = services().verify_services
+    return jsonify(_service_json(store.update(service, services().clock(), **changes)))
+
+
+@bp.delete("/Services/<sid>")
+def delete_service(sid: str) -> tuple[str, int]:
+    """Pending verifications stay: they belong to the purpose, not to the service."""
+    services().verify_services.delete(_service(sid).sid)
+    return "", 204
+
+
+# -- verifications -------------------------------------------------------------
+
+
+@bp.post("/Services/<sid>/Verifications")
+def start(sid: str) -> tuple[Response, int]:
+    service, form = _service(sid), request.form
+    for name in REFUSED:
+        if form.get(name) is not None:
+            raise invalid(name, "is not supported: Sandi makes every code itself")
+    channel = _required("Channel")
+    if channel == "sna":
+        raise invalid("Channel", "sna (silent network auth) is not supported by Sandi")
+    custom = form.get("CustomFriendlyName")
+    brand = _friendly_name(custom, "CustomFriendlyName") if custom else service.friendly_name
+    otp = services().otp
+    started = otp.start(
+        _required("To"),
+        channel,
+        purpose=service.purpose,
+        locale=_locale(form.get("Locale")),
+        client_ip=request.remote_addr,
+        api_key=g.api_key.sid,
+        amount=form.get("Amount"),
+        payee=form.get("Payee"),
+        digits=service.code_length,
+        brand=brand,
+    )
+    # Read back: the answer lists every send, resends included.
+    return jsonify(_verification_json(otp.get(started.verification.id), service)), 201
+
+
+@bp.get("/Services/<sid>/Verifications/<ref>")
+def fetch(sid: str, ref: str) -> Response:
+    service = _service(sid)
+    return jsonify(_verification_json(_verification(service, ref), service))
+
+
+@bp.post("/Services/<sid>/Verifications/<ref>")
+def update(sid: str, ref: str) -> Response:
+    service = _service(sid)
+    status = _required("Status")
+    if status == "approved":
+        raise invalid(
+            "Status",
+            "approved is for custom codes, which Sandi does not offer; "
+            "check the code the customer typed with VerificationCheck",
+        )
+    if status != "canceled":
+        raise invalid("Status", "must be canceled")
+    canceled = services().otp.cancel(_verification(service, ref).id)
+    return jsonify(_verification_json(canceled, service))
+
+
+@bp.post("/Services/<sid>/VerificationCheck")
+def check(sid: str) -> Response:
+    service, form = _service(sid), request.form
+    code = _required("Code")
+    to, vsid = form.get("To") or None, form.get("VerificationSid") or None
+    if (to is None) == (vsid is None):
+        raise invalid("To", "give either To or VerificationSid")
+    otp = services().otp
+    result = otp.check(
+        code=code,
+        to=to,
+        verification_id=vsid,
+        purpose=service.purpose,
+        amount=form.get("Amount"),
+        payee=form.get("Payee"),
+    )
+    verification = otp.get(result.id)
+    return jsonify(
+        render.check_json(result, verification, service_sid=service.sid, account=_account())
+    )
+
+
+@bp.route("/", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
+@bp.route("/<path:rest>", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
+def unknown(rest: str = "") -> Response:
+    """Everything else Twilio Verify has (rate limits, templates, push...)."""
+    raise not_found(request.path)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _service(sid: str) -> VerifyService:
+    service = services().verify_services.get(sid) if sid.startswith("VA") else None
+    if service is None:
+        raise not_found(request.path)
+    return service
+
+
+def _verification(service: VerifyService, ref: str) -> Verification:
+    """By SID, or by ``To`` (the one still open for the service's purpose)."""
+    otp = services().otp
+    try:
+        v = otp.get(ref) if VERIFICATION_SID.match(ref) else otp.find(ref, service.purpose)
+    except OtpError as err:
+        if err.code in {"not_found", "invalid_destination", "invalid_parameter"}:
+            raise not_found(request.path) from None
+        raise
+    if v.purpose != service.purpose:
+        raise not_found(request.path)
+    return v
+
+
+def _required(name: str) -> str:
+    value = request.form.get(name)
+    if value is None or not value.strip():
+        raise invalid(name, "is required")
+    return value
+
+
+def _friendly_name(value: str, parameter: str) -> str:
+    try:
+        name = req.brand_of(value, parameter)
+    except OtpError as err:
+        raise invalid(parameter, err.message.removeprefix(f"{parameter}: ")) from None
+    try:
+        check_templates(services().templates, name)
+    except ConfigError:
+        raise invalid(parameter, "is too long for the OTP SMS to stay one segment") from None
+    return name
+
+
+def _code_length(value: str | None, purpose: str) -> int | None:
+    """As the purpose's policy allows (6-10 unless the operator allows shorter)."""
+    if value is None:
+        return None
+    low, high = req.digits_range(services().otp.settings.policy(purpose))
+    return _whole(value, "CodeLength", 6, low, high)
+
+
+def _purpose(value: str | None) -> str:
+    try:
+        return req.purpose_of(value or DEFAULT_PURPOSE)
+    except OtpError as err:
+        raise invalid("Purpose", err.message.removeprefix("purpose: ")) from None
+
+
+def _whole(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise invalid(name, f"must be a whole number from {low} to {high}")
+    return int(value)
+
+
+def _locale(value: str | None) -> str | None:
+    """Twilio takes ~40 languages; Sandi's templates are ``id`` and ``en``. Any
+    other falls back to the server's default language instead of failing."""
+    if not value:
+        return None
+    language = value.strip().lower().replace("_", "-").split("-")[0]
+    return language if language in LOCALES else None
+
+
+def _base() -> str:
+    return services().settings.public_url or request.url_root.rstrip("/")
+
+
+def _account() -> str:
+    return render.account_sid(services().settings.secret_key)
+
+
+def _service_json(service: VerifyService) -> dict[str, object]:
+    policy = services().otp.settings.policy(service.purpose)
+    return render.service_json(
+        service,
+        base=_base(),
+        account=_account(),
+        code_length=service.code_length or policy.digits,
+        psd2=policy.binds_transaction,
+    )
+
+
+def _verification_json(v: Verification, service: VerifyService) -> dict[str, object]:
+    return render.verification_json(v, service_sid=service.sid, base=_base(), account=_account())
