@@ -49,10 +49,14 @@ def load_average() -> str:
 def gunicorn_settings() -> str:
     """What gunicorn.conf.py makes of the environment, for the report."""
     workers = os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()} (one per core)"
+    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    connections = os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(2 * threads))
     return (
-        f"{workers} workers x {os.environ.get('GUNICORN_THREADS', '4')} threads "
+        f"{workers} workers x {threads} threads "
         f"({os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')}), "
+        f"{connections} connections per worker, "
         f"access log {'on' if os.environ.get('GUNICORN_ACCESS_LOG') else 'off'}"
+        + (f", {os.environ['GUNICORN_CMD_ARGS']}" if os.environ.get("GUNICORN_CMD_ARGS") else "")
     )
 
 

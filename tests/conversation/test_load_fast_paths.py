@@ -66,6 +66,7 @@ documents = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=documents)
 def test_the_compiled_schema_and_jsonschema_agree_on_any_document(data: dict[str, Any]) -> None:
