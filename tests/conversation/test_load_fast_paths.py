@@ -20,7 +20,7 @@ from jinja2 import meta
 from app.config import ROOT
 from app.conversation.render import Templates
 from app.conversation.schema import STEP_KINDS, _valid, _validator
-from app.conversation.source import read_yaml
+from app.conversation.source import Problem, read_yaml
 from app.conversation.templates_check import all_templates, undeclared_variables
 from bench.flowgen import generate
 
@@ -101,3 +101,34 @@ def test_every_bundled_template_gives_jinjas_variables() -> None:
         source = (templates.root / locale / f"{name}.j2").read_text(encoding="utf-8")
         ast = templates.env.parse(source)
         assert undeclared_variables(ast) == meta.find_undeclared_variables(ast), (locale, name)
+
+
+TRICKY_YAML = [
+    "a: yes\nb: on\nc: 010\nd: 0o10\ne: 1_000\nf: 2026-01-01\ng: !!str 5\nh: &x [1, 2]\ni: *x\n",
+    "a: 1\na: 2\n",
+    "a: [1, 2\n",
+    "- x\n- {a: b, c: [d, e]}\n",
+    "a: !custom 5\n",
+    "k: 'q'  # comment\nl: \"dq\"\n# between\nm: |\n  lit\n  x\nn: >\n  folded\n",
+    "a: .inf\nb: -.5\nc: 1e3\nd: ~\ne:\n",
+    "steps:\n  - say: x   # a comment after a value\n    # a comment line in a list\n  - ask: y\n",
+    "\tbad: tab\n",
+    "a: b: c\n",
+]
+
+
+def test_yaml_without_comment_scanning_reads_the_same(tmp_path: Path) -> None:
+    """Every bundled, generated and tricky document: same data, same positions, same errors."""
+    from app.conversation.source import parse_with, parse_yaml, round_trip_yaml
+
+    flows_dir, _ = generate(tmp_path, flows=3, steps=20)
+    texts = [(p.read_text(encoding="utf-8"), p.name) for p in sorted(flows_dir.glob("*.yml"))]
+    texts += [(text, f"tricky{i}.yml") for i, text in enumerate(TRICKY_YAML)]
+    for text, name in texts:
+        fast = parse_yaml.__wrapped__(text, name)
+        slow = parse_with(round_trip_yaml(comments=True), text, name)
+        if isinstance(slow, Problem):
+            assert fast == slow, name
+        else:
+            assert not isinstance(fast, Problem), name
+            assert (fast.data, fast.keys, fast.values) == (slow.data, slow.keys, slow.values), name

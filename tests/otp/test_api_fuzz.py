@@ -1,4 +1,4 @@
-"""Hostile input for the JSON API: 7,000 generated requests, never a 500.
+"""Hostile input for the JSON API: 7,500 generated requests, never a 500.
 
 Malformed and half-right bodies, wrong types, unknown fields, broken JSON,
 odd headers and paths under ``/v1``. Every answer must be a documented status
@@ -161,7 +161,7 @@ raw_bodies = st.one_of(
 )  # fmt: skip
 
 
-@settings(FUZZ, max_examples=2000)
+@settings(FUZZ, max_examples=2500)
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]),
     path=paths,
