@@ -44,6 +44,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 bench: $(VENV)/.installed-dev ## the benchmarks of the README's Performance section (needs wrk)
 	$(BIN)/python -m bench.webhook
 	$(BIN)/python bench/otp.py
+	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,9 +1,13 @@
 """gunicorn settings for Sandi (read automatically from the working directory).
 
-gthread workers: a turn spends most of its time waiting on Redis and, in
-flows with an ``http`` step, on the business back end, so a few threads per
-process keep the cores busy without the memory of more processes. See the
-README's Deployment section for the reasoning and the measured figures.
+gthread workers, one process per core with 4 threads each: an OTP start
+waits on Twilio's API and a flow's ``http`` step on the business back end,
+and a waiting thread costs no CPU, so threads keep the cores busy without the
+memory of more processes. Each worker takes at most 2 x threads connections
+at a time, so that a few keep-alive clients (a load balancer's pool, a load
+test) spread over every worker instead of all landing on the first one to
+accept. See the README's Deployment and Performance sections for the
+measurements behind these numbers.
 """
 
 import multiprocessing
@@ -11,13 +15,21 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gthread keeps a connection on the worker that accepted it. Without a cap, the
+# first worker to wake accepted all 16 connections of bench/otp and served them
+# on one core: 245 pairs/s instead of 415. Past threads, the extra slots are for
+# idle keep-alive connections; when they are full, a response closes its connection.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 2 * threads))
 # Twilio gives up after 15 s; a request still running after 20 s is stuck.
 timeout = 20
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-"
+# Sandi logs one line per webhook turn and per OTP operation itself (numbers
+# masked); gunicorn's access log repeats it at ~6% of the CPU. GUNICORN_ACCESS_LOG=-
+# turns it on (to stdout), e.g. where no router logs requests.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # Numbers in paths and query strings (the OTP APIs) are masked in the access log.
 logger_class = "app.gunicorn_logging.MaskingLogger"
 max_requests = 20000

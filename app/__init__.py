@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import logs, services
 from app.config import DEV_SECRET_KEY, Settings
 from app.store.turns import LockTimeout, LostLock
+from app.web.sessions import LazyCookieSessions
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             if k.isupper() and not k.startswith(("SANDI_", "TWILIO_"))
         },
     )
+    app.session_interface = LazyCookieSessions()
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -39,27 +40,51 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
-class Gunicorn:
-    """gunicorn with the repository's gunicorn.conf.py (the Procfile's settings)."""
+def load_average() -> str:
+    """The 1/5/15-minute load average: other work on the machine skews every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
-    def __init__(self, target: str, env: dict[str, str]) -> None:
+
+def gunicorn_settings() -> str:
+    """What gunicorn.conf.py makes of the environment, for the report."""
+    workers = os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()} (one per core)"
+    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    connections = os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(2 * threads))
+    return (
+        f"{workers} workers x {threads} threads "
+        f"({os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')}), "
+        f"{connections} connections per worker, "
+        f"access log {'on' if os.environ.get('GUNICORN_ACCESS_LOG') else 'off'}"
+        + (f", {os.environ['GUNICORN_CMD_ARGS']}" if os.environ.get("GUNICORN_CMD_ARGS") else "")
+    )
+
+
+class Gunicorn:
+    """gunicorn with the repository's gunicorn.conf.py (the Procfile's settings),
+    bound to the loopback interface only; its output goes to ``log``."""
+
+    def __init__(self, target: str, env: dict[str, str], log: Path | None = None) -> None:
         self.port = free_port()
         self.target = target
         self.env = {**os.environ, **env, "PORT": str(self.port)}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = log or Path(tempfile.mkstemp(prefix="sandi-bench-", suffix=".log")[1])
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Gunicorn:
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--access-logfile", "/dev/null", self.target],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", self.target],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -109,3 +134,28 @@ def wrk(
 
 def private_redis() -> RedisProcess:
     return RedisProcess(Path(tempfile.mkdtemp(prefix="sandi-bench-redis-"))).start()
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by a process group (Linux /proc): its live processes,
+    plus the workers gunicorn has already recycled (max_requests), which the
+    kernel adds to their parent's children time once reaped."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+            total += int(fields[13]) + int(fields[14])  # cutime + cstime (reaped children)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def save(name: str, record: dict[str, object]) -> Path:
+    """Keep a run's figures in bench/results/<name>-<date>-<time>.json (git-ignored)."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{name}-{time.strftime('%Y-%m-%d-%H%M%S')}.json"
+    path.write_text(json.dumps(record, indent=2))
+    return path

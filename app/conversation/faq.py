@@ -81,7 +81,7 @@ class FaqResult:
 _STEMMERS = threading.local()
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)  # pure, and customers use the same few hundred words
 def stem(word: str) -> str:
     """One stem for "asked"/"ask" and "dikirim"/"kirim" (both stemmers, same order on both sides)."""
     pair = getattr(_STEMMERS, "pair", None)
@@ -112,6 +112,21 @@ def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | Non
     return found[1] / 100, found[0]
 
 
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    entry: FaqEntry
+    words: tuple[str, ...]
+    word_set: frozenset[str]
+    entry_words: set[str]
+    weight: float  # the IDF weights of its words, summed
+    #: Its words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
+    sorted_text: str
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
 class FaqIndex:
     def __init__(self, entries: tuple[FaqEntry, ...]) -> None:
         self.entries = entries
@@ -128,11 +143,25 @@ class FaqIndex:
                 spread.setdefault(word, set()).add(entry.id)
         total = max(len(entries), 1)
         self._weight = {w: math.log(1 + total / len(ids)) for w, ids in spread.items()}
+        self._entries_of = spread
         self._unknown = max(self._weight.values(), default=1.0)
         self._words = {
             entry.id: {w for v, e in self._variants if e.id == entry.id for w in v.split()}
             for entry in entries
         }
+        # Per variant, what search() needs of it, worked out once (the variants
+        # never change; queries come with every customer message).
+        self._prepared = [
+            _Variant(
+                entry=entry,
+                words=tuple(variant.split()),
+                word_set=frozenset(variant.split()),
+                entry_words=self._words[entry.id],
+                weight=max(sum(self._weight[v] for v in variant.split()), 1e-9),
+                sorted_text=_sorted_words(variant),
+            )
+            for variant, entry in self._variants
+        ]
 
     def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
         query = prepare(text)
@@ -146,25 +175,29 @@ class FaqIndex:
             weight = self._weight[known] if known else self._unknown
             resolved.append((similarity, known, weight))
         total = sum(w for _, _, w in resolved)
+        matched = {k for _, k, _ in resolved if k}
+        # Entries sharing no word with the question score on word order alone.
+        touched = {entry_id for word in matched for entry_id in self._entries_of[word]}
+        sorted_query = _sorted_words(query)
         best: dict[str, FaqMatch] = {}
-        for variant, entry in self._variants:
-            words_of_entry = self._words[entry.id]
-            variant_words = variant.split()
-            # Words of this very variant count fully; words of the entry's other variants half.
-            covered = sum(
-                s * w * (1.0 if k in variant_words else 0.5)
-                for s, k, w in resolved
-                if k and k in words_of_entry
-            )
-            recall = covered / total
-            hits = sum(
-                self._weight[v] for v in variant_words if any(k == v for _, k, _ in resolved)
-            )
-            precision = hits / max(sum(self._weight[v] for v in variant_words), 1e-9)
-            ordered = fuzz.token_sort_ratio(query, variant) / 100
-            score = 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
-            if entry.id not in best or score > best[entry.id].score:
-                best[entry.id] = FaqMatch(entry, score)
+        for v in self._prepared:
+            ordered = fuzz.ratio(sorted_query, v.sorted_text) / 100
+            entry_id = v.entry.id
+            if entry_id in touched:
+                # Words of this very variant count fully; words of the entry's other variants half.
+                covered = sum(
+                    s * w * (1.0 if k in v.word_set else 0.5)
+                    for s, k, w in resolved
+                    if k and k in v.entry_words
+                )
+                recall = covered / total
+                hits = sum(self._weight[w] for w in v.words if w in matched)
+                precision = hits / v.weight
+                score = 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
+            else:
+                score = 100 * (0.5 * ordered + 0.5 * (2 * 0.0 + 0.0) / 3)
+            if entry_id not in best or score > best[entry_id].score:
+                best[entry_id] = FaqMatch(v.entry, score)
         ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
         return ranked[:limit]
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator, ValidationError
 
 from app.conversation.source import Document, Problem
@@ -51,6 +52,21 @@ def _validator() -> Draft7Validator:
     return Draft7Validator(schema())
 
 
+@cache
+def _fast_check() -> Callable[[Any], Any]:
+    """The same schema compiled to Python: ~7x faster at saying "valid", which
+    almost every file is (it stops at the first problem, so it never explains)."""
+    return fastjsonschema.compile(schema())
+
+
+def _valid(data: Any) -> bool:
+    try:
+        _fast_check()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 #: Keys that are a kind of step on their own, but a setting inside these kinds.
 _SETTINGS_OF = {"otp_issue": ("say",), "otp_confirm": ("ask",)}
 
@@ -81,6 +97,8 @@ def validate(doc: Document) -> list[Problem]:
     if "steps" in doc.data and "flow" not in doc.data:
         problems.append(doc.problem(("steps",), "'steps:' needs a 'flow:' name above it", key=True))
     odd_steps = _odd_steps(doc, problems)
+    if _valid(doc.data):
+        return _dedupe(problems)
     for error in _validator().iter_errors(doc.data):
         path = tuple(error.absolute_path)
         if any(path[: len(odd)] == odd for odd in odd_steps):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from app.conversation import flows as f
 from app.conversation.render import LOCALES, Templates
@@ -94,7 +94,7 @@ def _check_one(
     yield from sms_warnings(
         source, lambda line, col: template_where(templates, name, locale, line, col)
     )
-    for var in sorted(meta.find_undeclared_variables(ast) - known):
+    for var in sorted(undeclared_variables(ast) - known):
         line, col = _locate(source, var)
         close = difflib.get_close_matches(var, sorted(known), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -102,6 +102,40 @@ def _check_one(
             template_where(templates, name, locale, line, col),
             f"unknown variable '{var}' (no flow sets it){hint}",
         )
+
+
+#: Nodes that bind names (loop variables, macro arguments, set, with, imports...).
+_BINDING = (
+    nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.Assign, nodes.AssignBlock,
+    nodes.With, nodes.Import, nodes.FromImport, nodes.Include, nodes.Block, nodes.Extends,
+    nodes.Scope, nodes.OverlayScope, nodes.ScopedEvalContextModifier,
+)  # fmt: skip
+
+
+#: Names jinja2 gives a meaning of its own inside a template.
+_SPECIAL = frozenset({"self", "caller", "loop", "varargs", "kwargs"})
+
+
+def undeclared_variables(ast: nodes.Template) -> set[str]:
+    """The variables a template reads from its context.
+
+    Message templates rarely bind names of their own; without any construct
+    that does, every name read comes from the context, and walking the tree
+    gives the same answer as ``jinja2.meta.find_undeclared_variables`` (a test
+    checks) without running the code generator — a third of the time of
+    loading a few thousand templates. Templates that bind names go through
+    jinja2's own analysis.
+    """
+    names = set()
+    for node in ast.find_all(nodes.Node):
+        if isinstance(node, _BINDING):
+            return set(meta.find_undeclared_variables(ast))
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            names.add(node.name)
+    env_globals = ast.environment.globals if ast.environment is not None else {}
+    if names & _SPECIAL or names & env_globals.keys():
+        return set(meta.find_undeclared_variables(ast))  # jinja2 resolves these itself
+    return names
 
 
 #: The GSM 03.38 alphabet SMS uses by default; one character outside it sends the

@@ -239,7 +239,10 @@ def document() -> dict[str, Any]:
                         "400": _error("Malformed request", ["invalid_json", "invalid_parameter"]),
                         "401": _AUTH,
                         "404": _error("No pending verification", ["not_found"]),
-                        "422": _error("Not compared", ["invalid_code", "payment_binding_required"]),
+                        "422": _error(
+                            "Not compared",
+                            ["invalid_code", "invalid_destination", "payment_binding_required"],
+                        ),
                         "429": _TOO_MANY,
                     },
                 }

@@ -65,6 +65,13 @@ class RedisProcess:
             self.proc.wait(timeout=10)
         self.proc = None
 
+    def kill(self) -> None:
+        """A crash: SIGKILL, no shutdown save (what survives is what the AOF holds)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
 
 class SentinelProcess(RedisProcess):
     """A redis-server in sentinel mode, monitoring one master as ``name``."""

@@ -1,0 +1,176 @@
+"""bench/memory: RSS per gunicorn worker, and how long flows take to load.
+
+    .venv/bin/python -m bench.memory [--flows 200] [--steps 20] [--repeat 3]
+
+Two flow sets: the bundled demo, and the demo plus ``--flows`` generated
+flows of ``--steps`` steps each (``bench/flowgen.py``: valid flows with an
+Indonesian and an English template per message, written to a temp folder).
+
+- Load + validate: ``load_flows`` (YAML, schema, references, reachability,
+  every template parsed and its variables checked) in a fresh process each
+  time, after the imports; the median of ``--repeat`` runs. Cold: nothing
+  cached.
+- RSS: gunicorn with the repository's gunicorn.conf.py (the Procfile's
+  settings) on a private Redis, after signed webhooks have walked into the
+  flows (the demo, and for the big set the first question of 50 generated
+  flows), read from /proc for every worker. Goals: < 150 MB per worker, < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+from twilio.request_validator import RequestValidator
+
+from bench.common import (
+    ROOT,
+    Gunicorn,
+    gunicorn_settings,
+    load_average,
+    machine,
+    private_redis,
+    save,
+)
+from bench.flowgen import generate
+
+TOKEN = "bench-auth-token"
+_TIMER = """
+import json, sys, time
+from pathlib import Path
+from app.conversation.loader import load_flows
+from app.conversation.render import Templates
+flows, templates = Path(sys.argv[1]), Path(sys.argv[2])
+started = time.perf_counter()
+flowset = load_flows(flows, Templates(templates))
+print(json.dumps({"seconds": time.perf_counter() - started, "flows": len(flowset.flows)}))
+"""
+
+
+def load_time(flows: Path, templates: Path, repeat: int) -> tuple[float, list[float], int]:
+    runs = []
+    count = 0
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", _TIMER, str(flows), str(templates)],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        result = json.loads(out)
+        runs.append(result["seconds"])
+        count = result["flows"]
+    return statistics.median(runs), runs, count
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def send(url: str, sender: str, body: str, n: int) -> None:
+    form = {
+        "MessageSid": f"SM{n:032x}", "SmsMessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32,
+        "From": f"whatsapp:{sender}", "To": "whatsapp:+14155238886", "Body": body, "NumMedia": "0",
+    }  # fmt: skip
+    target = url + "/webhooks/twilio/messages"
+    signature = RequestValidator(TOKEN).compute_signature(target, form)
+    data = "&".join(f"{k}={v}" for k, v in form.items()).replace("+", "%2B").replace(" ", "+")
+    request = Request(
+        target, data=data.encode(),
+        headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    with urlopen(request, timeout=10) as response:
+        assert response.status == 200, response.status
+
+
+def measure_rss(flows: Path, templates: Path, generated: int, redis_url: str) -> dict[str, object]:
+    env = {
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "SANDI_SANDBOX": "1",
+        "SANDI_SECRET_KEY": "bench-secret",
+        "SANDI_FLOWS_DIR": str(flows),
+        "SANDI_TEMPLATES_DIR": str(templates),
+    }
+    server = Gunicorn("app:create_app()", env)
+    server.env["SANDI_PUBLIC_URL"] = server.url
+    with server:
+        assert server.proc is not None
+        n = 0
+        for c in range(40):  # the demo: greeting, menu, FAQ (both workers get some)
+            for body in ("halo", "3", "apa itu kode OTP?", "menu", "berapa lama kode berlaku"):
+                n += 1
+                send(server.url, f"+62812{c:08d}", body, n)
+        for g in range(min(generated, 50)):  # the first question of 50 generated flows
+            for body in (f"mulai alur {g}", "jawaban saya"):
+                n += 1
+                send(server.url, f"+62813{g:08d}", body, n)
+        time.sleep(0.5)  # let the workers settle before reading /proc
+        pids = workers(server.proc.pid)
+        return {
+            "master_mb": rss_kb(server.proc.pid) / 1024,
+            "workers_mb": [rss_kb(pid) / 1024 for pid in pids],
+            "requests": n,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--flows", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="sandi-bench-flows-"))
+    big_flows, big_templates = generate(tmp, args.flows, args.steps)
+    sets = {
+        "demo": (ROOT / "flows", ROOT / "templates", 0),
+        f"demo + {args.flows} x {args.steps} steps": (big_flows, big_templates, args.flows),
+    }
+    print(f"machine: {machine()}; load average {load_average()}")
+    print(f"gunicorn: {gunicorn_settings()}")
+    record: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "gunicorn": gunicorn_settings(),
+        "load_average_before": load_average(),
+        "args": vars(args),
+    }
+    redis = private_redis()
+    try:
+        for name, (flows, templates, generated) in sets.items():
+            median, runs, count = load_time(flows, templates, args.repeat)
+            memory = measure_rss(flows, templates, generated, redis.url)
+            workers_mb = memory["workers_mb"]
+            assert isinstance(workers_mb, list)
+            print(f"\n{name}: {count} flows")
+            print(f"  load + validate: median {median:.2f} s (runs: "
+                  f"{', '.join(f'{r:.2f}' for r in runs)}; goal < 2 s)")  # fmt: skip
+            print(f"  RSS per worker: {', '.join(f'{w:.0f} MB' for w in workers_mb)} "
+                  f"(goal < 150 MB); master {memory['master_mb']:.0f} MB, "
+                  f"after {memory['requests']} webhooks")  # fmt: skip
+            record[name] = {"flows": count, "load_s": median, "load_runs": runs, **memory}
+    finally:
+        redis.stop()
+    record["load_average_after"] = load_average()
+    print(f"\nload average after: {record['load_average_after']}")
+    save("memory", record)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Redis commands per request, seen on a private server with MONITOR.
+
+Not a timing test: a count. A webhook turn is two round trips (acquire the
+conversation with its state, commit), whatever the flows do; an OTP check is
+one; an OTP start seven (claim, the four send limits in one pipeline, commit,
+opt-out check, outbox, delivery tracking, delivery record). MONITOR lists a
+pipeline's commands one by one (MULTI ... EXEC is one round trip). A change
+that adds work to the hot paths fails here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from app import create_app
+from tests.support.otp import AUTH, last_code
+from tests.support.twilio_webhooks import Twilio
+
+pytestmark = pytest.mark.slow
+
+MARK = "sandi-round-trip-mark"
+
+
+class Monitor:
+    """The commands clients send (not those Lua scripts run inside Redis)."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url, decode_responses=True)
+        self.commands: list[str] = []
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._listen, daemon=True)
+
+    def _listen(self) -> None:
+        with self.client.monitor() as monitor:
+            self.ready.set()
+            for event in monitor.listen():
+                command = event["command"]
+                if MARK in command:
+                    self.done.set()
+                    return
+                if event.get("client_type") != "lua" and not command.startswith("PING"):
+                    self.commands.append(command.split()[0].upper())
+
+    def around(self, action: Callable[[], Any]) -> list[str]:
+        self.thread.start()
+        # The monitor connection's own first command shows up first; wait until it listens.
+        self.ready.wait(5)
+        self.client.echo("warm-up")  # nudge: MONITOR is in place once this round trip returns
+        self.commands.clear()
+        action()
+        self.client.echo(MARK)
+        assert self.done.wait(10), "MONITOR never saw the end mark"
+        return [c for c in self.commands if c != "ECHO"]
+
+
+@pytest.fixture
+def private_app(app_config: dict[str, Any], redis_process: Any) -> Iterator[Any]:
+    app_config.update(
+        REDIS_URL=redis_process.url,
+        SANDI_API_KEYS=AUTH["Authorization"].split()[1],
+        SANDI_LOG_LEVEL="WARNING",
+    )
+    yield create_app(app_config)
+
+
+def test_every_demo_turn_is_two_round_trips(private_app: Any, redis_process: Any) -> None:
+    twilio = Twilio(private_app.test_client())
+    assert twilio.send("halo").status_code == 200  # scripts loaded, customer known
+    for body in ("3", "apa itu kode OTP?", "menu", "berapa lama kode berlaku"):
+        sent = Monitor(redis_process.url).around(lambda body=body: twilio.send(body))
+        assert sent == ["EVALSHA", "EVALSHA"], (body, sent)
+
+
+def test_an_otp_start_and_check_have_a_fixed_number_of_round_trips(
+    private_app: Any, redis_process: Any
+) -> None:
+    client = private_app.test_client()
+
+    def start(to: str) -> Any:
+        response = client.post("/v1/verifications", json={"to": to, "channel": "sms"}, headers=AUTH)
+        assert response.status_code == 201
+        return response.get_json()
+
+    warm = start("+6281200000001")  # the scripts get loaded, a check's too
+    client.post("/v1/verifications/check", json={"id": warm["id"], "code": "000000"}, headers=AUTH)
+    started: dict[str, Any] = {}
+    sent = Monitor(redis_process.url).around(lambda: started.update(start("+6281200000002")))
+    assert sent == [
+        "EVALSHA",  # claim the send
+        *["EVALSHA"] * 4,  # the send limits (IP, API key, number per hour and per day): one pipeline
+        "EVALSHA",  # commit the new code
+        "HEXISTS",  # has the customer opted out of SMS?
+        "MULTI", "RPUSH", "LTRIM", "EXPIRE", "EXEC",  # the sandbox outbox (Twilio's API in production)
+        "MULTI", "HSET", "EXPIRE", "EXEC",  # remember the message id for status callbacks
+        "EVALSHA",  # record the delivery on the verification
+    ], sent  # fmt: skip
+    code = last_code(private_app.extensions["sandi"].outbox, "+6281200000002")
+    checked = Monitor(redis_process.url).around(
+        lambda: client.post(
+            "/v1/verifications/check", json={"id": started["id"], "code": code}, headers=AUTH
+        )
+    )
+    assert checked == ["EVALSHA"], checked
