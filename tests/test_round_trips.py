@@ -24,6 +24,7 @@ from tests.support.twilio_webhooks import Twilio
 pytestmark = pytest.mark.slow
 
 MARK = "sandi-round-trip-mark"
+WARM_UP = "sandi-round-trip-warm-up"
 
 
 class Monitor:
@@ -38,9 +39,12 @@ class Monitor:
 
     def _listen(self) -> None:
         with self.client.monitor() as monitor:
-            self.ready.set()
             for event in monitor.listen():
                 command = event["command"]
+                if WARM_UP in command:
+                    self.commands.clear()
+                    self.ready.set()
+                    continue
                 if MARK in command:
                     self.done.set()
                     return
@@ -49,10 +53,12 @@ class Monitor:
 
     def around(self, action: Callable[[], Any]) -> list[str]:
         self.thread.start()
-        # The monitor connection's own first command shows up first; wait until it listens.
-        self.ready.wait(5)
-        self.client.echo("warm-up")  # nudge: MONITOR is in place once this round trip returns
-        self.commands.clear()
+        # MONITOR is in place once it has seen one of our warm-up echoes.
+        for _ in range(200):
+            self.client.echo(WARM_UP)
+            if self.ready.wait(0.05):
+                break
+        assert self.ready.is_set(), "MONITOR did not start"
         action()
         self.client.echo(MARK)
         assert self.done.wait(10), "MONITOR never saw the end mark"
@@ -65,6 +71,9 @@ def private_app(app_config: dict[str, Any], redis_process: Any) -> Iterator[Any]
         REDIS_URL=redis_process.url,
         SANDI_API_KEYS=AUTH["Authorization"].split()[1],
         SANDI_LOG_LEVEL="WARNING",
+        # No background reload polling: only the request's own commands are counted.
+        SANDI_WATCH_FLOWS="0",
+        SANDI_FLOWS_POLL="0",
     )
     yield create_app(app_config)
 
