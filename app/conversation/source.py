@@ -141,13 +141,24 @@ def parse_with(yaml: YAML, text: str, name: str) -> Document | Problem:
     return doc
 
 
+def _position(lookup: Any, key: Any) -> tuple[int, int] | None:
+    try:
+        found = lookup(key)
+    except (KeyError, IndexError):
+        return None
+    return (int(found[0]), int(found[1])) if found else None
+
+
 def _plain(node: Any, path: NodePath, doc: Document) -> Any:
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
+        here = doc.values.get(path) or (0, 0)
         for key, value in node.items():
             child = (*path, str(key))
-            doc.keys[child] = node.lc.key(key)
-            doc.values[child] = node.lc.value(key)
+            # Keys merged in with ``<<: *anchor`` have no position of their own:
+            # point at the mapping that merged them.
+            doc.keys[child] = _position(node.lc.key, key) or here
+            doc.values[child] = _position(node.lc.value, key) or here
             out[str(key)] = _plain(value, child, doc)
         return out
     if isinstance(node, CommentedSeq):

@@ -354,3 +354,14 @@ def test_unreachable_steps(shop: Path) -> None:
         "flows/broken.yml:6:5: nobody can reach this step (no step leads here)",
         "flows/broken.yml:8:5: nobody can reach this step (no step leads here)",
     ]
+
+
+def test_yaml_merge_keys_get_the_position_of_the_mapping_that_merges_them() -> None:
+    from app.conversation.source import Document, parse_yaml
+
+    text = "base: &b {say: x}\nsteps:\n  one:\n    <<: *b\n    id: one\n"
+    doc = parse_yaml(text, "flows/merge.yml")
+    assert isinstance(doc, Document)
+    assert doc.data["steps"]["one"] == {"say": "x", "id": "one"}
+    assert all(isinstance(v, tuple) for v in doc.keys.values())
+    assert doc.keys[("steps", "one", "say")] == doc.values[("steps", "one")]
