@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import logs, services
 from app.config import DEV_SECRET_KEY, Settings
 from app.store.turns import LockTimeout, LostLock
+from app.web.errors import json_error
 from app.web.sessions import LazyCookieSessions
 
 log = logging.getLogger(__name__)
@@ -98,16 +99,14 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(flows_page.bp)
 
 
-def _error(status: int, code: str, message: str) -> tuple[Response, int]:
-    return jsonify(error={"code": code, "message": message}), status
-
-
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisConnectionError)
     @app.errorhandler(RedisTimeoutError)
     def redis_down(err: Exception) -> tuple[Response, int]:
         log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
-        response, status = _error(503, "unavailable", "storage is unavailable, try again shortly")
+        response, status = json_error(
+            503, "unavailable", "storage is unavailable, try again shortly"
+        )
         response.headers["Retry-After"] = "1"
         return response, status
 
@@ -115,17 +114,17 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LostLock)
     def busy(err: Exception) -> tuple[Response, int]:
         log.warning("conversation busy: %s %s: %s", request.method, request.path, err)
-        response, status = _error(503, "busy", "conversation is busy, try again shortly")
+        response, status = json_error(503, "busy", "conversation is busy, try again shortly")
         response.headers["Retry-After"] = "1"
         return response, status
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException) -> tuple[Response, int]:
+    def httpjson_error(err: HTTPException) -> tuple[Response, int]:
         status = err.code or 500
         if status >= 400:
             log.warning("%s %s -> %d %s", request.method, request.path, status, err.name)
         code = (err.name or "error").lower().replace(" ", "_")
-        response, _ = _error(status, code, err.description or err.name)
+        response, _ = json_error(status, code, err.description or err.name)
         for name, value in err.get_headers():
             if name.lower() == "allow":
                 response.headers[name] = value

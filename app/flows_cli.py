@@ -20,7 +20,7 @@ from app.conversation.snapshot import take
 from app.conversation.source import Problem, display_name
 from app.flow_tests.cli import test_command
 from app.flows_reload import check_on_disk, publish_reload, worker_versions
-from app.store.connection import connect
+from app.store.connection import connect_settings
 from app.web.twilio_request import Rejected, e164
 
 
@@ -170,12 +170,7 @@ def reload(wait: float) -> None:
     if errors:
         click.echo(f"{len(errors)} error(s): not reloaded; the servers keep their flows")
         raise SystemExit(1)
-    redis = connect(
-        settings.redis_url,
-        settings.instance_dir,
-        sentinels=settings.raw.get("REDIS_SENTINELS") or None,
-        sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
-    )
+    redis = connect_settings(settings)
     generation = publish_reload(redis)
     click.echo(f"reload requested (generation {generation}) for flows version {version}")
     deadline = time.monotonic() + wait

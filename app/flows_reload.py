@@ -304,7 +304,7 @@ def gunicorn_hup(logger: Any) -> None:
     """
     from dotenv import load_dotenv
 
-    from app.store.connection import connect
+    from app.store.connection import connect_settings
 
     load_dotenv(override=False)  # as create_app does: the workers see .env too
     settings = Settings.load()
@@ -318,12 +318,7 @@ def gunicorn_hup(logger: Any) -> None:
             "\n".join(f"  {p.where}: error: {p.message}" for p in errors),
         )
         return
-    redis = connect(
-        settings.redis_url,
-        settings.instance_dir,
-        sentinels=settings.raw.get("REDIS_SENTINELS") or None,
-        sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
-    )
+    redis = connect_settings(settings)
     generation = publish_reload(redis)
     logger.info("SIGHUP: flows %s checked; workers reload (generation %d)", version, generation)
 

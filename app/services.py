@@ -39,7 +39,7 @@ from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
 from app.otp_glue import ChatOtp, FallbackOtp
 from app.store.api_keys import ApiKeyStore
-from app.store.connection import RedisClient, connect
+from app.store.connection import RedisClient, connect_settings
 from app.store.handoffs import RedisHandoffIndex
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
@@ -87,12 +87,7 @@ def build(
 ) -> Services:
     """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
     templates = Templates(settings.templates_dir)
-    redis = connect(
-        settings.redis_url,
-        settings.instance_dir,
-        sentinels=settings.raw.get("REDIS_SENTINELS") or None,
-        sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
-    )
+    redis = connect_settings(settings)
     metrics = Metrics()
     outbox = OutboxStore(redis)
     channel_settings = ChannelSettings.from_settings(settings)

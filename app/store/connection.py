@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -13,10 +13,23 @@ from redis.sentinel import Sentinel
 
 from app.store.embedded import ensure_embedded
 
+if TYPE_CHECKING:
+    from app.config import Settings
+
 #: Either client; Sandi only uses commands both support with one hash tag.
 RedisClient: TypeAlias = "redis.Redis | RedisCluster"
 
 _CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+
+def connect_settings(settings: Settings) -> RedisClient:
+    """The connection ``settings`` describe: URL, Sentinel, or the embedded server."""
+    return connect(
+        settings.redis_url,
+        settings.instance_dir,
+        sentinels=settings.raw.get("REDIS_SENTINELS") or None,
+        sentinel_master=settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster",
+    )
 
 
 def connect(

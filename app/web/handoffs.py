@@ -15,19 +15,16 @@ from app.conversation.model import Channel
 from app.logs import mask
 from app.web.auth import bearer_key
 from app.web.current import services
+from app.web.errors import json_error
 from app.web.twilio_request import Rejected, e164
 
 bp = Blueprint("handoffs", __name__, url_prefix="/v1/handoffs")
 
 
-def _error(status: int, code: str, message: str) -> tuple[Response, int]:
-    return jsonify(error={"code": code, "message": message}), status
-
-
 @bp.before_request
 def _check_key() -> tuple[Response, int] | None:
     if bearer_key() is None:
-        response, status = _error(
+        response, status = json_error(
             401, "unauthorized", "a valid 'Authorization: Bearer <key>' is required"
         )
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -48,16 +45,16 @@ def waiting() -> Response:
 def release() -> Response | tuple[Response, int]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("to"), str):
-        return _error(400, "invalid_request", 'send JSON {"to": "+62..."}')
+        return json_error(400, "invalid_request", 'send JSON {"to": "+62..."}')
     channel_name = body.get("channel")
     try:
         number = e164(body["to"].removeprefix("whatsapp:").strip(), "to")
         channel = Channel(channel_name) if channel_name else None
     except Rejected as err:
-        return _error(400, "invalid_to", str(err))
+        return json_error(400, "invalid_to", str(err))
     except ValueError:
-        return _error(400, "invalid_channel", "channel must be whatsapp or sms")
+        return json_error(400, "invalid_channel", "channel must be whatsapp or sms")
     released = services().handoffs.release(number, channel)
     if not released:
-        return _error(404, "not_found", f"no conversation with {mask(number)} is handed off")
+        return json_error(404, "not_found", f"no conversation with {mask(number)} is handed off")
     return jsonify(released=released)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from app.web.current import services
+from app.web.errors import json_error
 from app.web.twilio_request import Rejected, e164
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -24,11 +25,11 @@ def outbox_address(to: str) -> tuple[str, str | None]:
 def outbox() -> Response | tuple[Response, int]:
     to = request.args.get("to", "")
     if not to:
-        return jsonify(error={"code": "missing_to", "message": "give ?to=<number or e-mail>"}), 400
+        return json_error(400, "missing_to", "give ?to=<number or e-mail>")
     try:
         address, channel = outbox_address(to)
     except Rejected as err:
-        return jsonify(error={"code": "invalid_to", "message": str(err)}), 400
+        return json_error(400, "invalid_to", str(err))
     channel = request.args.get("channel") or channel
     entries = services().outbox.read(address)
     if channel:
@@ -41,6 +42,6 @@ def clear_outbox() -> Response | tuple[Response, int]:
     try:
         address, _ = outbox_address(request.args.get("to", ""))
     except Rejected as err:
-        return jsonify(error={"code": "invalid_to", "message": str(err)}), 400
+        return json_error(400, "invalid_to", str(err))
     services().outbox.clear(address)
     return jsonify(to=address, cleared=True)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from app.conversation.model import Channel
 from app.web.current import services
+from app.web.errors import json_error
 from app.web.pages import admin_only
 from app.web.simulate import Simulator
 from app.web.twilio_request import Rejected, e164
@@ -27,7 +28,7 @@ bp = Blueprint(
 
 
 def _bad(message: str) -> tuple[Response, int]:
-    return jsonify(error={"code": "invalid_request", "message": message}), 400
+    return json_error(400, "invalid_request", message)
 
 
 def _customer(data: dict[str, Any]) -> tuple[Channel, str]:
