@@ -83,7 +83,9 @@ def webhook_requests(count: int, first: int) -> Iterator[dict[str, Any]]:
                     "X-Twilio-Signature": validator.compute_signature(url, form),
                     "Content-Type": "application/x-www-form-urlencoded",
                 }
-                yield environ("POST", "/webhooks/twilio/messages", urlencode(form).encode(), headers)
+                yield environ(
+                    "POST", "/webhooks/twilio/messages", urlencode(form).encode(), headers
+                )
                 made += 1
         block += BLOCK
 
@@ -128,13 +130,14 @@ def run_otp(app: WSGI, count: int, profile: int) -> float:
 
 def timed(work: Callable[[], object], count: int, profile: int) -> float:
     profiler = cProfile.Profile() if profile else None
-    started = time.process_time()
+    started, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
     work()
     if profiler:
         profiler.disable()
     spent = time.process_time() - started
+    print(f"  {count} in {time.perf_counter() - wall:.2f} s wall, {spent:.2f} s CPU", flush=True)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
@@ -150,7 +153,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", nargs="?", default="all", choices=["otp", "webhook", "baseline", "all"])
+    parser.add_argument(
+        "what", nargs="?", default="all", choices=["otp", "webhook", "baseline", "all"]
+    )
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
@@ -183,7 +188,9 @@ def main() -> None:
         unit = "per start+check pair" if name == "otp" else "per webhook"
         print(f"{name:9} {seconds * 1e6:8.0f} µs CPU {unit}")
     if "baseline" in results and "webhook" in results:
-        print(f"ratio baseline/webhook (in-process): {results['baseline'] / results['webhook']:.2f}")
+        print(
+            f"ratio baseline/webhook (in-process): {results['baseline'] / results['webhook']:.2f}"
+        )
 
 
 if __name__ == "__main__":

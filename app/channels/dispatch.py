@@ -195,7 +195,8 @@ class Channels:
             ) from None
         self.log.track(message_id, message.verification_id, channel, message.to)
         self.metrics.deliveries.labels(channel, "sent").inc()
-        log.info(
+        # One line per OTP operation: the service logs the send (with this sid).
+        log.debug(
             "sent %s code to %s for %s sid=%s",
             channel,
             mask(message.to),

@@ -29,6 +29,7 @@ GSM_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENDED = frozenset("^{}\\[~]|€")
+GSM_CHARS = GSM_BASIC | GSM_EXTENDED
 _LOOKALIKES = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "`": "'"}
     | {"…": "...", "\u00a0": " ", "\u2009": " ", "•": "-"}
@@ -37,22 +38,21 @@ _LOOKALIKES = str.maketrans(
 
 def septets(text: str) -> int | None:
     """Length in GSM-7 septets, or None if some character is not GSM-7."""
-    total = 0
-    for char in text:
-        if char in GSM_BASIC:
-            total += 1
-        elif char in GSM_EXTENDED:
-            total += 2
-        else:
-            return None
-    return total
+    chars = set(text)
+    if chars <= GSM_BASIC:  # the usual case, decided in C
+        return len(text)
+    if not chars <= GSM_CHARS:
+        return None
+    return len(text) + sum(text.count(c) for c in chars & GSM_EXTENDED)
 
 
 def to_ascii_gsm(text: str) -> str:
     """Fold look-alikes and accents to plain ASCII that GSM-7 carries (é -> e)."""
+    if text.isascii() and set(text) <= GSM_CHARS:
+        return text  # nothing to fold: every rendered OTP SMS, unless a template changed
     text = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
     folded = "".join(c for c in text if not unicodedata.combining(c))
-    return "".join(c if c.isascii() and septets(c) is not None else "?" for c in folded)
+    return "".join(c if c.isascii() and c in GSM_CHARS else "?" for c in folded)
 
 
 class SmsChannel:

@@ -30,6 +30,7 @@ class Templates:
     def __init__(self, root: Path, sources: Mapping[str, str] | None = None) -> None:
         self.root = root
         self.sources = dict(sources) if sources is not None else None
+        self._on_disk: dict[tuple[str, str], bool] = {}
         loader: jinja2.BaseLoader = (
             jinja2.DictLoader(self.sources)
             if self.sources is not None
@@ -50,7 +51,12 @@ class Templates:
     def exists(self, name: str, locale: str) -> bool:
         if self.sources is not None:
             return f"{locale}/{name}.j2" in self.sources
-        return (self.root / locale / f"{name}.j2").is_file()
+        # Remembered, like the compiled templates (auto_reload is off): no
+        # file system call per message sent.
+        found = self._on_disk.get((name, locale))
+        if found is None:
+            found = self._on_disk[(name, locale)] = (self.root / locale / f"{name}.j2").is_file()
+        return found
 
     def source(self, name: str, locale: str) -> str:
         """The template's text (raises OSError when it is missing or unreadable)."""

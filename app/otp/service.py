@@ -203,8 +203,8 @@ class OtpService:
         if self.metrics:
             self.metrics.sends.labels(receipt.channel, c.purpose, kind).inc()
         log.info(
-            "otp %s %s to=%s channel=%s purpose=%s send=%s",
-            kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen,
+            "otp %s %s to=%s channel=%s purpose=%s send=%s sid=%s",
+            kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen, receipt.message_id,
         )  # fmt: skip
         verification = Verification(
             id=vid, to=c.to, channel=receipt.channel, purpose=c.purpose, locale=c.locale,

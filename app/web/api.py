@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import fastjsonschema
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator, ValidationError
 
@@ -25,8 +26,20 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
-_START = Draft202012Validator(openapi.START_REQUEST)
-_CHECK = Draft202012Validator(openapi.CHECK_REQUEST)
+
+class BodySchema:
+    """A request schema twice: compiled to Python by fastjsonschema, ~10x
+    faster at saying "valid" (what almost every request is), and jsonschema,
+    which explains what is wrong with the rest. Defaults are not filled in:
+    the service applies its own (the operator's default locale)."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.is_valid = fastjsonschema.compile(schema, use_default=False)
+        self.explainer = Draft202012Validator(schema)
+
+
+_START = BodySchema(openapi.START_REQUEST)
+_CHECK = BodySchema(openapi.CHECK_REQUEST)
 _PUBLIC = {"api.openapi_json"}
 
 
@@ -130,11 +143,16 @@ def _api_key_sid() -> str | None:
     return key.sid if key is not None else None
 
 
-def _body(validator: Draft202012Validator) -> dict[str, Any]:
+def _body(schema: BodySchema) -> dict[str, Any]:
     data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict):
         raise OtpError("invalid_json", "the body must be a JSON object")
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
+    try:
+        schema.is_valid(data)
+        return data
+    except fastjsonschema.JsonSchemaException:
+        pass
+    errors = sorted(schema.explainer.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
     if errors:
         field, message = _explain(errors[0])
         raise OtpError("invalid_parameter", f"{field}: {message}", field=field)
