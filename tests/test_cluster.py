@@ -10,6 +10,8 @@ import pytest
 
 from app import create_app
 from app.store import keys
+from tests.support.api import Api
+from tests.support.otp import API_KEY, last_code, wrong
 from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.twilio_webhooks import Twilio, inbound_form
 
@@ -48,3 +50,52 @@ def test_turns_run_on_the_cluster_and_spread_over_every_master(cluster, cluster_
 
 def test_readiness_on_the_cluster(cluster_app) -> None:
     assert cluster_app.test_client().get("/readyz").status_code == 200
+
+
+@pytest.fixture
+def otp_cluster_app(cluster, app_config):
+    cluster.client().flushall()
+    app_config.update(
+        REDIS_URL=cluster.url,
+        SANDI_API_KEYS=API_KEY,
+        SANDI_SECRET_KEY="cluster-test-secret",
+        SANDI_OTP_DESTINATION_LIMITS="3/hour",
+    )
+    return create_app(app_config)
+
+
+def test_otp_api_runs_on_the_cluster_limits_included(cluster, otp_cluster_app, clock) -> None:
+    """Start, wrong and right checks, a resend and the send limits (the
+    ``limits`` library's cluster storage) on a real three-master cluster."""
+    api = Api(otp_cluster_app.test_client())
+    outbox = otp_cluster_app.extensions["sandi"].outbox
+    numbers = [f"+62813000{i:05d}" for i in range(30)]
+    for number in numbers:
+        started = api.post("/v1/verifications", 201, json={"to": number, "channel": "sms"})
+        code = last_code(outbox, number)
+        check = {"id": started["id"], "code": wrong(code)}
+        assert api.post("/v1/verifications/check", 200, json=check)["attempts_left"] == 4
+        check["code"] = code
+        assert api.post("/v1/verifications/check", 200, json=check)["status"] == "approved"
+        assert api.post("/v1/verifications/check", 404, json=check)["error"]["code"]
+
+    # A resend keeps the id and replaces the code.
+    number = numbers[0]
+    first = api.post("/v1/verifications", 201, json={"to": number, "channel": "sms"})
+    old_code = last_code(outbox, number)
+    clock.advance(seconds=31)
+    again = api.post("/v1/verifications", 201, json={"to": number, "channel": "sms"})
+    assert again["id"] == first["id"] and again["send_count"] == 2
+    new_code = last_code(outbox, number)
+    if new_code != old_code:
+        stale = {"id": first["id"], "code": old_code}
+        assert api.post("/v1/verifications/check", 200, json=stale)["valid"] is False
+    fresh = {"id": first["id"], "code": new_code}
+    assert api.post("/v1/verifications/check", 200, json=fresh)["valid"] is True
+
+    # Three sends an hour for this number, counted in the cluster: the fourth is refused.
+    refused = api.post("/v1/verifications", 429, json={"to": number, "channel": "sms"})
+    assert refused["error"]["code"] == "rate_limited" and refused["error"]["retry_after"] > 0
+
+    per_master = cluster.keys_per_master()
+    assert all(count > 0 for count in per_master), per_master
