@@ -14,9 +14,7 @@ from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
 
-from app.channels.base import Sender
 from app.channels.dispatch import Channels
-from app.channels.sandbox import SandboxSender
 from app.channels.settings import ChannelSettings
 from app.channels.status import DeliveryStatus
 from app.channels.tracking import FallbackSteps
@@ -61,7 +59,6 @@ class Services:
     metrics: Metrics
     templates: Templates
     outbox: OutboxStore
-    sender: Sender
     turns: TurnRunner
     turn_store: RedisTurnStore
     #: Code delivery (SMS, WhatsApp, call, e-mail, flash call) and its status callbacks.
@@ -150,7 +147,6 @@ def build(
         metrics=metrics,
         templates=templates,
         outbox=outbox,
-        sender=SandboxSender(outbox, clock),
         turns=TurnRunner(turn_store, flows, clock),
         turn_store=turn_store,
         channels=channels,

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from app.channels.base import Outbound
 from app.chat import chat_command
 from app.web.current import EXTENSION
+from tests.support.outbox import sandbox_send
 
 
 def test_chat_shows_replies_and_new_outbox_entries(app) -> None:
     runner = app.test_cli_runner()
-    sender = app.extensions[EXTENSION].sender
+    services = app.extensions[EXTENSION]
     # Something queued before the session is not shown again.
     result = runner.invoke(chat_command, ["--lang", "en"], input="halo\n/quit\n")
     assert result.exit_code == 0, result.output
     assert "Chatting as +6281234567890 on whatsapp" in result.output
     assert "bot> Hello Budi! Welcome to Toko Kenari" in result.output  # --lang wins
     assert "[1] Verify my number" in result.output
-    sender.send(Outbound("sms", "+6281234567890", "Kode: 123456"))
+    sandbox_send(services, "sms", "+6281234567890", "Kode: 123456")
     result = runner.invoke(chat_command, ["--keep"], input="menu\n")
     assert "[sms] Kode: 123456" not in result.output  # sent before this session started
     assert "[4] Talk to a person" in result.output

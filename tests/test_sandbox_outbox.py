@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from app import create_app
-from app.channels.base import Outbound
 from app.web.current import EXTENSION
+from tests.support.outbox import sandbox_send
 
 
 def test_outbox_lists_what_was_sent_newest_last(app, client, clock) -> None:
-    sender = app.extensions[EXTENSION].sender
-    sender.send(Outbound("sms", "+6281234567890", "pertama"))
+    services = app.extensions[EXTENSION]
+    sandbox_send(services, "sms", "+6281234567890", "pertama")
     clock.advance(seconds=5)
-    sender.send(Outbound("whatsapp", "+6281234567890", "kedua"))
-    sender.send(Outbound("sms", "+6289999999999", "orang lain"))
+    sandbox_send(services, "whatsapp", "+6281234567890", "kedua")
+    sandbox_send(services, "sms", "+6289999999999", "orang lain")
 
     data = client.get("/sandbox/outbox?to=%2B6281234567890").get_json()
     assert [m["body"] for m in data["messages"]] == ["pertama", "kedua"]
@@ -34,7 +34,7 @@ def test_outbox_normalises_and_validates_the_address(client) -> None:
 
 
 def test_outbox_can_be_cleared(app, client) -> None:
-    app.extensions[EXTENSION].sender.send(Outbound("sms", "+6281234567890", "x"))
+    sandbox_send(app.extensions[EXTENSION], "sms", "+6281234567890", "x")
     assert client.delete("/sandbox/outbox?to=%2B6281234567890").status_code == 200
     assert client.get("/sandbox/outbox?to=%2B6281234567890").get_json()["messages"] == []
 

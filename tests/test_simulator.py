@@ -7,10 +7,10 @@ import base64
 import pytest
 
 from app import create_app
-from app.channels.base import Outbound
 from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
+from tests.support.outbox import sandbox_send
 
 CUSTOMER = {"channel": "whatsapp", "from": "+6281234567890"}
 
@@ -72,9 +72,7 @@ def test_pages_are_off_in_production_unless_enabled(redis_url, redis_client, tmp
 
 @pytest.mark.browser
 def test_simulator_page_chats_and_shows_the_outbox(app) -> None:
-    app.extensions[EXTENSION].sender.send(
-        Outbound("sms", "+6281234567890", "Kode verifikasi TOKO: 482913")
-    )
+    sandbox_send(app.extensions[EXTENSION], "sms", "+6281234567890", "Kode verifikasi TOKO: 482913")
     with serve(app) as base, chromium() as browser:
         page = browser.new_page()
         page.goto(base + "/simulator")
