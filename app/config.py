@@ -102,7 +102,7 @@ class Settings:
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), ROOT / "instance"),
             default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", ("id", "en")),
             session_ttl=_int(m, "SANDI_SESSION_TTL", 30 * 60, minimum=60),
-            lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 10_000, minimum=100)) / 1000,
+            lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
             raw={str(k): str(v) for k, v in m.items() if isinstance(k, str) and v is not None},

@@ -20,7 +20,7 @@ from app.channels.status import DeliveryStatus
 from app.channels.tracking import FallbackSteps
 from app.channels.twilio_api import HttpClientFactory, default_http_client
 from app.config import Settings
-from app.conversation.backend import HttpBackend, RecordingBackend
+from app.conversation.backend import HttpBackend, RecordingBackend, call_budget
 from app.conversation.engine import EngineSettings, FlowBot
 from app.conversation.flows import FlowSet
 from app.conversation.handoff import HandoffDesk
@@ -170,7 +170,10 @@ def _backend(
     if not conversation.backend_url:
         return RecordingBackend(records)
     return HttpBackend(
-        conversation.backend_url, settings.secret_key, clock=lambda: clock().timestamp()
+        conversation.backend_url,
+        settings.secret_key,
+        clock=lambda: clock().timestamp(),
+        max_timeout=call_budget(settings.lock_timeout),
     )
 
 

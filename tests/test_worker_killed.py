@@ -9,6 +9,7 @@ from), and SIGKILL to the worker while its turn holds the conversation lock.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -270,3 +271,45 @@ def test_a_killed_worker_delays_its_conversation_by_the_lease_then_the_next_mess
     assert redis_client.get(keys.seen(conversation, trigger_sid)) is None
     assert redis_client.llen(queue) == 0 and redis_client.zcard(leases) == 0
     assert f"Worker (pid:{worker}) was sent SIGKILL" in log.read_text()
+
+
+def test_a_slow_back_end_is_cut_to_the_lease_so_the_turn_and_the_next_message_both_count(
+    app_config: dict[str, Any], redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """A live turn never outlives its lease: a back end slower than the lease
+    allows is cut short (the step's on_error answers), the turn keeps its
+    writes, and the customer's next message, queued behind it, runs after."""
+    from app import create_app
+    from tests.support.backend_server import BackendServer
+    from tests.support.twilio_webhooks import Twilio
+
+    flows, templates = write_flows(tmp_path)
+    backend = BackendServer(secret="slow-secret").start()
+    backend.hang.set()  # answers only when released, far too late
+    try:
+        app_config.update(
+            SANDI_LOCK_TIMEOUT_MS="1000",
+            SANDI_BACKEND_URL=backend.url,
+            SANDI_SECRET_KEY="slow-secret",
+            SANDI_FLOWS_DIR=str(flows),
+            SANDI_TEMPLATES_DIR=str(templates),
+        )
+        app = create_app(app_config)
+        first: list[Any] = []
+        thread = threading.Thread(
+            target=lambda: first.append(
+                Twilio(app.test_client()).post(inbound_form("cek pesanan", sender=X))
+            )
+        )
+        thread.start()
+        wait_for(lambda: backend.calls, seconds=10)
+        second = Twilio(app.test_client()).post(inbound_form("halo", sender=X))
+        thread.join(10)
+    finally:
+        backend.release.set()
+        backend.stop()
+    assert first[0].status_code == 200, first[0].get_data()
+    assert TEMPLATES["id"]["failed"].split("{")[0].strip() in first[0].get_data(as_text=True)
+    assert second.status_code == 200 and WELCOME in second.get_data(as_text=True)
+    session = json.loads(redis_client.get(keys.session(f"wa:{X}")))
+    assert [h["in"] for h in session["history"]] == ["cek pesanan", "halo"]

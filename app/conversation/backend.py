@@ -40,13 +40,31 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
+#: What a turn needs besides its back-end call: the lock, rendering, saving.
+TURN_MARGIN = 2.0
+
+
+def call_budget(lease_s: float) -> float:
+    """The longest a back-end call may take inside a turn holding the
+    conversation for ``lease_s``: a call that outlived the lease would lose
+    the turn's writes (and the customer's message) to the next message; one
+    cut short takes the step's ``on_error`` path instead."""
+    return min(MAX_TIMEOUT, max(lease_s - TURN_MARGIN, lease_s / 2))
+
+
 class HttpBackend:
     def __init__(
-        self, base_url: str, secret: str, *, clock: Callable[[], float] = time.time
+        self,
+        base_url: str,
+        secret: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_timeout: float = MAX_TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.secret = secret
         self.clock = clock
+        self.max_timeout = min(max_timeout, MAX_TIMEOUT)
 
     def call(
         self, path: str, payload: Mapping[str, Any], *, conversation_id: str, timeout: float
@@ -67,7 +85,9 @@ class HttpBackend:
         )
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(request, timeout=min(timeout, MAX_TIMEOUT)) as response:  # noqa: S310
+            with urllib.request.urlopen(
+                request, timeout=min(timeout, self.max_timeout)
+            ) as response:  # noqa: S310
                 status = response.status
                 raw = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as err:

@@ -2,9 +2,12 @@
 
 Twilio may deliver a customer's messages concurrently (and retry them). Each
 conversation has a FIFO queue of turn tokens: the head holds the conversation,
-the others wait in order of arrival. Each token has a lease; a holder that
-dies (a killed worker) stops renewing, and the next waiter drops it once the
-lease has run out, so a crash delays a conversation but never wedges it.
+the others wait in order of arrival. Each token has a lease, set once when
+the lock is granted (``SANDI_LOCK_TIMEOUT_MS``); the next waiter drops a
+holder whose lease has run out, so a killed worker delays a conversation but
+never wedges it. A live turn must therefore finish inside its lease: the
+longest part of one, a flow's back-end call, is cut to fit
+(:func:`app.conversation.backend.call_budget`).
 
 An uncontended turn costs two round trips: enqueue (which usually grants the
 lock at once, and then reads session, profile and the dedupe record in the same
@@ -103,7 +106,7 @@ class LostLock(Exception):
 @dataclass(frozen=True, slots=True)
 class TurnSettings:
     session_ttl: int = 30 * 60
-    lease_ms: int = 15_000
+    lease_ms: int = 12_000
     wait_s: float = 14.0
     seen_ttl: int = keys.SEEN_TTL
     profile_ttl: int = keys.PROFILE_TTL
