@@ -83,7 +83,9 @@ def webhook_requests(count: int, first: int) -> Iterator[dict[str, Any]]:
                     "X-Twilio-Signature": validator.compute_signature(url, form),
                     "Content-Type": "application/x-www-form-urlencoded",
                 }
-                yield environ("POST", "/webhooks/twilio/messages", urlencode(form).encode(), headers)
+                yield environ(
+                    "POST", "/webhooks/twilio/messages", urlencode(form).encode(), headers
+                )
                 made += 1
         block += BLOCK
 
@@ -150,7 +152,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", nargs="?", default="all", choices=["otp", "webhook", "baseline", "all"])
+    parser.add_argument(
+        "what", nargs="?", default="all", choices=["otp", "webhook", "baseline", "all"]
+    )
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
@@ -183,7 +187,9 @@ def main() -> None:
         unit = "per start+check pair" if name == "otp" else "per webhook"
         print(f"{name:9} {seconds * 1e6:8.0f} µs CPU {unit}")
     if "baseline" in results and "webhook" in results:
-        print(f"ratio baseline/webhook (in-process): {results['baseline'] / results['webhook']:.2f}")
+        print(
+            f"ratio baseline/webhook (in-process): {results['baseline'] / results['webhook']:.2f}"
+        )
 
 
 if __name__ == "__main__":
