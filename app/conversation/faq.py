@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
+from operator import itemgetter
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -103,9 +104,11 @@ def prepare(text: str) -> str:
     return " ".join(expanded)
 
 
-#: How many typed words each index remembers the closest known word of
-#: (customers use the same few hundred; the cap bounds what odd ones cost).
+#: How many typed words each index remembers the closest known word of, and
+#: how many (variant, words shared) pairs the precision of (customers use the
+#: same few hundred words; the caps bound what odd ones cost).
 RESOLVED_CACHE = 4096
+PRECISION_CACHE = 16384
 
 
 def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
@@ -121,6 +124,18 @@ def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | Non
 def _score(ordered: float, recall: float, precision: float) -> float:
     """Half word order, half words in common (missing the asked words costs twice)."""
     return 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
+
+
+def _recall(relevant: list[tuple[float, str]], shared: frozenset[str], total: float) -> float:
+    """How much of the question an entry's variant covers: ``relevant`` are the
+    typed words the entry knows, (similarity x weight, known word), in typed
+    order. Words of this very variant (``shared``) count fully; words of the
+    entry's other variants half."""
+    covered = sum(sw if k in shared else sw * 0.5 for sw, k in relevant)
+    return covered / total
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _sorted_words(text: str) -> str:
@@ -177,12 +192,14 @@ class FaqIndex:
         self._slots = self._make_slots(prepared)
         self._variants = self._make_variants(prepared)
         self._choices = [v.sorted_text for v in self._variants]
+        self._slot_and_words = [(v.slot, v.word_set) for v in self._variants]
         #: word -> the variants using it: the only ones whose words can meet a question's.
         self._variants_with: dict[str, list[int]] = {}
         for i, v in enumerate(self._variants):
             for word in v.word_set:
                 self._variants_with.setdefault(word, []).append(i)
         self._resolved: dict[str, _Resolved] = {}
+        self._precisions: dict[tuple[int, frozenset[str]], float] = {}
 
     def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[_Slot]:
         words: dict[str, set[str]] = {}
@@ -217,9 +234,13 @@ class FaqIndex:
     def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
         """The best ``limit`` entries for ``text``, best first, each with its best variant's score.
 
-        Every variant scores on word order (one rapidfuzz call for them all);
-        words in common are worked out only for variants that have some: the
-        others of an entry differ in word order alone, so its best is enough.
+        The scores are exactly those of scoring every variant in full (the
+        reference in tests/conversation/test_faq_equivalence.py), for less
+        work, as this runs on every customer message: every variant's word
+        order comes from one rapidfuzz call; the variants of an entry that
+        share no word with the question differ in word order alone, so the
+        entry's best word order stands for them all; only the variants that
+        share words are scored one by one.
         """
         query = prepare(text)
         tokens = query.split()
@@ -227,25 +248,46 @@ class FaqIndex:
             return []
         resolved = [self._resolve(token) for token in tokens]
         total = sum(w for _, _, w in resolved)
-        matched = {k for _, k, _ in resolved if k}
+        # The typed words that are known ones: (similarity x weight, known word), typed order.
+        known = [(s * w, k) for s, k, w in resolved if k]
+        relevant = [[(sw, k) for sw, k in known if k in slot.words] for slot in self._slots]
         ordered = self._ordered(_sorted_words(query))
-        # Per entry, the typed words it knows: (similarity x weight, known word), typed order.
-        relevant = [
-            [(s * w, k) for s, k, w in resolved if k and k in slot.words] for slot in self._slots
-        ]
         best = [
-            _score(
-                max(ordered[slot.start : slot.stop]), sum(sw * 0.5 for sw, _ in rel) / total, 0.0
-            )
+            _score(max(ordered[slot.start : slot.stop]) / 100, _recall(rel, _NONE, total), 0.0)
             for slot, rel in zip(self._slots, relevant, strict=True)
         ]
+        self._raise_by_shared_words(best, ordered, relevant, {k for _, k in known}, total)
+        return self._ranked(best, limit)
+
+    def _raise_by_shared_words(
+        self,
+        best: list[float],
+        ordered: list[float],
+        relevant: list[list[tuple[float, str]]],
+        matched: set[str],
+        total: float,
+    ) -> None:
+        """Raise each entry's best to that of its variants sharing words with the question.
+
+        ``best`` holds each entry's score as if none of its variants did:
+        never above its true best, as a variant that shares words scores at
+        least that at its own word order (more covered, some precision; each
+        step of _score and _recall is monotonic, rounding included).
+        """
+        # Recall depends on the entry and the words shared alone: variants often share those.
+        recalls: dict[tuple[int, frozenset[str]], float] = {}
         for i in set().union(*(self._variants_with[k] for k in matched)):
-            v = self._variants[i]
-            # Words of this very variant count fully; words of the entry's other variants half.
-            covered = sum(sw if k in v.word_set else sw * 0.5 for sw, k in relevant[v.slot])
-            hits = sum(compress(v.weights, map(matched.__contains__, v.words)))
-            best[v.slot] = max(best[v.slot], _score(ordered[i], covered / total, hits / v.weight))
-        return self._ranked(best)[:limit]
+            slot, words = self._slot_and_words[i]
+            shared = words & matched
+            recall = recalls.get((slot, shared))
+            if recall is None:
+                recall = recalls[slot, shared] = _recall(relevant[slot], shared, total)
+            precision = self._precisions.get((i, shared))
+            if precision is None:
+                precision = self._precision(i, shared)
+            score = _score(ordered[i] / 100, recall, precision)
+            if score > best[slot]:
+                best[slot] = score
 
     def _resolve(self, token: str) -> _Resolved:
         """The closest known word to a typed one, with its weight; remembered,
@@ -259,20 +301,33 @@ class FaqIndex:
             found = self._resolved[token] = (similarity, known, weight)
         return found
 
-    def _ordered(self, sorted_query: str) -> list[float]:
-        """Word-order similarity (0-1) to every variant, in their order: one C call."""
-        # extract_iter yields every choice (none is None) in order, as the cutoff is 0.
-        scored = process.extract_iter(sorted_query, self._choices, scorer=fuzz.ratio)
-        return [score / 100 for _, score, _ in scored]
+    def _precision(self, variant: int, shared: frozenset[str]) -> float:
+        """The share of a variant's weight that the question has, remembered:
+        it depends on nothing else, and the same words are asked again and again."""
+        if len(self._precisions) >= PRECISION_CACHE:
+            self._precisions.clear()
+        v = self._variants[variant]
+        hits = sum(compress(v.weights, map(shared.__contains__, v.words)))
+        precision = self._precisions[variant, shared] = hits / v.weight
+        return precision
 
-    def _ranked(self, best: list[float]) -> list[FaqMatch]:
+    def _ordered(self, sorted_query: str) -> list[float]:
+        """Word-order similarity (0-100) to every variant, in their order: one C call."""
+        # extract_iter yields every choice (none is None) in order, as the cutoff is 0.
+        scored = process.extract_iter(
+            sorted_query, self._choices, scorer=fuzz.ratio, processor=None
+        )
+        return list(map(itemgetter(1), scored))
+
+    def _ranked(self, best: list[float], limit: int) -> list[FaqMatch]:
         """Entries by score, ties in FAQ order; an id listed twice keeps its first best."""
-        by_id: dict[str, FaqMatch] = {}
+        by_id: dict[str, tuple[float, FaqEntry]] = {}
         for slot, score in zip(self._slots, best, strict=True):
             held = by_id.get(slot.entry.id)
-            if held is None or score > held.score:
-                by_id[slot.entry.id] = FaqMatch(slot.entry, score)
-        return sorted(by_id.values(), key=lambda m: m.score, reverse=True)
+            if held is None or score > held[0]:
+                by_id[slot.entry.id] = (score, slot.entry)
+        ranked = sorted(by_id.values(), key=itemgetter(0), reverse=True)[:limit]
+        return [FaqMatch(entry, score) for score, entry in ranked]
 
     def classify(self, text: str) -> FaqResult:
         matches = self.search(text)
