@@ -29,6 +29,7 @@ from app.conversation.faq import (
     FILLER,
     MARGIN,
     MAYBE,
+    RESOLVED_CACHE,
     SURE,
     TYPO,
     FaqIndex,
@@ -290,6 +291,19 @@ def test_an_empty_faq_finds_nothing() -> None:
     for text in ["kode otp", "", "halo"]:
         assert fast.search(text) == slow.search(text) == []
         assert fast.classify(text) == slow.classify(text) == FaqResult("none")
+
+
+def test_remembered_lookups_stay_bounded_and_right(demo: Pair) -> None:
+    """Thousands of odd words (a bot, a paste) fill the memory; it starts over, same answers."""
+    rng = random.Random(3)
+    odd_words = [
+        "".join(rng.choices("bcdfghjklmnpqrstvwxz", k=6)) for _ in range(RESOLVED_CACHE + 400)
+    ]
+    for start in range(0, len(odd_words), 40):
+        assert_same(demo, " ".join(odd_words[start : start + 40]) + " kode otp")
+        assert len(demo.fast._resolved) <= RESOLVED_CACHE
+    for text in listed(demo.slow.entries)[:40]:
+        assert_same(demo, typo(text, rng))
 
 
 def customer_text(words: list[str]) -> st.SearchStrategy[str]:
