@@ -85,9 +85,8 @@ class HttpBackend:
         )
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(
-                request, timeout=min(timeout, self.max_timeout)
-            ) as response:  # noqa: S310
+            limit = min(timeout, self.max_timeout)
+            with urllib.request.urlopen(request, timeout=limit) as response:  # noqa: S310
                 status = response.status
                 raw = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as err:
