@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from app.config import ROOT
 from app.flows_reload import RELOADER, FlowReloader, install_sighup, worker_versions
 from app.web.current import EXTENSION
 from tests.support.chat import Chat
+from tests.support.polling import wait_for
 from tests.support.twilio_webhooks import Twilio
 
 WELCOME_ID = "Halo{% if name %} {{ name }}{% endif %}! Selamat datang di Toko Kenari."
@@ -58,14 +58,6 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    """Poll (a bounded wait for another thread, not a sleep for time to pass)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_valid_edit_is_swapped_in_for_the_next_turn(shop_app: Flask, shop: Path) -> None:

@@ -8,8 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -18,21 +16,8 @@ import pytest
 
 from app.config import ROOT
 from app.flows_reload import worker_versions
+from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """Poll another process (a bounded wait, never a sleep for time to pass)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            found = condition()
-        except OSError:
-            found = None
-        if found:
-            return found
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def say(base: str, text: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from app.store import keys
 from app.web.current import EXTENSION
+from tests.support.polling import wait_for
 from tests.support.twilio_webhooks import CUSTOMER, Twilio, inbound_form
 
 CONVERSATION = f"wa:{CUSTOMER}"
@@ -19,14 +20,6 @@ CONVERSATION = f"wa:{CUSTOMER}"
 def history(redis_client) -> list[str]:
     raw = redis_client.get(keys.session(CONVERSATION))
     return [entry["in"] for entry in json.loads(raw)["history"]] if raw else []
-
-
-def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
 
 
 @pytest.mark.slow

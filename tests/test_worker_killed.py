@@ -34,6 +34,7 @@ from app.config import ROOT
 from app.conversation.registry import check_snapshot
 from app.conversation.snapshot import take
 from app.store import keys
+from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port
 from tests.support.twilio_webhooks import MESSAGES_PATH, encode, inbound_form, sign
 
@@ -72,22 +73,6 @@ TEMPLATES = {
     "id": {"done": "Status pesanan Anda: {{ order_status }}.", "failed": "Maaf, coba lagi nanti."},
     "en": {"done": "Your order is {{ order_status }}.", "failed": "Sorry, please try again later."},
 }
-
-
-def wait_for(
-    condition: Callable[[], Any], seconds: float = 30.0, step: float = 0.01, what: str = ""
-) -> Any:
-    """Poll another process (a bounded wait, never a sleep for time to pass)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            found = condition()
-        except OSError:
-            found = None
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out: {what or condition}"
-        time.sleep(step)
 
 
 @dataclass
