@@ -10,8 +10,8 @@ not a string or null is built by ruamel's round-trip constructor itself.
 
 Whatever this path cannot vouch for — a file libyaml refuses, directives,
 tags, merge keys (``<<:``), keys that are not scalars, duplicate keys, a
-collection that contains itself, characters the two scanners treat
-differently — makes :func:`parse_fast` return None, and the caller reads the
+collection that contains itself, tabs and other characters the two scanners
+treat differently — makes :func:`parse_fast` return None, and the caller reads the
 file with ruamel as before: the same data, positions and error messages.
 Tests compare both paths on every bundled, generated and fixture file, on
 YAML 1.1/1.2 edge cases and on generated documents.
@@ -43,11 +43,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 #: Texts only ruamel reads exactly as before: directives (``%YAML 1.1`` changes
-#: how values resolve), tags (``!`` starting a node), the line breaks and byte
-#: order mark YAML 1.1 and 1.2 treat differently. A false alarm costs only time.
+#: how values resolve), tags (``!`` starting a node), tabs (libyaml takes some as
+#: spaces where ruamel refuses them), the line breaks and byte order mark YAML
+#: 1.1 and 1.2 treat differently. A false alarm costs only time.
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 _TAG = re.compile(r"(?:^|[\s\[\]{},:?-])!", re.MULTILINE)
-_ODD_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
+_ODD_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")
 
 
 def _pure_only(text: str) -> bool:
@@ -269,7 +270,15 @@ def scalar(node: Any) -> Any:
     return plain_scalar(_construct(node, tag))
 
 
+#: Values built by ruamel's plain scalar constructors; others (``=``) go the pure way.
+_CONSTRUCTED = frozenset(
+    f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "timestamp")
+)
+
+
 def _construct(node: Any, tag: str) -> Any:
+    if tag not in _CONSTRUCTED:
+        raise Unsupported(f"a value of {tag}")
     try:
         return _constructor().construct_non_recursive_object(
             RuamelScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)

@@ -88,11 +88,12 @@ class Document:
 
 def display_name(path: Path, root: Path | None) -> str:
     """``flows/welcome.yml`` rather than an absolute path, where possible."""
+    resolved = path.resolve()
     for base in (Path.cwd(), root.parent if root else None):
         if base is None:
             continue
         try:
-            return str(path.resolve().relative_to(base.resolve()))
+            return str(resolved.relative_to(base.resolve()))
         except ValueError:
             continue
     return str(path)

@@ -94,7 +94,7 @@ EDGE_VALUES = [
     "~", "null", "Null", "NULL", "",
     "2026-01-01", "2026-1-1", "2026-01-01T10:00:00Z", "2026-01-01 10:00:00", "2026-01-01t10:00:00.5+07:00",
     "1.5", "1.", ".5", "1e3", "1.0e+3", "-1.5e-3", ".inf", "-.Inf", "+.INF", ".nan", "1_000.5",
-    "=", "hello", "a b", "Apa itu OTP?", "50%", "a:b", "x#y", "-x", "--", "a_b c",
+    "hello", "a b", "Apa itu OTP?", "50%", "a:b", "x#y", "-x", "--", "a_b c",
 ]  # fmt: skip
 
 #: What the flows expect of some of them: YAML 1.2, as ruamel has always read them.
@@ -102,7 +102,7 @@ EXPECTED = {
     "yes": "yes", "no": "no", "on": "on", "off": "off", "y": "y", "n": "n", "Y": "Y", "N": "N",
     "true": True, "FALSE": False, "017": 17, "0o17": 15, "0x1F": 31, "0b101": 5, "1_000": 1000,
     "1:20": "1:20", "~": None, "null": None, "": None, "2026-01-01": "2026-01-01",
-    "1e3": 1000.0, "=": "=",
+    "1e3": 1000.0,
 }  # fmt: skip
 
 
@@ -142,6 +142,8 @@ SPECIAL = [
     ("a directive", "%YAML 1.1\n---\na: yes\n"),
     ("a duplicate key", "a: 1\na: 2\n"),
     ("a duplicate key by value", "true: a\n1: b\n"),
+    ("a value key", "=: a\n"),
+    ("value keys", "  =: \n  =: "),
     ("a key that is a mapping", "? {a: b}\n: c\n"),
     ("a key that is a list", "[a, b]: c\n"),
     ("a list that contains itself", "a: &x [*x]\n"),
@@ -150,6 +152,7 @@ SPECIAL = [
     ("two documents", "a: 1\n---\nb: 2\n"),
     ("a syntax error", "a: [1, 2\n"),
     ("a tab indent", "\tbad: tab\n"),
+    ("a tab after a colon", "yes: \t\n  yes"),
     ("a 1.1 line break", "a: b\x85c\n"),
     ("a byte order mark", "\ufeffa: b\n"),
     ("an empty value in a flow mapping", "a: {b: , c: d}\n"),
@@ -190,13 +193,15 @@ def test_the_resolvers_are_the_round_trip_loaders_own() -> None:
     }
 
 
-# Generated documents: line soup from YAML's tricky pieces, and real YAML dumped
-# in every style. Either path may refuse; when the fast one answers, it must agree.
+# Generated documents: line soup from YAML's tricky pieces, real YAML dumped in
+# every style, and the bundled flows with lines dropped, repeated, shifted or cut.
+# Either path may refuse; when the fast one answers, it must agree.
 
 pieces = st.sampled_from(
     [*EDGE_VALUES, "say", "welcome/menu", "x y", "'q'", '"d\\"q"', "'it''s'", "&a x", "*a",
      "!!str 5", "|", ">", "|-", ">+", "-", "- a", "? a", "[a, b]", "{a: b}", "{a, b: }",
-     "[a: b]", "ü", "😀", "#c", "a #c", "x]", ":", "{", "}", ",", "\t", "<<: *a", "*a : b"]
+     "[a: b]", "ü", "😀", "#c", "a #c", "x]", ":", "{", "}", ",", "\t", "<<: *a", "*a : b",
+     "---", "--- a", "...", "%YAML 1.2", "\r", "  \n", "a\n  b"]
 )  # fmt: skip
 line = st.tuples(
     st.sampled_from(["", "  ", "    ", "- ", "  - ", "    - ", "\t"]),
@@ -232,8 +237,40 @@ dumped = st.builds(
 )
 
 
+BUNDLED = [p.read_text(encoding="utf-8").splitlines() for p in sorted(ROOT.glob("flows/*.yml"))]
+
+
+def _edit(lines: list[str], edits: list[tuple[int, int, str]]) -> str:
+    """The bundled file with lines dropped, repeated, shifted or cut short."""
+    out = list(lines)
+    for where, how, piece in edits:
+        i = where % len(out) if out else 0
+        if not out:
+            break
+        if how == 0:
+            del out[i]
+        elif how == 1:
+            out.insert(i, out[i])
+        elif how == 2:
+            out[i] = " " + out[i]
+        elif how == 3:
+            out[i] = out[i][1:]
+        elif how == 4:
+            out[i] = out[i][: len(out[i]) // 2] + piece
+        else:
+            out.insert(i, piece)
+    return "\n".join(out) + "\n"
+
+
+mutated = st.builds(
+    _edit,
+    st.sampled_from(BUNDLED),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 5), pieces), min_size=1, max_size=4),
+)
+
+
 @pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=st.one_of(soup, dumped))
+@given(text=st.one_of(soup, dumped, mutated))
 def test_generated_documents_read_alike_whenever_the_fast_path_answers(text: str) -> None:
     assert_alike(text)
