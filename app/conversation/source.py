@@ -6,7 +6,7 @@ round-trip loader keeps the line and column of every key and value; we copy
 the document into plain dicts and lists (what JSON Schema and the engine
 want) and keep the positions beside it, keyed by the path to each node.
 Most files are read by libyaml instead (:mod:`app.conversation.fast_yaml`,
-the same data and positions ~40x sooner); whatever it cannot vouch for, and
+the same data and positions ~15x sooner); whatever it cannot vouch for, and
 every broken file, is read here as before.
 """
 
