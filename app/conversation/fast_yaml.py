@@ -5,14 +5,14 @@ ruamel.yaml's pure-Python scanner and parser took most of a cold load (about
 node tree with the line and column of every node in a fraction of that. Its
 scanner and resolver follow YAML 1.1, so only the *syntax* is taken from it:
 every plain scalar is resolved here with ruamel's own YAML 1.2 rules (``yes``,
-``no``, ``on``, ``off`` stay strings; ``017`` is 17) and every value that is
-not a string or null is built by ruamel's round-trip constructor itself.
+``no``, ``on``, ``off`` stay strings; ``017`` is 17), and ints, floats,
+booleans and dates are built by ruamel's round-trip constructor itself.
 
 Whatever this path cannot vouch for — a file libyaml refuses, directives,
 tags, merge keys (``<<:``), keys that are not scalars, duplicate keys, a
 collection that contains itself, tabs and other characters the two scanners
-treat differently — makes :func:`parse_fast` return None, and the caller reads the
-file with ruamel as before: the same data, positions and error messages.
+treat differently — makes :func:`parse_fast` return None, and the caller
+reads the file with ruamel as before: the same data, positions and errors.
 Tests compare both paths on every bundled, generated and fixture file, on
 YAML 1.1/1.2 edge cases and on generated documents.
 """
