@@ -1,6 +1,6 @@
 """bench/memory: RSS per gunicorn worker, and how long flows take to load.
 
-    .venv/bin/python -m bench.memory [--flows 200] [--steps 20] [--repeat 3]
+    .venv/bin/python -m bench.memory [--flows 200] [--steps 20] [--repeat 3] [--load-only]
 
 Two flow sets: the bundled demo, and the demo plus ``--flows`` generated
 flows of ``--steps`` steps each (``bench/flowgen.py``: valid flows with an
@@ -8,12 +8,14 @@ Indonesian and an English template per message, written to a temp folder).
 
 - Load + validate: ``load_flows`` (YAML, schema, references, reachability,
   every template parsed and its variables checked) in a fresh process each
-  time, after the imports; the median of ``--repeat`` runs. Cold: nothing
-  cached.
+  time, after the imports; the median of ``--repeat`` runs, wall clock and
+  CPU time of that process (``time.process_time``: moves less than the wall
+  clock when other work shares the cores). Cold: nothing cached.
 - RSS: gunicorn with the repository's gunicorn.conf.py (the Procfile's
   settings) on a private Redis, after signed webhooks have walked into the
   flows (the demo, and for the big set the first question of 50 generated
   flows), read from /proc for every worker. Goals: < 150 MB per worker, < 2 s.
+  ``--load-only`` skips this part (no gunicorn, no Redis).
 """
 
 from __future__ import annotations
@@ -48,14 +50,19 @@ from pathlib import Path
 from app.conversation.loader import load_flows
 from app.conversation.render import Templates
 flows, templates = Path(sys.argv[1]), Path(sys.argv[2])
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 flowset = load_flows(flows, Templates(templates))
-print(json.dumps({"seconds": time.perf_counter() - started, "flows": len(flowset.flows)}))
+print(json.dumps({
+    "seconds": time.perf_counter() - started,
+    "cpu_seconds": time.process_time() - cpu,
+    "flows": len(flowset.flows),
+}))
 """
 
 
-def load_time(flows: Path, templates: Path, repeat: int) -> tuple[float, list[float], int]:
-    runs = []
+def load_time(flows: Path, templates: Path, repeat: int) -> dict[str, object]:
+    """Median and runs of the wall clock and CPU time of ``load_flows``, fresh process each."""
+    runs, cpu_runs = [], []
     count = 0
     for _ in range(repeat):
         out = subprocess.run(
@@ -64,8 +71,15 @@ def load_time(flows: Path, templates: Path, repeat: int) -> tuple[float, list[fl
         ).stdout  # fmt: skip
         result = json.loads(out)
         runs.append(result["seconds"])
+        cpu_runs.append(result["cpu_seconds"])
         count = result["flows"]
-    return statistics.median(runs), runs, count
+    return {
+        "flows": count,
+        "load_s": statistics.median(runs),
+        "load_runs": runs,
+        "load_cpu_s": statistics.median(cpu_runs),
+        "load_cpu_runs": cpu_runs,
+    }
 
 
 def rss_kb(pid: int) -> int:
@@ -135,6 +149,9 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--load-only", action="store_true", help="time load + validate only; no gunicorn RSS"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="sandi-bench-flows-"))
     big_flows, big_templates = generate(tmp, args.flows, args.steps)
@@ -143,7 +160,8 @@ def main() -> None:
         f"demo + {args.flows} x {args.steps} steps": (big_flows, big_templates, args.flows),
     }
     print(f"machine: {machine()}; load average {load_average()}")
-    print(f"gunicorn: {gunicorn_settings()}")
+    if not args.load_only:
+        print(f"gunicorn: {gunicorn_settings()}")
     record: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
@@ -151,25 +169,35 @@ def main() -> None:
         "load_average_before": load_average(),
         "args": vars(args),
     }
-    redis = private_redis()
+    redis = None if args.load_only else private_redis()
     try:
         for name, (flows, templates, generated) in sets.items():
-            median, runs, count = load_time(flows, templates, args.repeat)
+            timing = load_time(flows, templates, args.repeat)
+            print(f"\n{name}: {timing['flows']} flows")
+            print(f"  load + validate: median {timing['load_s']:.2f} s (runs: "
+                  f"{_runs(timing['load_runs'])}; goal < 2 s); CPU median "
+                  f"{timing['load_cpu_s']:.2f} s (runs: {_runs(timing['load_cpu_runs'])})")  # fmt: skip
+            record[name] = timing
+            if redis is None:
+                continue
             memory = measure_rss(flows, templates, generated, redis.url)
             workers_mb = memory["workers_mb"]
             assert isinstance(workers_mb, list)
-            print(f"\n{name}: {count} flows")
-            print(f"  load + validate: median {median:.2f} s (runs: "
-                  f"{', '.join(f'{r:.2f}' for r in runs)}; goal < 2 s)")  # fmt: skip
             print(f"  RSS per worker: {', '.join(f'{w:.0f} MB' for w in workers_mb)} "
                   f"(goal < 150 MB); master {memory['master_mb']:.0f} MB, "
                   f"after {memory['requests']} webhooks")  # fmt: skip
-            record[name] = {"flows": count, "load_s": median, "load_runs": runs, **memory}
+            record[name] = {**timing, **memory}
     finally:
-        redis.stop()
+        if redis is not None:
+            redis.stop()
     record["load_average_after"] = load_average()
     print(f"\nload average after: {record['load_average_after']}")
     save("memory", record)
+
+
+def _runs(values: object) -> str:
+    assert isinstance(values, list)
+    return ", ".join(f"{v:.2f}" for v in values)
 
 
 if __name__ == "__main__":

@@ -32,13 +32,14 @@ def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) ->
         problems.append(Problem(here, f"flow '{flow_id}' is also defined at {there}"))
         problems.append(Problem(there, f"flow '{flow_id}' is also defined at {here}"))
     known = flowset.variables | set(f.BUILTIN_VARS) | set(f.EXTRA_VARS)
+    step_ids = _step_ids(origins)
     for flow in flowset.flows.values():
         doc = origins.flow_doc[flow.id]
         structural = list(_duplicate_step_ids(doc))
         if not structural:
-            structural = list(_references(flow, flowset, origins, doc))
+            structural = list(_references(flow, flowset, origins, doc, step_ids.get(flow.id, [])))
         problems.extend(structural)
-        built_all = len(flow.steps) == sum(1 for fid, _ in origins.step_path if fid == flow.id)
+        built_all = len(flow.steps) == len(step_ids.get(flow.id, []))
         if not structural and built_all:
             # The graph is only worth judging once every step and jump is known.
             problems.extend(graph_problems(flow, doc, origins.step_path))
@@ -72,10 +73,21 @@ def _duplicate_step_ids(doc: Document) -> Iterator[Problem]:
             seen[step_id] = path
 
 
+def _step_ids(origins: Origins) -> dict[str, list[str]]:
+    """Every flow's step ids in the order they were built, in one pass.
+
+    (Filtering all steps of all flows once per flow made the checks grow with
+    the square of the number of flows: 0.15 s of a 200-flow load.)
+    """
+    found: dict[str, list[str]] = {}
+    for flow_id, step_id in origins.step_path:
+        found.setdefault(flow_id, []).append(step_id)
+    return found
+
+
 def _references(
-    flow: f.Flow, flowset: f.FlowSet, origins: Origins, doc: Document
+    flow: f.Flow, flowset: f.FlowSet, origins: Origins, doc: Document, step_ids: list[str]
 ) -> Iterator[Problem]:
-    step_ids = [sid for (fid, sid) in origins.step_path if fid == flow.id]
     issued = {s.purpose for s in flow.steps if isinstance(s, f.OtpIssue)}
     for step in flow.steps:
         path = _path(origins, flow, step)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -64,7 +65,11 @@ class Literal:
 Value = Expression | TextTemplate | Literal
 
 
+@lru_cache(maxsize=1024)
 def compile_condition(source: str) -> Expression:
+    """Compiled once per distinct source: flows repeat conditions (``not verified``),
+    and compiling one costs ~1 ms (parse, variable analysis, code generation).
+    An Expression is immutable, so flows and reloads can share it."""
     try:
         ast = _ENV.parse("{{ " + source + " }}")
         run = _ENV.compile_expression(source, undefined_to_none=False)

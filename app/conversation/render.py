@@ -7,6 +7,7 @@ into an error at check time instead of an empty gap in a customer's message.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,13 @@ class Templates:
     def exists(self, name: str, locale: str) -> bool:
         if self.sources is not None:
             return f"{locale}/{name}.j2" in self.sources
-        # Remembered, like the compiled templates (auto_reload is off): no
-        # file system call per message sent.
+        # Remembered, like the compiled templates (auto_reload is off): no file
+        # system call per message sent. os.path, not pathlib: a load checks
+        # thousands of templates.
         found = self._on_disk.get((name, locale))
         if found is None:
-            found = self._on_disk[(name, locale)] = (self.root / locale / f"{name}.j2").is_file()
+            path = os.path.join(self.root, locale, f"{name}.j2")
+            found = self._on_disk[(name, locale)] = os.path.isfile(path)
         return found
 
     def source(self, name: str, locale: str) -> str:
@@ -65,7 +68,8 @@ class Templates:
                 return self.sources[f"{locale}/{name}.j2"]
             except KeyError:
                 raise FileNotFoundError(f"{locale}/{name}.j2") from None
-        return (self.root / locale / f"{name}.j2").read_text(encoding="utf-8")
+        with open(os.path.join(self.root, locale, f"{name}.j2"), encoding="utf-8") as file:
+            return file.read()
 
     def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
         """Render in ``locale``, falling back to the other language with a warning."""

@@ -9,6 +9,7 @@ with a "did you mean" for misspelt keys.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
@@ -56,7 +57,50 @@ def _validator() -> Draft7Validator:
 def _fast_check() -> Callable[[Any], Any]:
     """The same schema compiled to Python: ~7x faster at saying "valid", which
     almost every file is (it stops at the first problem, so it never explains)."""
-    return fastjsonschema.compile(schema())
+    return fastjsonschema.compile(fast_schema(schema()))
+
+
+def fast_schema(original: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each step kind's ``if: {required: [kind]}, then: X`` as
+    ``dependencies: {kind: X}``.
+
+    Both say "a step with this key must also match X" (a step is an object,
+    checked before). fastjsonschema's code for ``if`` raises, and formats, an
+    exception for every kind a step is not — eleven per step, a third of
+    checking 200 flows — while ``dependencies`` just looks the key up. The
+    schema file stays as editors read it; a property test checks that the
+    compiled check and jsonschema on the original agree.
+    """
+    out = copy.deepcopy(original)
+    step = out["definitions"]["step"]
+    dependencies: dict[str, list[Any]] = {}
+    kept = []
+    for rule in step.get("allOf", []):
+        condition, then = rule.get("if"), rule.get("then")
+        if set(rule) != {"if", "then"} or not isinstance(condition, dict):
+            kept.append(rule)
+            continue
+        required = condition.get("required")
+        if not (isinstance(required, list) and len(required) == 1):
+            kept.append(rule)
+            continue
+        if set(condition) == {"required"}:
+            dependencies.setdefault(required[0], []).append(then)
+            continue
+        unless = condition.get("not")
+        if set(condition) == {"required", "not"} and set(unless or {}) == {"required"}:
+            # if: {required: [k], not: {required: [j]}} -> with k: unless j, then X
+            dependencies.setdefault(required[0], []).append({"if": unless, "else": then})
+            continue
+        kept.append(rule)
+    step.pop("allOf", None)
+    if kept:
+        step["allOf"] = kept
+    step["dependencies"] = {
+        key: rules[0] if len(rules) == 1 else {"allOf": rules}
+        for key, rules in dependencies.items()
+    }
+    return out
 
 
 def _valid(data: Any) -> bool:

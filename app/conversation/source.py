@@ -5,6 +5,9 @@ in the file it comes from (1-based, as editors count). ruamel.yaml's
 round-trip loader keeps the line and column of every key and value; we copy
 the document into plain dicts and lists (what JSON Schema and the engine
 want) and keep the positions beside it, keyed by the path to each node.
+Most files are read by libyaml instead (:mod:`app.conversation.fast_yaml`,
+the same data and positions ~15x sooner); whatever it cannot vouch for, and
+every broken file, is read here as before.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.parser import Parser
-from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scanner import Scanner
+
+from app.conversation.fast_yaml import parse_fast, plain_scalar
 
 #: A path into a document: keys and list indexes from the root.
 NodePath = tuple[str | int, ...]
@@ -84,11 +88,12 @@ class Document:
 
 def display_name(path: Path, root: Path | None) -> str:
     """``flows/welcome.yml`` rather than an absolute path, where possible."""
+    resolved = path.resolve()
     for base in (Path.cwd(), root.parent if root else None):
         if base is None:
             continue
         try:
-            return str(path.resolve().relative_to(base.resolve()))
+            return str(resolved.relative_to(base.resolve()))
         except ValueError:
             continue
     return str(path)
@@ -120,7 +125,20 @@ def round_trip_yaml(*, comments: bool) -> YAML:
 
 @lru_cache(maxsize=256)
 def parse_yaml(text: str, name: str) -> Document | Problem:
-    """Parse YAML text (cached by content: the round-trip parser is slow, the result is read-only)."""
+    """Parse YAML text: libyaml where it reads exactly as ruamel, else ruamel itself.
+
+    Cached by content (a hot reload parses only the files that changed; the
+    result is read-only).
+    """
+    fast = parse_fast(text)
+    if fast is None:
+        return parse_pure(text, name)
+    data, values, keys = fast
+    return Document(file=name, data=data, values=values, keys=keys)
+
+
+def parse_pure(text: str, name: str) -> Document | Problem:
+    """ruamel.yaml's pure-Python path: the reference, and the only one that explains errors."""
     return parse_with(round_trip_yaml(comments=False), text, name)
 
 
@@ -165,17 +183,7 @@ def _plain(node: Any, path: NodePath, doc: Document) -> Any:
         items = []
         for index, value in enumerate(node):
             child = (*path, index)
-            doc.values[child] = node.lc.item(index)
+            doc.values[child] = tuple(node.lc.item(index))
             items.append(_plain(value, child, doc))
         return items
-    if isinstance(node, ScalarBoolean):
-        return bool(node)
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return str(node)
+    return plain_scalar(node)

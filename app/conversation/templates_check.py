@@ -83,18 +83,21 @@ def _check_one(
     except (OSError, UnicodeDecodeError) as err:
         yield Problem(template_where(templates, name, locale), f"cannot read the template: {err}")
         return
-    try:
-        ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
-    except jinja2.TemplateSyntaxError as err:
-        yield Problem(
-            template_where(templates, name, locale, err.lineno or 1),
-            f"template syntax: {err.message}",
-        )
-        return
+    used = simple_variables(source, templates.env)
+    if used is None:
+        try:
+            ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
+        except jinja2.TemplateSyntaxError as err:
+            yield Problem(
+                template_where(templates, name, locale, err.lineno or 1),
+                f"template syntax: {err.message}",
+            )
+            return
+        used = undeclared_variables(ast)
     yield from sms_warnings(
         source, lambda line, col: template_where(templates, name, locale, line, col)
     )
-    for var in sorted(undeclared_variables(ast) - known):
+    for var in sorted(used - known):
         line, col = _locate(source, var)
         close = difflib.get_close_matches(var, sorted(known), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -138,6 +141,47 @@ def undeclared_variables(ast: nodes.Template) -> set[str]:
     return names
 
 
+#: ``{{ name }}`` or ``{{ name.attribute }}``: all most message templates hold.
+_SIMPLE_TAG = re.compile(r"\{\{ *([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*) *\}\}")
+#: Words Jinja reads as constants, operators or statements, never as variables.
+_JINJA_WORDS = frozenset(
+    {
+        "true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is",
+        "if", "else", "elif", "for", "endfor", "recursive", "with", "without", "context",
+        "import", "from", "as", "block", "extends", "macro", "call", "filter", "set", "raw",
+        "include", "ignore", "missing",
+    }
+)  # fmt: skip
+
+
+def simple_variables(source: str, env: jinja2.Environment) -> set[str] | None:
+    """The variables of a template that is text and ``{{ name }}`` tags only, else None.
+
+    Jinja's lexer reads such a template as text and variable tags, starting
+    each tag at the leftmost ``{{``; here every ``{{`` must open a simple tag
+    and there is no ``{%`` or ``{#``, so the template has no syntax error and
+    reads exactly the names in its tags (``name.attribute`` reads ``name``).
+    Anything else (None) goes through Jinja's parser: ~0.15 ms a template
+    saved, most of checking a few thousand templates. A test compares both.
+    """
+    if "{%" in source or "{#" in source:
+        return None
+    names: set[str] = set()
+    start = source.find("{{")
+    while start >= 0:
+        tag = _SIMPLE_TAG.match(source, start)
+        if tag is None:
+            return None
+        parts = [tag.group(1), *tag.group(2).split(".")[1:]]
+        if any(part in _JINJA_WORDS for part in parts):
+            return None
+        names.add(tag.group(1))
+        start = source.find("{{", tag.end())
+    if names & _SPECIAL or names & env.globals.keys():
+        return None  # jinja2 resolves these itself
+    return names
+
+
 #: The GSM 03.38 alphabet SMS uses by default; one character outside it sends the
 #: whole message as UCS-2 (70 characters per part instead of 160).
 GSM7 = frozenset(
@@ -145,6 +189,8 @@ GSM7 = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = frozenset("^{}\\[~]|€")
+#: The first character outside both (a tab passes too).
+_NOT_GSM7 = re.compile("[^" + re.escape("".join(sorted(GSM7 | GSM7_EXTENDED | {"\t"}))) + "]")
 _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: Twilio recommends at most 3 parts for a message.
 MAX_SMS_PARTS = 3
@@ -153,16 +199,16 @@ MAX_SMS_PARTS = 3
 def sms_warnings(source: str, where: Callable[[int, int], Where]) -> Iterator[Problem]:
     """Warn when a template's own text forces UCS-2, or runs past three SMS parts."""
     text = _TAGS.sub(lambda m: " " * len(m.group(0)), source)
-    for index, char in enumerate(text):
-        if char not in GSM7 and char not in GSM7_EXTENDED and char != "\t":
-            line, col = _position(source, index)
-            yield Problem(
-                where(line, col),
-                f"{char!r} is not in the SMS alphabet (GSM-7): SMS replies with this text "
-                "go as UCS-2, 70 characters per part",
-                "warning",
-            )
-            return
+    outside = _NOT_GSM7.search(text)
+    if outside:
+        line, col = _position(source, outside.start())
+        yield Problem(
+            where(line, col),
+            f"{outside.group()!r} is not in the SMS alphabet (GSM-7): SMS replies with this text "
+            "go as UCS-2, 70 characters per part",
+            "warning",
+        )
+        return
     static = len(_TAGS.sub("", source).strip())
     if static > MAX_SMS_PARTS * 153:
         yield Problem(

@@ -5,6 +5,8 @@
   agree on what is valid, or a broken file would load.
 - A template's variables are read off its syntax tree when it binds no names
   of its own; that must equal jinja2's own analysis.
+- A template of text and ``{{ name }}`` tags only is not parsed at all; its
+  tags must be what jinja2 finds, and jinja2 must find no syntax error.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from app.config import ROOT
 from app.conversation.render import Templates
 from app.conversation.schema import STEP_KINDS, _valid, _validator
 from app.conversation.source import Problem, read_yaml
-from app.conversation.templates_check import all_templates, undeclared_variables
+from app.conversation.templates_check import all_templates, simple_variables, undeclared_variables
 from bench.flowgen import generate
 
 
@@ -132,3 +134,73 @@ def test_yaml_without_comment_scanning_reads_the_same(tmp_path: Path) -> None:
         else:
             assert not isinstance(fast, Problem), name
             assert (fast.data, fast.keys, fast.values) == (slow.data, slow.keys, slow.values), name
+
+
+SIMPLE_CASES = [
+    "plain", "", "{{ a }}", "{{a}}", "{{   a   }}", "x {{ a.b }} y {{ c.d.e }}", "{{ a }}{{ a }}",
+    "{{ a }}\n{{ b }}\n", "}} {{ a }} }}", "{{ a }}}", "{{{ a }}", "{{ a }", "{{", "}}",
+    "{{ true }}", "{{ None }}", "{{ not }}", "{{ a.if }}", "{{ if.a }}", "{{ range }}", "{{ loop }}",
+    "{{ self }}", "{{ caller }}", "{{ a | upper }}", "{{- a }}", "{{ a -}}", "{{ a.0 }}",
+    "{{ a. b }}", "{{ a .b }}", "{{\ta }}", "{{ \u00e9 }}", "{{ a }} {# note #}",
+    "{% raw %}{{ a }}{% endraw %}", "{{ 'x' }}", "{{ a }} %} #}", "{ { a } }", "{{ _a1 }}",
+    "{{ 1a }}", "{{ a['b'] }}", "{{ a() }}", "{{ a }}{%", "{#", "{{ dict }}", "{{ namespace }}",
+]  # fmt: skip
+
+
+def assert_simple_is_jinjas(source: str, env: Any) -> bool:
+    """simple_variables agrees with jinja2 whenever it answers; True when it did."""
+    found = simple_variables(source, env)
+    if found is None:
+        return False
+    ast = env.parse(source)  # must not raise: a simple template has no syntax error
+    assert found == undeclared_variables(ast) == meta.find_undeclared_variables(ast), source
+    return True
+
+
+@pytest.mark.parametrize("source", SIMPLE_CASES)
+def test_simple_templates_read_as_jinja_reads_them(source: str) -> None:
+    assert_simple_is_jinjas(source, Templates(ROOT / "templates").env)
+
+
+def test_simple_template_edge_cases_go_the_right_way() -> None:
+    env = Templates(ROOT / "templates").env
+    assert simple_variables("Hi {{ name }}, {{ order.id }}", env) == {"name", "order"}
+    assert simple_variables("no tags at all", env) == set()
+    for source in ("{{ true }}", "{{{ a }}", "{{ a | upper }}", "{{ loop }}", "{{ range }}",
+                   "{% if a %}x{% endif %}", "{{ a }", "{# c #}"):  # fmt: skip
+        assert simple_variables(source, env) is None, source
+
+
+def test_every_bundled_and_generated_template_reads_alike(tmp_path: Path) -> None:
+    _, templates_dir = generate(tmp_path, flows=3, steps=20)
+    env = Templates(templates_dir).env
+    found = all_templates(templates_dir)
+    simple = 0
+    for name, locale in found:
+        source = (templates_dir / locale / f"{name}.j2").read_text(encoding="utf-8")
+        simple += assert_simple_is_jinjas(source, env)
+        if name.startswith("gen_"):
+            assert simple_variables(source, env) is not None, (locale, name)
+    assert simple > len(found) // 2
+
+
+expressions = st.lists(
+    st.sampled_from(["a", "b_1", "true", "None", "if", "not", "loop", "range", ".", "|", "upper",
+                     "0", "é", "'x'", "(", ")", " "]),
+    max_size=4,
+).map("".join)  # fmt: skip
+tags = st.tuples(
+    st.sampled_from(["{{", "{{", "{{-", "{{{", "{"]),
+    st.sampled_from(["", " ", "  ", "\t"]),
+    expressions,
+    st.sampled_from(["", " "]),
+    st.sampled_from(["}}", "}}", "-}}", "}", "}}}"]),
+).map("".join)
+texts = st.sampled_from(["x", " ", "\n", "}", "{", "%", "#", "{%", "{#", "#}", "%}", "é"])
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=st.lists(tags | texts, max_size=6).map("".join))
+def test_any_text_the_simple_reader_answers_is_read_as_jinja_reads_it(source: str) -> None:
+    assert_simple_is_jinjas(source, Templates(ROOT / "templates").env)
