@@ -87,7 +87,9 @@ def build(
     redis = connect_settings(settings)
     metrics = Metrics()
     outbox = OutboxStore(redis)
-    channel_settings = ChannelSettings.from_settings(settings)
+    channel_settings = ChannelSettings.from_settings(settings).within(
+        call_budget(settings.lock_timeout)
+    )
     channels = Channels(
         channel_settings,
         templates,

@@ -105,7 +105,7 @@ class Channels:
             if settings.sandbox:
                 mailer = SandboxMailer(outbox, clock)
             elif settings.smtp_url:
-                mailer = SmtpMailer(SmtpTarget.parse(settings.smtp_url))
+                mailer = SmtpMailer(SmtpTarget.parse(settings.smtp_url), settings.smtp_timeout)
             else:
                 mailer = _NoSmtp()
         self.sms = SmsChannel(settings, templates, api)

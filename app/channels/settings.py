@@ -7,9 +7,10 @@ failing on a customer's first code.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import phonenumbers
@@ -17,6 +18,8 @@ import phonenumbers
 from app.channels.policy import email_purposes
 from app.config import ConfigError, Settings
 from app.otp.ports import DeliveryError
+
+log = logging.getLogger(__name__)
 
 CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
 #: Channels a fallback chain may name (e-mail and flash call need the app's help).
@@ -57,6 +60,28 @@ class ChannelSettings:
     auto_whatsapp_prefixes: tuple[str, ...]
     twilio_timeout: float
     voice_repeats: int
+    #: Per SMTP operation (connect, STARTTLS, login, send).
+    smtp_timeout: float = 5.0
+
+    def within(self, budget: float) -> ChannelSettings:
+        """Provider timeouts that let a chat turn that sends a code finish
+        inside its conversation lock (``budget`` seconds, see
+        :func:`app.conversation.backend.call_budget`): a Twilio request may be
+        tried twice (a 5xx, a failed connect), so each try gets half. A turn
+        that outlived its lock would have sent the code but lost its state."""
+        limit = budget / 2
+        if self.twilio_timeout <= limit and self.smtp_timeout <= limit:
+            return self
+        log.warning(
+            "provider timeouts capped at %.1f s (Twilio %.1f s, SMTP %.1f s asked) so that a "
+            "chat turn sending a code finishes within SANDI_LOCK_TIMEOUT_MS",
+            limit, self.twilio_timeout, self.smtp_timeout,
+        )  # fmt: skip
+        return replace(
+            self,
+            twilio_timeout=min(self.twilio_timeout, limit),
+            smtp_timeout=min(self.smtp_timeout, limit),
+        )
 
     @property
     def callback_base(self) -> str | None:
@@ -114,7 +139,7 @@ class ChannelSettings:
             flashcall_ring_seconds=_int(raw, "SANDI_FLASHCALL_RING_SECONDS", 10, 5, 30),
             fallback=_fallback(raw),
             auto_whatsapp_prefixes=tuple(_list(raw, "SANDI_AUTO_WHATSAPP_PREFIXES", "+62")),
-            twilio_timeout=_float(raw, "SANDI_TWILIO_TIMEOUT", 10.0),
+            twilio_timeout=_float(raw, "SANDI_TWILIO_TIMEOUT", 5.0),
             voice_repeats=_int(raw, "SANDI_VOICE_REPEATS", 3, 0, 5),
         )
 

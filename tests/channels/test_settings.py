@@ -15,7 +15,8 @@ def parse(**raw: str) -> ChannelSettings:
 def test_defaults() -> None:
     s = parse()
     assert s.brand == "Sandi" and s.fallback == ("whatsapp", "sms", "call")
-    assert s.email_purposes == {"change_email", "signup", "verify"} and s.twilio_timeout == 10.0
+    assert s.email_purposes == {"change_email", "signup", "verify"} and s.twilio_timeout == 5.0
+    assert s.smtp_timeout == 5.0
     assert s.auto_whatsapp_prefixes == ("+62",) and s.flashcall_numbers == ()
     assert s.status_callback is None  # no SANDI_PUBLIC_URL in Twilio mode
     assert parse(SANDI_PUBLIC_URL="https://bot.example.co.id/").status_callback == (
