@@ -6,8 +6,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -16,6 +14,7 @@ import pytest
 
 from app.config import ROOT
 from app.flows_reload import worker_versions
+from tests.support.gunicorn_process import gunicorn
 from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port
 
@@ -46,15 +45,7 @@ def test_sighup_to_gunicorn_reloads_every_worker(
         "SANDI_FLOWS_POLL": "0.1",
     }
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "app:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with gunicorn(env, log) as proc:
         workers = wait_for(
             lambda: len(worker_versions(redis_client)) == 2 and worker_versions(redis_client)
         )
@@ -79,6 +70,3 @@ def test_sighup_to_gunicorn_reloads_every_worker(
         assert "flows/welcome.yml:33:20: error: unknown flow 'agen'" in log.read_text()
         assert "Toko Merpati" in say(base, "menu")
         assert proc.poll() is None
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)

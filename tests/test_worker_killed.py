@@ -15,12 +15,10 @@ import select
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from app.config import ROOT
 from app.conversation.registry import check_snapshot
 from app.conversation.snapshot import take
 from app.store import keys
+from tests.support.gunicorn_process import gunicorn
 from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port
 from tests.support.twilio_webhooks import MESSAGES_PATH, encode, inbound_form, sign
@@ -150,31 +149,6 @@ def silent_backend() -> Iterator[socket.socket]:
         yield listener
     finally:
         listener.close()
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """gunicorn in a session of its own, so every worker goes down with the master."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "app:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # workers the master left behind
-        proc.wait(timeout=5)
 
 
 @pytest.mark.slow

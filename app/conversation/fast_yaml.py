@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -248,26 +249,26 @@ def _resolve(value: str) -> str:
 
 def key_object(node: Any) -> Any:
     """A plain key as ruamel constructs it (its duplicates and ``str()`` are ruamel's)."""
-    tag = _resolve(node.value)
-    if tag == _STR:
-        return node.value
-    if tag == _NULL:
-        return None
-    if tag == _MERGE:
-        raise Unsupported("a merge key")
-    return _construct(node, tag)
+    return _plain(node, "a merge key", lambda value: value)
 
 
 def scalar(node: Any) -> Any:
     """A plain scalar value as the pure path's plain copy has it."""
+    return _plain(node, "'<<' as a value", plain_scalar)
+
+
+def _plain(node: Any, merge: str, finish: Callable[[Any], Any]) -> Any:
+    """Text and null directly; ints, floats, booleans, dates by ruamel's own
+    constructor, then ``finish``; a merge key (``merge`` says where) is left
+    to the pure path."""
     tag = _resolve(node.value)
     if tag == _STR:
         return node.value
     if tag == _NULL:
         return None
     if tag == _MERGE:
-        raise Unsupported("'<<' as a value")
-    return plain_scalar(_construct(node, tag))
+        raise Unsupported(merge)
+    return finish(_construct(node, tag))
 
 
 #: Values built by ruamel's plain scalar constructors; others (``=``) go the pure way.
