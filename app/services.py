@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
+from app.channels.sms import template_problems
 from app.channels.status import DeliveryStatus
 from app.channels.tracking import FallbackSteps
 from app.channels.twilio_api import HttpClientFactory, default_http_client
@@ -26,8 +27,9 @@ from app.conversation.flows import FlowSet
 from app.conversation.handoff import HandoffDesk
 from app.conversation.ports import Backend, OtpPort
 from app.conversation.registry import FlowRegistry
-from app.conversation.render import Templates
+from app.conversation.render import LiveTemplates, Templates, TemplateSource
 from app.conversation.settings import ConversationSettings
+from app.conversation.source import Problem, Where, display_name
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
@@ -57,7 +59,8 @@ class Services:
     redis: RedisClient
     clock: Callable[[], datetime]
     metrics: Metrics
-    templates: Templates
+    #: The serving version's templates (OTP messages, checks of a brand's SMS).
+    templates: TemplateSource
     outbox: OutboxStore
     turns: TurnRunner
     turn_store: RedisTurnStore
@@ -83,7 +86,10 @@ def build(
     twilio_http_client: HttpClientFactory = default_http_client,
 ) -> Services:
     """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
-    templates = Templates(settings.templates_dir)
+    # OTP messages render from the serving version's templates once the flow
+    # registry exists (built below, after the channels it needs).
+    started_with = Templates(settings.templates_dir)
+    templates = LiveTemplates(lambda: started_with)
     redis = connect_settings(settings)
     metrics = Metrics()
     outbox = OutboxStore(redis)
@@ -141,7 +147,13 @@ def build(
 
     # Broken flows stop the app here, before it serves anyone, with file:line:col errors;
     # later edits are checked the same way before they replace the running version.
-    flows = FlowRegistry(settings.flows_dir, settings.templates_dir, build_bot)
+    flows = FlowRegistry(
+        settings.flows_dir,
+        settings.templates_dir,
+        build_bot,
+        extra_checks=otp_template_checks(channel_settings.brand),
+    )
+    templates.follow(lambda: flows.current.templates)
     return Services(
         settings=settings,
         redis=redis,
@@ -177,6 +189,19 @@ def _backend(
         clock=lambda: clock().timestamp(),
         max_timeout=call_budget(settings.lock_timeout),
     )
+
+
+def otp_template_checks(brand: str) -> Callable[[Templates], list[Problem]]:
+    """The OTP SMS of a version must fit one GSM-7 segment, like at start-up:
+    an edit that breaks it is refused and the last good templates serve."""
+
+    def check(templates: Templates) -> list[Problem]:
+        return [
+            Problem(Where(display_name(templates.root / path, templates.root), 1, 1), message)
+            for path, message in template_problems(templates, brand)
+        ]
+
+    return check
 
 
 def build_otp(

@@ -284,3 +284,28 @@ def test_flows_test_on_broken_flows_says_so(shop_config: dict[str, Any], shop: P
     assert result.exit_code == 1
     assert "flows/welcome.yml:21:20: error: unknown flow 'verfy'" in result.output
     assert "fix them first" in result.output
+
+
+def test_an_otp_message_edit_goes_live_with_the_reload(shop_app: Flask, shop: Path) -> None:
+    services = shop_app.extensions[EXTENSION]
+    edit(
+        shop / "templates/id/otp_sms.j2",
+        "JANGAN beri kode ini ke siapa pun.",
+        "Jangan bagikan kode ini.",
+    )
+    assert services.flows.reload("test").status == "loaded"
+    services.otp.start("+6281234567890", "sms")
+    body = services.outbox.read("+6281234567890")[-1]["body"]
+    assert "Jangan bagikan kode ini." in body and "JANGAN" not in body
+
+
+def test_an_otp_sms_that_no_longer_fits_one_segment_is_refused(shop_app: Flask, shop: Path) -> None:
+    services = shop_app.extensions[EXTENSION]
+    edit(shop / "templates/id/otp_sms.j2", "siapa pun.", "siapa pun. " + "Terima kasih! " * 10)
+    result = services.flows.reload("test")
+    assert result.status == "rejected"
+    (problem,) = [p for p in result.problems if p.severity == "error"]
+    assert problem.where.file.endswith("templates/id/otp_sms.j2")
+    assert "one segment (160)" in problem.message
+    services.otp.start("+6281234567890", "sms")
+    assert "siapa pun." in services.outbox.read("+6281234567890")[-1]["body"]  # the last good one

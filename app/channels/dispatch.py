@@ -37,7 +37,7 @@ from app.channels.twilio_api import (
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
 from app.conversation.model import Channel, conversation_id
-from app.conversation.render import Templates
+from app.conversation.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
@@ -73,7 +73,7 @@ class Channels:
     def __init__(
         self,
         settings: ChannelSettings,
-        templates: Templates,
+        templates: TemplateSource,
         redis: RedisClient,
         outbox: OutboxStore,
         clock: Callable[[], datetime],

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -26,7 +25,7 @@ import jinja2
 
 from app.channels.settings import ChannelSettings
 from app.config import ConfigError
-from app.conversation.render import LOCALES, Templates
+from app.conversation.render import LOCALES, TemplateSource
 from app.logs import mask
 from app.otp.ports import CodeMessage, DeliveryError
 from app.store.outbox import OutboxStore
@@ -167,7 +166,7 @@ class EmailChannel:
     def __init__(
         self,
         settings: ChannelSettings,
-        templates: Templates,
+        templates: TemplateSource,
         mailer: Mailer,
         clock: Callable[[], datetime],
     ) -> None:
@@ -175,18 +174,25 @@ class EmailChannel:
         self.templates = templates
         self.mailer = mailer
         self.clock = clock
-        self.html = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates.root)),
-            undefined=jinja2.StrictUndefined,
-            autoescape=True,
-            auto_reload=False,
-        )
+        # Its own environment: HTML is escaped, the plain-text templates are not.
+        self.html = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+        self._compiled: dict[str, jinja2.Template] = {}
 
     def _html(self, locale: str, context: dict[str, Any]) -> str:
         for candidate in (locale, *[lc for lc in LOCALES if lc != locale]):
-            if (Path(self.templates.root) / candidate / "otp_email_html.j2").is_file():
-                return self.html.get_template(f"{candidate}/otp_email_html.j2").render(context)
+            if self.templates.exists("otp_email_html", candidate):
+                text = self.templates.source("otp_email_html", candidate)
+                return self._compile(text).render(context)
         raise jinja2.TemplateNotFound("otp_email_html")
+
+    def _compile(self, text: str) -> jinja2.Template:
+        """Compiled once per text: the serving version's, and again after a reload."""
+        found = self._compiled.get(text)
+        if found is None:
+            if len(self._compiled) > 16:
+                self._compiled.clear()
+            found = self._compiled[text] = self.html.from_string(text)
+        return found
 
     def compose(self, message: CodeMessage) -> EmailMessage:
         sender = self.settings.smtp_from or SANDBOX_FROM

@@ -13,10 +13,12 @@ import math
 import unicodedata
 from typing import Any
 
+import jinja2
+
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
 from app.config import ConfigError
-from app.conversation.render import LOCALES, Templates
+from app.conversation.render import LOCALES, TemplateSource
 from app.otp.ports import CodeMessage, DeliveryError
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,9 @@ def to_ascii_gsm(text: str) -> str:
 class SmsChannel:
     name = "sms"
 
-    def __init__(self, settings: ChannelSettings, templates: Templates, api: TwilioApi) -> None:
+    def __init__(
+        self, settings: ChannelSettings, templates: TemplateSource, api: TwilioApi
+    ) -> None:
         self.settings = settings
         self.templates = templates
         self.api = api
@@ -108,8 +112,18 @@ def context(message: CodeMessage, brand: str) -> dict[str, Any]:
     }
 
 
-def check_templates(templates: Templates, brand: str) -> None:
-    """Refuse to start when the OTP SMS cannot stay one GSM-7 segment.
+def check_templates(templates: TemplateSource, brand: str) -> None:
+    """Refuse to start when the OTP SMS cannot stay one GSM-7 segment."""
+    problems = template_problems(templates, brand)
+    if problems:
+        path, message = problems[0]
+        raise ConfigError(f"templates/{path} {message}")
+
+
+def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, str]]:
+    """``(locale/otp_sms.j2, what is wrong)`` for each OTP SMS template that
+    could not go out as one GSM-7 segment: checked at start-up and before a
+    reload serves an edit.
 
     Rendered with the longest values a message may carry: a 10-digit code, a
     20-character amount and payee.
@@ -118,21 +132,26 @@ def check_templates(templates: Templates, brand: str) -> None:
         "VE" + "0" * 32, "+6281234567890", "sms", "9" * 10, "id", "payment", 600,
         amount="Rp 999.999.999.999", payee="W" * 20,
     )  # fmt: skip
+    problems = []
     for locale in LOCALES:
+        path = f"{locale}/{TEMPLATE}.j2"
         if not templates.exists(TEMPLATE, locale):
-            log.warning(
-                "templates/%s/%s.j2 is missing: no OTP SMS in that language", locale, TEMPLATE
-            )
+            log.warning("templates/%s is missing: no OTP SMS in that language", path)
             continue
-        raw = templates.render(TEMPLATE, locale, context(sample, brand))
+        try:
+            raw = templates.render(TEMPLATE, locale, context(sample, brand))
+        except jinja2.TemplateError as err:
+            problems.append((path, f"cannot be rendered: {err}"))
+            continue
         text = " ".join(raw.split())
         if brand.lower() not in text.lower():
             text = f"{brand}: {text}"
         length = septets(text)
         if length is None:
-            raise ConfigError(f"templates/{locale}/{TEMPLATE}.j2 must stay plain GSM-7 text")
-        if length > SEGMENT:
-            raise ConfigError(
-                f"templates/{locale}/{TEMPLATE}.j2 renders up to {length} characters with a "
-                f"{len(brand)}-character SANDI_BRAND; an OTP SMS must fit one segment ({SEGMENT})"
-            )
+            problems.append((path, "must stay plain GSM-7 text"))
+        elif length > SEGMENT:
+            problems.append(
+                (path, f"renders up to {length} characters with a {len(brand)}-character "
+                 f"SANDI_BRAND; an OTP SMS must fit one segment ({SEGMENT})")
+            )  # fmt: skip
+    return problems

@@ -21,7 +21,7 @@ from typing import Any
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
 from app.conversation.model import Channel, conversation_id
-from app.conversation.render import Templates
+from app.conversation.render import TemplateSource
 from app.logs import mask
 from app.otp.ports import CodeMessage
 from app.store import keys
@@ -47,7 +47,7 @@ class WhatsAppChannel:
     def __init__(
         self,
         settings: ChannelSettings,
-        templates: Templates,
+        templates: TemplateSource,
         api: TwilioApi,
         redis: RedisClient,
         clock: Callable[[], datetime],

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Builds the bot for a checked version: (flows, templates, version) -> bot.
 BotFactory = Callable[[FlowSet, Templates, str], Bot]
+#: More checks of a version's templates, for what is not a flow's (OTP messages).
+ExtraChecks = Callable[[Templates], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -92,19 +94,22 @@ class FlowRegistry:
         templates_dir: Path,
         build_bot: BotFactory,
         clock: Callable[[], float] = time.time,
+        extra_checks: ExtraChecks | None = None,
     ) -> None:
         """Load the first version; raise :class:`FlowError` if it does not check.
 
         A server never starts on broken flows: there is no last good version
-        to fall back on yet.
+        to fall back on yet. ``extra_checks`` adds what others need of the
+        templates (the OTP SMS must fit one segment) to every check.
         """
         self.flows_dir = flows_dir
         self.templates_dir = templates_dir
         self._build_bot = build_bot
         self._clock = clock
+        self._extra_checks = extra_checks
         self._lock = threading.Lock()
         snapshot = take(flows_dir, templates_dir)
-        flowset, templates, problems = check_snapshot(snapshot)
+        flowset, templates, problems = self._check(snapshot)
         if flowset is None:
             errors = [p for p in problems if p.severity == "error"]
             raise FlowError(errors, source=f"flows in {flows_dir}")
@@ -130,7 +135,7 @@ class FlowRegistry:
                 return ReloadResult("unchanged", snapshot.version, self._current.warnings)
             if self.rejected is not None and self.rejected.version == snapshot.version:
                 return ReloadResult("rejected", snapshot.version, self.rejected.problems)
-            flowset, templates, problems = check_snapshot(snapshot)
+            flowset, templates, problems = self._check(snapshot)
             if flowset is None:
                 self.rejected = Rejection(
                     snapshot.version, tuple(problems), self._clock(), snapshot.sources(problems)
@@ -157,6 +162,15 @@ class FlowRegistry:
                 len(problems),
             )
             return ReloadResult("loaded", snapshot.version, tuple(problems))
+
+    def _check(self, snapshot: Snapshot) -> tuple[FlowSet | None, Templates, list[Problem]]:
+        flowset, templates, problems = check_snapshot(snapshot)
+        if self._extra_checks is not None:
+            extra = self._extra_checks(templates)
+            problems = sorted([*problems, *extra], key=lambda p: (p.where, p.message))
+            if any(p.severity == "error" for p in extra):
+                flowset = None
+        return flowset, templates, problems
 
     def _version(
         self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]

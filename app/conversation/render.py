@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 
@@ -80,3 +80,46 @@ class Templates:
                 template = self.env.get_template(f"{candidate}/{name}.j2")
                 return template.render(context or {}).strip()
         raise jinja2.TemplateNotFound(name)
+
+
+class TemplateSource(Protocol):
+    """What the delivery channels need of the templates."""
+
+    @property
+    def root(self) -> Path: ...
+
+    def exists(self, name: str, locale: str) -> bool: ...
+
+    def source(self, name: str, locale: str) -> str: ...
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str: ...
+
+
+class LiveTemplates:
+    """The templates of the version serving now, for the delivery channels.
+
+    The chat flows render from the version a reload checked and swapped in;
+    OTP messages (``otp_*.j2``) live in the same folder, so an edit to them
+    goes live the same way, after the same checks, instead of at the next
+    restart. Until :meth:`follow` is given the registry (built after the
+    channels), the templates read at start-up serve.
+    """
+
+    def __init__(self, current: Callable[[], Templates]) -> None:
+        self._current = current
+
+    def follow(self, current: Callable[[], Templates]) -> None:
+        self._current = current
+
+    @property
+    def root(self) -> Path:
+        return self._current().root
+
+    def exists(self, name: str, locale: str) -> bool:
+        return self._current().exists(name, locale)
+
+    def source(self, name: str, locale: str) -> str:
+        return self._current().source(name, locale)
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
+        return self._current().render(name, locale, context)
