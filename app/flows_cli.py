@@ -12,6 +12,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.channels.settings import brand_setting
+from app.channels.sms import version_checks
 from app.config import Settings
 from app.conversation.diagram import diagram, to_dot, to_mermaid
 from app.conversation.model import Channel
@@ -61,7 +63,8 @@ def check(directory: Path | None, templates_dir: Path | None, output: str) -> No
     """Check flows, FAQ and templates; print file:line:col problems; exit 1 on errors."""
     directory, templates_dir = _folders(directory, templates_dir)
     snapshot = take(directory, templates_dir)
-    flowset, _, problems = check_snapshot(snapshot)
+    brand = brand_setting(Settings.load().raw)
+    flowset, _, problems = check_snapshot(snapshot, version_checks(brand))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     place = display_name(directory, None)
@@ -163,7 +166,7 @@ def reload(wait: float) -> None:
     flows they serve. Same as SIGHUP to gunicorn's master.
     """
     settings = Settings.load()
-    version, problems = check_on_disk(settings.flows_dir, settings.templates_dir)
+    version, problems = check_on_disk(settings)
     for problem in problems:
         click.echo(problem_line(problem))
     errors = [p for p in problems if p.severity == "error"]

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 from watchfiles import Change, watch
 
+from app.channels.settings import brand_setting
+from app.channels.sms import version_checks
 from app.config import ConfigError, Settings
 from app.conversation.registry import FlowRegistry, ReloadResult, check_snapshot
 from app.conversation.snapshot import take
@@ -117,10 +119,10 @@ def worker_versions(redis: RedisClient, now: float | None = None) -> dict[str, d
     return live
 
 
-def check_on_disk(flows_dir: Path, templates_dir: Path) -> tuple[str, list[Problem]]:
+def check_on_disk(settings: Settings) -> tuple[str, list[Problem]]:
     """The version on disk and its problems (what a reload would decide on)."""
-    snapshot = take(flows_dir, templates_dir)
-    _, _, problems = check_snapshot(snapshot)
+    snapshot = take(settings.flows_dir, settings.templates_dir)
+    _, _, problems = check_snapshot(snapshot, version_checks(brand_setting(settings.raw)))
     return snapshot.version, problems
 
 
@@ -308,7 +310,7 @@ def gunicorn_hup(logger: Any) -> None:
 
     load_dotenv(override=False)  # as create_app does: the workers see .env too
     settings = Settings.load()
-    version, problems = check_on_disk(settings.flows_dir, settings.templates_dir)
+    version, problems = check_on_disk(settings)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         logger.error(

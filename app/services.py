@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
-from app.channels.sms import template_problems
+from app.channels.sms import version_checks
 from app.channels.status import DeliveryStatus
 from app.channels.tracking import FallbackSteps
 from app.channels.twilio_api import HttpClientFactory, default_http_client
@@ -29,7 +29,6 @@ from app.conversation.ports import Backend, OtpPort
 from app.conversation.registry import FlowRegistry
 from app.conversation.render import LiveTemplates, Templates, TemplateSource
 from app.conversation.settings import ConversationSettings
-from app.conversation.source import Problem, Where, display_name
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
@@ -151,7 +150,7 @@ def build(
         settings.flows_dir,
         settings.templates_dir,
         build_bot,
-        extra_checks=otp_template_checks(channel_settings.brand),
+        extra_checks=version_checks(channel_settings.brand),
     )
     templates.follow(lambda: flows.current.templates)
     return Services(
@@ -189,19 +188,6 @@ def _backend(
         clock=lambda: clock().timestamp(),
         max_timeout=call_budget(settings.lock_timeout),
     )
-
-
-def otp_template_checks(brand: str) -> Callable[[Templates], list[Problem]]:
-    """The OTP SMS of a version must fit one GSM-7 segment, like at start-up:
-    an edit that breaks it is refused and the last good templates serve."""
-
-    def check(templates: Templates) -> list[Problem]:
-        return [
-            Problem(Where(display_name(templates.root / path, templates.root), 1, 1), message)
-            for path, message in template_problems(templates, brand)
-        ]
-
-    return check
 
 
 def build_otp(

@@ -125,7 +125,7 @@ class ChannelSettings:
             auth_token=settings.twilio_auth_token,
             public_url=settings.public_url,
             secret_key=settings.secret_key,
-            brand=_brand(raw),
+            brand=brand_setting(raw),
             sms_from=_number(settings.twilio_sms_from, "TWILIO_SMS_FROM", alnum_ok=True),
             messaging_service_sid=_sid(raw, "TWILIO_MESSAGING_SERVICE_SID"),
             whatsapp_from=_number(settings.twilio_whatsapp_from, "TWILIO_WHATSAPP_FROM"),
@@ -179,7 +179,8 @@ def _float(raw: Mapping[str, str], name: str, default: float) -> float:
     return number
 
 
-def _brand(raw: Mapping[str, str]) -> str:
+def brand_setting(raw: Mapping[str, str]) -> str:
+    """``SANDI_BRAND``, checked: the name every OTP SMS carries."""
     brand = _text(raw, "SANDI_BRAND") or "Sandi"
     if not _BRAND.match(brand):
         raise ConfigError(

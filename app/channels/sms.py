@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
@@ -18,7 +19,8 @@ import jinja2
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
 from app.config import ConfigError
-from app.conversation.render import LOCALES, TemplateSource
+from app.conversation.render import LOCALES, Templates, TemplateSource
+from app.conversation.source import Problem, Where, display_name
 from app.otp.ports import CodeMessage, DeliveryError
 
 log = logging.getLogger(__name__)
@@ -155,3 +157,17 @@ def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, 
                  f"SANDI_BRAND; an OTP SMS must fit one segment ({SEGMENT})")
             )  # fmt: skip
     return problems
+
+
+def version_checks(brand: str) -> Callable[[Templates], list[Problem]]:
+    """The OTP SMS of a flows version must fit one GSM-7 segment, as at
+    start-up: ``sandi flows check``, ``sandi flows reload``, SIGHUP and the
+    file watcher all refuse a version that breaks it."""
+
+    def check(templates: Templates) -> list[Problem]:
+        return [
+            Problem(Where(display_name(templates.root / path, templates.root), 1, 1), message)
+            for path, message in template_problems(templates, brand)
+        ]
+
+    return check

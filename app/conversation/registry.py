@@ -77,11 +77,15 @@ class ReloadResult:
     problems: tuple[Problem, ...] = ()
 
 
-def check_snapshot(snapshot: Snapshot) -> tuple[FlowSet | None, Templates, list[Problem]]:
-    """Every check of ``sandi flows check``, on the copy in memory."""
+def check_snapshot(
+    snapshot: Snapshot, extra_checks: ExtraChecks | None = None
+) -> tuple[FlowSet | None, Templates, list[Problem]]:
+    """Every check of ``sandi flows check``, on the copy in memory; with
+    ``extra_checks``, also what others need of the templates (the OTP SMS)."""
     templates = snapshot.templates()
     flowset, problems = check_flows(snapshot.flows_dir, templates, snapshot.flow_texts)
-    problems = sorted([*snapshot.unreadable, *problems], key=lambda p: (p.where, p.message))
+    extra = extra_checks(templates) if extra_checks is not None else []
+    problems = sorted([*snapshot.unreadable, *problems, *extra], key=lambda p: (p.where, p.message))
     if any(p.severity == "error" for p in problems):
         flowset = None
     return flowset, templates, problems
@@ -164,13 +168,7 @@ class FlowRegistry:
             return ReloadResult("loaded", snapshot.version, tuple(problems))
 
     def _check(self, snapshot: Snapshot) -> tuple[FlowSet | None, Templates, list[Problem]]:
-        flowset, templates, problems = check_snapshot(snapshot)
-        if self._extra_checks is not None:
-            extra = self._extra_checks(templates)
-            problems = sorted([*problems, *extra], key=lambda p: (p.where, p.message))
-            if any(p.severity == "error" for p in extra):
-                flowset = None
-        return flowset, templates, problems
+        return check_snapshot(snapshot, self._extra_checks)
 
     def _version(
         self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]

@@ -39,6 +39,18 @@ def test_broken_copy_prints_file_line_col_and_exits_1(tmp_path: Path) -> None:
     assert "1 error(s), 0 warning(s)" in result.output
 
 
+def test_an_otp_sms_too_long_for_one_segment_is_an_error(tmp_path: Path) -> None:
+    """The check a reload makes of the OTP SMS, so `check` and a reload agree."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    sms = templates / "en" / "otp_sms.j2"
+    sms.write_text(sms.read_text().strip() + " Thank you for shopping with us!" * 4 + "\n")
+    result = check(str(ROOT / "flows"), "--templates", str(templates))
+    assert result.exit_code == 1, result.output
+    assert "templates/en/otp_sms.j2:1:1: error: renders up to" in result.output
+    assert "one segment (160)" in result.output
+
+
 def test_missing_folder() -> None:
     result = check("/nonexistent/flows")
     assert result.exit_code == 1
