@@ -39,8 +39,10 @@ _TEMPLATES_OPTION = click.option(
 )
 
 
-def _folders(directory: Path | None, templates_dir: Path | None) -> tuple[Path, Path]:
-    settings = Settings.load()
+def _folders(
+    directory: Path | None, templates_dir: Path | None, settings: Settings | None = None
+) -> tuple[Path, Path]:
+    settings = settings or Settings.load()
     return directory or settings.flows_dir, templates_dir or settings.templates_dir
 
 
@@ -61,10 +63,10 @@ def problem_line(problem: Problem) -> str:
 )
 def check(directory: Path | None, templates_dir: Path | None, output: str) -> None:
     """Check flows, FAQ and templates; print file:line:col problems; exit 1 on errors."""
-    directory, templates_dir = _folders(directory, templates_dir)
+    settings = Settings.load()
+    directory, templates_dir = _folders(directory, templates_dir, settings)
     snapshot = take(directory, templates_dir)
-    brand = brand_setting(Settings.load().raw)
-    flowset, _, problems = check_snapshot(snapshot, version_checks(brand))
+    flowset, _, problems = check_snapshot(snapshot, version_checks(brand_setting(settings.raw)))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     place = display_name(directory, None)

@@ -21,19 +21,16 @@ from app.channels.twilio_api import Outgoing, TwilioApi
 from app.config import ConfigError
 from app.conversation.render import LOCALES, Templates, TemplateSource
 from app.conversation.source import Problem, Where, display_name
+from app.conversation.templates_check import GSM7, GSM7_EXTENDED
 from app.otp.ports import CodeMessage, DeliveryError
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "otp_sms"
 SEGMENT = 160
-#: GSM 03.38 basic character set (one septet each) and its extension table (two).
-GSM_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM_EXTENDED = frozenset("^{}\\[~]|€")
-GSM_CHARS = GSM_BASIC | GSM_EXTENDED
+#: The GSM 03.38 basic set (one septet each) and extension table (two), as
+#: the template checks know them.
+GSM_CHARS = GSM7 | GSM7_EXTENDED
 _LOOKALIKES = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "`": "'"}
     | {"…": "...", "\u00a0": " ", "\u2009": " ", "•": "-"}
@@ -43,11 +40,11 @@ _LOOKALIKES = str.maketrans(
 def septets(text: str) -> int | None:
     """Length in GSM-7 septets, or None if some character is not GSM-7."""
     chars = set(text)
-    if chars <= GSM_BASIC:  # the usual case, decided in C
+    if chars <= GSM7:  # the usual case, decided in C
         return len(text)
     if not chars <= GSM_CHARS:
         return None
-    return len(text) + sum(text.count(c) for c in chars & GSM_EXTENDED)
+    return len(text) + sum(text.count(c) for c in chars & GSM7_EXTENDED)
 
 
 def to_ascii_gsm(text: str) -> str:

@@ -113,7 +113,7 @@ class FlowRegistry:
         self._extra_checks = extra_checks
         self._lock = threading.Lock()
         snapshot = take(flows_dir, templates_dir)
-        flowset, templates, problems = self._check(snapshot)
+        flowset, templates, problems = check_snapshot(snapshot, self._extra_checks)
         if flowset is None:
             errors = [p for p in problems if p.severity == "error"]
             raise FlowError(errors, source=f"flows in {flows_dir}")
@@ -139,7 +139,7 @@ class FlowRegistry:
                 return ReloadResult("unchanged", snapshot.version, self._current.warnings)
             if self.rejected is not None and self.rejected.version == snapshot.version:
                 return ReloadResult("rejected", snapshot.version, self.rejected.problems)
-            flowset, templates, problems = self._check(snapshot)
+            flowset, templates, problems = check_snapshot(snapshot, self._extra_checks)
             if flowset is None:
                 self.rejected = Rejection(
                     snapshot.version, tuple(problems), self._clock(), snapshot.sources(problems)
@@ -166,9 +166,6 @@ class FlowRegistry:
                 len(problems),
             )
             return ReloadResult("loaded", snapshot.version, tuple(problems))
-
-    def _check(self, snapshot: Snapshot) -> tuple[FlowSet | None, Templates, list[Problem]]:
-        return check_snapshot(snapshot, self._extra_checks)
 
     def _version(
         self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]

@@ -85,9 +85,6 @@ class Templates:
 class TemplateSource(Protocol):
     """What the delivery channels need of the templates."""
 
-    @property
-    def root(self) -> Path: ...
-
     def exists(self, name: str, locale: str) -> bool: ...
 
     def source(self, name: str, locale: str) -> str: ...
@@ -110,10 +107,6 @@ class LiveTemplates:
 
     def follow(self, current: Callable[[], Templates]) -> None:
         self._current = current
-
-    @property
-    def root(self) -> Path:
-        return self._current().root
 
     def exists(self, name: str, locale: str) -> bool:
         return self._current().exists(name, locale)
