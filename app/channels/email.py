@@ -26,6 +26,7 @@ import jinja2
 from app.channels.settings import ChannelSettings
 from app.config import ConfigError
 from app.conversation.render import LOCALES, TemplateSource
+from app.conversation.template_safety import sandboxed
 from app.logs import mask
 from app.otp.ports import CodeMessage, DeliveryError
 from app.store.outbox import OutboxStore
@@ -174,8 +175,8 @@ class EmailChannel:
         self.templates = templates
         self.mailer = mailer
         self.clock = clock
-        # Its own environment: HTML is escaped, the plain-text templates are not.
-        self.html = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+        # Its own (sandboxed) environment: HTML is escaped, the plain-text templates are not.
+        self.html = sandboxed(undefined=jinja2.StrictUndefined, autoescape=True)
         self._compiled: dict[str, jinja2.Template] = {}
 
     def _html(self, locale: str, context: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """Message templates: ``templates/<locale>/<name>.j2``, compiled once.
 
+Rendered in Jinja2's sandbox (a template cannot reach Python internals).
 Plain text, so autoescape is off; StrictUndefined turns a misspelt variable
 into an error at check time instead of an empty gap in a customer's message.
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
+
+from app.conversation.template_safety import sandboxed
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,11 @@ class Templates:
             if self.sources is not None
             else jinja2.FileSystemLoader(str(root))
         )
-        self.env = jinja2.Environment(
+        # Marketers edit these: data, never code (app.conversation.template_safety).
+        self.env = sandboxed(
             loader=loader,
             undefined=jinja2.StrictUndefined,
-            autoescape=False,  # noqa: S701 - plain-text messages, never HTML
+            autoescape=False,
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,

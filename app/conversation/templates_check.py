@@ -20,6 +20,7 @@ from jinja2 import meta, nodes
 from app.conversation import flows as f
 from app.conversation.render import LOCALES, Templates
 from app.conversation.source import Problem, Where, display_name
+from app.conversation.template_safety import needs_full_check, unsafe_uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,31 @@ def check_templates(
                 )
         for lc in present:
             problems.extend(_check_one(templates, name, lc, known))
+    problems.extend(_check_the_rest(templates, set(wanted)))
     return problems
+
+
+def _check_the_rest(templates: Templates, checked: set[str]) -> Iterator[Problem]:
+    """Templates no flow names (OTP messages, spares) still may not leave the sandbox."""
+    if templates.sources is not None:
+        found = [tuple(k.removesuffix(".j2").split("/", 1)[::-1]) for k in templates.sources]
+    else:
+        found = all_templates(templates.root)
+    for name, locale in sorted(found):
+        if name in checked or locale not in LOCALES:
+            continue
+        try:
+            source = templates.source(name, locale)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not needs_full_check(source):
+            continue
+        try:
+            ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
+        except jinja2.TemplateSyntaxError:
+            continue  # its own checks (the OTP SMS's, or a flow's) report syntax
+        for line, col, message in unsafe_uses(ast, source):
+            yield Problem(template_where(templates, name, locale, line, col), message)
 
 
 def _files(templates: Templates, name: str, locales: Iterable[str] = LOCALES) -> str:
@@ -83,7 +108,7 @@ def _check_one(
     except (OSError, UnicodeDecodeError) as err:
         yield Problem(template_where(templates, name, locale), f"cannot read the template: {err}")
         return
-    used = simple_variables(source, templates.env)
+    used = None if needs_full_check(source) else simple_variables(source, templates.env)
     if used is None:
         try:
             ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
@@ -92,6 +117,11 @@ def _check_one(
                 template_where(templates, name, locale, err.lineno or 1),
                 f"template syntax: {err.message}",
             )
+            return
+        unsafe = list(unsafe_uses(ast, source))
+        for line, col, message in unsafe:
+            yield Problem(template_where(templates, name, locale, line, col), message)
+        if unsafe:
             return
         used = undeclared_variables(ast)
     yield from sms_warnings(
