@@ -71,10 +71,15 @@ def check_templates(
     return problems
 
 
+def _name_and_locale(key: str) -> tuple[str, str]:
+    locale, _, name = key.removesuffix(".j2").partition("/")
+    return name, locale
+
+
 def _check_the_rest(templates: Templates, checked: set[str]) -> Iterator[Problem]:
     """Templates no flow names (OTP messages, spares) still may not leave the sandbox."""
     if templates.sources is not None:
-        found = [tuple(k.removesuffix(".j2").split("/", 1)[::-1]) for k in templates.sources]
+        found = [_name_and_locale(key) for key in templates.sources]
     else:
         found = all_templates(templates.root)
     for name, locale in sorted(found):
