@@ -58,6 +58,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             if k.isupper() and not k.startswith(("SANDI_", "TWILIO_"))
         },
     )
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=(settings.public_url or "").startswith("https://"),
+    )
     app.session_interface = LazyCookieSessions()
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
@@ -68,6 +73,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import flows_reload
 
     flows_reload.init_app(app, built)
+    from app.web import hosts
+
+    hosts.init_app(app, settings)
     _register_blueprints(app, settings)
     _register_error_handlers(app)
     log.info(
@@ -80,7 +88,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import api, delivery, handoffs, health, messages, pages, sandbox, simulator
+    from app.web import api, delivery, handoffs, health, messages, sandbox, simulator, staff_pages
+    from app.web.staff import template_context
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
@@ -92,11 +101,20 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(verify_v2.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
-    if pages.pages_enabled(settings):
-        app.register_blueprint(simulator.bp)
-        from app.web import flows_page
+    # Pages: open in development, behind the staff login anywhere else (app.web.staff).
+    from app.web import flows_page
 
-        app.register_blueprint(flows_page.bp)
+    app.register_blueprint(simulator.bp)
+    app.register_blueprint(flows_page.bp)
+    app.register_blueprint(staff_pages.bp)
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        return {
+            **template_context(),
+            "sandbox": settings.sandbox,
+            "url_map_endpoints": set(app.view_functions),
+        }
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -84,3 +84,12 @@ def _register_verify_commands() -> None:
 
 
 _register_verify_commands()
+
+
+def _register_users_commands() -> None:
+    from app.users_cli import users
+
+    main.add_command(users)
+
+
+_register_users_commands()

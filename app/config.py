@@ -8,6 +8,7 @@ tests configure an app without touching ``os.environ``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ class Settings:
     lock_timeout: float
     trust_proxy: bool
     log_level: str
+    #: The only customers the simulator may talk as once the server is live.
+    test_numbers: frozenset[str] = frozenset()
     #: Every setting by name, for subsystems that parse their own
     #: (``OtpSettings.from_mapping(settings.raw)``) without growing this class.
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -56,6 +59,20 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def live(self) -> bool:
+        """Facing real customers: production, or any Twilio credential set.
+
+        A live server locks every page behind a staff login and lets the
+        simulator talk only as ``SANDI_TEST_NUMBERS``.
+        """
+        return self.production or bool(self.twilio_account_sid or self.twilio_auth_token)
+
+    @property
+    def pages_need_login(self) -> bool:
+        """Pages are open only on a development server; anywhere else they need staff."""
+        return self.live or self.env != "development"
 
     @property
     def webhook_auth_token(self) -> str:
@@ -80,11 +97,7 @@ class Settings:
         token = text("TWILIO_AUTH_TOKEN")
         secret = text("SANDI_SECRET_KEY")
         if env == "production":
-            missing = [
-                n for n, v in (("SANDI_SECRET_KEY", secret), ("TWILIO_AUTH_TOKEN", token)) if not v
-            ]
-            if missing:
-                raise ConfigError(f"SANDI_ENV=production needs {' and '.join(missing)} to be set")
+            production_refusals(m, text)
         has_twilio = bool(text("TWILIO_ACCOUNT_SID") and token)
         return cls(
             env=env,
@@ -105,8 +118,60 @@ class Settings:
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
+            test_numbers=_numbers(text("SANDI_TEST_NUMBERS"), "SANDI_TEST_NUMBERS"),
             raw={str(k): str(v) for k, v in m.items() if isinstance(k, str) and v is not None},
         )
+
+
+#: Makes a key fit for SANDI_SECRET_KEY (printed in the refusal).
+KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MIN_SECRET_KEY = 32
+
+
+def production_refusals(m: Mapping[str, Any], text: Any) -> None:
+    """Raise :class:`ConfigError` naming every setting production still needs.
+
+    Production never runs in sandbox mode (codes would sit in an outbox
+    anyone could read), never with a guessable secret key (it signs sessions
+    and keys the code hashes), and never without its own Redis (the embedded
+    one is for development) or its public URL (Host headers and Twilio's
+    signatures are checked against it).
+    """
+    needed = ("SANDI_SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL")
+    missing = [name for name in (*needed, "SANDI_PUBLIC_URL") if not text(name)]
+    problems = []
+    if missing:
+        names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        problems.append(f"SANDI_ENV=production needs {names} to be set")
+    secret = text("SANDI_SECRET_KEY")
+    if secret and (
+        secret == DEV_SECRET_KEY or len(secret) < MIN_SECRET_KEY or len(set(secret)) < 12
+    ):
+        what = "is the public development key" if secret == DEV_SECRET_KEY else "is too weak"
+        problems.append(
+            f"SANDI_SECRET_KEY {what}: set it to at least {MIN_SECRET_KEY} random characters, "
+            f"e.g. the output of {KEY_RECIPE}"
+        )
+    if _flag(m, "SANDI_SANDBOX", default=False):
+        problems.append(
+            "SANDI_SANDBOX=1 is refused in production (codes would land in the sandbox "
+            "outbox): remove it and set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        )
+    public = text("SANDI_PUBLIC_URL") or ""
+    if public and not public.startswith(("https://", "http://")):
+        problems.append(
+            f"SANDI_PUBLIC_URL must be a URL like https://bot.example.com, not {public!r}"
+        )
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
+def _numbers(value: str | None, name: str) -> frozenset[str]:
+    items = {n.strip() for n in (value or "").split(",") if n.strip()}
+    bad = sorted(n for n in items if not re.fullmatch(r"\+[1-9][0-9]{6,14}", n))
+    if bad:
+        raise ConfigError(f"{name} must list E.164 numbers like +6281234567890, not {bad[0]!r}")
+    return frozenset(items)
 
 
 def _flag(m: Mapping[str, Any], name: str, *, default: bool) -> bool:

@@ -33,6 +33,16 @@ def mask(address: str | None) -> str:
     return prefix + "*" * len(address)
 
 
+def mask_ip(address: str | None) -> str:
+    """An IP address for a log line: ``203.0.113.9`` -> ``203.0.x.x`` (IPv6: first 3 groups)."""
+    if not address:
+        return "-"
+    if ":" in address:
+        return ":".join(address.split(":")[:3]) + ":x"
+    parts = address.split(".")
+    return ".".join(parts[:2] + ["x"] * (len(parts) - 2)) if len(parts) == 4 else "x"
+
+
 def mask_numbers(text: str) -> str:
     """Mask every phone number inside ``text`` (request lines, URLs)."""
     return _NUMBER_IN_TEXT.sub(lambda m: m.group(1) + mask("+" + m.group(2))[1:], text)

@@ -63,6 +63,19 @@ class Metrics:
             registry=r,
         )
 
+        # Staff pages (app/web/staff.py).
+        self.login_failures = Counter(
+            "sandi_staff_login_failures",
+            "Staff logins refused, by reason (password, throttled)",
+            ["reason"],
+            registry=r,
+        )
+        self.csrf_failures = Counter(
+            "sandi_csrf_failures",
+            "Page requests refused for a missing or wrong CSRF token",
+            registry=r,
+        )
+
     def render(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             combined = CollectorRegistry()

@@ -38,12 +38,16 @@ from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
 from app.otp_glue import ChatOtp, FallbackOtp
 from app.store.api_keys import ApiKeyStore
+from app.store.audit import AuditTrail
 from app.store.connection import RedisClient, connect_settings
 from app.store.handoffs import RedisHandoffIndex
+from app.store.login_limits import LoginLimiter
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
+from app.store.persistence import check_persistence
 from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
+from app.store.staff import StaffUsers
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
 
@@ -75,6 +79,10 @@ class Services:
     conversation: ConversationSettings
     #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
     verify_services: VerifyServiceStore
+    #: Staff accounts and sessions, their failed-login windows, the audit trail.
+    staff: StaffUsers
+    login_limits: LoginLimiter
+    audit: AuditTrail
 
 
 def build(
@@ -90,6 +98,8 @@ def build(
     started_with = Templates(settings.templates_dir)
     templates = LiveTemplates(lambda: started_with)
     redis = connect_settings(settings)
+    if settings.production:
+        check_persistence(redis, settings.raw)
     metrics = Metrics()
     outbox = OutboxStore(redis)
     channel_settings = ChannelSettings.from_settings(settings).within(
@@ -171,6 +181,9 @@ def build(
         records=records,
         conversation=conversation,
         verify_services=VerifyServiceStore(redis),
+        staff=StaffUsers(redis),
+        login_limits=LoginLimiter(redis, settings.raw, settings.redis_url),
+        audit=AuditTrail(redis),
     )
 
 

@@ -24,12 +24,17 @@ def test_credentials_turn_sandbox_off_unless_forced() -> None:
     assert Settings.from_mapping(creds).webhook_auth_token == "t"
 
 
+#: Issue 13: production also needs the Twilio account (no sandbox), its own Redis and
+#: its public URL, so each case now names those too; the assertion is unchanged.
+_ALSO = "TWILIO_ACCOUNT_SID, {token}REDIS_URL and SANDI_PUBLIC_URL"
+
+
 @pytest.mark.parametrize(
     ("values", "missing"),
     [
-        ({}, "SANDI_SECRET_KEY and TWILIO_AUTH_TOKEN"),
-        ({"SANDI_SECRET_KEY": "s"}, "TWILIO_AUTH_TOKEN"),
-        ({"TWILIO_AUTH_TOKEN": "t"}, "SANDI_SECRET_KEY"),
+        ({}, "SANDI_SECRET_KEY, " + _ALSO.format(token="TWILIO_AUTH_TOKEN, ")),
+        ({"SANDI_SECRET_KEY": "s" * 40}, _ALSO.format(token="TWILIO_AUTH_TOKEN, ")),
+        ({"TWILIO_AUTH_TOKEN": "t"}, "SANDI_SECRET_KEY, " + _ALSO.format(token="")),
     ],
 )
 def test_production_refuses_to_start_without_secrets(values, missing) -> None:

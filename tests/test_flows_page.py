@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import shutil
 from pathlib import Path
@@ -16,6 +15,7 @@ from app.config import ROOT
 from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
+from tests.support.staff import log_in, production_config
 
 
 @pytest.fixture
@@ -81,22 +81,15 @@ def test_warnings_highlight_the_step_that_says_the_template(shop_app: Flask, sho
 def test_flows_page_follows_the_simulator_access_rules(
     redis_url: str, redis_client: Any, tmp_path: Path
 ) -> None:
-    base = {
-        "TESTING": True,
-        "REDIS_URL": redis_url,
-        "SANDI_ENV": "production",
-        "SANDI_SECRET_KEY": "s",
-        "TWILIO_AUTH_TOKEN": "t",
-        "SANDI_INSTANCE_DIR": str(tmp_path),
-    }
-    assert create_app(base).test_client().get("/flows").status_code == 404
-    client = create_app(
-        {**base, "SANDI_PAGES": "1", "SANDI_ADMIN_PASSWORD": "rahasia"}
-    ).test_client()
-    assert client.get("/flows").status_code == 401
-    assert client.get("/flows/api/status").status_code == 401
-    right = base64.b64encode(b"admin:rahasia").decode()
-    assert client.get("/flows", headers={"Authorization": f"Basic {right}"}).status_code == 200
+    """Issue 13: a staff login instead of SANDI_PAGES + SANDI_ADMIN_PASSWORD's Basic auth."""
+    app = create_app(production_config(redis_url, str(tmp_path)))
+    client = app.test_client()
+    public = "https://bot.example.co.id"
+    assert client.get("/flows", base_url=public).status_code == 302
+    assert client.get("/flows/api/status", base_url=public).status_code == 401
+    log_in(app, client)
+    assert client.get("/flows", base_url=public).status_code == 200
+    assert client.get("/flows/api/status", base_url=public).status_code == 200
 
 
 def test_the_simulator_links_to_the_flows_page(client: Any) -> None:

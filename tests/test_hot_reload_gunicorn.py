@@ -6,9 +6,10 @@ import json
 import os
 import shutil
 import signal
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
-from urllib.request import Request, urlopen
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
 
@@ -17,12 +18,18 @@ from app.flows_reload import worker_versions
 from tests.support.gunicorn_process import gunicorn
 from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port
+from tests.support.staff import csrf_from
 
 
 def say(base: str, text: str) -> str:
+    """Send as the simulator page does: its session cookie and its CSRF token."""
+    opener = build_opener(HTTPCookieProcessor(CookieJar()))
+    with opener.open(base + "/simulator", timeout=5) as page:
+        token = csrf_from(page.read().decode())
     body = json.dumps({"channel": "whatsapp", "from": "+6281100000801", "body": text}).encode()
-    request = Request(base + "/simulator/api/send", body, {"Content-Type": "application/json"})
-    with urlopen(request, timeout=5) as response:
+    headers = {"Content-Type": "application/json", "X-CSRF-Token": token}
+    request = Request(base + "/simulator/api/send", body, headers)
+    with opener.open(request, timeout=5) as response:
         return str(json.load(response)["replies"][0]["text"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import create_app
 from app.web.current import EXTENSION
 from tests.support.outbox import sandbox_send
+from tests.support.staff import with_csrf
 
 
 def test_outbox_lists_what_was_sent_newest_last(app, client, clock) -> None:
@@ -35,6 +36,7 @@ def test_outbox_normalises_and_validates_the_address(client) -> None:
 
 def test_outbox_can_be_cleared(app, client) -> None:
     sandbox_send(app.extensions[EXTENSION], "sms", "+6281234567890", "x")
+    with_csrf(client)  # clearing changes state: the simulator page's CSRF token
     assert client.delete("/sandbox/outbox?to=%2B6281234567890").status_code == 200
     assert client.get("/sandbox/outbox?to=%2B6281234567890").get_json()["messages"] == []
 

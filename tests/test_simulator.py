@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from app import create_app
@@ -11,8 +9,15 @@ from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
 from tests.support.outbox import sandbox_send
+from tests.support.staff import log_in, production_config, with_csrf
 
 CUSTOMER = {"channel": "whatsapp", "from": "+6281234567890"}
+
+
+@pytest.fixture
+def client(app):
+    """A browser on the simulator page: its state-changing calls carry the page's CSRF token."""
+    return with_csrf(app.test_client())
 
 
 def test_send_goes_through_the_signed_webhook(client, redis_client) -> None:
@@ -51,23 +56,14 @@ def test_reset_forgets_the_conversation_and_sets_the_language(client, redis_clie
     assert reply["replies"][0]["text"].startswith("Hello! Welcome")  # the chosen language wins
 
 
-def test_pages_are_off_in_production_unless_enabled(redis_url, redis_client, tmp_path) -> None:
-    base = {
-        "TESTING": True,
-        "REDIS_URL": redis_url,
-        "SANDI_ENV": "production",
-        "SANDI_SECRET_KEY": "s",
-        "TWILIO_AUTH_TOKEN": "t",
-        "SANDI_INSTANCE_DIR": str(tmp_path),
-    }
-    assert create_app(base).test_client().get("/simulator").status_code == 404
-    enabled = create_app({**base, "SANDI_PAGES": "1", "SANDI_ADMIN_PASSWORD": "rahasia"})
-    client = enabled.test_client()
-    assert client.get("/simulator").status_code == 401
-    wrong = base64.b64encode(b"admin:salah").decode()
-    assert client.get("/simulator", headers={"Authorization": f"Basic {wrong}"}).status_code == 401
-    right = base64.b64encode(b"admin:rahasia").decode()
-    assert client.get("/simulator", headers={"Authorization": f"Basic {right}"}).status_code == 200
+def test_pages_need_a_staff_login_in_production(redis_url, redis_client, tmp_path) -> None:
+    """Issue 13 replaced SANDI_PAGES + SANDI_ADMIN_PASSWORD (Basic auth) with staff accounts."""
+    app = create_app(production_config(redis_url, str(tmp_path)))
+    client = app.test_client()
+    public = "https://bot.example.co.id"
+    assert client.get("/simulator", base_url=public).status_code == 302
+    log_in(app, client)
+    assert client.get("/simulator", base_url=public).status_code == 200
 
 
 @pytest.mark.browser

@@ -104,6 +104,7 @@ def test_trust_proxy_uses_forwarded_scheme_and_host(app_config, redis_client) ->
     from app import create_app
 
     app_config["SANDI_TRUST_PROXY"] = "1"
+    app_config["SANDI_ALLOWED_HOSTS"] = "bot.example.co.id"  # the Host check (issue 13)
     client = create_app(app_config).test_client()
     twilio = Twilio(client)
     form = inbound_form("halo")

@@ -157,3 +157,38 @@ def flows_workers() -> str:
 def verify_services() -> str:
     """Hash VA sid -> JSON record (friendly name, code length, purpose, dates)."""
     return _key("verify", "services")
+
+
+# --- Staff accounts, their sessions, failed logins, the audit trail ------------
+# Accounts are configuration, like API keys: the account hash has no TTL on
+# purpose (an account lives until `sandi users remove`). Everything a login
+# leaves behind expires: a session after STAFF_SESSION_TTL without use, the
+# per-user index of sessions with it, the audit trail a year after its last
+# entry (and it never holds more than AUDIT_MAX entries).
+STAFF_SESSION_TTL = 8 * 3600
+AUDIT_TTL = 365 * 86400
+AUDIT_MAX = 5000
+
+
+def staff_users() -> str:
+    """Hash user name -> JSON {hash (scrypt), created, changed}; never a password."""
+    return _key("staff", "users")
+
+
+def staff_session(token_digest: str) -> str:
+    """Hash of one signed-in browser: user, CSRF token, created (the cookie holds the token)."""
+    return _key("staff", f"session:{token_digest}")
+
+
+def staff_user_sessions(name: str) -> str:
+    """Set of a user's session digests, so a password change or removal ends them all."""
+    return _key("staff", f"user-sessions:{name}")
+
+
+def audit_trail() -> str:
+    """List of JSON entries, newest first: who did what on the pages, when, from where."""
+    return _key("staff", "audit")
+
+
+#: Failed-login windows are kept by the ``limits`` library under this prefix.
+LOGIN_LIMIT_PREFIX = f"{PREFIX}:loginlimit"

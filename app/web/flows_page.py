@@ -21,9 +21,9 @@ from app.conversation.diagram import Diagram, diagram, to_mermaid
 from app.conversation.source import Problem
 from app.web.current import services
 from app.web.flow_svg import render_svg
-from app.web.pages import admin_only
+from app.web.staff import protect
 
-bp = Blueprint("flows", __name__, template_folder="templates")
+bp = protect(Blueprint("flows", __name__, template_folder="templates"))
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,6 @@ def _when(timestamp: float) -> str:
 
 
 @bp.get("/flows")
-@admin_only
 def page() -> str:
     svc = services()
     current = svc.flows.current
@@ -125,7 +124,6 @@ def page() -> str:
 
 
 @bp.get("/flows/api/status")
-@admin_only
 def status() -> Response:
     registry = services().flows
     rejected = registry.rejected

@@ -6,9 +6,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.web.current import services
 from app.web.errors import json_error
+from app.web.staff import protect
 from app.web.twilio_request import Rejected, e164
 
-bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+#: Development: open to the tests and scripts on the machine. Anywhere else the
+#: outbox is staff-only (production refuses sandbox mode altogether).
+bp = protect(Blueprint("sandbox", __name__, url_prefix="/sandbox"))
 
 
 def outbox_address(to: str) -> tuple[str, str | None]:

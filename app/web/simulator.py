@@ -12,18 +12,21 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from app.conversation.model import Channel
+from app.logs import mask
 from app.web.current import services
 from app.web.errors import json_error
-from app.web.pages import admin_only
 from app.web.simulate import Simulator
+from app.web.staff import protect
 from app.web.twilio_request import Rejected, e164
 
-bp = Blueprint(
-    "simulator",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static/sandi",
+bp = protect(
+    Blueprint(
+        "simulator",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static/sandi",
+    )
 )
 
 
@@ -31,12 +34,32 @@ def _bad(message: str) -> tuple[Response, int]:
     return json_error(400, "invalid_request", message)
 
 
+class NotATestNumber(Exception):
+    """A live server's simulator asked to talk as a real customer."""
+
+
+def _test_number(number: str) -> str:
+    """On a live server, only the operator's ``SANDI_TEST_NUMBERS`` (never a customer)."""
+    s = services().settings
+    if s.live and number not in s.test_numbers:
+        raise NotATestNumber(
+            f"{mask(number)} is not a test number: on a live server the simulator talks only "
+            "as the numbers listed in SANDI_TEST_NUMBERS"
+        )
+    return number
+
+
 def _customer(data: dict[str, Any]) -> tuple[Channel, str]:
     try:
         channel = Channel(str(data.get("channel") or "whatsapp"))
     except ValueError:
         raise Rejected("bad_field", "channel must be whatsapp or sms") from None
-    return channel, e164(str(data.get("from") or ""), "from")
+    return channel, _test_number(e164(str(data.get("from") or ""), "from"))
+
+
+@bp.errorhandler(NotATestNumber)
+def _not_a_test_number(err: NotATestNumber) -> tuple[Response, int]:
+    return json_error(403, "not_a_test_number", str(err))
 
 
 def _request_for_customer() -> tuple[dict[str, Any], Channel, str]:
@@ -53,19 +76,18 @@ def _simulator() -> Simulator:
 
 
 @bp.get("/simulator")
-@admin_only
 def page() -> str:
     s = services().settings
     return render_template(
         "simulator.html",
         sandbox=s.sandbox,
         default_locale=s.default_locale,
+        default_number=min(s.test_numbers) if s.test_numbers else "+6281234567890",
         url_map_endpoints=set(current_app.view_functions),
     )
 
 
 @bp.post("/simulator/api/send")
-@admin_only
 def send() -> Response | tuple[Response, int]:
     try:
         data, channel, sender = _request_for_customer()
@@ -92,7 +114,6 @@ def send() -> Response | tuple[Response, int]:
 
 
 @bp.post("/simulator/api/reset")
-@admin_only
 def reset() -> Response | tuple[Response, int]:
     try:
         data, channel, sender = _request_for_customer()
@@ -106,10 +127,9 @@ def reset() -> Response | tuple[Response, int]:
 
 
 @bp.get("/simulator/api/outbox")
-@admin_only
 def outbox() -> Response | tuple[Response, int]:
     try:
-        address = e164(request.args.get("to", ""), "to")
+        address = _test_number(e164(request.args.get("to", ""), "to"))
     except Rejected as err:
         return _bad(str(err))
     return jsonify(to=address, messages=services().outbox.read(address))

@@ -22,7 +22,12 @@ function bubble(kind, text) {
 async function api(path, body) {
   const response = await fetch(path, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: {
+      "Content-Type": "application/json",
+      // Every page API that changes something needs the page's CSRF token.
+      "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content,
+    },
+    credentials: "same-origin",
     body: JSON.stringify(body),
   });
   const data = await response.json().catch(() => ({}));
