@@ -8,6 +8,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app.otp.errors import OtpError, invalid
+from app.otp.number_types import kind_of
 
 MAX_ADDRESS = 254
 
@@ -17,6 +18,8 @@ class Destination:
     address: str  # E.164 or a normalised e-mail address
     kind: str  # "phone" | "email"
     country: str | None  # ISO code of a phone number's country
+    #: A phone number's kind (``mobile``, ``fixed_line``, ``premium_rate``...), see number_types.
+    number_type: str | None = None
 
 
 def parse_destination(raw: object, channel: str, field: str = "to") -> Destination:
@@ -65,7 +68,12 @@ def _phone(text: str, field: str) -> Destination:
         raise OtpError("invalid_destination", f"{field}: is not a valid phone number", field=field)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     country = phonenumbers.region_code_for_number(number)
-    return Destination(address=str(e164), kind="phone", country=str(country) if country else None)
+    return Destination(
+        address=str(e164),
+        kind="phone",
+        country=str(country) if country else None,
+        number_type=kind_of(number),
+    )
 
 
 def _email(text: str, field: str) -> Destination:

@@ -23,6 +23,7 @@ from ruamel.yaml.error import YAMLError
 
 from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.config import ConfigError
+from app.otp.number_types import DEFAULT_NUMBER_TYPES, parse_number_types
 
 CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall", "auto")
 PHONE_CHANNELS = frozenset({"sms", "whatsapp", "call", "flashcall"})
@@ -49,7 +50,7 @@ _NUMBERS: dict[str, tuple[str, int, int]] = {
     "MAX_REDELIVERIES": ("max_redeliveries", 0, 10),
 }
 # Longest first, so "LOGIN_MAX_SENDS" is purpose LOGIN, not a setting "SENDS".
-_SUFFIXES = sorted([*_NUMBERS, "CHANNELS"], key=len, reverse=True)
+_SUFFIXES = sorted([*_NUMBERS, "CHANNELS", "NUMBER_TYPES"], key=len, reverse=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,10 @@ class PurposePolicy:
     channels: frozenset[str] = frozenset(CHANNELS)
     #: PSD2-style dynamic linking: amount and payee are bound into the code's hash.
     binds_transaction: bool = False
+    #: Phone channel -> the kinds of number it may send to (app.otp.number_types).
+    number_types: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: dict(DEFAULT_NUMBER_TYPES)
+    )
 
     def ttl_for(self, channel: str) -> int:
         """Phone channels are capped at 10 minutes whatever the setting says."""
@@ -192,6 +197,9 @@ def _apply(base: PurposePolicy, values: Mapping[str, Any], where: str) -> Purpos
             changes[attr] = _number(value, f"{where}.{name}", low, high)
         elif upper == "CHANNELS":
             changes["channels"] = _channels(value, f"{where}.channels")
+        elif upper == "NUMBER_TYPES":
+            own = parse_number_types(value, f"{where}.number_types")
+            changes["number_types"] = {**base.number_types, **own}
         elif upper == "BINDS_TRANSACTION" and isinstance(value, bool):
             changes["binds_transaction"] = value
         else:

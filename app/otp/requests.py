@@ -146,3 +146,22 @@ def allow_country(settings: OtpSettings, country: str | None) -> None:
             f"(allowed: {', '.join(sorted(allowed))}; see SANDI_ALLOWED_COUNTRIES)",
             field="to",
         )
+
+
+#: Kinds that are a landline for a text channel: Twilio's 60205 on /v2.
+_LANDLINE = frozenset({"fixed_line"})
+
+
+def allow_number_type(policy: PurposePolicy, channel: str, number_type: str | None) -> None:
+    """Refuse a number whose kind the channel may not reach (toll fraud, landlines, unknown)."""
+    allowed = policy.number_types.get(channel)
+    if allowed is None or number_type in allowed:
+        return
+    kind = (number_type or "unknown").replace("_", " ")
+    code = "landline_not_supported" if number_type in _LANDLINE else "number_type_not_allowed"
+    raise OtpError(
+        code,
+        f"to: {channel} codes are not sent to {kind} numbers "
+        f"(allowed: {', '.join(sorted(k.replace('_', ' ') for k in allowed))})",
+        field="to",
+    )

@@ -125,6 +125,7 @@ class OtpService:
         dest = parse_destination(to, channel_)
         if dest.kind == "phone":
             req.allow_country(self.settings, dest.country)
+            req.allow_number_type(policy, channel_, dest.number_type)
         amount_, payee_ = req.binding_of(policy, purpose_, amount, payee, required=True)
         locale_ = req.locale_of(locale, self.default_locale)
         digest = self.hasher.destination(dest.address)
@@ -367,6 +368,8 @@ class OtpService:
             raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
         policy = self.settings.policy(current.purpose)
         dest = parse_destination(current.to, channel)
+        if dest.kind == "phone":
+            req.allow_number_type(policy, channel, dest.number_type)
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
         digits = current.code_length or policy.digits
         code = self.codes.generate(digits)

@@ -139,6 +139,8 @@ ERROR_STATUS = {
     "conflict": 409,
     "invalid_destination": 422,
     "country_not_allowed": 422,
+    "landline_not_supported": 422,
+    "number_type_not_allowed": 422,
     "channel_not_allowed": 422,
     "invalid_code": 422,
     "payment_binding_required": 422,
@@ -220,6 +222,8 @@ def document() -> dict[str, Any]:
                             [
                                 "invalid_destination",
                                 "country_not_allowed",
+                                "landline_not_supported",
+                                "number_type_not_allowed",
                                 "channel_not_allowed",
                                 "payment_binding_required",
                             ],

@@ -28,6 +28,7 @@ TITLES = {
     60200: "Invalid parameter",
     60202: "Max check attempts reached",
     60203: "Max send attempts reached",
+    60205: "SMS is not supported by landline phone number",
     60206: "'Amount' & 'Payee' params are required",
     60212: "Too many concurrent requests for phone number",
     60605: "Verification delivery attempt blocked",
@@ -44,6 +45,8 @@ BY_OTP_CODE: dict[str, tuple[int, int]] = {
     "payment_binding_required": (60206, 400),
     "unauthorized": (20003, 401),
     "country_not_allowed": (60605, 403),
+    "landline_not_supported": (60205, 400),
+    "number_type_not_allowed": (60200, 400),
     "not_found": (20404, 404),
     "not_pending": (20404, 404),  # Twilio forgets a verification once it has ended
     "max_attempts_reached": (60202, 429),
