@@ -17,6 +17,7 @@ import phonenumbers
 
 from app.channels.policy import email_purposes
 from app.config import ConfigError, Settings
+from app.otp.policy import MAX_FLASHCALL_CHECKS
 from app.otp.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,11 @@ log = logging.getLogger(__name__)
 CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
 #: Channels a fallback chain may name (e-mail and flash call need the app's help).
 FALLBACK_CHANNELS = ("whatsapp", "sms", "call")
-#: The flash-call pool is the code space: fewer numbers make the code guessable.
-MIN_FLASHCALL_POOL = 100
+#: The flash-call pool is the code space: a verification's chance of being guessed is
+#: MAX_FLASHCALL_CHECKS / (distinct endings), at most 1 in FLASHCALL_ODDS; with 3 tries
+#: that takes 9,000 of the 10,000 possible endings: in practice a whole number range.
+FLASHCALL_ODDS = 3000
+MIN_FLASHCALL_POOL = FLASHCALL_ODDS * MAX_FLASHCALL_CHECKS
 #: Fictional numbers the sandbox "calls from" when no pool is configured.
 SANDBOX_FLASHCALL_POOL = tuple(f"+6221555{n:04d}" for n in range(10_000))
 
@@ -107,7 +111,8 @@ class ChannelSettings:
             "call": not self.voice_from and "TWILIO_VOICE_FROM",
             "email": not (self.smtp_url and self.smtp_from) and "SMTP_URL and SMTP_FROM",
             "flashcall": not self.flashcall_numbers
-            and f"SANDI_FLASHCALL_NUMBERS (at least {MIN_FLASHCALL_POOL} numbers)",
+            and "SANDI_FLASHCALL_RANGE (a number range you own, e.g. +6221500XXXX) or "
+            f"SANDI_FLASHCALL_NUMBERS (at least {MIN_FLASHCALL_POOL:,} distinct endings)",
         }.get(channel, "a known channel")
         if missing:
             return DeliveryError(
@@ -218,8 +223,26 @@ def _possible_number(value: str) -> bool:
         return False
 
 
+_RANGE = re.compile(r"^\+[1-9][0-9]{3,10}XXXX$")
+
+
+def _flashcall_range(value: str) -> tuple[str, ...]:
+    """``+6221500XXXX``: the 10,000 numbers of a range the business owns."""
+    if not _RANGE.match(value) or not _possible_number(value.replace("X", "0")):
+        raise ConfigError(
+            "SANDI_FLASHCALL_RANGE must be a number range ending in XXXX (the code), "
+            f"e.g. +6221500XXXX, not {value!r}"
+        )
+    head = value[:-4]
+    return tuple(f"{head}{n:04d}" for n in range(10_000))
+
+
 def _flashcall_pool(raw: Mapping[str, str], sandbox: bool) -> tuple[str, ...]:
-    """``SANDI_FLASHCALL_NUMBERS``: numbers inline, or ``@/path/to/file`` (one a line)."""
+    """``SANDI_FLASHCALL_RANGE`` (``+6221500XXXX``), or ``SANDI_FLASHCALL_NUMBERS``:
+    numbers inline or ``@/path/to/file`` (one a line), covering the code space."""
+    ranged = _text(raw, "SANDI_FLASHCALL_RANGE")
+    if ranged is not None:
+        return _flashcall_range(ranged)
     value = _text(raw, "SANDI_FLASHCALL_NUMBERS")
     if value is None:
         return SANDBOX_FLASHCALL_POOL if sandbox else ()
@@ -239,7 +262,9 @@ def _flashcall_pool(raw: Mapping[str, str], sandbox: bool) -> tuple[str, ...]:
             f"SANDI_FLASHCALL_NUMBERS has {len(codes)} distinct last-4-digit endings; flash call "
             f"needs at least {MIN_FLASHCALL_POOL}. The code is the last 4 digits of the number "
             "that calls, so the pool is the whole code space: with fewer numbers an attacker "
-            "guesses the code in a few tries. Add numbers or leave the variable unset."
+            f"guesses a code in {MAX_FLASHCALL_CHECKS} tries more often than 1 in "
+            f"{FLASHCALL_ODDS:,}. Use SANDI_FLASHCALL_RANGE=+6221500XXXX (a range you own) "
+            "or leave flash call unset."
         )
     return numbers
 

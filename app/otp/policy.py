@@ -30,6 +30,9 @@ PHONE_CHANNELS = frozenset({"sms", "whatsapp", "call", "flashcall"})
 LOCALES = ("id", "en")
 #: NIST SP 800-63B: an out-of-band secret is valid for at most 10 minutes.
 MAX_PHONE_TTL = 600
+#: A flash call's code is 4 digits (10,000 endings): 3 tries keep a verification's
+#: chance of being guessed at 3 in 10,000 (app.channels.settings checks the pool).
+MAX_FLASHCALL_CHECKS = 3
 #: NIST allows e-mailed recovery codes up to 24 hours.
 MAX_TTL = 86400
 DEFAULT_PURPOSE = "verify"
@@ -70,6 +73,14 @@ class PurposePolicy:
         default_factory=lambda: dict(DEFAULT_NUMBER_TYPES)
     )
 
+    def checks_for(self, channel: str) -> int:
+        """Flash call's 4-digit code gets at most :data:`MAX_FLASHCALL_CHECKS` tries."""
+        return (
+            min(self.max_checks, MAX_FLASHCALL_CHECKS)
+            if channel == "flashcall"
+            else self.max_checks
+        )
+
     def ttl_for(self, channel: str) -> int:
         """Phone channels are capped at 10 minutes whatever the setting says."""
         return self.ttl if channel == "email" else min(self.ttl, MAX_PHONE_TTL)
@@ -78,10 +89,13 @@ class PurposePolicy:
 #: Built-in purposes; any other well-formed purpose name uses the defaults.
 #: NIST SP 800-63B: e-mail SHALL NOT be used for out-of-band authentication,
 #: so a login code never goes by e-mail unless the operator says otherwise.
+#: A flash call's 4 digits are off for login (operators may allow them, knowing the
+#: 3-in-10,000 odds) and never allowed for payment (PSD2-grade codes only).
 _PRESETS: dict[str, dict[str, Any]] = {
-    "login": {"channels": frozenset(CHANNELS) - {"email"}},
-    "payment": {"binds_transaction": True},
+    "login": {"channels": frozenset(CHANNELS) - {"email", "flashcall"}},
+    "payment": {"binds_transaction": True, "channels": frozenset(CHANNELS) - {"flashcall"}},
 }
+NO_FLASHCALL = frozenset({"payment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +134,11 @@ class OtpSettings:
                 raise ConfigError(f"OTP purpose {name!r} must match {PURPOSE_PATTERN.pattern}")
             own = {**_section(file_purposes, name), **env_purposes.get(name, {})}
             purposes[name] = _apply(replace(default, **_PRESETS.get(name, {})), own, name)
+            if name in NO_FLASHCALL and "flashcall" in purposes[name].channels:
+                raise ConfigError(
+                    f"OTP policy {name}: flash call is never allowed for {name} (a 4-digit code "
+                    "is too weak to approve money); remove it from its channels"
+                )
 
         def limit(env: str, key: str, fallback: str) -> str:
             value = str(raw.get(env) or file_limits.get(key) or fallback).strip()

@@ -133,7 +133,7 @@ class OtpService:
             tag=digest[:16], open_field=f"{purpose_}:{digest}", existing_id="", new_id="",
             expect="new", now_ms=0, code_hash="", digits=digits_,
             ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
-            max_checks=policy.max_checks, max_sends=policy.max_sends,
+            max_checks=policy.checks_for(channel_), max_sends=policy.max_sends,
             cooldown=policy.resend_cooldown, retention=self.settings.retention,
             to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
             amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,

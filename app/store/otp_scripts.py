@@ -94,6 +94,9 @@ if current ~= '' then
     redis.call('HDEL', KEYS[1], claim_field)
     local gen = redis.call('HINCRBY', KEYS[2], 'gen', 1)
     redis.call('HINCRBY', KEYS[2], 'sends', 1)
+    -- A resend never raises the tries left, and a flash call's fewer tries apply at once.
+    local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'max_checks')), tonumber(ARGV[10]))
+    redis.call('HSET', KEYS[2], 'max_checks', cap)
     redis.call('HSET', KEYS[2], 'hash', ARGV[7], 'digits', ARGV[8], 'last_sent', now,
       'expires_at', now + ttl, 'channel', ARGV[15], 'locale', ARGV[17],
       'code_length', ARGV[8], 'brand', ARGV[22], 'attempt:' .. gen, ARGV[4] .. '|' .. ARGV[15],

@@ -22,8 +22,10 @@ WHATSAPP_FROM = "+14155238886"
 VOICE_FROM = "+14155550199"
 OTP_CONTENT_SID = "HX" + "a" * 32
 WINDOW_CONTENT_SID = "HX" + "b" * 32
-#: 100 numbers the business owns, each with its own last four digits.
-FLASH_POOL = tuple(f"+622150{n:06d}" for n in range(0, 100 * 37, 37))
+#: The number range the business owns: the last four digits are the code (issue 13: a
+#: pool of 100 numbers made a code guessable 1 time in 20 with 5 tries).
+FLASH_RANGE = "+6221500XXXX"
+FLASH_POOL = tuple(f"+6221500{n:04d}" for n in range(10_000))
 CUSTOMER = "+6281234567890"
 STATUS_PATH = "/webhooks/twilio/status"
 
@@ -49,7 +51,7 @@ def live_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str
             "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
             "TWILIO_WHATSAPP_OTP_CONTENT_SID": OTP_CONTENT_SID,
             "TWILIO_VOICE_FROM": VOICE_FROM,
-            "SANDI_FLASHCALL_NUMBERS": ",".join(FLASH_POOL),
+            "SANDI_FLASHCALL_RANGE": FLASH_RANGE,
             "SANDI_TWILIO_TIMEOUT": "0.5",
             "SANDI_AUTO_WHATSAPP_PREFIXES": "",
             "twilio_http_client": fake_twilio.http_client,

@@ -131,7 +131,7 @@ def test_wrong_credentials_are_a_provider_error(
 def test_unconfigured_channels_are_unavailable_not_errors(
     live_config: dict, redis_client: Any, fake_twilio: FakeTwilio
 ) -> None:
-    for name in ("TWILIO_SMS_FROM", "TWILIO_VOICE_FROM", "SANDI_FLASHCALL_NUMBERS"):
+    for name in ("TWILIO_SMS_FROM", "TWILIO_VOICE_FROM", "SANDI_FLASHCALL_RANGE"):
         del live_config[name]
     services = create_app(live_config).extensions["sandi"]
     for channel, setting in [
