@@ -24,9 +24,11 @@ class ChatOtp:
     def __init__(self, service: OtpService) -> None:
         self.service = service
 
-    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart:
+    def start(
+        self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
+    ) -> OtpStart:
         try:
-            started = self.service.start(to, channel, purpose, locale)
+            started = self.service.start(to, channel, purpose, locale, sender=sender or None)
         except OtpError as err:
             if err.code in _COOLDOWN:
                 return OtpStart("cooldown", retry_after=err.retry_after)

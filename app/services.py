@@ -219,6 +219,8 @@ def build_otp(
             destination=otp_settings.destination_limits,
             api_key=otp_settings.api_key_limits,
             client_ip=otp_settings.ip_limits,
+            sender=otp_settings.sender_limits,
+            server=otp_settings.server_limits,
             cluster_url=settings.redis_url,
         ),
         delivery=delivery,

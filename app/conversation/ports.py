@@ -45,7 +45,11 @@ class OtpCheck:
 class OtpPort(Protocol):
     """The OTP service as the flows use it (``otp_issue`` / ``otp_confirm``)."""
 
-    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart: ...
+    def start(
+        self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
+    ) -> OtpStart:
+        """Send a code to ``to``; ``sender`` is the customer asking (counted by the limits)."""
+        ...
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck: ...
 

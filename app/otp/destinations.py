@@ -84,3 +84,16 @@ def _email(text: str, field: str) -> Destination:
             "invalid_destination", f"{field}: is not a valid e-mail address", field=field
         ) from None
     return Destination(address=str(result.normalized).lower(), kind="email", country=None)
+
+
+def limit_address(address: str) -> str:
+    """The address send limits count: an e-mail without its ``+tag`` (``a+1@x`` is ``a@x``).
+
+    Addresses are already normalised (lowercase, domain included); folding
+    the tag means one inbox cannot collect codes past the per-destination
+    limit by varying ``+1``, ``+2``... A phone number counts as itself.
+    """
+    local, at, domain = address.partition("@")
+    if not at:
+        return address
+    return f"{local.split('+', 1)[0] or local}@{domain}"

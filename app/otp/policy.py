@@ -42,6 +42,10 @@ RETENTION = 86400
 DESTINATION_LIMITS = "10/hour;20/day"
 API_KEY_LIMITS = "1000/minute"
 IP_LIMITS = "300/minute"
+#: The customer a chat flow sends for (one WhatsApp number asking codes to many addresses).
+SENDER_LIMITS = "10/hour;20/day"
+#: Every send of the server together: a runaway flow or a botnet cannot drain the account.
+SERVER_LIMITS = "3000/minute"
 
 # setting name -> (field, minimum, maximum)
 _NUMBERS: dict[str, tuple[str, int, int]] = {
@@ -105,6 +109,8 @@ class OtpSettings:
     destination_limits: str = DESTINATION_LIMITS
     api_key_limits: str = API_KEY_LIMITS
     ip_limits: str = IP_LIMITS
+    sender_limits: str = SENDER_LIMITS
+    server_limits: str = SERVER_LIMITS
     #: ISO country codes numbers may belong to; ``None`` allows every country.
     allowed_countries: frozenset[str] | None = frozenset({"ID"})
     retention: int = RETENTION
@@ -158,6 +164,8 @@ class OtpSettings:
             ),
             api_key_limits=limit("SANDI_OTP_API_KEY_LIMITS", "api_key", API_KEY_LIMITS),
             ip_limits=limit("SANDI_OTP_IP_LIMITS", "ip", IP_LIMITS),
+            sender_limits=limit("SANDI_OTP_SENDER_LIMITS", "sender", SENDER_LIMITS),
+            server_limits=limit("SANDI_OTP_SERVER_LIMITS", "server", SERVER_LIMITS),
             allowed_countries=_countries(
                 raw.get("SANDI_ALLOWED_COUNTRIES") or doc.get("allowed_countries") or "ID"
             ),

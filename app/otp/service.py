@@ -21,7 +21,7 @@ from datetime import datetime
 from app.logs import mask
 from app.otp import requests as req
 from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
-from app.otp.destinations import parse_destination
+from app.otp.destinations import limit_address, parse_destination
 from app.otp.errors import OtpError, invalid
 from app.otp.metrics import OtpMetrics
 from app.otp.model import (
@@ -88,9 +88,13 @@ class OtpService:
         *,
         digits: int | None = None,
         brand: str | None = None,
+        sender: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
         ``to`` and ``purpose`` (same id, new code, failures kept).
+
+        ``sender`` is the customer a chat flow sends for: counted against the
+        per-sender limits, as ``client_ip`` and ``api_key`` are for API sends.
 
         ``digits`` (4–10) and ``brand`` (the name the message shows) override
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
@@ -98,7 +102,17 @@ class OtpService:
         """
         try:
             return self._start(
-                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand
+                to,
+                channel,
+                purpose,
+                locale,
+                client_ip,
+                api_key,
+                amount,
+                payee,
+                digits,
+                brand,
+                sender,
             )
         except OtpError as err:
             self._refused(err)
@@ -116,6 +130,7 @@ class OtpService:
         payee: object,
         digits: object = None,
         brand: object = None,
+        sender: str | None = None,
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
@@ -151,7 +166,7 @@ class OtpService:
                 continue
             refuse_start(claimed, base.existing_id)
             if not counted:
-                self._count_send(command, digest, api_key, client_ip)
+                self._count_send(command, limit_address(dest.address), api_key, client_ip, sender)
                 counted = True
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
@@ -172,9 +187,16 @@ class OtpService:
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
 
     def _count_send(
-        self, command: StartCommand, digest: str, api_key: str | None, client_ip: str | None
+        self,
+        command: StartCommand,
+        address: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None,
     ) -> None:
-        refusal = self.limiter.acquire(digest, api_key, client_ip)
+        digest = self.hasher.destination(address)
+        who = self.hasher.destination(sender) if sender else None
+        refusal = self.limiter.acquire(digest, api_key, client_ip, who)
         if refusal is not None:
             self.store.release(command)
             raise OtpError(

@@ -145,13 +145,17 @@ class VerificationStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LimitRefusal:
-    scope: str  # "destination" | "api_key" | "client_ip"
+    scope: str  # "destination" | "api_key" | "client_ip" | "sender" | "server"
     retry_after: int  # whole seconds
 
 
 class SendLimiter(Protocol):
     def acquire(
-        self, destination: str, api_key: str | None, client_ip: str | None
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
     ) -> LimitRefusal | None:
         """Count one send against every limit that applies, or say which one is full."""
         ...

@@ -1,7 +1,10 @@
 """Send limits on Redis with the ``limits`` library.
 
-Per destination (default 10 an hour and 20 a day) a *moving window*: exact,
-and cheap for the handful of entries one number collects. Per API key and per
+Per destination (default 10 an hour and 20 a day; an e-mail address counted
+without its ``+tag``) and per chat sender (the customer a flow sends for,
+same defaults) a *moving window*: exact, and cheap for the handful of
+entries one number collects. For the whole server (3000 a minute) a sliding
+window counter. Per API key and per
 client IP a *sliding window counter*: O(1) whatever the volume, at the price
 of a small approximation at window edges. Each window is one of ``limits``'
 own atomic Lua scripts, with its keys and arguments built by ``limits``
@@ -96,6 +99,8 @@ class RedisSendLimiter:
         destination: str,
         api_key: str,
         client_ip: str,
+        sender: str = "",
+        server: str = "",
         cluster_url: str | None = None,
     ) -> None:
         storage: RedisStorage | RedisClusterStorage
@@ -115,16 +120,24 @@ class RedisSendLimiter:
             "client_ip": _Rule("client_ip", _items(client_ip), cheap(storage), cheap),
             "api_key": _Rule("api_key", _items(api_key), cheap(storage), cheap),
             "destination": _Rule("destination", _items(destination), exact(storage), exact),
+            "sender": _Rule("sender", _items(sender), exact(storage), exact),
+            "server": _Rule("server", _items(server), cheap(storage), cheap),
         }
 
     def acquire(
-        self, destination: str, api_key: str | None, client_ip: str | None
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
     ) -> LimitRefusal | None:
         hits = [
             (self._rules[scope], item, identity)
             for scope, identity in (
+                ("server", "*"),
                 ("client_ip", client_ip),
                 ("api_key", api_key),
+                ("sender", sender),
                 ("destination", destination),
             )
             if identity
