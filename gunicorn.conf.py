@@ -69,3 +69,10 @@ def post_worker_init(worker):
     reloader = getattr(worker.wsgi, "extensions", {}).get(RELOADER)
     if reloader is not None:
         reloader.start()
+
+
+# gunicorn 25.1+ opens a control socket at $XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl by default: one path that every gunicorn of the same user
+# shares (and fights over), through which anyone with that user's access could
+# resize or stop the server. Sandi is run by its process manager, never by gunicornc.
+control_socket_disable = True

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, Response, request
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemory
+from redis.exceptions import ResponseError as RedisResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +18,7 @@ from app import logs, services
 from app.config import DEV_SECRET_KEY, Settings
 from app.store.turns import LockTimeout, LostLock
 from app.web.errors import json_error
+from app.web.json_input import BoundedJSONProvider
 from app.web.sessions import LazyCookieSessions
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         log.warning("SANDI_SECRET_KEY is not set: using a development key (never in production)")
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.json = BoundedJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -120,6 +124,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisConnectionError)
     @app.errorhandler(RedisTimeoutError)
+    @app.errorhandler(RedisOutOfMemory)  # maxmemory reached: nothing can be written
     def redis_down(err: Exception) -> tuple[Response, int]:
         log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
         response, status = json_error(
@@ -127,6 +132,13 @@ def _register_error_handlers(app: Flask) -> None:
         )
         response.headers["Retry-After"] = "1"
         return response, status
+
+    @app.errorhandler(RedisResponseError)
+    def redis_refused(err: Exception) -> tuple[Response, int]:
+        """A Lua script's write refused for memory comes back as a plain ResponseError."""
+        if "OOM command not allowed" not in str(err):
+            raise err
+        return redis_down(err)
 
     @app.errorhandler(LockTimeout)
     @app.errorhandler(LostLock)

@@ -43,7 +43,9 @@ class ChatOtp:
         except OtpError as err:
             if err.code == "max_attempts_reached":
                 return OtpCheck("max_attempts_reached", attempts_left=0)
-            if err.code == "invalid_code":
+            if err.code == "invalid_code" or (
+                err.code == "invalid_parameter" and err.field == "code"
+            ):
                 # Wrong length or letters: a customer's typo, not a counted guess.
                 return OtpCheck("pending", attempts_left=None)
             if err.code == "not_found":

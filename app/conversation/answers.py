@@ -10,6 +10,7 @@ button, number, label or a near spelling of it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,9 +96,15 @@ def parse_phone(text: str, region: str = "ID") -> str | None:
 
 
 def parse_otp_code(text: str) -> str | None:
-    """``"123 456"``, ``"123-456"`` and ``"123456"`` are the same code."""
+    """``"123 456"``, ``"123-456"`` and ``"123456"`` are the same code.
+
+    Digits of any script count as the digits they are: a phone keyboard in
+    full-width mode types ``１２３４５６``, which is ``123456``.
+    """
     candidate = _OTP_SEPARATORS.sub("", text.strip())
-    return candidate if _OTP.fullmatch(candidate) else None
+    if not _OTP.fullmatch(candidate):
+        return None
+    return "".join(str(unicodedata.decimal(c)) for c in candidate)
 
 
 def match_choice(

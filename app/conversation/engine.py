@@ -80,7 +80,9 @@ class FlowBot:
             raise
         except Exception:
             # Never a 500 for Twilio, never a conversation stuck in a broken step.
-            log.exception("turn failed for %s; starting the conversation afresh", conversation.id)
+            log.exception(
+                "turn failed for %s; starting the conversation afresh", mask(conversation.id)
+            )
             d.replies.clear()
             d.reset_session()
             d.say("common/error", d.offer(d.escape_buttons()))

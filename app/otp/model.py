@@ -120,6 +120,9 @@ class CheckResult:
     status: str
     valid: bool
     attempts_left: int
+    #: What was verified: the app must see it is the address and purpose it meant.
+    to: str = ""
+    purpose: str = ""
 
 
 def to_ms(moment: datetime) -> int:

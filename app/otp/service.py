@@ -35,7 +35,7 @@ from app.otp.model import (
     from_ms,
     to_ms,
 )
-from app.otp.policy import CHANNELS, OtpSettings
+from app.otp.policy import CHANNELS, DEFAULT_PURPOSE, OtpSettings
 from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
 from app.otp.refusals import check_refusal, refuse_start
 from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
@@ -224,7 +224,7 @@ class OtpService:
             ) from None
         kind = "resend" if resend else "new"
         if self.metrics:
-            self.metrics.sends.labels(receipt.channel, c.purpose, kind).inc()
+            self.metrics.sends.labels(receipt.channel, self._purpose_label(c.purpose), kind).inc()
         log.info(
             "otp %s %s to=%s channel=%s purpose=%s send=%s sid=%s",
             kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen, receipt.message_id,
@@ -271,6 +271,16 @@ class OtpService:
         )  # fmt: skip
         return receipt
 
+    def _purpose_label(self, purpose: str) -> str:
+        """A metric label: a configured purpose's name, else ``other``.
+
+        Callers choose purposes freely (any ``[a-z][a-z0-9_]*``); as labels they
+        would grow /metrics without bound, one series per name ever sent.
+        """
+        if purpose == DEFAULT_PURPOSE or purpose in self.settings.purposes:
+            return purpose
+        return "other"
+
     # -- check ---------------------------------------------------------------
 
     def check(
@@ -309,6 +319,8 @@ class OtpService:
             raise invalid("to", "give either to or id (not both)")
         if verification_id is not None:
             vid = req.verification_id_of(verification_id)
+            # A purpose given must be the verification's; without one, the answer
+            # says which purpose (and destination) the code approved.
             purpose_filter = "" if purpose is None else req.purpose_of(purpose)
         else:
             purpose_filter = req.purpose_of(purpose)
@@ -331,15 +343,16 @@ class OtpService:
             retention=self.settings.retention,
         )
         kind = outcome.kind
+        seen = {"to": outcome.to, "purpose": outcome.purpose}
         if kind == "approved":
             log.info("otp approved %s", vid)
-            return CheckResult(vid, APPROVED, True, outcome.attempts_left)
+            return CheckResult(vid, APPROVED, True, outcome.attempts_left, **seen)
         if kind == "wrong":
             log.info("otp wrong code %s attempts_left=%d", vid, outcome.attempts_left)
-            return CheckResult(vid, PENDING, False, outcome.attempts_left)
+            return CheckResult(vid, PENDING, False, outcome.attempts_left, **seen)
         if kind == "locked_now":
             log.warning("otp max attempts reached %s", vid)
-            return CheckResult(vid, MAX_ATTEMPTS, False, 0)
+            return CheckResult(vid, MAX_ATTEMPTS, False, 0, **seen)
         raise check_refusal(vid, outcome.kind, outcome.status, outcome.digits, outcome.wait_ms)
 
     # -- cancel, read ------------------------------------------------------------
@@ -419,7 +432,9 @@ class OtpService:
         )  # fmt: skip
         receipt = self._deliver(message, outcome.gen)
         if self.metrics:
-            self.metrics.sends.labels(receipt.channel, current.purpose, "redelivery").inc()
+            self.metrics.sends.labels(
+                receipt.channel, self._purpose_label(current.purpose), "redelivery"
+            ).inc()
         log.info("otp redelivery %s to=%s channel=%s", current.id, mask(dest.address), channel)
         return receipt
 

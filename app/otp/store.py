@@ -67,6 +67,9 @@ class CheckOutcome:
     status: str = ""
     digits: int = 0
     wait_ms: int = 0  # until a max_attempts_reached lock ends
+    #: The compared verification's destination and purpose (approved, wrong, locked_now).
+    to: str = ""
+    purpose: str = ""
 
 
 class VerificationStore(Protocol):

@@ -100,8 +100,12 @@ class RedisVerificationStore:
             purpose,
             retention,
         ]
-        kind, left, status, digits, wait = self._check(keys=self._keys(verification_id), args=args)
-        return CheckOutcome(str(kind), int(left), str(status), int(digits), int(wait))
+        answer = self._check(keys=self._keys(verification_id), args=args)
+        kind, left, status, digits, wait = answer[:5]
+        to, purpose = (str(answer[5]), str(answer[6])) if len(answer) > 6 else ("", "")
+        return CheckOutcome(
+            str(kind), int(left), str(status), int(digits), int(wait), to=to, purpose=purpose
+        )
 
     def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome:
         kind, left, status, digits, wait = self._cancel(

@@ -147,13 +147,14 @@ return 0
 # KEYS[1] = verification state, KEYS[2] = open verifications of its destination
 # ARGV[1] = now ms, ARGV[2] = candidate code hash, ARGV[3] = candidate length,
 # ARGV[4] = '1' when amount/payee were given, ARGV[5] = purpose ('' = any), ARGV[6] = retention s
-# Returns {kind, attempts left, status, digits expected, ms until a lock ends}.
+# Returns {kind, attempts left, status, digits expected, ms until a lock ends} and, once
+# compared, the verification's destination and purpose.
 CHECK = (
     HELPERS
     + FINISH
     + """
 local s = redis.call('HMGET', KEYS[1], 'status', 'expires_at', 'failures', 'max_checks',
-  'digits', 'hash', 'bound', 'purpose', 'open_field', 'id')
+  'digits', 'hash', 'bound', 'purpose', 'open_field', 'id', 'to')
 local status = s[1]
 if not status or (ARGV[5] ~= '' and s[8] ~= ARGV[5]) then return {'not_found', 0, '', 0, 0} end
 local now, expires, keep = tonumber(ARGV[1]), tonumber(s[2]), tonumber(ARGV[6]) * 1000
@@ -175,16 +176,16 @@ if failures >= max then
 end
 if same(s[6], ARGV[2]) then
   finish('approved', now, keep, s[9], s[10])
-  return {'approved', max - failures, 'approved', 0, 0}
+  return {'approved', max - failures, 'approved', 0, 0, s[11], s[8]}
 end
 failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures >= max then
   -- Locked, and the open field keeps pointing here: no new code for this
   -- destination and purpose until this one would have expired.
   redis.call('HSET', KEYS[1], 'status', 'max_attempts_reached', 'ended_at', now, 'hash', '')
-  return {'locked_now', 0, 'max_attempts_reached', 0, expires - now}
+  return {'locked_now', 0, 'max_attempts_reached', 0, expires - now, s[11], s[8]}
 end
-return {'wrong', max - failures, 'pending', 0, 0}
+return {'wrong', max - failures, 'pending', 0, 0, s[11], s[8]}
 """
 )
 

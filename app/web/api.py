@@ -131,7 +131,14 @@ def verification_json(v: Verification) -> dict[str, Any]:
 
 
 def check_json(r: CheckResult) -> dict[str, Any]:
-    return {"id": r.id, "status": r.status, "valid": r.valid, "attempts_left": r.attempts_left}
+    return {
+        "id": r.id,
+        "status": r.status,
+        "valid": r.valid,
+        "attempts_left": r.attempts_left,
+        "to": r.to,
+        "purpose": r.purpose,
+    }
 
 
 def _time(moment: datetime) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, RedisError
 
+from app.store import keys
 from app.web.current import services
 
 bp = Blueprint("health", __name__)
@@ -18,8 +19,12 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response | tuple[Response, int]:
+    """Ready when Redis takes a write: a Redis out of memory still answers PING
+    but refuses every code, session and lock Sandi would write."""
     try:
-        services().redis.ping()
+        services().redis.set(keys.health_probe(), "1", ex=60)
+    except OutOfMemoryError:
+        return jsonify(status="unavailable", redis="out_of_memory"), 503
     except RedisError:
         return jsonify(status="unavailable", redis="down"), 503
     return jsonify(status="ready", redis="ok")

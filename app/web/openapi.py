@@ -102,12 +102,14 @@ VERIFICATION: dict[str, Any] = {
 
 CHECK_RESULT: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "status", "valid", "attempts_left"],
+    "required": ["id", "status", "valid", "attempts_left", "to", "purpose"],
     "properties": {
         "id": {"type": "string", "pattern": "^VE[0-9a-f]{32}$"},
         "status": {"type": "string", "enum": ["pending", "approved", "max_attempts_reached"]},
         "valid": {"type": "boolean"},
         "attempts_left": {"type": "integer", "minimum": 0},
+        "to": {"type": "string", "description": "the phone number or e-mail address verified"},
+        "purpose": {"type": "string", "description": "the purpose the code was issued for"},
     },
 }
 

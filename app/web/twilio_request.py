@@ -98,12 +98,21 @@ def parse_inbound(form: MultiDict[str, str], received_at: datetime) -> InboundMe
         body=body,
         message_sid=sid,
         received_at=received_at,
-        profile_name=(form.get("ProfileName") or "").strip()[:100] or None,
+        profile_name=_plain(form.get("ProfileName") or "")[:100] or None,
         button_payload=(form.get("ButtonPayload") or "").strip()[:256] or None,
         button_text=(form.get("ButtonText") or "").strip()[:256] or None,
         media=_media(form),
         location=_location(form),
     )
+
+
+#: Control characters (C0, DEL, C1), surrogates and noncharacters: never part of a name.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _plain(value: str) -> str:
+    """A WhatsApp profile name as plain text: the name goes into replies and TwiML."""
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def _address(value: str, field: str) -> tuple[Channel, str]:

@@ -7,6 +7,8 @@ than built as an element tree by twilio's ``MessagingResponse``: same bytes
 
 from __future__ import annotations
 
+import re
+
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.conversation.model import Channel, InboundMessage, Reply
@@ -33,14 +35,24 @@ _ATTRIBUTE = str.maketrans(
 )  # fmt: skip
 
 
+#: Characters XML 1.0 cannot carry at all (C0 controls but tab/newline/CR, surrogates,
+#: U+FFFE/U+FFFF): one of them in a reply made the whole TwiML unreadable to Twilio.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
 def messaging_twiml(replies: tuple[Reply, ...], message: InboundMessage) -> str:
     if not replies:
         return empty_twiml()
-    to = address(message.channel, message.sender).translate(_ATTRIBUTE)
-    from_ = address(message.channel, message.recipient).translate(_ATTRIBUTE)
+    to = xml_text(address(message.channel, message.sender)).translate(_ATTRIBUTE)
+    from_ = xml_text(address(message.channel, message.recipient)).translate(_ATTRIBUTE)
     parts = [_XML_DECLARATION, "<Response>"]
     for reply in replies:
-        text = reply_text(reply)
+        text = xml_text(reply_text(reply))
         head = f'<Message from="{from_}" to="{to}"'
         parts.append(f"{head}>{text.translate(_TEXT)}</Message>" if text else f"{head} />")
     parts.append("</Response>")

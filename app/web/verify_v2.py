@@ -305,9 +305,13 @@ def _purpose(value: str | None) -> str:
 def _whole(value: str | None, name: str, default: int, low: int, high: int) -> int:
     if value is None or value == "":
         return default
-    if not value.strip().isdigit() or not low <= int(value) <= high:
+    # ASCII digits only: str.isdigit() takes '²' and '٣', which int() then refuses.
+    if not _ASCII_WHOLE.fullmatch(value.strip()) or not low <= int(value) <= high:
         raise invalid(name, f"must be a whole number from {low} to {high}")
     return int(value)
+
+
+_ASCII_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 def _locale(value: str | None) -> str | None:
