@@ -95,6 +95,17 @@ def test_development_pages_are_open_but_still_need_the_csrf_token(client: Any) -
     assert with_csrf(client).post("/simulator/api/send", json=body).status_code == 200
 
 
+def test_development_pages_are_open_to_this_machine_only(client: Any) -> None:
+    """A development gunicorn bound to 0.0.0.0: a client elsewhere sending Host: localhost."""
+    remote = {"REMOTE_ADDR": "198.51.100.7"}
+    body = {"channel": "whatsapp", "from": VICTIM, "body": "halo"}
+    answer = client.post("/simulator/api/send", json=body, environ_base=remote)
+    assert answer.status_code == 401
+    assert client.get("/simulator", environ_base=remote).status_code == 302
+    assert client.get(f"/sandbox/outbox?to={VICTIM}", environ_base=remote).status_code == 401
+    assert client.get("/simulator", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
 def test_the_host_header_must_name_this_server(client: Any, app_config: dict[str, Any]) -> None:
     # DNS rebinding: a page at http://attacker.example whose name now points at 127.0.0.1.
     rebound = client.get("/simulator", base_url="http://attacker.example:5000")

@@ -4,7 +4,8 @@ A page blueprint calls :func:`protect` once (``protect(bp)``) — or a single
 view takes :func:`staff_required` — and gets:
 
 - in development (``SANDI_ENV`` unset, no Twilio credentials): open pages,
-  as ``make run`` promises, on a server bound to 127.0.0.1;
+  as ``make run`` promises, to requests from this machine (loopback); any
+  other client logs in, even when a server is bound to 0.0.0.0;
 - on a live server (Twilio credentials or ``SANDI_ENV=production``, see
   :attr:`app.config.Settings.pages_need_login`): a signed-in staff user, or a
   redirect to ``/staff/login`` (a JSON 401 for API paths);
@@ -19,6 +20,7 @@ Pages added later (inbox, insights) call the same three functions.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -73,12 +75,22 @@ def _wants_json() -> bool:
     return "/api/" in request.path or request.path.startswith("/sandbox/") or request.is_json
 
 
+def _from_this_machine() -> bool:
+    """Development's open pages are open to this machine only (a gunicorn bound to
+    0.0.0.0 in development still asks anyone else to log in)."""
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
 def check_staff() -> BaseResponse | tuple[Response, int] | None:
     """None when the request may go on; else the answer that stops it."""
     endpoint = request.endpoint or ""
     if endpoint.endswith(".static"):
         return None
-    if services().settings.pages_need_login and current_staff() is None:
+    locked = services().settings.pages_need_login or not _from_this_machine()
+    if locked and current_staff() is None:
         if _wants_json():
             return json_error(401, "login_required", "log in at /staff/login first")
         target = request.full_path if request.query_string else request.path
