@@ -47,8 +47,8 @@ TOKEN = "bench-auth-token"
 _TIMER = """
 import json, sys, time
 from pathlib import Path
-from app.conversation.loader import load_flows
-from app.conversation.render import Templates
+from app.content.loader import load_flows
+from app.content.render import Templates
 flows, templates = Path(sys.argv[1]), Path(sys.argv[2])
 started, cpu = time.perf_counter(), time.process_time()
 flowset = load_flows(flows, Templates(templates))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.chat import chat_command
+from app.cli.chat import chat_command
 from app.web.current import EXTENSION
 from tests.support.outbox import sandbox_send
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.cli import main
+from app.cli.main import main
 from app.config import ROOT
 from app.conversation.language import country_locale, detect
 from app.flow_tests.cases import Case, case_files, load_cases

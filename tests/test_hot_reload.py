@@ -19,10 +19,10 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from app.cli import main
+from app.cli.main import main
 from app.config import ROOT
-from app.flows_reload import RELOADER, FlowReloader, install_sighup, worker_versions
 from app.web.current import EXTENSION
+from app.wiring.flows_reload import RELOADER, FlowReloader, install_sighup, worker_versions
 from tests.support.chat import Chat
 from tests.support.polling import wait_for
 from tests.support.twilio_webhooks import Twilio
@@ -247,7 +247,7 @@ def test_sighup_reloads(shop_config: dict[str, Any], shop: Path, redis_client: A
 )  # fmt: skip
 def test_reload_settings(raw: dict[str, str], watch: bool, poll: float) -> None:
     from app.config import Settings
-    from app.flows_reload import ReloadSettings
+    from app.wiring.flows_reload import ReloadSettings
 
     assert ReloadSettings.from_settings(Settings.from_mapping(raw)) == ReloadSettings(watch, poll)
 
@@ -262,7 +262,7 @@ def test_reload_settings(raw: dict[str, str], watch: bool, poll: float) -> None:
 )
 def test_bad_reload_settings(raw: dict[str, str], message: str) -> None:
     from app.config import ConfigError, Settings
-    from app.flows_reload import ReloadSettings
+    from app.wiring.flows_reload import ReloadSettings
 
     with pytest.raises(ConfigError, match=message):
         ReloadSettings.from_settings(Settings.from_mapping(raw))

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.conversation.model import Button, Channel, InboundMessage, Reply
+from app.content.messages import Button, Channel, InboundMessage, Reply
 from app.web.twiml import address, empty_twiml, messaging_twiml, reply_text
 
 

@@ -29,8 +29,8 @@ import pytest
 import redis
 
 from app.config import ROOT
-from app.conversation.registry import check_snapshot
-from app.conversation.snapshot import take
+from app.content.registry import check_snapshot
+from app.content.snapshot import take
 from app.store import keys
 from tests.support.gunicorn_process import gunicorn
 from tests.support.polling import wait_for

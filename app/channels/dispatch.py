@@ -22,10 +22,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
-from app.channels.policy import email_allowed, email_refusal
 from app.channels.settings import CHANNELS, ChannelSettings
 from app.channels.sms import SmsChannel, check_templates
-from app.channels.tracking import DeliveryLog, OptOuts
 from app.channels.twilio_api import (
     HttpClientFactory,
     Outgoing,
@@ -36,14 +34,16 @@ from app.channels.twilio_api import (
 )
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
-from app.conversation.model import Channel, conversation_id
-from app.conversation.render import TemplateSource
+from app.content.messages import Channel, conversation_id
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics
+from app.otp.email_policy import email_allowed, email_refusal
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.store import keys
 from app.store.connection import RedisClient
 from app.store.outbox import OutboxStore
+from app.store.tracking import DeliveryLog, OptOuts
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import phonenumbers
 
-from app.channels.policy import email_purposes
 from app.config import ConfigError, Settings
+from app.otp.email_policy import email_purposes
 from app.otp.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class ChannelSettings:
     def within(self, budget: float) -> ChannelSettings:
         """Provider timeouts that let a chat turn that sends a code finish
         inside its conversation lock (``budget`` seconds, see
-        :func:`app.conversation.backend.call_budget`): a Twilio request may be
+        :func:`app.edges.backend.call_budget`): a Twilio request may be
         tried twice (a 5xx, a failed connect), so each try gets half. A turn
         that outlived its lock would have sent the code but lost its state."""
         limit = budget / 2

@@ -19,9 +19,9 @@ import jinja2
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
 from app.config import ConfigError
-from app.conversation.render import LOCALES, Templates, TemplateSource
-from app.conversation.source import Problem, Where, display_name
-from app.conversation.templates_check import GSM7, GSM7_EXTENDED
+from app.content.render import LOCALES, Templates, TemplateSource
+from app.content.source import Problem, Where, display_name
+from app.content.templates_check import GSM7, GSM7_EXTENDED
 from app.otp.ports import CodeMessage, DeliveryError
 
 log = logging.getLogger(__name__)

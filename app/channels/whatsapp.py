@@ -20,8 +20,8 @@ from typing import Any
 
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
-from app.conversation.model import Channel, conversation_id
-from app.conversation.render import TemplateSource
+from app.content.messages import Channel, conversation_id
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.otp.ports import CodeMessage
 from app.store import keys

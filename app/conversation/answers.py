@@ -17,8 +17,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import fuzz
 
-from app.conversation.flows import Ask, Choice
-from app.conversation.text import has_letters, normalise, wordlist
+from app.content.flows import Ask, Choice
+from app.content.text import has_letters, normalise, wordlist
 
 YES = wordlist(
     "ya iya iye y yes yep yup yeah ok oke okay okey betul benar bener boleh setuju sure sip lanjut "

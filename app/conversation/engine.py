@@ -19,17 +19,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.conversation import flows as f
+from app.content import flows as f
+from app.content.messages import Conversation, InboundMessage, Turn
+from app.content.render import Templates
+from app.content.text import normalise
 from app.conversation.dialogue import Dialogue, merge
 from app.conversation.faq import FaqIndex
 from app.conversation.language import country_locale, detect
-from app.conversation.model import Conversation, InboundMessage, Turn
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend, HandoffIndex, OtpPort
-from app.conversation.render import Templates
 from app.conversation.routing import Router
 from app.conversation.steps import DEFAULT_HANDOFF, Steps
-from app.conversation.text import normalise
 from app.logs import mask
 
 log = logging.getLogger(__name__)

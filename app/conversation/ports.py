@@ -2,7 +2,7 @@
 
 The engine sends codes, calls the business back end, records requests and
 lists handoffs only through these; the real implementations live at the
-edge (the OTP service, :mod:`app.conversation.backend`, :mod:`app.store`),
+edge (the OTP service, :mod:`app.edges.backend`, :mod:`app.store`),
 so the core stays plain Python and each side can be tested alone.
 """
 

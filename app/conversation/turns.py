@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.conversation.model import Conversation, InboundMessage, Reply, Turn
+from app.content.messages import Conversation, InboundMessage, Reply, Turn
 
 #: Inbound messages kept in ``session["history"]`` (for a human agent taking over).
 HISTORY_LIMIT = 30

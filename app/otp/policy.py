@@ -21,8 +21,8 @@ from limits import parse_many
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.config import ConfigError
+from app.otp.email_policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 
 CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall", "auto")
 PHONE_CHANNELS = frozenset({"sms", "whatsapp", "call", "flashcall"})

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.logs import mask
-from app.otp import requests as req
+from app.otp import request_checks as req
 from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
 from app.otp.destinations import parse_destination
 from app.otp.errors import OtpError, invalid
@@ -36,9 +36,17 @@ from app.otp.model import (
     to_ms,
 )
 from app.otp.policy import CHANNELS, OtpSettings
-from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
+from app.otp.ports import (
+    CodeDelivery,
+    CodeMessage,
+    DeliveryError,
+    DeliveryReceipt,
+    SendLimiter,
+    StartCommand,
+    StartOutcome,
+    VerificationStore,
+)
 from app.otp.refusals import check_refusal, refuse_start
-from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ the lock is granted (``SANDI_LOCK_TIMEOUT_MS``); the next waiter drops a
 holder whose lease has run out, so a killed worker delays a conversation but
 never wedges it. A live turn must therefore finish inside its lease: the
 longest part of one, a flow's back-end call, is cut to fit
-(:func:`app.conversation.backend.call_budget`).
+(:func:`app.edges.backend.call_budget`).
 
 An uncontended turn costs two round trips: enqueue (which usually grants the
 lock at once, and then reads session, profile and the dedupe record in the same
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.conversation.model import Conversation, Reply
+from app.content.messages import Conversation, Reply
 from app.store import keys
 from app.store.connection import RedisClient
 

@@ -20,9 +20,9 @@ from flask import Blueprint, Response, request
 from app.channels.status import StatusReport
 from app.channels.voice_token import Expired
 from app.logs import mask
-from app.services import Services
 from app.web.current import services
 from app.web.twilio_request import Rejected, check_form_request, signature_ok
+from app.wiring.services import Services
 
 log = logging.getLogger(__name__)
 

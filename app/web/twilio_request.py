@@ -13,7 +13,7 @@ from flask import Request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from app.conversation.model import Channel, InboundMessage, Location, Media
+from app.content.messages import Channel, InboundMessage, Location, Media
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
 _HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")

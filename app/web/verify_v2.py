@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.channels.sms import check_templates
 from app.config import ConfigError
-from app.otp import requests as req
+from app.otp import request_checks as req
 from app.otp.errors import OtpError
 from app.otp.model import Verification
 from app.otp.policy import DEFAULT_PURPOSE, LOCALES

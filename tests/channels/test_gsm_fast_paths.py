@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.channels.sms import _LOOKALIKES, septets, to_ascii_gsm
-from app.conversation.templates_check import GSM7, GSM7_EXTENDED
+from app.content.templates_check import GSM7, GSM7_EXTENDED
 
 
 def reference_septets(text: str) -> int | None:

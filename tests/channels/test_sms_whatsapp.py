@@ -14,7 +14,7 @@ from app import create_app
 from app.channels.sms import septets, to_ascii_gsm
 from app.config import ROOT, ConfigError
 from app.otp.ports import CodeMessage, DeliveryError
-from app.services import Services
+from app.wiring.services import Services
 from tests.channels.conftest import (
     CUSTOMER,
     OTP_CONTENT_SID,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app.cli import main
+from app.cli.main import main
 from app.config import ROOT
 
 GOLDEN = Path(__file__).with_name("golden")

@@ -1,8 +1,8 @@
 """libyaml's fast path reads every flow file exactly as ruamel's pure path does.
 
-:func:`app.conversation.fast_yaml.parse_fast` either gives the same data (same
+:func:`app.content.fast_yaml.parse_fast` either gives the same data (same
 types: ``repr`` is compared, so ``True`` is not ``1``) and the same position
-for every key and value as :func:`app.conversation.source.parse_pure`, or it
+for every key and value as :func:`app.content.source.parse_pure`, or it
 gives None and the pure path reads the file. Checked on every bundled flow
 and conversation test file, the benchmark's 200 generated flows, every YAML
 fixture and golden file under tests/ and the flow texts the tests write, the
@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from app.config import ROOT
-from app.conversation.fast_yaml import RESOLVERS, parse_fast
-from app.conversation.source import Document, parse_pure, parse_yaml
+from app.content.fast_yaml import RESOLVERS, parse_fast
+from app.content.source import Document, parse_pure, parse_yaml
 from bench.flowgen import generate
 
 

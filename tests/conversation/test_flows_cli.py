@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from app import create_app
-from app.cli import main
+from app.cli.main import main
 from app.config import ROOT
-from app.conversation.source import FlowError
+from app.content.source import FlowError
 
 
 def check(*args: str) -> Any:

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from jinja2 import meta
 
 from app.config import ROOT
-from app.conversation.render import Templates
-from app.conversation.schema import STEP_KINDS, _valid, _validator
-from app.conversation.source import Problem, read_yaml
-from app.conversation.templates_check import all_templates, simple_variables, undeclared_variables
+from app.content.render import Templates
+from app.content.schema import STEP_KINDS, _valid, _validator
+from app.content.source import Problem, read_yaml
+from app.content.templates_check import all_templates, simple_variables, undeclared_variables
 from bench.flowgen import generate
 
 
@@ -121,7 +121,7 @@ TRICKY_YAML = [
 
 def test_yaml_without_comment_scanning_reads_the_same(tmp_path: Path) -> None:
     """Every bundled, generated and tricky document: same data, same positions, same errors."""
-    from app.conversation.source import parse_with, parse_yaml, round_trip_yaml
+    from app.content.source import parse_with, parse_yaml, round_trip_yaml
 
     flows_dir, _ = generate(tmp_path, flows=3, steps=20)
     texts = [(p.read_text(encoding="utf-8"), p.name) for p in sorted(flows_dir.glob("*.yml"))]

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from app.config import ROOT
-from app.conversation.loader import check_flows, load_flows
-from app.conversation.render import Templates
-from app.conversation.source import FlowError
+from app.content.loader import check_flows, load_flows
+from app.content.render import Templates
+from app.content.source import FlowError
 
-HEADER = "# yaml-language-server: $schema=../app/conversation/flow.schema.json\n"
+HEADER = "# yaml-language-server: $schema=../app/content/flow.schema.json\n"
 
 
 @pytest.fixture
@@ -357,7 +357,7 @@ def test_unreachable_steps(shop: Path) -> None:
 
 
 def test_yaml_merge_keys_get_the_position_of_the_mapping_that_merges_them() -> None:
-    from app.conversation.source import Document, parse_yaml
+    from app.content.source import Document, parse_yaml
 
     text = "base: &b {say: x}\nsteps:\n  one:\n    <<: *b\n    id: one\n"
     doc = parse_yaml(text, "flows/merge.yml")

@@ -17,7 +17,7 @@ from flask import Flask
 from twilio.rest import Client
 from twilio.rest.verify.v2 import V2
 
-from app.services import Services
+from app.wiring.services import Services
 from tests.support.clock import FakeClock
 from tests.support.live_server import serve
 from tests.support.otp import code_in

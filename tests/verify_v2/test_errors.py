@@ -15,7 +15,7 @@ from twilio.rest.verify.v2 import V2
 from twilio.rest.verify.v2.service import ServiceContext
 
 from app import create_app
-from app.services import Services
+from app.wiring.services import Services
 from tests.support.clock import FakeClock
 from tests.support.otp import CUSTOMER, wrong
 from tests.support.redis_servers import RedisProcess

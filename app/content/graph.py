@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.conversation import flows as f
-from app.conversation.source import Document, NodePath, Problem
+from app.content import flows as f
+from app.content.source import Document, NodePath, Problem
 
 
 def targets(step: f.Step) -> Iterator[tuple[str, str]]:

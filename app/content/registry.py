@@ -2,7 +2,7 @@
 
 :class:`FlowRegistry` is the :class:`~app.conversation.turns.Bot` the turn
 runner calls: each turn goes to the bot of the current version. A reload
-reads the folders once (:mod:`app.conversation.snapshot`), runs every check
+reads the folders once (:mod:`app.content.snapshot`), runs every check
 ``sandi flows check`` runs, and only if nothing is an error builds a new bot
 and swaps it in with one assignment — a turn already running finishes on the
 version it began with, the next turn gets the new one. A version with errors
@@ -24,12 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from app.conversation.flows import FlowSet
-from app.conversation.loader import check_flows
-from app.conversation.model import Conversation, InboundMessage, Turn
-from app.conversation.render import Templates
-from app.conversation.snapshot import Snapshot, take
-from app.conversation.source import FlowError, Problem
+from app.content.flows import FlowSet
+from app.content.loader import check_flows
+from app.content.messages import Conversation, InboundMessage, Turn
+from app.content.render import Templates
+from app.content.snapshot import Snapshot, take
+from app.content.source import FlowError, Problem
 from app.conversation.turns import Bot
 
 log = logging.getLogger(__name__)

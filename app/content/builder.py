@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from app.conversation import flows as f
-from app.conversation.expressions import ExpressionError, Value, compile_condition, compile_value
-from app.conversation.schema import step_kinds
-from app.conversation.source import Document, NodePath, Problem
-from app.conversation.text import normalise
+from app.content import flows as f
+from app.content.expressions import ExpressionError, Value, compile_condition, compile_value
+from app.content.schema import step_kinds
+from app.content.source import Document, NodePath, Problem
+from app.content.text import normalise
 
 DEFAULT_COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "menu": ("menu", "menu utama", "main menu"),

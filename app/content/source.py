@@ -5,7 +5,7 @@ in the file it comes from (1-based, as editors count). ruamel.yaml's
 round-trip loader keeps the line and column of every key and value; we copy
 the document into plain dicts and lists (what JSON Schema and the engine
 want) and keep the positions beside it, keyed by the path to each node.
-Most files are read by libyaml instead (:mod:`app.conversation.fast_yaml`,
+Most files are read by libyaml instead (:mod:`app.content.fast_yaml`,
 the same data and positions ~15x sooner); whatever it cannot vouch for, and
 every broken file, is read here as before.
 """
@@ -24,7 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.parser import Parser
 from ruamel.yaml.scanner import Scanner
 
-from app.conversation.fast_yaml import parse_fast, plain_scalar
+from app.content.fast_yaml import parse_fast, plain_scalar
 
 #: A path into a document: keys and list indexes from the root.
 NodePath = tuple[str | int, ...]

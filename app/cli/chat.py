@@ -8,9 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.conversation.model import Channel
+from app.content.messages import Channel
+from app.flow_tests.driver import Simulator
 from app.web.current import services
-from app.web.simulate import Simulator
 from app.web.twilio_request import Rejected, e164
 
 QUIT = {"/quit", "/exit"}

@@ -1,6 +1,6 @@
 """A flow as a diagram: steps, branches, OTP steps, handoffs and ends.
 
-:func:`diagram` turns a checked :class:`~app.conversation.flows.Flow` into
+:func:`diagram` turns a checked :class:`~app.content.flows.Flow` into
 plain nodes and edges (in the order the steps are written, which is the
 order a marketer reads them); :func:`to_mermaid` and :func:`to_dot` print it
 for GitHub, editors and Graphviz, and the /flows page draws the same nodes
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.conversation import flows as f
+from app.content import flows as f
 
 #: Where a flow that runs off its last step goes.
 END_NODE = "__end__"

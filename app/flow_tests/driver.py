@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from app.conversation.model import Channel, Reply, conversation_id
-from app.services import Services
+from app.content.messages import Channel, Reply, conversation_id
+from app.wiring.services import Services
 
 MESSAGES_PATH = "/webhooks/twilio/messages"
 SANDBOX_WHATSAPP = "+14155238886"  # Twilio's WhatsApp sandbox sender

@@ -9,11 +9,11 @@ import click
 from flask import Flask
 from flask.cli import ScriptInfo
 
-from app.conversation.source import FlowError, Problem, display_name
+from app.content.source import FlowError, Problem, display_name
 from app.flow_tests.cases import Case, case_files, load_cases
+from app.flow_tests.driver import Simulator
 from app.flow_tests.runner import CaseResult, CaseRunner
 from app.web.current import services
-from app.web.simulate import Simulator
 
 
 @click.command("test")
@@ -74,7 +74,7 @@ def _load_app() -> Flask:
             click.echo(f"{problem.where}: error: {problem.message}", err=True)
         click.echo("the flows do not check; fix them first (sandi flows check)", err=True)
         raise SystemExit(1) from None
-    from app.flows_reload import RELOADER
+    from app.wiring.flows_reload import RELOADER
 
     reloader = app.extensions.get(RELOADER)
     if reloader is not None:

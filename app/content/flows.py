@@ -1,6 +1,6 @@
 """The flow model: what the YAML says, checked and frozen.
 
-The loader (:mod:`app.conversation.loader`) builds these from ``flows/*.yml``;
+The loader (:mod:`app.content.loader`) builds these from ``flows/*.yml``;
 the engine (:mod:`app.conversation.engine`) only ever reads them. Every node
 remembers where it was written, so problems found later still point at the
 line a marketer has to change.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.conversation.expressions import Expression, Value
-from app.conversation.source import Where
+from app.content.expressions import Expression, Value
+from app.content.source import Where
 
 LOCALES = ("id", "en")
 

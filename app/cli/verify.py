@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from app.channels.sms import check_templates
 from app.config import ConfigError
-from app.otp import requests as req
+from app.otp import request_checks as req
 from app.otp.errors import OtpError
 from app.store.verify_services import TooManyServices
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.conversation.loader import flow_files
-from app.conversation.render import Templates
-from app.conversation.source import Problem, Where, display_name
+from app.content.loader import flow_files
+from app.content.render import Templates
+from app.content.source import Problem, Where, display_name
 
 #: Characters of the content hash shown as the flows' version.
 VERSION_LENGTH = 12

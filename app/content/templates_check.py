@@ -17,9 +17,9 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
-from app.conversation import flows as f
-from app.conversation.render import LOCALES, Templates
-from app.conversation.source import Problem, Where, display_name
+from app.content import flows as f
+from app.content.render import LOCALES, Templates
+from app.content.source import Problem, Where, display_name
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft7Validator, ValidationError
 
-from app.conversation.source import Document, Problem
+from app.content.source import Document, Problem
 
 SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
 

@@ -1,7 +1,7 @@
 """Loading ``flows/*.yml`` into a checked :class:`FlowSet`, or failing with every problem.
 
 Three passes, each reporting ``file:line:col``: YAML syntax (ruamel marks),
-structure (the JSON Schema), then meaning (:mod:`app.conversation.checks`:
+structure (the JSON Schema), then meaning (:mod:`app.content.checks`:
 references, reachability, templates and their variables). Nothing that fails
 here can fail later in front of a customer.
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from app.conversation import flows as f
-from app.conversation.builder import Builder
-from app.conversation.checks import check_flowset
-from app.conversation.render import Templates
-from app.conversation.schema import validate
-from app.conversation.source import (
+from app.content import flows as f
+from app.content.builder import Builder
+from app.content.checks import check_flowset
+from app.content.render import Templates
+from app.content.schema import validate
+from app.content.source import (
     Document,
     FlowError,
     Problem,

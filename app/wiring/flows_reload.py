@@ -1,7 +1,7 @@
 """What makes the flows reload: file changes, SIGHUP, ``sandi flows reload``.
 
 The reload itself (read, check, swap or refuse) is
-:meth:`app.conversation.registry.FlowRegistry.reload`; this module only
+:meth:`app.content.registry.FlowRegistry.reload`; this module only
 decides *when*, from one background thread per app:
 
 - in development (or with ``SANDI_WATCH_FLOWS=1``) it watches the flows and
@@ -41,16 +41,16 @@ from watchfiles import Change, watch
 from app.channels.settings import brand_setting
 from app.channels.sms import version_checks
 from app.config import ConfigError, Settings
-from app.conversation.registry import FlowRegistry, ReloadResult, check_snapshot
-from app.conversation.snapshot import take
-from app.conversation.source import Problem
+from app.content.registry import FlowRegistry, ReloadResult, check_snapshot
+from app.content.snapshot import take
+from app.content.source import Problem
 from app.store import keys
 from app.store.connection import RedisClient
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from app.services import Services
+    from app.wiring.services import Services
 
 log = logging.getLogger(__name__)
 

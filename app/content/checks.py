@@ -12,15 +12,15 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from app.conversation import flows as f
+from app.content import flows as f
+from app.content.graph import graph_problems, targets
+from app.content.source import Document, NodePath, Problem, Where
+from app.content.templates_check import TemplateRef, check_templates
 from app.conversation.faq_check import faq_problems
-from app.conversation.graph import graph_problems, targets
-from app.conversation.source import Document, NodePath, Problem, Where
-from app.conversation.templates_check import TemplateRef, check_templates
 
 if TYPE_CHECKING:
-    from app.conversation.builder import Origins
-    from app.conversation.render import Templates
+    from app.content.builder import Origins
+    from app.content.render import Templates
 
 
 def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) -> list[Problem]:

@@ -18,25 +18,23 @@ from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
 from app.channels.sms import version_checks
 from app.channels.status import DeliveryStatus
-from app.channels.tracking import FallbackSteps
 from app.channels.twilio_api import HttpClientFactory, default_http_client
 from app.config import Settings
-from app.conversation.backend import HttpBackend, RecordingBackend, call_budget
+from app.content.flows import FlowSet
+from app.content.registry import FlowRegistry
+from app.content.render import LiveTemplates, Templates, TemplateSource
 from app.conversation.engine import EngineSettings, FlowBot
-from app.conversation.flows import FlowSet
 from app.conversation.handoff import HandoffDesk
 from app.conversation.ports import Backend, OtpPort
-from app.conversation.registry import FlowRegistry
-from app.conversation.render import LiveTemplates, Templates, TemplateSource
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
+from app.edges.backend import HttpBackend, RecordingBackend, call_budget
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
 from app.otp.metrics import OtpMetrics
 from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
-from app.otp_glue import ChatOtp, FallbackOtp
 from app.store.api_keys import ApiKeyStore
 from app.store.connection import RedisClient, connect_settings
 from app.store.handoffs import RedisHandoffIndex
@@ -44,8 +42,10 @@ from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
 from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
+from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
+from app.wiring.otp_glue import ChatOtp, FallbackOtp
 
 
 def utc_now() -> datetime:

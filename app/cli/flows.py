@@ -14,16 +14,16 @@ from flask.cli import AppGroup
 
 from app.channels.settings import brand_setting
 from app.channels.sms import version_checks
+from app.cli.flow_tests import test_command
 from app.config import Settings
-from app.conversation.diagram import diagram, to_dot, to_mermaid
-from app.conversation.model import Channel
-from app.conversation.registry import check_snapshot
-from app.conversation.snapshot import take
-from app.conversation.source import Problem, display_name
-from app.flow_tests.cli import test_command
-from app.flows_reload import check_on_disk, publish_reload, worker_versions
+from app.content.diagram import diagram, to_dot, to_mermaid
+from app.content.messages import Channel
+from app.content.registry import check_snapshot
+from app.content.snapshot import take
+from app.content.source import Problem, display_name
 from app.store.connection import connect_settings
 from app.web.twilio_request import Rejected, e164
+from app.wiring.flows_reload import check_on_disk, publish_reload, worker_versions
 
 
 @click.group(help="Check, draw, test and reload the conversation flows.")

@@ -9,7 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from app import create_app
-from app.chat import chat_command
+from app.cli.chat import chat_command
 from app.store.api_keys import ApiKeyStore
 
 
@@ -22,7 +22,7 @@ main.add_command(chat_command)
 
 
 def _register_conversation_commands() -> None:
-    from app.flows_cli import flows, handoff
+    from app.cli.flows import flows, handoff
 
     main.add_command(flows)
     main.add_command(handoff)
@@ -78,7 +78,7 @@ def api_keys_revoke(sid: str) -> None:
 
 
 def _register_verify_commands() -> None:
-    from app.verify_cli import verify_services
+    from app.cli.verify import verify_services
 
     main.add_command(verify_services)
 

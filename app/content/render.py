@@ -23,7 +23,7 @@ class Templates:
     """Templates under ``root``, read from disk or from a snapshot of it.
 
     With ``sources`` (``{"id/welcome/menu.j2": text}``, see
-    :mod:`app.conversation.snapshot`) nothing is read from disk again: a hot
+    :mod:`app.content.snapshot`) nothing is read from disk again: a hot
     reload validates one snapshot and then serves exactly that, even while an
     editor is half-way through saving the next change.
     """
