@@ -21,8 +21,9 @@ from flask import Flask
 from app import create_app
 from app.cli.main import main
 from app.config import ROOT
+from app.store.reload_relay import worker_versions
 from app.web.current import EXTENSION
-from app.wiring.flows_reload import RELOADER, FlowReloader, install_sighup, worker_versions
+from app.wiring.flows_reload import RELOADER, FlowReloader, install_sighup
 from tests.support.chat import Chat
 from tests.support.polling import wait_for
 from tests.support.twilio_webhooks import Twilio

@@ -13,7 +13,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from app.config import ROOT
-from app.wiring.flows_reload import worker_versions
+from app.store.reload_relay import worker_versions
 from tests.support.gunicorn_process import gunicorn
 from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port

@@ -32,6 +32,7 @@ from app.config import ROOT
 from app.content.registry import check_snapshot
 from app.content.snapshot import take
 from app.store import keys
+from app.wiring.checks import version_checks
 from tests.support.gunicorn_process import gunicorn
 from tests.support.polling import wait_for
 from tests.support.redis_servers import free_port
@@ -156,7 +157,9 @@ def test_a_killed_worker_delays_its_conversation_by_the_lease_then_the_next_mess
     tmp_path: Path, redis_url: str, redis_client: redis.Redis
 ) -> None:
     flows, templates = write_flows(tmp_path)
-    flowset, _, problems = check_snapshot(take(flows, templates))  # as `sandi flows check`
+    flowset, _, problems = check_snapshot(
+        take(flows, templates), version_checks("Sandi")
+    )  # as `sandi flows check`
     assert flowset is not None and not problems, problems
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -23,7 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
 from app.channels.settings import CHANNELS, ChannelSettings
-from app.channels.sms import SmsChannel, check_templates
+from app.channels.sms import SmsChannel
 from app.channels.twilio_api import (
     HttpClientFactory,
     Outgoing,
@@ -35,6 +35,7 @@ from app.channels.twilio_api import (
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
 from app.content.messages import Channel, conversation_id
+from app.content.otp_sms import check_templates
 from app.content.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics

@@ -1,29 +1,24 @@
-"""``sandi flows check|graph|test|reload`` and ``sandi handoff ...``: the conversation commands."""
+"""``sandi flows check|graph|test|reload``: the marketers' files, checked, drawn, tested, served."""
 
 from __future__ import annotations
 
 import difflib
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
 
-from app.channels.settings import brand_setting
-from app.channels.sms import version_checks
 from app.cli.flow_tests import test_command
 from app.config import Settings
 from app.content.diagram import diagram, to_dot, to_mermaid
-from app.content.messages import Channel
 from app.content.registry import check_snapshot
 from app.content.snapshot import take
 from app.content.source import Problem, display_name
 from app.store.connection import connect_settings
-from app.web.twilio_request import Rejected, e164
-from app.wiring.flows_reload import check_on_disk, publish_reload, worker_versions
+from app.store.reload_relay import publish_reload, worker_versions
+from app.wiring.checks import settings_checks
+from app.wiring.flows_reload import check_on_disk
 
 
 @click.group(help="Check, draw, test and reload the conversation flows.")
@@ -66,7 +61,7 @@ def check(directory: Path | None, templates_dir: Path | None, output: str) -> No
     settings = Settings.load()
     directory, templates_dir = _folders(directory, templates_dir, settings)
     snapshot = take(directory, templates_dir)
-    flowset, _, problems = check_snapshot(snapshot, version_checks(brand_setting(settings.raw)))
+    flowset, _, problems = check_snapshot(snapshot, settings_checks(settings.raw))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     place = display_name(directory, None)
@@ -128,8 +123,11 @@ def graph(
     Without FLOW, Mermaid comes as Markdown (a heading and a block per flow):
     `sandi flows graph > FLOWS.md` renders on GitHub.
     """
-    directory, templates_dir = _folders(directory, templates_dir)
-    flowset, _, problems = check_snapshot(take(directory, templates_dir))
+    settings = Settings.load()
+    directory, templates_dir = _folders(directory, templates_dir, settings)
+    flowset, _, problems = check_snapshot(
+        take(directory, templates_dir), settings_checks(settings.raw)
+    )
     if flowset is None:
         for problem in problems:
             if problem.severity == "error":
@@ -197,34 +195,3 @@ def reload(wait: float) -> None:
 
 
 flows.add_command(test_command)
-
-
-handoff = AppGroup("handoff", help="Conversations handed to a person.")
-
-
-@handoff.command("release")
-@click.argument("number")
-@click.option("--channel", type=click.Choice([c.value for c in Channel]), default=None)
-def release(number: str, channel: str | None) -> None:
-    """Give NUMBER's conversation (WhatsApp and SMS, or --channel) back to the bot."""
-    try:
-        normalised = e164(number.removeprefix("whatsapp:").strip(), "NUMBER")
-    except Rejected as err:
-        raise click.BadParameter(str(err), param_hint="NUMBER") from None
-    desk = current_app.extensions["sandi"].handoffs
-    released = desk.release(normalised, Channel(channel) if channel else None)
-    if not released:
-        click.echo(f"no handoff active for {normalised}", err=True)
-        raise SystemExit(1)
-    for cid in released:
-        click.echo(f"released {cid}")
-
-
-@handoff.command("list")
-def waiting() -> None:
-    """Conversations waiting for a person, with when the bot takes them back."""
-    items = current_app.extensions["sandi"].handoffs.waiting()
-    if not items:
-        click.echo("no conversation is handed off")
-    for cid, until in items:
-        click.echo(f"{cid}  until {datetime.fromtimestamp(until, UTC).isoformat()}")

@@ -22,7 +22,8 @@ main.add_command(chat_command)
 
 
 def _register_conversation_commands() -> None:
-    from app.cli.flows import flows, handoff
+    from app.cli.flows import flows
+    from app.cli.handoffs import handoff
 
     main.add_command(flows)
     main.add_command(handoff)

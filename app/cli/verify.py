@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.channels.sms import check_templates
 from app.config import ConfigError
+from app.content.otp_sms import check_templates
 from app.otp import request_checks as req
 from app.otp.errors import OtpError
 from app.store.verify_services import TooManyServices

@@ -9,21 +9,46 @@ Each problem points at the line to change.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.content import flows as f
 from app.content.graph import graph_problems, targets
 from app.content.source import Document, NodePath, Problem, Where
 from app.content.templates_check import TemplateRef, check_templates
-from app.conversation.faq_check import faq_problems
 
 if TYPE_CHECKING:
     from app.content.builder import Origins
     from app.content.render import Templates
 
 
-def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) -> list[Problem]:
+#: A check of a version's flows that needs more than the content knows (the
+#: FAQ matcher's collisions live with the matcher, in the conversation).
+FlowCheck = Callable[[f.FlowSet, "Origins"], Iterable[Problem]]
+#: A check of a version's templates for what is not a flow's (the OTP SMS fit).
+TemplateCheck = Callable[["Templates"], list[Problem]]
+
+
+@dataclass(frozen=True)
+class VersionChecks:
+    """What the other packages add to every check of a flows version.
+
+    The content cannot import them (they build on it), so the wiring hands
+    them in once (:func:`app.wiring.checks.version_checks`) and start-up,
+    reload and ``sandi flows check`` all run the same set.
+    """
+
+    flows: tuple[FlowCheck, ...] = ()
+    templates: tuple[TemplateCheck, ...] = ()
+
+
+def check_flowset(
+    flowset: f.FlowSet,
+    origins: Origins,
+    templates: Templates,
+    flow_checks: Sequence[FlowCheck] = (),
+) -> list[Problem]:
     problems: list[Problem] = []
     refs: list[TemplateRef] = []
     for doc, flow_id in origins.duplicate_flows:
@@ -48,7 +73,8 @@ def check_flowset(flowset: f.FlowSet, origins: Origins, templates: Templates) ->
     problems.extend(_triggers(flowset, origins))
     problems.extend(_commands(flowset, origins))
     problems.extend(_faq(flowset, origins, refs))
-    problems.extend(faq_problems(flowset, origins))
+    for extra in flow_checks:
+        problems.extend(extra(flowset, origins))
     problems.extend(_settings(flowset, origins))
     problems.extend(check_templates(templates, refs, known))
     return problems

@@ -8,12 +8,12 @@ here can fail later in front of a customer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app.content import flows as f
 from app.content.builder import Builder
-from app.content.checks import check_flowset
+from app.content.checks import FlowCheck, check_flowset
 from app.content.render import Templates
 from app.content.schema import validate
 from app.content.source import (
@@ -32,9 +32,11 @@ def flow_files(flows_dir: Path) -> list[Path]:
     return sorted(p for p in flows_dir.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
 
 
-def load_flows(flows_dir: Path, templates: Templates) -> f.FlowSet:
+def load_flows(
+    flows_dir: Path, templates: Templates, flow_checks: Sequence[FlowCheck] = ()
+) -> f.FlowSet:
     """Load and check every flow; raise :class:`FlowError` listing all problems."""
-    flowset, problems = check_flows(flows_dir, templates)
+    flowset, problems = check_flows(flows_dir, templates, flow_checks=flow_checks)
     errors = [p for p in problems if p.severity == "error"]
     if errors or flowset is None:
         raise FlowError(errors, source=f"flows in {flows_dir}")
@@ -42,12 +44,16 @@ def load_flows(flows_dir: Path, templates: Templates) -> f.FlowSet:
 
 
 def check_flows(
-    flows_dir: Path, templates: Templates, texts: Mapping[Path, str] | None = None
+    flows_dir: Path,
+    templates: Templates,
+    texts: Mapping[Path, str] | None = None,
+    flow_checks: Sequence[FlowCheck] = (),
 ) -> tuple[f.FlowSet | None, list[Problem]]:
     """Every problem (errors and warnings) and, when there is no error, the flows.
 
     ``texts`` are the flow files already read (a hot reload's snapshot);
-    without them the files are read from ``flows_dir`` now.
+    without them the files are read from ``flows_dir`` now. ``flow_checks``
+    are the checks other packages add (the FAQ collisions).
     """
     if not flows_dir.is_dir():
         return None, [Problem(_where_dir(flows_dir), "the flows folder does not exist")]
@@ -67,7 +73,7 @@ def check_flows(
         problems.append(Problem(_where_dir(flows_dir), "no flow files (*.yml) in this folder"))
     builder = Builder(problems)
     flowset = builder.build(docs)
-    problems.extend(check_flowset(flowset, builder.origins, templates))
+    problems.extend(check_flowset(flowset, builder.origins, templates, flow_checks))
     problems.sort(key=lambda p: (p.where, p.message))
     errors = [p for p in problems if p.severity == "error"]
     return (None if errors else flowset), problems

@@ -94,6 +94,11 @@ class Reply:
         )
 
 
+#: The profile field the turn runner stamps on every inbound message (epoch
+#: seconds): WhatsApp's 24-hour customer-service window opens with it.
+LAST_INBOUND_AT = "last_inbound_at"
+
+
 @dataclass(slots=True)
 class Conversation:
     """The mutable state a turn reads and writes.

@@ -1,7 +1,8 @@
 """The flows now serving, and how a new version replaces them (or does not).
 
-:class:`FlowRegistry` is the :class:`~app.conversation.turns.Bot` the turn
-runner calls: each turn goes to the bot of the current version. A reload
+:class:`FlowRegistry` holds the version serving now and the bot built for it
+(whatever the caller's ``build_bot`` makes: the conversation's engine); each
+turn asks for :attr:`FlowRegistry.current` once and runs on it. A reload
 reads the folders once (:mod:`app.content.snapshot`), runs every check
 ``sandi flows check`` runs, and only if nothing is an error builds a new bot
 and swaps it in with one assignment — a turn already running finishes on the
@@ -20,32 +21,30 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
+from app.content.checks import VersionChecks
 from app.content.flows import FlowSet
 from app.content.loader import check_flows
-from app.content.messages import Conversation, InboundMessage, Turn
 from app.content.render import Templates
 from app.content.snapshot import Snapshot, take
 from app.content.source import FlowError, Problem
-from app.conversation.turns import Bot
 
 log = logging.getLogger(__name__)
 
-#: Builds the bot for a checked version: (flows, templates, version) -> bot.
-BotFactory = Callable[[FlowSet, Templates, str], Bot]
-#: More checks of a version's templates, for what is not a flow's (OTP messages).
-ExtraChecks = Callable[[Templates], list[Problem]]
+NO_EXTRA = VersionChecks()
+
+#: What a version serves with: built by the caller, opaque here.
+B = TypeVar("B", covariant=True)
 
 
 @dataclass(frozen=True)
-class FlowVersion:
+class FlowVersion(Generic[B]):
     version: str
     flowset: FlowSet
     templates: Templates
-    bot: Bot
+    bot: B
     #: Warnings of this version (it has no errors, or it would not serve).
     warnings: tuple[Problem, ...]
     loaded_at: float
@@ -78,42 +77,44 @@ class ReloadResult:
 
 
 def check_snapshot(
-    snapshot: Snapshot, extra_checks: ExtraChecks | None = None
+    snapshot: Snapshot, checks: VersionChecks = NO_EXTRA
 ) -> tuple[FlowSet | None, Templates, list[Problem]]:
-    """Every check of ``sandi flows check``, on the copy in memory; with
-    ``extra_checks``, also what others need of the templates (the OTP SMS)."""
+    """Every check of a version, on the copy in memory: the content's own and
+    ``checks``, what the other packages add (FAQ collisions, the OTP SMS)."""
     templates = snapshot.templates()
-    flowset, problems = check_flows(snapshot.flows_dir, templates, snapshot.flow_texts)
-    extra = extra_checks(templates) if extra_checks is not None else []
+    flowset, problems = check_flows(
+        snapshot.flows_dir, templates, snapshot.flow_texts, checks.flows
+    )
+    extra = [p for check in checks.templates for p in check(templates)]
     problems = sorted([*snapshot.unreadable, *problems, *extra], key=lambda p: (p.where, p.message))
     if any(p.severity == "error" for p in problems):
         flowset = None
     return flowset, templates, problems
 
 
-class FlowRegistry:
+class FlowRegistry(Generic[B]):
     def __init__(
         self,
         flows_dir: Path,
         templates_dir: Path,
-        build_bot: BotFactory,
+        build_bot: Callable[[FlowSet, Templates, str], B],
         clock: Callable[[], float] = time.time,
-        extra_checks: ExtraChecks | None = None,
+        checks: VersionChecks = NO_EXTRA,
     ) -> None:
         """Load the first version; raise :class:`FlowError` if it does not check.
 
         A server never starts on broken flows: there is no last good version
-        to fall back on yet. ``extra_checks`` adds what others need of the
-        templates (the OTP SMS must fit one segment) to every check.
+        to fall back on yet. ``checks`` adds what others need of a version
+        (FAQ collisions, the OTP SMS must fit one segment) to every check.
         """
         self.flows_dir = flows_dir
         self.templates_dir = templates_dir
         self._build_bot = build_bot
         self._clock = clock
-        self._extra_checks = extra_checks
+        self._checks = checks
         self._lock = threading.Lock()
         snapshot = take(flows_dir, templates_dir)
-        flowset, templates, problems = check_snapshot(snapshot, self._extra_checks)
+        flowset, templates, problems = check_snapshot(snapshot, self._checks)
         if flowset is None:
             errors = [p for p in problems if p.severity == "error"]
             raise FlowError(errors, source=f"flows in {flows_dir}")
@@ -121,12 +122,8 @@ class FlowRegistry:
         self.rejected: Rejection | None = None
 
     @property
-    def current(self) -> FlowVersion:
+    def current(self) -> FlowVersion[B]:
         return self._current
-
-    def handle(self, message: InboundMessage, conversation: Conversation, now: datetime) -> Turn:
-        # Read once: a reload during this turn does not change the bot under it.
-        return self._current.bot.handle(message, conversation, now)
 
     def reload(self, reason: str = "reload") -> ReloadResult:
         """Read the folders again; serve them if they check, else keep the last good ones."""
@@ -139,7 +136,7 @@ class FlowRegistry:
                 return ReloadResult("unchanged", snapshot.version, self._current.warnings)
             if self.rejected is not None and self.rejected.version == snapshot.version:
                 return ReloadResult("rejected", snapshot.version, self.rejected.problems)
-            flowset, templates, problems = check_snapshot(snapshot, self._extra_checks)
+            flowset, templates, problems = check_snapshot(snapshot, self._checks)
             if flowset is None:
                 self.rejected = Rejection(
                     snapshot.version, tuple(problems), self._clock(), snapshot.sources(problems)
@@ -169,7 +166,7 @@ class FlowRegistry:
 
     def _version(
         self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]
-    ) -> FlowVersion:
+    ) -> FlowVersion[B]:
         return FlowVersion(
             version=snapshot.version,
             flowset=flowset,

@@ -18,6 +18,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from app.content import flows as f
+from app.content.gsm7 import GSM7, GSM7_EXTENDED
 from app.content.render import LOCALES, Templates
 from app.content.source import Problem, Where, display_name
 
@@ -182,13 +183,6 @@ def simple_variables(source: str, env: jinja2.Environment) -> set[str] | None:
     return names
 
 
-#: The GSM 03.38 alphabet SMS uses by default; one character outside it sends the
-#: whole message as UCS-2 (70 characters per part instead of 160).
-GSM7 = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = frozenset("^{}\\[~]|€")
 #: The first character outside both (a tab passes too).
 _NOT_GSM7 = re.compile("[^" + re.escape("".join(sorted(GSM7 | GSM7_EXTENDED | {"\t"}))) + "]")
 _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.content.messages import Conversation, InboundMessage, Reply, Turn
+from app.content.messages import LAST_INBOUND_AT, Conversation, InboundMessage, Reply, Turn
 
 #: Inbound messages kept in ``session["history"]`` (for a human agent taking over).
 HISTORY_LIMIT = 30
@@ -29,6 +29,20 @@ class Bot(Protocol):
     def handle(
         self, message: InboundMessage, conversation: Conversation, now: datetime
     ) -> Turn: ...
+
+
+class ServingBot:
+    """The bot of the flows version serving now, read once per turn.
+
+    A reload swaps the version between turns; a turn already running finishes
+    on the bot it began with.
+    """
+
+    def __init__(self, current: Callable[[], Bot]) -> None:
+        self._current = current
+
+    def handle(self, message: InboundMessage, conversation: Conversation, now: datetime) -> Turn:
+        return self._current().handle(message, conversation, now)
 
 
 class HeldTurn(Protocol):
@@ -66,7 +80,7 @@ class TurnRunner:
                 return Outcome(held.answered, duplicate=True)
             now = self.clock()
             # The WhatsApp 24-hour customer-service window opens on every inbound message.
-            held.conversation.profile["last_inbound_at"] = now.timestamp()
+            held.conversation.profile[LAST_INBOUND_AT] = now.timestamp()
             _remember(held.conversation, message, now)
             turn = self.bot.handle(message, held.conversation, now)
             held.save(turn.replies)

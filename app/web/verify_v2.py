@@ -25,8 +25,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.channels.sms import check_templates
 from app.config import ConfigError
+from app.content.otp_sms import check_templates
 from app.otp import request_checks as req
 from app.otp.errors import OtpError
 from app.otp.model import Verification

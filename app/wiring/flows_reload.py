@@ -20,8 +20,6 @@ one (``sandi flows reload`` itself) do not count as workers.
 from __future__ import annotations
 
 import atexit
-import contextlib
-import json
 import logging
 import os
 import signal
@@ -38,14 +36,13 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 from watchfiles import Change, watch
 
-from app.channels.settings import brand_setting
-from app.channels.sms import version_checks
 from app.config import ConfigError, Settings
 from app.content.registry import FlowRegistry, ReloadResult, check_snapshot
 from app.content.snapshot import take
 from app.content.source import Problem
-from app.store import keys
 from app.store.connection import RedisClient
+from app.store.reload_relay import WorkerReports, publish_reload
+from app.wiring.checks import settings_checks
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -90,46 +87,17 @@ class ReloadSettings:
         return cls(watch=watch_files, poll=poll)
 
 
-def publish_reload(redis: RedisClient) -> int:
-    """Ask every worker to reload from disk; returns the new generation."""
-    pipe = redis.pipeline(transaction=True)
-    pipe.incr(keys.flows_generation())
-    pipe.expire(keys.flows_generation(), keys.FLOWS_TTL)
-    generation, _ = pipe.execute()
-    return int(generation)
-
-
-def worker_versions(redis: RedisClient, now: float | None = None) -> dict[str, dict[str, Any]]:
-    """What each live worker serves: ``{worker: {"version", "rejected", "at"}}``."""
-    now = time.time() if now is None else now
-    raw: dict[str, str] = redis.hgetall(keys.flows_workers())  # type: ignore[assignment]
-    live, stale = {}, []
-    for worker, text in raw.items():
-        try:
-            state = json.loads(text)
-        except ValueError:
-            stale.append(worker)
-            continue
-        if now - float(state.get("at", 0)) > keys.FLOWS_WORKER_STALE:
-            stale.append(worker)
-        else:
-            live[worker] = state
-    if stale:
-        redis.hdel(keys.flows_workers(), *stale)
-    return live
-
-
 def check_on_disk(settings: Settings) -> tuple[str, list[Problem]]:
     """The version on disk and its problems (what a reload would decide on)."""
     snapshot = take(settings.flows_dir, settings.templates_dir)
-    _, _, problems = check_snapshot(snapshot, version_checks(brand_setting(settings.raw)))
+    _, _, problems = check_snapshot(snapshot, settings_checks(settings.raw))
     return snapshot.version, problems
 
 
 class FlowReloader:
     def __init__(
         self,
-        registry: FlowRegistry,
+        registry: FlowRegistry[object],
         redis: RedisClient,
         settings: ReloadSettings,
         *,
@@ -140,9 +108,10 @@ class FlowReloader:
         self.settings = settings
         self.clock = clock
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._relay = WorkerReports(redis, self.worker_id)
         #: Set by the app when this process never serves (``sandi flows test``).
         self.disabled = False
-        self._generation = self._read_generation()
+        self._generation = self._relay.generation()
         self._hup = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -179,8 +148,7 @@ class FlowReloader:
         self._forget()
 
     def _forget(self) -> None:
-        with contextlib.suppress(RedisError):
-            self.redis.hdel(keys.flows_workers(), self.worker_id)
+        self._relay.forget()
 
     def request(self) -> None:
         """Reload soon, from the background thread (safe inside a signal handler)."""
@@ -195,7 +163,7 @@ class FlowReloader:
         if self._hup.is_set():
             self._hup.clear()
             result = self.registry.reload("SIGHUP")
-        generation = self._read_generation()
+        generation = self._relay.generation()
         if generation is not None and generation != self._generation:
             self._generation = generation
             result = self.registry.reload(f"sandi flows reload, generation {generation}")
@@ -263,26 +231,13 @@ class FlowReloader:
             # The thread must outlive any surprise, or reloads would silently stop.
             log.exception("flows reload failed; still serving %s", self.registry.current.version)
 
-    # -- Redis -------------------------------------------------------------------
-
-    def _read_generation(self) -> str | None:
-        try:
-            value = self.redis.get(keys.flows_generation())
-        except RedisError:
-            return None
-        return str(value) if value is not None else "0"
-
     def _report(self) -> None:
         rejected = self.registry.rejected
         state = (self.registry.current.version, rejected.version if rejected else None)
         now = self.clock()
         if state == self._reported and now - self._reported_at < HEARTBEAT_S:
             return
-        entry = json.dumps({"version": state[0], "rejected": state[1], "at": now})
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(keys.flows_workers(), self.worker_id, entry)
-        pipe.expire(keys.flows_workers(), keys.FLOWS_TTL)
-        pipe.execute()
+        self._relay.report(state[0], state[1], now)
         self._reported, self._reported_at = state, now
 
 

@@ -16,7 +16,6 @@ from redis.exceptions import RedisError
 
 from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
-from app.channels.sms import version_checks
 from app.channels.status import DeliveryStatus
 from app.channels.twilio_api import HttpClientFactory, default_http_client
 from app.config import Settings
@@ -27,7 +26,7 @@ from app.conversation.engine import EngineSettings, FlowBot
 from app.conversation.handoff import HandoffDesk
 from app.conversation.ports import Backend, OtpPort
 from app.conversation.settings import ConversationSettings
-from app.conversation.turns import TurnRunner
+from app.conversation.turns import ServingBot, TurnRunner
 from app.edges.backend import HttpBackend, RecordingBackend, call_budget
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
@@ -45,6 +44,7 @@ from app.store.records import RedisRecordStore
 from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
+from app.wiring.checks import version_checks
 from app.wiring.otp_glue import ChatOtp, FallbackOtp
 
 
@@ -69,7 +69,7 @@ class Services:
     otp: OtpService
     api_keys: ApiKeyStore
     #: The flows serving now (``flows.current``), replaced whole by a reload that checks.
-    flows: FlowRegistry
+    flows: FlowRegistry[FlowBot]
     handoffs: HandoffDesk
     records: RedisRecordStore
     conversation: ConversationSettings
@@ -120,6 +120,7 @@ def build(
             lease_ms=int(settings.lock_timeout * 1000),
             wait_s=min(13.0, settings.lock_timeout + 2),
         ),
+        clock=lambda: clock().timestamp(),
     )
     conversation = ConversationSettings.from_mapping(settings.raw)
     records = RedisRecordStore(redis)
@@ -150,7 +151,7 @@ def build(
         settings.flows_dir,
         settings.templates_dir,
         build_bot,
-        extra_checks=version_checks(channel_settings.brand),
+        checks=version_checks(channel_settings.brand),
     )
     templates.follow(lambda: flows.current.templates)
     return Services(
@@ -160,7 +161,7 @@ def build(
         metrics=metrics,
         templates=templates,
         outbox=outbox,
-        turns=TurnRunner(turn_store, flows, clock),
+        turns=TurnRunner(turn_store, ServingBot(lambda: flows.current.bot), clock),
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,

@@ -12,8 +12,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.channels.sms import _LOOKALIKES, septets, to_ascii_gsm
-from app.content.templates_check import GSM7, GSM7_EXTENDED
+from app.content.gsm7 import _LOOKALIKES, GSM7, GSM7_EXTENDED, septets, to_ascii_gsm
 
 
 def reference_septets(text: str) -> int | None:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app import create_app
-from app.channels.sms import septets, to_ascii_gsm
 from app.config import ROOT, ConfigError
+from app.content.gsm7 import septets, to_ascii_gsm
 from app.otp.ports import CodeMessage, DeliveryError
 from app.wiring.services import Services
 from tests.channels.conftest import (
