@@ -18,7 +18,7 @@ from twilio.rest.verify.v2.service import ServiceContext
 
 from tests.support.clock import FakeClock
 from tests.support.otp import CUSTOMER, wrong
-from tests.verify_v2.conftest import ENV_KEY, Outbox
+from tests.web.verify_v2.conftest import ENV_KEY, Outbox
 
 EMAIL = "budi@example.co.id"
 

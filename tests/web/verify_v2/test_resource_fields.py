@@ -23,7 +23,7 @@ from twilio.rest.verify.v2.service.verification import VerificationInstance
 from twilio.rest.verify.v2.service.verification_check import VerificationCheckInstance
 
 from tests.support.otp import CUSTOMER
-from tests.verify_v2.conftest import Outbox
+from tests.web.verify_v2.conftest import Outbox
 
 SID = "the same id `/v1` uses (`VE` + 32 hex)"
 DATES = "ISO 8601 UTC, `2026-11-25T09:00:00Z`"

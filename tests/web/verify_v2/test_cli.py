@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from app import create_app
 from app.cli.main import main
-from tests.verify_v2.conftest import ENV_KEY
+from tests.web.verify_v2.conftest import ENV_KEY
 
 
 def run(args: list[str], env: dict[str, str]) -> Any:

@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from app import create_app
+from app.config import ROOT
 from app.store.embedded import socket_path
 from app.web.current import EXTENSION
 from tests.support.redis_servers import free_port
@@ -91,7 +92,7 @@ def test_gunicorn_workers_share_one_embedded_server(tmp_path: Path) -> None:
     port = free_port()
     instance = tmp_path / "instance"
     env = server_env(instance) | {"PORT": str(port), "WEB_CONCURRENCY": "3"}
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "app:create_app()"],
         cwd=root,

@@ -19,7 +19,7 @@ from app.wiring.services import Services
 from tests.support.clock import FakeClock
 from tests.support.otp import CUSTOMER, wrong
 from tests.support.redis_servers import RedisProcess
-from tests.verify_v2.conftest import ENV_KEY, Outbox
+from tests.web.verify_v2.conftest import ENV_KEY, Outbox
 
 TWILIO_ERROR_KEYS = {"code", "message", "more_info", "status"}
 

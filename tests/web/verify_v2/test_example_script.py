@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from tests.verify_v2.conftest import ENV_KEY, Outbox
+from app.config import ROOT
+from tests.web.verify_v2.conftest import ENV_KEY, Outbox
 
-SCRIPT = Path(__file__).parents[2] / "examples" / "twilio_verify_switch.py"
+SCRIPT = ROOT / "examples" / "twilio_verify_switch.py"
 
 
 def test_the_example_runs_a_full_sms_verification(base_url: str, outbox: Outbox) -> None:
