@@ -17,7 +17,6 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import jinja2
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
@@ -39,6 +38,7 @@ from app.content.otp_sms import check_templates
 from app.content.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics
+from app.numbers import to_e164
 from app.otp.email_policy import email_allowed, email_refusal
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.store import keys
@@ -214,14 +214,10 @@ class Channels:
                 return str(validate_email(to, check_deliverability=False).normalized)
             except EmailNotValidError:
                 raise DeliveryError("invalid_destination", "not a valid e-mail address") from None
-        to = to.removeprefix("whatsapp:")
-        try:
-            parsed = phonenumbers.parse(to, None)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if not to.startswith("+") or parsed is None or not phonenumbers.is_possible_number(parsed):
+        number = to_e164(to.removeprefix("whatsapp:"), "possible")  # Twilio decides the rest
+        if number is None:
             raise DeliveryError("invalid_destination", "not an E.164 phone number")
-        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        return number
 
     # -- ordinary WhatsApp messages (flows, notifications) ----------------------
 

@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jinja2
 
 from app.channels.settings import ChannelSettings
-from app.config import ConfigError
-from app.content.render import LOCALES, TemplateSource
+from app.config import LOCALES, ConfigError
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.otp.ports import CodeMessage, DeliveryError
 from app.store.outbox import OutboxStore

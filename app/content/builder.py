@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from app.config import LOCALES
 from app.content import flows as f
 from app.content.expressions import ExpressionError, Value, compile_condition, compile_value
 from app.content.schema import step_kinds
@@ -119,7 +120,7 @@ class Builder:
             description=data.get("description", ""),
             triggers={
                 lc: tuple(normalise(t) for t in triggers.get(lc, []) if normalise(t))
-                for lc in f.LOCALES
+                for lc in LOCALES
             },
             buttons=tuple(triggers.get("buttons", [])),
         )
@@ -277,7 +278,7 @@ class Builder:
             id=entry["id"],
             where=doc.where(path),
             title=_text(entry["title"]),
-            questions={lc: tuple(entry["questions"][lc]) for lc in f.LOCALES},
+            questions={lc: tuple(entry["questions"][lc]) for lc in LOCALES},
             answer=entry.get("answer", f"faq/{entry['id']}"),
         )
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.config import LOCALES
 from app.content import flows as f
 from app.content.graph import graph_problems, targets
 from app.content.source import Document, NodePath, Problem, Where
@@ -202,7 +203,7 @@ def _triggers(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
     commands = {w: name for name, words in flowset.commands.words.items() for w in words}
     for flow in flowset.flows.values():
         doc = origins.flow_doc[flow.id]
-        for lc in f.LOCALES:
+        for lc in LOCALES:
             for index, phrase in enumerate(flow.triggers.get(lc, ())):
                 where = doc.where(("triggers", lc, index))
                 if phrase in commands:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from app.content.expressions import Expression, Value
 from app.content.source import Where
 
-LOCALES = ("id", "en")
-
 #: Kinds of answer an ``ask`` step accepts.
 EXPECT = ("text", "number", "choice", "email", "phone", "yes_no", "otp_code")
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import jinja2
 
-from app.config import ConfigError
+from app.config import LOCALES, ConfigError
 from app.content.gsm7 import SEGMENT, septets
-from app.content.render import LOCALES, Templates, TemplateSource
+from app.content.render import Templates, TemplateSource
 from app.content.source import Problem, Where, display_name
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from typing import Any, Protocol
 
 import jinja2
 
-log = logging.getLogger(__name__)
+from app.config import LOCALES
 
-LOCALES = ("id", "en")
+log = logging.getLogger(__name__)
 
 
 class Templates:

@@ -17,9 +17,10 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
+from app.config import LOCALES
 from app.content import flows as f
 from app.content.gsm7 import GSM7, GSM7_EXTENDED
-from app.content.render import LOCALES, Templates
+from app.content.render import Templates
 from app.content.source import Problem, Where, display_name
 
 

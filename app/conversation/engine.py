@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.config import LOCALES
 from app.content import flows as f
 from app.content.messages import Conversation, InboundMessage, Turn
 from app.content.render import Templates
@@ -215,7 +216,7 @@ class FlowBot:
         if command in ("indonesian", "english"):
             return "id" if command == "indonesian" else "en"
         for source in (d.profile.get("locale"), d.session.get("locale")):
-            if source in f.LOCALES:
+            if source in LOCALES:
                 return str(source)
         return (
             detect(d.message.body or "")

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from app.otp.policy import DELIVERY_CHANNELS
+
 OtpStartStatus = Literal["pending", "refused", "cooldown", "failed"]
 OtpCheckStatus = Literal["approved", "pending", "max_attempts_reached", "expired", "not_found"]
 
-#: Channels an ``otp_issue`` step may name.
-OTP_CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+#: Channels an ``otp_issue`` step may name: every channel a code goes out on.
+OTP_CHANNELS = DELIVERY_CHANNELS
 
 
 @dataclass(frozen=True, slots=True)

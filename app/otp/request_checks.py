@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
+from app.config import LOCALES
 from app.otp.codes import MAX_DIGITS, MIN_DIGITS
 from app.otp.errors import OtpError, invalid
 from app.otp.policy import (
     CHANNELS,
     DEFAULT_PURPOSE,
-    LOCALES,
     PURPOSE_PATTERN,
     OtpSettings,
     PurposePolicy,

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from app.config import LOCALES
 from app.content.messages import Channel
 from app.flow_tests.driver import Simulator
 from app.web.current import services
@@ -99,7 +100,7 @@ def reset() -> Response | tuple[Response, int]:
     except Rejected as err:
         return _bad(str(err))
     locale = data.get("locale")
-    profile = {"locale": locale} if locale in ("id", "en") else {}
+    profile = {"locale": locale} if locale in LOCALES else {}
     _simulator().reset(channel, sender, profile)
     services().outbox.clear(sender)
     return jsonify(reset=True, channel=channel.value, to=sender, profile=profile)

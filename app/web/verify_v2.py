@@ -25,12 +25,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.config import ConfigError
+from app.config import LOCALES, ConfigError
 from app.content.otp_sms import check_templates
 from app.otp import request_checks as req
 from app.otp.errors import OtpError
 from app.otp.model import Verification
-from app.otp.policy import DEFAULT_PURPOSE, LOCALES
+from app.otp.policy import DEFAULT_PURPOSE
 from app.store.verify_services import TooManyServices, VerifyService
 from app.web import verify_v2_json as render
 from app.web.auth import basic_key
