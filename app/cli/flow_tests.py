@@ -45,7 +45,7 @@ def test_command(directory: Path | None, match: str | None, verbose: bool) -> No
             loaded.append((path, [c for c in cases if not match or match in c.name]))
         if problems:
             for problem in problems:
-                click.echo(f"{problem.where}: error: {problem.message}", err=True)
+                click.echo(problem.line(), err=True)
             click.echo(f"{len(problems)} error(s) in the test files; nothing ran", err=True)
             raise SystemExit(1)
         runner = CaseRunner(Simulator(app, svc), svc)
@@ -71,7 +71,7 @@ def _load_app() -> Flask:
         app = info.load_app()
     except FlowError as err:
         for problem in err.problems:
-            click.echo(f"{problem.where}: error: {problem.message}", err=True)
+            click.echo(problem.line(), err=True)
         click.echo("the flows do not check; fix them first (sandi flows check)", err=True)
         raise SystemExit(1) from None
     from app.wiring.flows_reload import RELOADER

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.content.diagram import diagram, to_dot, to_mermaid
 from app.content.registry import check_snapshot
 from app.content.snapshot import take
-from app.content.source import Problem, display_name
+from app.content.source import display_name
 from app.store.connection import connect_settings
 from app.store.reload_relay import publish_reload, worker_versions
 from app.wiring.checks import settings_checks
@@ -39,11 +39,6 @@ def _folders(
 ) -> tuple[Path, Path]:
     settings = settings or Settings.load()
     return directory or settings.flows_dir, templates_dir or settings.templates_dir
-
-
-def problem_line(problem: Problem) -> str:
-    """``file:line:col: error|warning: message``, as compilers print (editors jump to it)."""
-    return f"{problem.where}: {problem.severity}: {problem.message}"
 
 
 @flows.command("check")
@@ -94,7 +89,7 @@ def check(directory: Path | None, templates_dir: Path | None, output: str) -> No
             raise SystemExit(1)
         return
     for problem in problems:
-        click.echo(problem_line(problem))
+        click.echo(problem.line())
     if flowset is None:
         click.echo(f"{errors} error(s), {warnings} warning(s) in {place}")
         raise SystemExit(1)
@@ -131,7 +126,7 @@ def graph(
     if flowset is None:
         for problem in problems:
             if problem.severity == "error":
-                click.echo(problem_line(problem), err=True)
+                click.echo(problem.line(), err=True)
         click.echo("the flows do not check; fix them first", err=True)
         raise SystemExit(1)
     names = list(flowset.flows)
@@ -168,7 +163,7 @@ def reload(wait: float) -> None:
     settings = Settings.load()
     version, problems = check_on_disk(settings)
     for problem in problems:
-        click.echo(problem_line(problem))
+        click.echo(problem.line())
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         click.echo(f"{len(errors)} error(s): not reloaded; the servers keep their flows")

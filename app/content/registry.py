@@ -148,7 +148,7 @@ class FlowRegistry(Generic[B]):
                     reason,
                     self._current.version,
                     len(errors),
-                    "\n".join(f"  {p.where}: error: {p.message}" for p in errors),
+                    "\n".join(f"  {p.line()}" for p in errors),
                 )
                 return ReloadResult("rejected", snapshot.version, tuple(problems))
             previous = self._current.version

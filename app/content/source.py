@@ -50,6 +50,13 @@ class Problem:
         label = "" if self.severity == "error" else f"{self.severity}: "
         return f"{self.where}: {label}{self.message}"
 
+    def line(self) -> str:
+        """``file:line:col: error|warning: message``, as compilers print (editors jump to it).
+
+        The one format of a problem in the CLI's output and in the logs.
+        """
+        return f"{self.where}: {self.severity}: {self.message}"
+
 
 class FlowError(Exception):
     """Flows that cannot run; the message lists every problem, one per line."""

@@ -272,7 +272,7 @@ def gunicorn_hup(logger: Any) -> None:
             "SIGHUP: flows %s have %d error(s); workers keep the flows they serve:\n%s",
             version,
             len(errors),
-            "\n".join(f"  {p.where}: error: {p.message}" for p in errors),
+            "\n".join(f"  {p.line()}" for p in errors),
         )
         return
     redis = connect_settings(settings)
