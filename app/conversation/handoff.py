@@ -14,8 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.content.messages import Channel, conversation_id
-from app.conversation.ports import HandoffIndex
-from app.conversation.turns import TurnStore
+from app.conversation.ports import HandoffIndex, TurnStore
 
 
 class HandoffDesk:

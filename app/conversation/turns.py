@@ -1,18 +1,19 @@
 """Running one turn: dedupe, load, decide, save — in that order, under a lock.
 
-The storage side is a small protocol so the core never sees Redis; the real
-implementation is :class:`app.store.conversations.RedisTurnStore`.
+The storage side is a small protocol (:class:`app.conversation.ports.TurnStore`)
+so the core never sees Redis; the real implementation is
+:class:`app.store.turns.RedisTurnStore`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from app.content.messages import LAST_INBOUND_AT, Conversation, InboundMessage, Reply, Turn
+from app.conversation.ports import TurnStore
 
 #: Inbound messages kept in ``session["history"]`` (for a human agent taking over).
 HISTORY_LIMIT = 30
@@ -43,20 +44,6 @@ class ServingBot:
 
     def handle(self, message: InboundMessage, conversation: Conversation, now: datetime) -> Turn:
         return self._current().handle(message, conversation, now)
-
-
-class HeldTurn(Protocol):
-    """A conversation held exclusively for one message."""
-
-    conversation: Conversation
-    #: The replies already given to this MessageSid, if Twilio is retrying.
-    answered: tuple[Reply, ...] | None
-
-    def save(self, replies: tuple[Reply, ...]) -> None: ...
-
-
-class TurnStore(Protocol):
-    def hold(self, conversation_id: str, message_sid: str) -> AbstractContextManager[HeldTurn]: ...
 
 
 @dataclass(frozen=True, slots=True)
