@@ -34,7 +34,6 @@ from app.channels.twilio_api import (
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
 from app.content.messages import Channel, conversation_id
-from app.content.otp_sms import check_templates
 from app.content.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics
@@ -83,7 +82,6 @@ class Channels:
         twilio_http_client: HttpClientFactory = default_http_client,
         mailer: Mailer | None = None,
     ) -> None:
-        check_templates(templates, settings.brand)
         self.settings = settings
         self.redis = redis
         self.clock = clock

@@ -11,9 +11,9 @@ import click
 from flask.cli import AppGroup
 
 from app.config import ConfigError
-from app.content.otp_sms import check_templates
 from app.otp import request_checks as req
 from app.otp.errors import OtpError
+from app.otp.verify_services import service_code_length, service_name
 from app.store.verify_services import TooManyServices
 
 
@@ -34,11 +34,11 @@ def create(friendly_name: str, purpose: str, code_length: int | None) -> None:
 
     s = services()
     try:
-        name = req.brand_of(friendly_name, "friendly name")
-        check_templates(s.templates, name)
+        name = service_name(friendly_name, s.templates, "friendly name")
         purpose = req.purpose_of(purpose)
-        if code_length is not None:
-            req.digits_of(code_length, s.otp.settings.policy(purpose))
+        code_length = service_code_length(
+            code_length, s.otp.settings.policy(purpose), "code length"
+        )
         service = s.verify_services.create(name, code_length, purpose, s.clock())
     except (OtpError, ConfigError, TooManyServices) as err:
         raise click.ClickException(str(err)) from None

@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from app.config import LOCALES, ConfigError
+from app.config import LOCALES
 from app.content.gsm7 import SEGMENT, septets
 from app.content.render import Templates, TemplateSource
 from app.content.source import Problem, Where, display_name
@@ -49,14 +49,6 @@ def context(
 def branded(text: str, brand: str) -> str:
     """The text with the brand first, unless it already names it."""
     return text if brand.lower() in text.lower() else f"{brand}: {text}"
-
-
-def check_templates(templates: TemplateSource, brand: str) -> None:
-    """Refuse a brand (a Verify service's name) whose OTP SMS cannot stay one segment."""
-    problems = template_problems(templates, brand)
-    if problems:
-        path, message = problems[0]
-        raise ConfigError(f"templates/{path} {message}")
 
 
 def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.parser import Parser
 from ruamel.yaml.scanner import Scanner
 
+from app.config import ConfigError
 from app.content.fast_yaml import parse_fast, plain_scalar
 
 #: A path into a document: keys and list indexes from the root.
@@ -58,8 +59,12 @@ class Problem:
         return f"{self.where}: {self.severity}: {self.message}"
 
 
-class FlowError(Exception):
-    """Flows that cannot run; the message lists every problem, one per line."""
+class FlowError(ConfigError):
+    """Flows that cannot run; the message lists every problem, one per line.
+
+    A configuration error like any other that stops a server from starting:
+    the files on disk are its content's configuration.
+    """
 
     def __init__(self, problems: Iterable[Problem], source: str = "flows") -> None:
         self.problems = sorted(problems, key=lambda p: (p.where, p.message))
