@@ -28,26 +28,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-
 from app.config import ConfigError
+from app.numbers import KINDS
 
-#: phonenumbers' kinds by the names the settings use.
-KINDS: dict[int, str] = {
-    PhoneNumberType.MOBILE: "mobile",
-    PhoneNumberType.FIXED_LINE: "fixed_line",
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
-    PhoneNumberType.TOLL_FREE: "toll_free",
-    PhoneNumberType.PREMIUM_RATE: "premium_rate",
-    PhoneNumberType.SHARED_COST: "shared_cost",
-    PhoneNumberType.VOIP: "voip",
-    PhoneNumberType.PERSONAL_NUMBER: "personal_number",
-    PhoneNumberType.PAGER: "pager",
-    PhoneNumberType.UAN: "uan",
-    PhoneNumberType.VOICEMAIL: "voicemail",
-    PhoneNumberType.UNKNOWN: "unknown",
-}
 NAMES = frozenset(KINDS.values())
 _TEXT = frozenset({"mobile", "fixed_line_or_mobile"})
 DEFAULT_NUMBER_TYPES: Mapping[str, frozenset[str]] = {
@@ -57,10 +40,6 @@ DEFAULT_NUMBER_TYPES: Mapping[str, frozenset[str]] = {
     "flashcall": frozenset({"mobile"}),
     "call": frozenset({"mobile", "fixed_line", "fixed_line_or_mobile"}),
 }
-
-
-def kind_of(number: phonenumbers.PhoneNumber) -> str:
-    return KINDS.get(phonenumbers.number_type(number), "unknown")
 
 
 def parse_number_types(value: object, where: str) -> dict[str, frozenset[str]]:

@@ -21,13 +21,15 @@ from limits import parse_many
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.config import ConfigError
+from app.otp.email_policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.otp.number_types import DEFAULT_NUMBER_TYPES, parse_number_types
 
-CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall", "auto")
+#: The channels a code can go out on (the channels package delivers each).
+DELIVERY_CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+#: What a caller may ask for: a delivery channel, or "auto" (the policy picks).
+CHANNELS = (*DELIVERY_CHANNELS, "auto")
 PHONE_CHANNELS = frozenset({"sms", "whatsapp", "call", "flashcall"})
-LOCALES = ("id", "en")
 #: NIST SP 800-63B: an out-of-band secret is valid for at most 10 minutes.
 MAX_PHONE_TTL = 600
 #: A flash call's code is 4 digits (10,000 endings): 3 tries keep a verification's
@@ -264,3 +266,14 @@ def _countries(value: Any) -> frozenset[str] | None:
             f"SANDI_ALLOWED_COUNTRIES must be ISO country codes like ID,SG (or *), not {value!r}"
         )
     return frozenset(codes)
+
+
+def purpose_label(settings: OtpSettings, purpose: str) -> str:
+    """A metric label: a configured purpose's name, else ``other``.
+
+    Callers choose purposes freely (any ``[a-z][a-z0-9_]*``); as labels they
+    would grow /metrics without bound, one series per name ever sent.
+    """
+    if purpose == DEFAULT_PURPOSE or purpose in settings.purposes:
+        return purpose
+    return "other"

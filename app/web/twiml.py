@@ -11,7 +11,7 @@ import re
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.conversation.model import Channel, InboundMessage, Reply
+from app.content.messages import Channel, InboundMessage, Reply
 
 
 def address(channel: Channel, number: str) -> str:

@@ -118,7 +118,7 @@ def test_v2_answers_twilio_s_60205_for_a_landline_and_60200_for_premium(
     app: Flask, redis_client: Any
 ) -> None:
     from tests.support.live_server import serve
-    from tests.verify_v2.conftest import sdk_client
+    from tests.web.verify_v2.conftest import sdk_client
 
     svc = app.extensions["sandi"]
     key, secret = svc.api_keys.create("kinds", svc.clock())

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.services import Services
 from app.web.current import EXTENSION
+from app.wiring.services import Services
 
 PASSWORD = "kata-sandi-yang-panjang"
 #: Good enough for SANDI_ENV=production: 43 random-looking characters, never the dev key.
