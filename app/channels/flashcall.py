@@ -1,12 +1,13 @@
 """Flash call: a missed call whose caller number's last 4 digits are the code.
 
-The business owns a pool of numbers (``SANDI_FLASHCALL_NUMBERS``). One is
-picked with a CSPRNG, Twilio calls the customer from it, lets it ring briefly
-and drops it; TwiML that hangs up at once covers a customer who answers. The
-code is not Sandi's to choose: it is the number's ending, returned in the
-receipt, and the app asks for "the last 4 digits of the number that just
-called you". The pool is the code space, hence the 100-number floor enforced
-in :mod:`app.channels.settings`.
+The business owns a number range (``SANDI_FLASHCALL_RANGE=+6221500XXXX``, or a
+list in ``SANDI_FLASHCALL_NUMBERS``). One number is picked with a CSPRNG,
+Twilio calls the customer from it, lets it ring briefly and drops it; TwiML
+that hangs up at once covers a customer who answers. The code is not Sandi's
+to choose: it is the number's ending, returned in the receipt, and the app
+asks for "the last 4 digits of the number that just called you". The pool is
+the code space, hence the 9,000-ending floor (3 tries: at most 1 guess in
+3,000) enforced in :mod:`app.channels.settings`.
 """
 
 from __future__ import annotations

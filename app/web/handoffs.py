@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from app.content.messages import Channel
-from app.logs import mask
+from app.logs import mask, mask_ip
 from app.web.auth import bearer_key
 from app.web.current import services
 from app.web.errors import json_error
@@ -57,4 +57,10 @@ def release() -> Response | tuple[Response, int]:
     released = services().handoffs.release(number, channel)
     if not released:
         return json_error(404, "not_found", f"no conversation with {mask(number)} is handed off")
+    svc = services()
+    key = getattr(g, "api_key", None)
+    who = f"api:{key.name}" if key is not None else "api"
+    svc.audit.record(
+        svc.clock(), who, "handoff release", mask(number), mask_ip(request.remote_addr)
+    )
     return jsonify(released=released)

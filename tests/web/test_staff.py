@@ -188,3 +188,24 @@ def test_a_staff_member_logs_in_uses_the_simulator_and_reads_the_audit_trail(
         page.wait_for_selector("input[name=user]")
         page.goto(base + "/simulator")
         assert "/staff/login" in page.url
+
+
+def test_a_handoff_release_is_in_the_audit_trail(
+    app_config: dict[str, Any], redis_client: Any
+) -> None:
+    from tests.support.chat import Chat
+    from tests.support.twilio_webhooks import CUSTOMER, Twilio
+
+    app_config["SANDI_API_KEYS"] = "k1"
+    app = create_app(app_config)
+    Chat(Twilio(app.test_client())).say("talk to a person")
+    released = app.test_client().post(
+        "/v1/handoffs/release", json={"to": CUSTOMER}, headers={"Authorization": "Bearer k1"}
+    )
+    assert released.status_code == 200
+    (entry,) = services_of(app).audit.recent()
+    assert (entry.user, entry.action, entry.detail) == (
+        "api:env:1",
+        "handoff release",
+        "+62812****7890",
+    )
