@@ -119,3 +119,11 @@ class Turn:
     """What a bot decided for one inbound message."""
 
     replies: tuple[Reply, ...] = ()
+
+
+class LockTimeout(Exception):
+    """The conversation stayed busy longer than a webhook may wait (a turn store refuses)."""
+
+
+class LostLock(Exception):
+    """A turn outlived its lease; a turn store refused its writes."""

@@ -27,9 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.content.messages import LAST_INBOUND_AT, Conversation, Reply
+from app.content.messages import LAST_INBOUND_AT, Conversation, LockTimeout, LostLock, Reply
 from app.store import keys
 from app.store.connection import RedisClient
+
+__all__ = ["LockTimeout", "LostLock", "RedisTurnStore", "TurnSettings", "last_inbound_at"]
 
 # KEYS[1] = lock queue (list), KEYS[2] = lock leases (zset token -> deadline ms),
 # KEYS[3..] = keys to read once the lock is held (session, profile, dedupe record)
@@ -93,14 +95,6 @@ redis.call('LPOP', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 """
-
-
-class LockTimeout(Exception):
-    """The conversation stayed busy longer than a webhook may wait."""
-
-
-class LostLock(Exception):
-    """A turn outlived its lease; its writes were refused."""
 
 
 @dataclass(frozen=True, slots=True)
