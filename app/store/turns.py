@@ -161,6 +161,10 @@ class RedisTurnStore:
             return None
         return tuple(Reply.from_json(r) for r in json.loads(raw))
 
+    def queued(self, conversation_id: str) -> int:
+        """How many turns hold or wait for a conversation (tests watch arrivals)."""
+        return int(self.redis.llen(keys.lock_queue(conversation_id)))
+
     def peek(self, conversation_id: str) -> Conversation:
         """The stored session and profile, read without the lock (tools and tests only)."""
         raw_session, raw_profile = self.redis.mget(
