@@ -27,19 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.content.messages import Conversation, LockTimeout, LostLock, Reply
-
-
-@dataclass(slots=True)
-class MemoryHeld:
-    """:class:`app.conversation.ports.HeldTurn`: the conversation, held for one message."""
-
-    conversation: Conversation
-    answered: tuple[Reply, ...] | None
-    pending: tuple[Reply, ...] | None = field(default=None)
-
-    def save(self, replies: tuple[Reply, ...]) -> None:
-        self.pending = replies
+from app.content.messages import Conversation, HeldConversation, LockTimeout, LostLock, Reply
 
 
 @dataclass(slots=True)
@@ -75,13 +63,13 @@ class MemoryTurnStore:
         self._data: dict[tuple[str, str], tuple[float, Any]] = {}  # key -> (deadline, value)
 
     @contextmanager
-    def hold(self, conversation_id: str, message_sid: str) -> Iterator[MemoryHeld]:
+    def hold(self, conversation_id: str, message_sid: str) -> Iterator[HeldConversation]:
         token = secrets.token_hex(8)
         self._acquire(conversation_id, token)
         committed = False
         try:
             with self._cond:
-                held = MemoryHeld(
+                held = HeldConversation(
                     Conversation(
                         id=conversation_id,
                         session=self._read("session", conversation_id) or {},
@@ -145,7 +133,9 @@ class MemoryTurnStore:
                     raise LockTimeout("conversation busy")
                 self._cond.wait(min(left, 0.05))
 
-    def _commit(self, conversation_id: str, message_sid: str, token: str, held: MemoryHeld) -> None:
+    def _commit(
+        self, conversation_id: str, message_sid: str, token: str, held: HeldConversation
+    ) -> None:
         with self._cond:
             lock = self._locks.setdefault(conversation_id, _Lock())
             if not lock.queue or lock.queue[0] != token:

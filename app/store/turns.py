@@ -24,10 +24,17 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from app.content.messages import LAST_INBOUND_AT, Conversation, LockTimeout, LostLock, Reply
+from app.content.messages import (
+    LAST_INBOUND_AT,
+    Conversation,
+    HeldConversation,
+    LockTimeout,
+    LostLock,
+    Reply,
+)
 from app.store import keys
 from app.store.connection import RedisClient
 
@@ -106,16 +113,6 @@ class TurnSettings:
     profile_ttl: int = keys.PROFILE_TTL
 
 
-@dataclass(slots=True)
-class _Held:
-    conversation: Conversation
-    answered: tuple[Reply, ...] | None
-    pending: tuple[Reply, ...] | None = field(default=None)
-
-    def save(self, replies: tuple[Reply, ...]) -> None:
-        self.pending = replies
-
-
 class RedisTurnStore:
     """The :class:`app.conversation.turns.TurnStore` that Sandi runs on."""
 
@@ -134,7 +131,7 @@ class RedisTurnStore:
         self._commit = redis.register_script(_COMMIT)
 
     @contextmanager
-    def hold(self, conversation_id: str, message_sid: str) -> Iterator[_Held]:
+    def hold(self, conversation_id: str, message_sid: str) -> Iterator[HeldConversation]:
         lock_keys = [keys.lock_queue(conversation_id), keys.lock_leases(conversation_id)]
         token = secrets.token_hex(8)
         data_keys = [
@@ -214,7 +211,7 @@ class RedisTurnStore:
         token: str,
         conversation_id: str,
         message_sid: str,
-        held: _Held,
+        held: HeldConversation,
     ) -> None:
         s = self.settings
         conv = held.conversation
@@ -242,14 +239,14 @@ class RedisTurnStore:
 
 def _held(
     conversation_id: str, raw_session: str | None, raw_profile: str | None, raw_seen: str | None
-) -> _Held:
+) -> HeldConversation:
     answered = None
     if raw_seen is not None:
         answered = tuple(Reply.from_json(r) for r in json.loads(raw_seen))
     conversation = Conversation(
         id=conversation_id, session=_load_json(raw_session), profile=_load_json(raw_profile)
     )
-    return _Held(conversation=conversation, answered=answered)
+    return HeldConversation(conversation=conversation, answered=answered)
 
 
 def last_inbound_at(redis: RedisClient, conversation_id: str) -> float | None:
