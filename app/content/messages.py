@@ -119,3 +119,28 @@ class Turn:
     """What a bot decided for one inbound message."""
 
     replies: tuple[Reply, ...] = ()
+
+
+@dataclass(slots=True)
+class HeldConversation:
+    """A conversation a turn store holds for one message (``app.conversation.ports.HeldTurn``).
+
+    ``save`` only notes the replies; the store writes the conversation and
+    them when the turn ends, and only if it still holds the lock.
+    """
+
+    conversation: Conversation
+    #: The replies already given to this MessageSid, if Twilio is retrying.
+    answered: tuple[Reply, ...] | None
+    pending: tuple[Reply, ...] | None = field(default=None)
+
+    def save(self, replies: tuple[Reply, ...]) -> None:
+        self.pending = replies
+
+
+class LockTimeout(Exception):
+    """The conversation stayed busy longer than a webhook may wait (a turn store refuses)."""
+
+
+class LostLock(Exception):
+    """A turn outlived its lease; a turn store refused its writes."""

@@ -64,6 +64,10 @@ class CodeDelivery(Protocol):
     def deliver(self, message: CodeMessage) -> DeliveryReceipt: ...
 
 
+#: How long a claimed send keeps concurrent starts waiting if its request dies.
+CLAIM_LEASE_MS = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class StartCommand:
     """Start a verification, or resend the pending one, for one destination and purpose."""

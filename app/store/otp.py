@@ -20,13 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.otp.ports import CheckOutcome, StartCommand, StartOutcome
+from app.otp.ports import CLAIM_LEASE_MS, CheckOutcome, StartCommand, StartOutcome
 from app.store import keys
 from app.store import otp_scripts as lua
 from app.store.connection import RedisClient
 
-#: How long a claimed send keeps concurrent starts waiting if its request dies.
-CLAIM_LEASE_MS = 10_000
+__all__ = ["CLAIM_LEASE_MS", "RedisVerificationStore", "tag_of"]
 
 
 def tag_of(verification_id: str) -> str:

@@ -24,12 +24,21 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from app.content.messages import LAST_INBOUND_AT, Conversation, Reply
+from app.content.messages import (
+    LAST_INBOUND_AT,
+    Conversation,
+    HeldConversation,
+    LockTimeout,
+    LostLock,
+    Reply,
+)
 from app.store import keys
 from app.store.connection import RedisClient
+
+__all__ = ["LockTimeout", "LostLock", "RedisTurnStore", "TurnSettings", "last_inbound_at"]
 
 # KEYS[1] = lock queue (list), KEYS[2] = lock leases (zset token -> deadline ms),
 # KEYS[3..] = keys to read once the lock is held (session, profile, dedupe record)
@@ -95,14 +104,6 @@ return 1
 """
 
 
-class LockTimeout(Exception):
-    """The conversation stayed busy longer than a webhook may wait."""
-
-
-class LostLock(Exception):
-    """A turn outlived its lease; its writes were refused."""
-
-
 @dataclass(frozen=True, slots=True)
 class TurnSettings:
     session_ttl: int = 30 * 60
@@ -110,16 +111,6 @@ class TurnSettings:
     wait_s: float = 14.0
     seen_ttl: int = keys.SEEN_TTL
     profile_ttl: int = keys.PROFILE_TTL
-
-
-@dataclass(slots=True)
-class _Held:
-    conversation: Conversation
-    answered: tuple[Reply, ...] | None
-    pending: tuple[Reply, ...] | None = field(default=None)
-
-    def save(self, replies: tuple[Reply, ...]) -> None:
-        self.pending = replies
 
 
 class RedisTurnStore:
@@ -140,7 +131,7 @@ class RedisTurnStore:
         self._commit = redis.register_script(_COMMIT)
 
     @contextmanager
-    def hold(self, conversation_id: str, message_sid: str) -> Iterator[_Held]:
+    def hold(self, conversation_id: str, message_sid: str) -> Iterator[HeldConversation]:
         lock_keys = [keys.lock_queue(conversation_id), keys.lock_leases(conversation_id)]
         token = secrets.token_hex(8)
         data_keys = [
@@ -166,6 +157,10 @@ class RedisTurnStore:
         if raw is None:
             return None
         return tuple(Reply.from_json(r) for r in json.loads(raw))
+
+    def queued(self, conversation_id: str) -> int:
+        """How many turns hold or wait for a conversation (tests watch arrivals)."""
+        return int(self.redis.llen(keys.lock_queue(conversation_id)))
 
     def peek(self, conversation_id: str) -> Conversation:
         """The stored session and profile, read without the lock (tools and tests only)."""
@@ -216,7 +211,7 @@ class RedisTurnStore:
         token: str,
         conversation_id: str,
         message_sid: str,
-        held: _Held,
+        held: HeldConversation,
     ) -> None:
         s = self.settings
         conv = held.conversation
@@ -244,14 +239,14 @@ class RedisTurnStore:
 
 def _held(
     conversation_id: str, raw_session: str | None, raw_profile: str | None, raw_seen: str | None
-) -> _Held:
+) -> HeldConversation:
     answered = None
     if raw_seen is not None:
         answered = tuple(Reply.from_json(r) for r in json.loads(raw_seen))
     conversation = Conversation(
         id=conversation_id, session=_load_json(raw_session), profile=_load_json(raw_profile)
     )
-    return _Held(conversation=conversation, answered=answered)
+    return HeldConversation(conversation=conversation, answered=answered)
 
 
 def last_inbound_at(redis: RedisClient, conversation_id: str) -> float | None:

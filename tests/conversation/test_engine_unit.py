@@ -1,0 +1,115 @@
+"""FlowBot and TurnRunner as plain Python: the demo flows on in-memory stores.
+
+No Flask app, no Redis, no webhook: the bot the server runs, built as the
+wiring builds it (tests/support/cores.py), answering InboundMessages. The
+same journeys as test_demo_flows.py, which drives them through signed
+webhooks and Redis, in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.content.messages import Channel
+from tests.support.clock import FakeClock
+from tests.support.cores import CUSTOMER, ChatBench
+
+CID = f"wa:{CUSTOMER}"
+
+
+@pytest.fixture
+def bench(clock: FakeClock) -> ChatBench:
+    return ChatBench(clock)
+
+
+def test_verify_number_is_walked_to_its_end(bench: ChatBench) -> None:
+    assert bench.say("halo").startswith("Halo Budi! Selamat datang di Toko Kenari.")
+    assert "Lewat apa kode dikirim?" in bench.say("1")
+    assert "Kode sudah dikirim lewat SMS" in bench.say("sms")
+    sent = bench.delivery.sent[-1]
+    assert (sent.to, sent.channel, sent.purpose, sent.locale) == (
+        CUSTOMER, "sms", "verify_number", "id",
+    )  # fmt: skip
+    code = sent.code
+    assert bench.say(f"{code[:3]} {code[3:]}") == (
+        "Berhasil! Nomor +6281234567890 sudah terverifikasi. Terima kasih."
+    )
+    assert "flow" not in bench.turn_store.peek(CID).session
+    history = [h["in"] for h in bench.turn_store.peek(CID).session["history"]]
+    assert history[-1] == "[code]"  # a typed code is never stored
+
+
+def test_wrong_codes_then_the_service_lock_end_the_flow(bench: ChatBench) -> None:
+    bench.say("verifikasi")
+    bench.say("sms")
+    code = bench.delivery.last_code()
+    assert "Sisa percobaan: 2" in bench.say("111111")
+    assert "Sisa percobaan: 1" in bench.say("222222")
+    assert bench.say("333333").startswith("Kode salah 3 kali")
+    assert "terverifikasi" not in bench.say(code)
+
+
+def test_an_expired_code_is_said_so(bench: ChatBench, clock: FakeClock) -> None:
+    bench.say("verify my number")
+    bench.say("sms")
+    clock.advance(minutes=6)
+    assert bench.say(bench.delivery.last_code()).startswith("The code has expired.")
+
+
+def test_change_email_records_the_request_and_sends_an_email_code(bench: ChatBench) -> None:
+    bench.say("ganti email")
+    assert "Ganti alamat e-mail Anda menjadi Budi@contoh.com?" in bench.say("Budi@Contoh.com")
+    assert "Kami sudah mengirim kode ke Budi@contoh.com" in bench.say("ya")
+    sent = bench.delivery.sent[-1]
+    assert (sent.to, sent.channel, sent.purpose) == ("budi@contoh.com", "email", "change_email")
+    assert bench.say(sent.code) == "Selesai! Alamat e-mail Anda sekarang Budi@contoh.com."
+    assert bench.records.records(CID, "/customers/email") == [
+        {"phone": CUSTOMER, "email": "Budi@contoh.com", "channel": "whatsapp"}
+    ]
+
+
+def test_a_handoff_mutes_the_bot_until_staff_release_it(bench: ChatBench, clock: FakeClock) -> None:
+    bench.say("hello")
+    assert "passing this chat to the Toko Kenari team" in bench.say("talk to a person")
+    until = clock().timestamp() + 4 * 3600
+    assert bench.desk.waiting() == [(CID, until)]
+    assert bench.send("hello? anyone?") == ()  # a person answers now, not the bot
+    assert bench.desk.release(CUSTOMER, Channel.WHATSAPP) == [CID]
+    assert bench.desk.waiting() == []
+    assert bench.say("thanks").startswith("Your chat with our staff has ended.")
+
+
+def test_a_handoff_times_out_after_four_hours(bench: ChatBench, clock: FakeClock) -> None:
+    bench.say("bicara dengan cs")
+    clock.advance(hours=3, minutes=59)
+    assert bench.send("halo?") == ()
+    clock.advance(minutes=2)
+    assert bench.say("halo?").startswith("Sesi dengan petugas kami sudah selesai.")
+    assert bench.desk.waiting() == []
+
+
+def test_a_language_choice_sticks_across_sessions(bench: ChatBench, clock: FakeClock) -> None:
+    assert "Selamat datang" in bench.say("halo")
+    assert bench.say("english").startswith("OK, we'll continue in English.")
+    clock.advance(hours=2)  # the session is long gone; the profile keeps the language
+    assert "Welcome to Toko Kenari" in bench.say("halo")
+    assert bench.turn_store.peek(CID).profile["locale"] == "en"
+    assert bench.say("bahasa indonesia").startswith("Baik, kita lanjutkan dalam Bahasa Indonesia.")
+
+
+def test_a_retried_message_sid_gets_the_same_replies_without_a_second_turn(
+    bench: ChatBench,
+) -> None:
+    first = bench.send("halo", sid="SM-retried")
+    again = bench.send("halo", sid="SM-retried")
+    assert again == first
+    assert len(bench.turn_store.peek(CID).session["history"]) == 1
+
+
+def test_each_customer_and_channel_has_its_own_conversation(bench: ChatBench) -> None:
+    bench.say("verifikasi")
+    other = "+6281111111111"
+    assert "Selamat datang" in bench.say("halo", sender=other)
+    assert bench.say("hi", sender=other, channel=Channel.SMS).startswith("Hello!")
+    assert "Lewat apa kode dikirim?" not in bench.say("sms", sender=other)
+    assert "Kode sudah dikirim lewat SMS" in bench.say("sms")
