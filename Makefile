@@ -41,7 +41,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-bench: $(VENV)/.installed-dev ## the benchmarks of the README's Performance section (needs wrk)
+bench: $(VENV)/.installed-dev ## the benchmarks of docs/performance.md (needs wrk)
 	$(BIN)/python -m bench.webhook
 	$(BIN)/python bench/otp.py
 	$(BIN)/python -m bench.memory

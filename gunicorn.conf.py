@@ -6,7 +6,7 @@ and a waiting thread costs no CPU, so threads keep the cores busy without the
 memory of more processes. Each worker takes at most 2 x threads connections
 at a time, so that a few keep-alive clients (a load balancer's pool, a load
 test) spread over every worker instead of all landing on the first one to
-accept. See the README's Deployment and Performance sections for the
+accept. See docs/deployment.md and docs/performance.md for the
 measurements behind these numbers.
 """
 

@@ -1,6 +1,6 @@
 """Settings, read once from the environment (and ``.env``) into one object.
 
-Names match the README's configuration table. ``create_app(config)`` takes a
+Names match the configuration table in docs/deployment.md. ``create_app(config)`` takes a
 mapping with the same names, which wins over the environment: that is how the
 tests configure an app without touching ``os.environ``.
 """
