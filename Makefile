@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format check-flows bench clean
+.PHONY: run test test-fast lint format check-flows bench clean chromium
 
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev ## lint, type-check and run the whole suite
+test: chromium $(VENV)/.installed-dev ## lint, type-check and run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -18,6 +18,11 @@ test: $(VENV)/.installed-dev ## lint, type-check and run the whole suite
 
 test-fast: $(VENV)/.installed-dev ## the suite without the slow groups
 	$(BIN)/pytest -m "not slow and not browser"
+
+# First, so a machine without Chromium stops at once with the command to run (or,
+# as root with apt-get, installs Debian's package) before anything is built.
+chromium:
+	@sh scripts/ensure-chromium
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
