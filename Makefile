@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format check-flows bench clean chromium
+.PHONY: run test test-fast lint format check-flows bench clean chromium lock
 
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
@@ -38,13 +38,25 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet --editable .
+# The locked set first (exact versions, hashes checked), then Sandi itself on top.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --editable .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet --editable '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --editable .
 	@touch $@ $(VENV)/.installed
+
+# Re-resolve both lock files from pyproject.toml (uv: a universal resolution for
+# every Python 3.11+, with hashes), e.g. after changing a dependency.
+lock: | $(VENV)/bin/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" --extra dev pyproject.toml -o requirements-dev.lock
 
 bench: $(VENV)/.installed-dev ## the benchmarks of docs/performance.md (needs wrk)
 	$(BIN)/python -m bench.webhook

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs, services
 from app.config import DEV_SECRET_KEY, Settings
+from app.request_context import init_app as init_request_context
 from app.store.turns import LockTimeout, LostLock
 from app.web.errors import json_error
 from app.web.sessions import LazyCookieSessions
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     flows_reload.init_app(app, built)
     _register_blueprints(app, settings)
     _register_error_handlers(app)
+    init_request_context(app, built.metrics)
     log.info(
         "Sandi ready: %s mode, %s, flows from %s",
         settings.env,
@@ -104,6 +106,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisTimeoutError)
     def redis_down(err: Exception) -> tuple[Response, int]:
         log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
+        app.extensions["sandi"].metrics.unavailable.labels("redis").inc()
         response, status = json_error(
             503, "unavailable", "storage is unavailable, try again shortly"
         )
@@ -114,6 +117,9 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LostLock)
     def busy(err: Exception) -> tuple[Response, int]:
         log.warning("conversation busy: %s %s: %s", request.method, request.path, err)
+        metrics = app.extensions["sandi"].metrics
+        metrics.unavailable.labels("busy").inc()
+        metrics.lock_timeouts.inc()
         response, status = json_error(503, "busy", "conversation is busy, try again shortly")
         response.headers["Retry-After"] = "1"
         return response, status

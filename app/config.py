@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.project import home
+
+#: The source checkout (tests and benchmarks use its flows); never a default of a
+#: running server, which serves its project folder (app.project.home).
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Signs the simulator's and the tests' webhooks when no Twilio token is set.
@@ -85,6 +89,8 @@ class Settings:
             ]
             if missing:
                 raise ConfigError(f"SANDI_ENV=production needs {' and '.join(missing)} to be set")
+            refuse_embedded_redis_in_production(m)
+        project = home({"SANDI_HOME": text("SANDI_HOME") or ""})
         has_twilio = bool(text("TWILIO_ACCOUNT_SID") and token)
         return cls(
             env=env,
@@ -97,15 +103,31 @@ class Settings:
             public_url=(text("SANDI_PUBLIC_URL") or "").rstrip("/") or None,
             secret_key=secret or DEV_SECRET_KEY,
             sandbox=_flag(m, "SANDI_SANDBOX", default=not has_twilio),
-            flows_dir=_path(text("SANDI_FLOWS_DIR"), ROOT / "flows"),
-            templates_dir=_path(text("SANDI_TEMPLATES_DIR"), ROOT / "templates"),
-            instance_dir=_path(text("SANDI_INSTANCE_DIR"), ROOT / "instance"),
+            flows_dir=_path(text("SANDI_FLOWS_DIR"), project / "flows"),
+            templates_dir=_path(text("SANDI_TEMPLATES_DIR"), project / "templates"),
+            instance_dir=_path(text("SANDI_INSTANCE_DIR"), project / "instance"),
             default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", ("id", "en")),
             session_ttl=_int(m, "SANDI_SESSION_TTL", 30 * 60, minimum=60),
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
             raw={str(k): str(v) for k, v in m.items() if isinstance(k, str) and v is not None},
+        )
+
+
+def refuse_embedded_redis_in_production(m: Mapping[str, Any]) -> None:
+    """Production runs on a Redis of its own, never the embedded development server.
+
+    The embedded redis-server lives and dies with one machine's process and folder:
+    fine for ``make run``, a data loss waiting to happen behind a load balancer.
+    """
+    if (
+        not str(m.get("REDIS_URL") or "").strip()
+        and not str(m.get("REDIS_SENTINELS") or "").strip()
+    ):
+        raise ConfigError(
+            "SANDI_ENV=production needs REDIS_URL (or REDIS_SENTINELS): "
+            "the embedded Redis is for development only"
         )
 
 
