@@ -35,9 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     config = dict(config or {})
     if not config.get("TESTING"):
-        from dotenv import load_dotenv
+        from app.project import load_env
 
-        load_dotenv(override=False)
+        load_env()
     clock = config.pop("clock", None)
     # Tests: a factory for twilio's HttpClient, to point the real client at a local fake.
     twilio_http = config.pop("twilio_http_client", None)

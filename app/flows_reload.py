@@ -313,11 +313,10 @@ def gunicorn_hup(logger: Any) -> None:
     Replaces gunicorn's own HUP (which would boot new workers, and with broken
     flows they would fail to boot and take the server down).
     """
-    from dotenv import load_dotenv
-
+    from app.project import load_env
     from app.store.connection import connect_settings
 
-    load_dotenv(override=False)  # as create_app does: the workers see .env too
+    load_env()  # as create_app does: the workers see .env too
     settings = Settings.load()
     version, problems = check_on_disk(settings)
     errors = [p for p in problems if p.severity == "error"]

@@ -55,11 +55,10 @@ def on_starting(server: Any) -> None:
     .env is read here (create_app reads it again, changing nothing) so that its
     REDIS_URL is seen before the master decides to start an embedded Redis.
     """
-    from dotenv import load_dotenv
-
     from app.metrics import reset_multiprocess_dir
+    from app.project import load_env
 
-    load_dotenv(override=False)
+    load_env()
     if not reset_multiprocess_dir() and server.cfg.workers > 1:
         server.log.warning(
             "PROMETHEUS_MULTIPROC_DIR is not set: /metrics shows one worker of %d",

@@ -33,6 +33,17 @@ def home(environ: Mapping[str, str] | None = None) -> Path:
     return Path(value).expanduser().resolve() if value else Path.cwd()
 
 
+def load_env() -> None:
+    """Read the project's ``.env`` (settings already in the environment win).
+
+    From the project folder, not python-dotenv's default search, which starts
+    beside the calling module: under site-packages for an installed Sandi.
+    """
+    from dotenv import load_dotenv
+
+    load_dotenv(home() / ".env", override=False)
+
+
 def template() -> Traversable:
     """The project template shipped in the package."""
     return resources.files("app") / "project_template"
