@@ -39,6 +39,9 @@ def init_app(app: Flask, metrics: Metrics) -> None:
         clear_log_context()
         bind_log_context(request_id=g.sandi_request_id)
         if request.path.startswith("/webhooks/twilio/"):
+            # Cache the raw body first: the webhook checks its bytes (strict UTF-8) and
+            # its signature after this has parsed the form.
+            request.get_data(cache=True)
             sid = request.form.get("MessageSid") or request.form.get("CallSid") or ""
             bind_log_context(
                 conversation=mask(request.form.get("From")) if request.form.get("From") else None,

@@ -239,10 +239,11 @@ def test_sighup_reloads(shop_config: dict[str, Any], shop: Path, redis_client: A
     ("raw", "watch", "poll"),
     [
         ({}, True, 2.0),
-        ({"SANDI_ENV": "production", "SANDI_SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t"}, False, 2.0),
+        ({"SANDI_ENV": "production", "SANDI_SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t",
+          "REDIS_URL": "redis://redis:6379/0"}, False, 2.0),
         ({"SANDI_WATCH_FLOWS": "0", "SANDI_FLOWS_POLL": "0.5"}, False, 0.5),
         ({"SANDI_ENV": "production", "SANDI_SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t",
-          "SANDI_WATCH_FLOWS": "1"}, True, 2.0),
+          "REDIS_URL": "redis://redis:6379/0", "SANDI_WATCH_FLOWS": "1"}, True, 2.0),
     ],
 )  # fmt: skip
 def test_reload_settings(raw: dict[str, str], watch: bool, poll: float) -> None:
