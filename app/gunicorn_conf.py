@@ -85,7 +85,7 @@ def when_ready(server: Any) -> None:
     through Redis to reload them in place (as ``sandi flows reload`` does).
     Restart gunicorn (or send USR2) to run new code or settings.
     """
-    from app.flows_reload import gunicorn_hup
+    from app.wiring.flows_reload import gunicorn_hup
 
     server.handle_hup = lambda: gunicorn_hup(server.log)
     port = os.environ.get("SANDI_METRICS_PORT", "").strip()
@@ -103,7 +103,7 @@ def when_ready(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """Every worker follows flow reloads from boot, not only after its first request."""
-    from app.flows_reload import RELOADER
+    from app.wiring.flows_reload import RELOADER
 
     reloader = getattr(worker.wsgi, "extensions", {}).get(RELOADER)
     if reloader is not None:

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.config import ROOT
-from app.flows_reload import RELOADER
+from app.wiring.flows_reload import RELOADER
 from tests.channels.conftest import deliver
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.live_server import serve

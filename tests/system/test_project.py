@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from app.cli.project import init_command
 from app.config import ROOT, ConfigError, Settings
 from app.project import ProjectError, init_project
-from app.project_cli import init_command
 
 
 def _env_secret(folder: Path) -> str:
