@@ -20,11 +20,10 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
-import redis
 
 from app.__about__ import __version__
 from app.config import ROOT
-from app.store.embedded import socket_path
+from tests.support.embedded_redis import embedded_redis_pid, wait_gone
 from tests.support.redis_servers import free_port
 from tests.support.twilio_webhooks import inbound_form, sign
 
@@ -83,31 +82,17 @@ def test_a_wheel_in_a_clean_venv_inits_and_serves_a_project(tmp_path: Path) -> N
         start_new_session=True,
     )
     try:
-        redis_pid = _wait_redis(project / "instance", timeout=60)
+        redis_pid = embedded_redis_pid(project / "instance", timeout=60)
         url = f"http://127.0.0.1:{port}/webhooks/twilio/messages"
         form = inbound_form("halo")
         reply = _post_when_up(url, form, timeout=60)
         assert "Halo Budi" in reply
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) is not None
-        deadline = time.monotonic() + 10
-        while _alive(redis_pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(redis_pid), "sandi run left its redis-server running"
+        assert wait_gone(redis_pid), "sandi run left its redis-server running"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _wait_redis(instance: Path, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            client = redis.Redis(unix_socket_path=str(socket_path(instance)), socket_timeout=1)
-            return int(client.info("server")["process_id"])
-        except (redis.RedisError, OSError):
-            time.sleep(0.2)
-    raise AssertionError(f"no embedded Redis in {instance} after {timeout} s")
 
 
 def _post_when_up(url: str, form: object, timeout: float) -> str:
@@ -121,12 +106,3 @@ def _post_when_up(url: str, form: object, timeout: float) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ")[-1].split()[0] != "Z"

@@ -21,6 +21,7 @@ import redis
 
 from app.config import ROOT
 from app.store.embedded import socket_path
+from tests.support.embedded_redis import alive, embedded_redis_pid, wait_gone
 from tests.support.redis_servers import free_port
 
 BIN = Path(sys.executable).parent
@@ -33,18 +34,6 @@ def _env(instance: Path, port: int) -> dict[str, str]:
     return env | {"SANDI_INSTANCE_DIR": str(instance), "PORT": str(port), "WEB_CONCURRENCY": "2"}
 
 
-def _redis_pid(instance: Path, timeout: float = 30) -> int:
-    """The embedded server's pid, once the app answers /readyz."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            client = redis.Redis(unix_socket_path=str(socket_path(instance)), socket_timeout=1)
-            return int(client.info("server")["process_id"])
-        except (redis.RedisError, OSError):
-            time.sleep(0.1)
-    raise AssertionError(f"no embedded Redis answered in {instance} within {timeout} s")
-
-
 def _wait_ready(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -55,16 +44,6 @@ def _wait_ready(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"port {port} did not answer /readyz within {timeout} s")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone for every purpose but its entry; it holds no socket.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ")[-1].split()[0] != "Z"
 
 
 COMMANDS = {
@@ -99,14 +78,11 @@ def test_stopping_the_server_stops_its_embedded_redis(
     )
     try:
         _wait_ready(port)
-        pid = _redis_pid(instance)
-        assert _alive(pid)
+        pid = embedded_redis_pid(instance)
+        assert alive(pid)
         proc.send_signal(signum)
         assert proc.wait(timeout=20) is not None
-        deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(pid), f"{command} left redis-server {pid} running after {signum.name}"
+        assert wait_gone(pid), f"{command} left redis-server {pid} running after {signum.name}"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
