@@ -5,16 +5,21 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format check-flows bench clean
+.PHONY: run test test-fast lint format check-flows bench clean chromium lock
 
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
 
-test: lint ## lint, type-check, check the layers and run the whole suite
+test: chromium lint ## lint, type-check, check the layers and run the whole suite
 	$(BIN)/pytest
 
 test-fast: $(VENV)/.installed-dev ## the suite without the slow groups
 	$(BIN)/pytest -m "not slow and not browser"
+
+# First, so a machine without Chromium stops at once with the command to run (or,
+# as root with apt-get, installs Debian's package) before anything is built.
+chromium:
+	@sh scripts/ensure-chromium
 
 lint: $(VENV)/.installed-dev ## ruff, mypy --strict, and the import-linter layer contracts
 	$(BIN)/ruff check .
@@ -34,15 +39,27 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet --editable .
+# The locked set first (exact versions, hashes checked), then Sandi itself on top.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --editable .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet --editable '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --editable .
 	@touch $@ $(VENV)/.installed
 
-bench: $(VENV)/.installed-dev ## the benchmarks of the README's Performance section (needs wrk)
+# Re-resolve both lock files from pyproject.toml (uv: a universal resolution for
+# every Python 3.11+, with hashes), e.g. after changing a dependency.
+lock: | $(VENV)/bin/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" --extra dev pyproject.toml -o requirements-dev.lock
+
+bench: $(VENV)/.installed-dev ## the benchmarks of docs/performance.md (needs wrk)
 	$(BIN)/python -m bench.webhook
 	$(BIN)/python bench/otp.py
 	$(BIN)/python -m bench.memory

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs
 from app.config import DEV_SECRET_KEY, Settings
+from app.request_context import init_app as init_request_context
 from app.store.turns import LockTimeout, LostLock
 from app.web.errors import json_error
 from app.web.json_input import BoundedJSONProvider
@@ -38,9 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     config = dict(config or {})
     if not config.get("TESTING"):
-        from dotenv import load_dotenv
+        from app.project import load_env
 
-        load_dotenv(override=False)
+        load_env()
     clock = config.pop("clock", None)
     # Tests: a factory for twilio's HttpClient, to point the real client at a local fake.
     twilio_http = config.pop("twilio_http_client", None)
@@ -83,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hosts.init_app(app, settings)
     _register_blueprints(app, settings)
     _register_error_handlers(app)
+    init_request_context(app, built.metrics)
     log.info(
         "Sandi ready: %s mode, %s, flows from %s",
         settings.env,
@@ -128,6 +130,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisOutOfMemory)  # maxmemory reached: nothing can be written
     def redis_down(err: Exception) -> tuple[Response, int]:
         log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
+        app.extensions["sandi"].metrics.unavailable.labels("redis").inc()
         response, status = json_error(
             503, "unavailable", "storage is unavailable, try again shortly"
         )
@@ -145,6 +148,9 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LostLock)
     def busy(err: Exception) -> tuple[Response, int]:
         log.warning("conversation busy: %s %s: %s", request.method, request.path, err)
+        metrics = app.extensions["sandi"].metrics
+        metrics.unavailable.labels("busy").inc()
+        metrics.lock_timeouts.inc()
         response, status = json_error(503, "busy", "conversation is busy, try again shortly")
         response.headers["Retry-After"] = "1"
         return response, status

@@ -1,6 +1,6 @@
 """Settings, read once from the environment (and ``.env``) into one object.
 
-Names match the README's configuration table. ``create_app(config)`` takes a
+Names match the configuration table in docs/deployment.md. ``create_app(config)`` takes a
 mapping with the same names, which wins over the environment: that is how the
 tests configure an app without touching ``os.environ``.
 """
@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.project import home
+
+#: The source checkout (tests and benchmarks use its flows); never a default of a
+#: running server, which serves its project folder (app.project.home).
 ROOT = Path(__file__).resolve().parent.parent
 #: The languages Sandi answers in, first the default: every flow text, FAQ entry
 #: and message template comes in each (templates/<locale>/...).
@@ -101,6 +105,7 @@ class Settings:
         secret = text("SANDI_SECRET_KEY")
         if env == "production":
             production_refusals(m, text)
+        project = home({"SANDI_HOME": text("SANDI_HOME") or ""})
         has_twilio = bool(text("TWILIO_ACCOUNT_SID") and token)
         return cls(
             env=env,
@@ -113,9 +118,9 @@ class Settings:
             public_url=(text("SANDI_PUBLIC_URL") or "").rstrip("/") or None,
             secret_key=secret or DEV_SECRET_KEY,
             sandbox=_flag(m, "SANDI_SANDBOX", default=not has_twilio),
-            flows_dir=_path(text("SANDI_FLOWS_DIR"), ROOT / "flows"),
-            templates_dir=_path(text("SANDI_TEMPLATES_DIR"), ROOT / "templates"),
-            instance_dir=_path(text("SANDI_INSTANCE_DIR"), ROOT / "instance"),
+            flows_dir=_path(text("SANDI_FLOWS_DIR"), project / "flows"),
+            templates_dir=_path(text("SANDI_TEMPLATES_DIR"), project / "templates"),
+            instance_dir=_path(text("SANDI_INSTANCE_DIR"), project / "instance"),
             default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", LOCALES),
             session_ttl=_int(m, "SANDI_SESSION_TTL", 30 * 60, minimum=60),
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
@@ -140,8 +145,11 @@ def production_refusals(m: Mapping[str, Any], text: Any) -> None:
     one is for development) or its public URL (Host headers and Twilio's
     signatures are checked against it).
     """
-    needed = ("SANDI_SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL")
+    needed = ("SANDI_SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
     missing = [name for name in (*needed, "SANDI_PUBLIC_URL") if not text(name)]
+    if not text("REDIS_URL") and not text("REDIS_SENTINELS"):
+        # The embedded redis-server lives and dies with one machine's folder.
+        missing.insert(len(needed), "REDIS_URL (or REDIS_SENTINELS)")
     problems = []
     if missing:
         names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]

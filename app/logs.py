@@ -1,9 +1,19 @@
-"""Logging that is safe to ship: numbers masked, bodies and codes never at INFO."""
+"""Logging that is safe to ship: numbers masked, bodies and codes never at INFO.
+
+``SANDI_LOG_FORMAT=json`` writes one JSON object per line (python-json-logger),
+for Sandi's records and gunicorn's alike. Every record made while a request is
+served carries that request's context — ``request_id``, the masked
+``conversation``, ``message_sid``, ``verification_id`` — bound by
+:func:`bind_log_context` (app/request_context.py binds them per request).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import os
 import re
+from typing import Any
 
 _EMAIL = re.compile(r"^([^@]{1,2})[^@]*(@.+)$")
 #: A phone number inside free text: a URL path (``/Verifications/+628...``), a
@@ -57,14 +67,98 @@ class MaskNumbers(logging.Filter):
         return True
 
 
+#: The fields a request's records carry, in this order; "-" where not known.
+CONTEXT_FIELDS = ("request_id", "conversation", "message_sid", "verification_id")
+_CONTEXT: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "sandi_log_context", default=None
+)
+_PLAIN = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def bind_log_context(**fields: str | None) -> None:
+    """Add fields to the current request's log context (values already masked)."""
+    current = dict(_CONTEXT.get() or {})
+    current.update({k: v for k, v in fields.items() if v})
+    _CONTEXT.set(current)
+
+
+def clear_log_context() -> None:
+    _CONTEXT.set(None)
+
+
+class RequestContext(logging.Filter):
+    """Copies the request's context onto every record (a handler filter: all loggers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _CONTEXT.get() or {}
+        for name in CONTEXT_FIELDS:
+            setattr(record, name, context.get(name, "-"))
+        return True
+
+
+def json_logging() -> bool:
+    """Whether SANDI_LOG_FORMAT asks for JSON lines (``json``) or plain text (``text``)."""
+    value = os.environ.get("SANDI_LOG_FORMAT", "text").strip().lower() or "text"
+    if value not in {"text", "json"}:
+        raise ValueError(f"SANDI_LOG_FORMAT must be text or json, not {value!r}")
+    return value == "json"
+
+
+def formatter() -> logging.Formatter:
+    """The formatter SANDI_LOG_FORMAT asks for."""
+    if not json_logging():
+        return logging.Formatter(_PLAIN)
+    from pythonjsonlogger.json import JsonFormatter
+
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        static_fields=None,
+        timestamp=False,
+    )
+
+
+def sandi_handler(stream: str = "stderr") -> logging.Handler:
+    """:func:`handler`, marked as Sandi's so :func:`configure` adds no second one."""
+    import sys
+
+    out = logging.StreamHandler(sys.stdout if stream == "stdout" else sys.stderr)
+    out.setFormatter(formatter())
+    out.addFilter(RequestContext())
+    out._sandi = True  # type: ignore[attr-defined]
+    return out
+
+
+def gunicorn_logconfig(access_log: bool) -> dict[str, Any]:
+    """gunicorn's ``logconfig_dict``: its records and Sandi's through one handler.
+
+    With a logconfig gunicorn always formats access lines; unless ``access_log``
+    they stop at the logger's level (WARNING) instead of being printed.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {
+            "sandi": {"()": "app.logs.sandi_handler"},
+            "access": {"()": "app.logs.sandi_handler", "stream": "stdout"},
+        },
+        "root": {"level": "INFO", "handlers": ["sandi"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            "gunicorn.access": {
+                "level": "INFO" if access_log else "WARNING",
+                "handlers": ["access"],
+                "propagate": False,
+            },
+        },
+    }
+
+
 def configure(level: str) -> None:
-    """Plain ``time level logger: message`` lines on stderr, once per process."""
+    """Sandi's format on stderr (plain or JSON lines, SANDI_LOG_FORMAT), once per process."""
     root = logging.getLogger()
     if not any(getattr(h, "_sandi", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._sandi = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+        root.addHandler(sandi_handler())
     logging.getLogger("app").setLevel(level)
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, MaskNumbers) for f in werkzeug.filters):

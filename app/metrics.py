@@ -1,21 +1,70 @@
 """Prometheus metrics, one registry per app (no module-level globals).
 
-Under gunicorn with several workers, set ``PROMETHEUS_MULTIPROC_DIR`` to an
-empty folder and ``/metrics`` aggregates every worker. Labels never carry a
-phone number, a message body or a code.
+Under gunicorn, ``/metrics`` aggregates every worker through the files in
+``PROMETHEUS_MULTIPROC_DIR`` (set it for more than one worker; the container does;
+app/gunicorn_conf.py empties it at start-up so no count outlives a restart). Labels never
+carry a phone number, a message body or a code. Every name here is graphed by
+deploy/grafana-dashboard.json, and a test checks that each one it queries is served.
 """
 
 from __future__ import annotations
 
 import os
+import platform
+import shutil
+from pathlib import Path
 
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
+
+from app.__about__ import __version__
+
+# ``*_created`` series (a timestamp per counter and label set) double what every
+# scrape stores and graph nothing; off for the whole process.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+#: Seconds, for calls that leave the process (Twilio, SMTP) and whole requests.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
+
+
+def reset_multiprocess_dir() -> bool:
+    """Empty ``PROMETHEUS_MULTIPROC_DIR`` (made if missing); False when it is unset.
+
+    Runs in gunicorn's master before any worker starts: files left by an earlier
+    run would add its counts to this one's.
+    """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return False
+    path = Path(folder)
+    if path.is_dir():
+        for item in path.iterdir():
+            if item.is_dir():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def mark_process_dead(pid: int) -> None:
+    """Drop a dead worker's live gauges (gunicorn's child_exit)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def aggregated_registry() -> CollectorRegistry:
+    """Every worker's metrics summed, for /metrics and the metrics port."""
+    combined = CollectorRegistry()
+    multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+    return combined
 
 
 class Metrics:
@@ -62,6 +111,53 @@ class Metrics:
             ["from_channel", "to_channel"],
             registry=r,
         )
+        self.build_info = Gauge(
+            "sandi_build_info",
+            "Always 1; the labels say which Sandi and Python serve",
+            ["version", "python"],
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.build_info.labels(__version__, platform.python_version()).set(1)
+        self.otp_api_seconds = Histogram(
+            "sandi_otp_api_seconds",
+            "Time to answer an OTP API request (/v1 and /v2), by operation and status",
+            ["operation", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.provider_seconds = Histogram(
+            "sandi_provider_call_seconds",
+            "Time of each call to Twilio's REST API or the SMTP server, by outcome",
+            ["provider", "operation", "outcome"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.unavailable = Counter(
+            "sandi_unavailable_responses",
+            "503 answers, by reason (redis: storage down; busy: conversation locked)",
+            ["reason"],
+            registry=r,
+        )
+        self.lock_timeouts = Counter(
+            "sandi_lock_timeouts",
+            "Turns that could not take their conversation's lock in time (or lost it)",
+            registry=r,
+        )
+        self.reloads = Counter(
+            "sandi_flow_reloads",
+            "Flow and template reloads by outcome (applied, refused)",
+            ["outcome"],
+            registry=r,
+        )
+        # Counted by the staff login (the security guide): wrong passwords, locked
+        # accounts, throttled clients. Defined here, one registry for everything.
+        self.refused_logins = Counter(
+            "sandi_refused_logins",
+            "Staff logins refused, by reason",
+            ["reason"],
+            registry=r,
+        )
 
         # Staff pages (app/web/staff.py).
         self.login_failures = Counter(
@@ -78,7 +174,5 @@ class Metrics:
 
     def render(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            combined = CollectorRegistry()
-            multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
-            return generate_latest(combined)
+            return generate_latest(aggregated_registry())
         return generate_latest(self.registry)

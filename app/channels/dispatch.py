@@ -23,6 +23,7 @@ from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, 
 from app.channels.flashcall import FlashCallChannel
 from app.channels.settings import CHANNELS, ChannelSettings
 from app.channels.sms import SmsChannel
+from app.channels.timing import TimedMailer, TimedTwilio
 from app.channels.twilio_api import (
     HttpClientFactory,
     Outgoing,
@@ -92,11 +93,14 @@ class Channels:
         if settings.sandbox:
             api = SandboxTwilio(outbox, clock)
         elif settings.account_sid and settings.auth_token:
-            api = TwilioRest(
-                settings.account_sid,
-                settings.auth_token,
-                settings.twilio_timeout,
-                twilio_http_client,
+            api = TimedTwilio(
+                TwilioRest(
+                    settings.account_sid,
+                    settings.auth_token,
+                    settings.twilio_timeout,
+                    twilio_http_client,
+                ),
+                metrics,
             )
         else:
             api = _NoTwilio()
@@ -104,7 +108,8 @@ class Channels:
             if settings.sandbox:
                 mailer = SandboxMailer(outbox, clock)
             elif settings.smtp_url:
-                mailer = SmtpMailer(SmtpTarget.parse(settings.smtp_url), settings.smtp_timeout)
+                smtp = SmtpMailer(SmtpTarget.parse(settings.smtp_url), settings.smtp_timeout)
+                mailer = TimedMailer(smtp, metrics)
             else:
                 mailer = _NoSmtp()
         self.sms = SmsChannel(settings, templates, api)

@@ -10,15 +10,23 @@ from flask.cli import FlaskGroup
 
 from app import create_app
 from app.cli.chat import chat_command
+from app.cli.project import init_command, version_option
 from app.store.api_keys import ApiKeyStore
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, help="Sandi chatbot and OTP server.")
+@click.group(
+    cls=FlaskGroup,
+    create_app=create_app,
+    add_version_option=False,  # Flask's prints Flask's version; ours prints Sandi's
+    params=[version_option()],
+    help="Sandi chatbot and OTP server.",
+)
 def main() -> None:
     pass
 
 
 main.add_command(chat_command)
+main.add_command(init_command)
 
 
 def _register_conversation_commands() -> None:

@@ -13,7 +13,7 @@ class OtpError(Exception):
 
     :param code: stable label, e.g. ``invalid_parameter``, ``not_found``,
         ``resend_cooldown``, ``max_attempts_reached``, ``rate_limited``,
-        ``delivery_failed`` (the README lists them all).
+        ``delivery_failed`` (docs/api.md lists them all).
     :param field: the request field at fault, when there is one.
     :param retry_after: whole seconds after which trying again can succeed.
     :param verification_id: the verification concerned, when one exists.

@@ -1,6 +1,6 @@
 """OTP policy: how long, how many digits, how many tries — per purpose.
 
-Defaults follow NIST SP 800-63B and OWASP (see the README's OTP section):
+Defaults follow NIST SP 800-63B and OWASP (see docs/api.md, Policy):
 6 digits, 5 minutes (never more than 10 on phone channels), 5 checks,
 5 sends, a 30 s resend cooldown, 10 sends per destination an hour and 20 a
 day, and sends only to Indonesian numbers. Each setting can be changed for

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from app.logs import mask
+from app.logs import bind_log_context, mask
 from app.otp import request_checks as req
 from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
 from app.otp.delivering import Deliveries
@@ -213,6 +213,7 @@ class OtpService(Deliveries):
     def _send(
         self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool
     ) -> Started:
+        bind_log_context(verification_id=vid)
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
             purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
@@ -295,6 +296,7 @@ class OtpService(Deliveries):
             if not found:
                 raise OtpError("not_found", "no pending verification for this destination")
             vid = found
+        bind_log_context(verification_id=vid)
         amount_, payee_ = req.binding_of(
             self.settings.default, purpose_filter, amount, payee, required=False
         )

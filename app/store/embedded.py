@@ -15,10 +15,13 @@ import hashlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 import redis
 
@@ -88,7 +91,27 @@ def ensure_embedded(instance: Path, *, timeout: float = 15.0) -> str:
             time.sleep(0.05)
     log.info("started embedded Redis (pid %s) at %s", proc.pid, sock)
     atexit.register(_stop, proc)
+    _exit_on_sigterm()
     return url
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends this process through ``sys.exit``, so atexit stops the Redis it started.
+
+    Python's default for SIGTERM is to die at once, skipping atexit: ``kill`` of
+    ``sandi run`` (or of ``make run``'s child) left the redis-server running in
+    its own session. Only where nobody else chose a handler (gunicorn's master
+    installs its own, and exits through sys.exit too), and only from the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _start(instance: Path, sock: Path) -> subprocess.Popen[bytes]:

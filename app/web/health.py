@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import hmac
+
+from flask import Blueprint, Response, abort, jsonify, request
 from redis.exceptions import OutOfMemoryError, RedisError
 
+from app.__about__ import __version__
 from app.store import keys
 from app.web.current import services
+from app.web.errors import json_error
 
 bp = Blueprint("health", __name__)
 
@@ -14,7 +18,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz() -> Response:
     """The process answers; says nothing about Redis on purpose (no restart loops)."""
-    return jsonify(status="ok")
+    return jsonify(status="ok", version=__version__)
 
 
 @bp.get("/readyz")
@@ -32,4 +36,22 @@ def readyz() -> Response | tuple[Response, int]:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    """Prometheus text; behind ``SANDI_METRICS_TOKEN`` if set, absent with a metrics port.
+
+    ``SANDI_METRICS_PORT`` serves the metrics from gunicorn's master on a port of
+    their own (app/gunicorn_conf.py), for a network the public never reaches.
+    """
+    settings = services().settings.raw
+    if settings.get("SANDI_METRICS_PORT", "").strip():
+        abort(404)
+    token = settings.get("SANDI_METRICS_TOKEN", "").strip()
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            response, status = json_error(
+                401, "unauthorized", "give Authorization: Bearer <SANDI_METRICS_TOKEN>"
+            )
+            response.status_code = status
+            response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
     return Response(services().metrics.render(), mimetype="text/plain; version=0.0.4")

@@ -102,8 +102,11 @@ class FlowReloader:
         settings: ReloadSettings,
         *,
         clock: Callable[[], float] = time.time,
+        on_reload: Callable[[ReloadResult], None] | None = None,
     ) -> None:
         self.registry = registry
+        #: Told of every reload's result (the sandi_flow_reloads counter).
+        self.on_reload = on_reload
         self.redis = redis
         self.settings = settings
         self.clock = clock
@@ -134,7 +137,7 @@ class FlowReloader:
             if self._thread is not None or self.disabled:
                 return
             self._thread = threading.Thread(target=self._run, name="sandi-flows", daemon=True)
-            self.registry.reload("start")
+            self._reload("start")
             self.poll_once()
             self._thread.start()
             # A process that ends (a worker recycled, `sandi chat` closed) stops counting at once.
@@ -162,17 +165,23 @@ class FlowReloader:
         result = None
         if self._hup.is_set():
             self._hup.clear()
-            result = self.registry.reload("SIGHUP")
+            result = self._reload("SIGHUP")
         generation = self._relay.generation()
         if generation is not None and generation != self._generation:
             self._generation = generation
-            result = self.registry.reload(f"sandi flows reload, generation {generation}")
+            result = self._reload(f"sandi flows reload, generation {generation}")
         self._report()
+        return result
+
+    def _reload(self, reason: str) -> ReloadResult:
+        result = self.registry.reload(reason)
+        if self.on_reload is not None:
+            self.on_reload(result)
         return result
 
     def files_changed(self, changes: set[tuple[Change, str]]) -> ReloadResult:
         names = sorted({Path(path).name for _, path in changes})
-        return self.registry.reload("changed: " + ", ".join(names[:5]))
+        return self._reload("changed: " + ", ".join(names[:5]))
 
     def relevant(self, change: Change, path: str) -> bool:
         """Flow files and templates only; not conversation tests in flows/tests/."""
@@ -217,7 +226,7 @@ class FlowReloader:
             if not self.watching.is_set():
                 # The watch is in place now; catch what changed while it was being set up.
                 self.watching.set()
-                self._safely(lambda: self.registry.reload("watching"))
+                self._safely(lambda: self._reload("watching"))
             if changes:
                 self._safely(partial(self.files_changed, changes))
             self._safely(self.poll_once)
@@ -259,11 +268,10 @@ def gunicorn_hup(logger: Any) -> None:
     Replaces gunicorn's own HUP (which would boot new workers, and with broken
     flows they would fail to boot and take the server down).
     """
-    from dotenv import load_dotenv
-
+    from app.project import load_env
     from app.store.connection import connect_settings
 
-    load_dotenv(override=False)  # as create_app does: the workers see .env too
+    load_env()  # as create_app does: the workers see .env too
     settings = Settings.load()
     version, problems = check_on_disk(settings)
     errors = [p for p in problems if p.severity == "error"]
@@ -289,8 +297,16 @@ def init_app(app: Flask, services: Services) -> FlowReloader:
 
     Tests start and stop it themselves.
     """
+
+    def count(result: ReloadResult) -> None:
+        if result.status != "unchanged":
+            services.metrics.reloads.labels(result.status).inc()
+
     reloader = FlowReloader(
-        services.flows, services.redis, ReloadSettings.from_settings(services.settings)
+        services.flows,
+        services.redis,
+        ReloadSettings.from_settings(services.settings),
+        on_reload=count,
     )
     app.extensions[RELOADER] = reloader
     if not app.testing:

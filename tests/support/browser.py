@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+#: The binary scripts/ensure-chromium (run by `make test`) makes sure of.
+CHROMIUM = os.environ.get("SANDI_CHROMIUM") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = [
     "--no-sandbox",
@@ -24,7 +26,7 @@ FLAGS = [
 @contextmanager
 def chromium() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does)")
+        raise RuntimeError(f"{CHROMIUM} is missing: run `make test` (scripts/ensure-chromium)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:

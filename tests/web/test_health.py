@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+
 from app import create_app
 from tests.support.twilio_webhooks import Twilio
 
 
 def test_healthz(client) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    # The version is the installed distribution's, written once in app/__about__.py.
+    assert client.get("/healthz").get_json() == {
+        "status": "ok",
+        "version": importlib.metadata.version("sandi-chat"),
+    }
 
 
 def test_readyz_when_redis_answers(client) -> None:

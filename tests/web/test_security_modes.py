@@ -136,7 +136,7 @@ def test_production_answers_only_for_its_public_name(
         ({"SANDI_SECRET_KEY": "x"}, "SANDI_SECRET_KEY is too weak: set it to at least 32 random"),
         ({"SANDI_SECRET_KEY": "a" * 40}, "SANDI_SECRET_KEY is too weak"),
         ({"SANDI_SECRET_KEY": DEV_SECRET_KEY}, "SANDI_SECRET_KEY is the public development key"),
-        ({"REDIS_URL": None}, "needs REDIS_URL to be set"),
+        ({"REDIS_URL": None}, r"needs REDIS_URL \(or REDIS_SENTINELS\) to be set"),
         ({"SANDI_PUBLIC_URL": None}, "needs SANDI_PUBLIC_URL to be set"),
     ],
 )

@@ -1,0 +1,62 @@
+"""What every request carries through the logs and the OTP API's latency histogram.
+
+Each request gets a request id (the caller's ``X-Request-Id`` when it is a plain
+token, else a new one; sent back in the response), and Twilio's webhooks add the
+masked conversation (``From``) and the ``MessageSid``. They are bound to the log
+context (app.logs), so every line written while the request runs — Sandi's and
+gunicorn's access line after it — says which request, conversation and message it
+belongs to. The OTP service binds the verification id itself once it knows it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+from app.logs import bind_log_context, clear_log_context, mask
+from app.metrics import Metrics
+
+#: A caller's request id is kept only if it is a plain token (no log injection).
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+#: The blueprints of the OTP APIs whose answers are timed.
+OTP_API_BLUEPRINTS = frozenset({"api", "verify_v2"})
+
+
+def request_id() -> str:
+    given = request.headers.get("X-Request-Id", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def init_app(app: Flask, metrics: Metrics) -> None:
+    @app.before_request
+    def bind() -> None:
+        g.sandi_started = time.perf_counter()
+        g.sandi_request_id = request_id()
+        clear_log_context()
+        bind_log_context(request_id=g.sandi_request_id)
+        if request.path.startswith("/webhooks/twilio/"):
+            # Cache the raw body first: the webhook checks its bytes (strict UTF-8) and
+            # its signature after this has parsed the form.
+            request.get_data(cache=True)
+            sid = request.form.get("MessageSid") or request.form.get("CallSid") or ""
+            bind_log_context(
+                conversation=mask(request.form.get("From")) if request.form.get("From") else None,
+                message_sid=sid if _SID.fullmatch(sid) else None,
+            )
+        vid = (request.view_args or {}).get("verification_id")
+        if isinstance(vid, str) and _SID.fullmatch(vid):
+            bind_log_context(verification_id=vid)
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers.setdefault("X-Request-Id", g.get("sandi_request_id", ""))
+        started = g.get("sandi_started")
+        if started is not None and request.blueprint in OTP_API_BLUEPRINTS:
+            metrics.otp_api_seconds.labels(
+                request.endpoint or "unknown", str(response.status_code)
+            ).observe(time.perf_counter() - started)
+        return response
