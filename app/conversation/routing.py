@@ -14,12 +14,16 @@ from app.conversation import flows as f
 from app.conversation.answers import match_choice
 from app.conversation.dialogue import Dialogue
 from app.conversation.faq import FaqIndex
-from app.conversation.model import Reply
+from app.conversation.model import Button, Reply
 from app.conversation.steps import Steps, pick_offered
 from app.conversation.text import has_content, has_letters, normalise
 
 #: A trigger typed with a small typo ("selamat pagii") still counts.
 TRIGGER_SIMILARITY = 90
+#: From this many words on, a message that merely contains a flow's trigger
+#: word is asked "did you mean" (FAQ entries and the flow) instead of being
+#: taken into the flow.
+LONG = 4
 
 
 class Router:
@@ -116,11 +120,16 @@ class Router:
             d.say(result.matches[0].entry.answer)
             return
         flow = self.trigger(d, norm, contained=True)
+        # An old button's title (an unknown payload) is no question: no "did you mean".
+        asked = result.kind == "unsure" and not payload
+        if asked and (not flow or len(norm.split()) >= LONG):
+            # A long message that names a flow in passing ("...kode verifikasi
+            # saya ga masuk") is more often a question: offer both.
+            extra = (Button(f"flow:{flow}", self.flow_label(d, flow)),) if flow else ()
+            d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches, extra)))
+            return
         if flow:
             self.steps.start(d, flow)
-            return
-        if result.kind == "unsure":
-            d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches)))
             return
         if first:
             self.steps.start(d, d.flowset.start_flow)
@@ -139,6 +148,16 @@ class Router:
             d.replies[-1] = Reply(d.replies[-1].text, d.offer(d.escape_buttons()))
         else:
             self.not_understood(d)
+
+    def flow_label(self, d: Dialogue, flow_id: str) -> str:
+        """What the main menu calls a flow, or its first trigger phrase."""
+        menu = d.flowset.flows.get(d.flowset.menu_flow)
+        for step in menu.steps if menu else ():
+            for choice in getattr(step, "choices", ()):
+                if choice.goto_flow == flow_id:
+                    return choice.label.get(d.locale)
+        phrases = d.flowset.flows[flow_id].triggers.get(d.locale) or (flow_id,)
+        return phrases[0].capitalize()
 
     def not_understood(self, d: Dialogue) -> None:
         d.say("common/didnt_understand", d.offer(d.escape_buttons()))
