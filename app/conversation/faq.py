@@ -16,7 +16,7 @@ import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, pairwise
 from operator import itemgetter
 
 import snowballstemmer
@@ -192,7 +192,14 @@ def decide(fused: list[FaqMatch], fuzzy_first: FaqEntry, bm25_first: FaqEntry) -
 
 
 def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
-    return [w for variant, _ in prepared[slot.start : slot.stop] for w in variant.split()]
+    """An entry's words, and each two words in a row ("tidak_masuk"): a phrase
+    of the entry's counts more than its words apart."""
+    out = []
+    for variant, _ in prepared[slot.start : slot.stop]:
+        words = variant.split()
+        out.extend(words)
+        out.extend(f"{a}_{b}" for a, b in pairwise(words))
+    return out
 
 
 def _sorted_words(text: str) -> str:
@@ -322,7 +329,12 @@ class FaqIndex:
         resolved = [self._resolve(t) for t in tokens]
         fuzzy = self._fuzzy(query, resolved)
         known = [(k, s) for s, k, _ in resolved if k]
-        bm25 = self._bm25.scores(known, len(resolved) - len(known))
+        pairs = [
+            (f"{a[1]}_{b[1]}", min(a[0], b[0]))
+            for a, b in pairwise(resolved)
+            if a[1] and b[1] and f"{a[1]}_{b[1]}" in self._bm25.idf
+        ]
+        bm25 = self._bm25.scores(known + pairs, len(resolved) - len(known))
         return fuzzy, bm25, coverage(resolved)
 
     def _fuzzy(self, query: str, resolved: list[_Resolved]) -> list[float]:

@@ -52,7 +52,7 @@ COLLOQUIAL = {
     "dpt": "dapat", "dapet": "dapat", "dtg": "datang", "dateng": "datang", "nyampe": "sampai",
     "nyampai": "sampai", "sampe": "sampai", "nongol": "muncul", "kirimin": "kirim",
     "dikirimin": "dikirim", "ngirim": "kirim", "krm": "kirim", "masukin": "masukkan",
-    "dimasukin": "dimasukkan", "pake": "pakai", "dipake": "dipakai", "make": "pakai",
+    "dimasukin": "dimasukkan", "pake": "pakai", "dipake": "dipakai",
     "ngasih": "memberi", "ngasi": "memberi", "kasi": "kasih", "ksh": "kasih",
     "dikasi": "diberi", "dikasih": "diberi", "ngaku": "mengaku", "ngakunya": "mengaku",
     "nanya": "tanya", "nelpon": "menelepon", "nelfon": "menelepon", "nelepon": "menelepon",

@@ -120,12 +120,14 @@ class Router:
             d.say(result.matches[0].entry.answer)
             return
         flow = self.trigger(d, norm, contained=True)
+        menu = flow in (d.flowset.menu_flow, d.flowset.start_flow)  # a greeting, not a topic
         # An old button's title (an unknown payload) is no question: no "did you mean".
         asked = result.kind == "unsure" and not payload
         if asked and (not flow or len(norm.split()) >= LONG):
             # A long message that names a flow in passing ("...kode verifikasi
             # saya ga masuk") is more often a question: offer both.
-            extra = (Button(f"flow:{flow}", self.flow_label(d, flow)),) if flow else ()
+            offer = flow and not menu
+            extra = (Button(f"flow:{flow}", self.flow_label(d, flow)),) if offer else ()
             d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches, extra)))
             return
         if flow:
@@ -153,7 +155,7 @@ class Router:
         """What the main menu calls a flow, or its first trigger phrase."""
         menu = d.flowset.flows.get(d.flowset.menu_flow)
         for step in menu.steps if menu else ():
-            for choice in getattr(step, "choices", ()):
+            for choice in step.choices if isinstance(step, f.Ask) else ():
                 if choice.goto_flow == flow_id:
                     return choice.label.get(d.locale)
         phrases = d.flowset.flows[flow_id].triggers.get(d.locale) or (flow_id,)

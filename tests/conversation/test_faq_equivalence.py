@@ -11,7 +11,8 @@ classify(). A deliberate change of the scoring changes both.
 
 Changed on purpose (issue 17, branch faq): questions are prepared with the
 FAQ's own words kept out of the colloquial lexicon (``prepare(q, keep)``),
-and classify() ranks by the fuzzy score fused with BM25 (``fuse``, ``decide``)
+and classify() ranks by the fuzzy score fused with BM25 over words and word
+pairs (``fuse``, ``decide``)
 instead of the fuzzy score alone. The reference does the same from its own
 full fuzzy scores, per entry, with the plain Bm25 class; the fuzzy scores
 themselves are still compared to the last bit.
@@ -19,6 +20,7 @@ themselves are still compared to the last bit.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -117,12 +119,16 @@ class ReferenceFaqIndex:
 
         # BM25: one document per entry that has questions, its variants' words in order.
         self._documents = [e for e in entries if any(e.questions.values())]
-        self._bm25 = Bm25(
-            [
-                [w for v, e in self._variants if e is doc for w in v.split()]
-                for doc in self._documents
-            ]
-        )
+        self._bm25 = Bm25([self.document(doc) for doc in self._documents])
+
+    def document(self, doc: FaqEntry) -> list[str]:
+        """The entry's words, then each two words in a row, variant by variant."""
+        out: list[str] = []
+        for variant, entry in self._variants:
+            if entry is doc:
+                words = variant.split()
+                out += words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+        return out
 
     def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
         return self.ranked(self.per_entry(text)[0], limit)  # the fuzzy score alone
@@ -173,7 +179,12 @@ class ReferenceFaqIndex:
             best[key] = max(best.get(key, score), score)
         fuzzy = [(doc, best[id(doc)]) for doc in self._documents]
         known = [(k, s) for s, k, _ in resolved if k]
-        shares = self._bm25.scores(known, len(resolved) - len(known))
+        pairs = [
+            (f"{a}_{b}", min(sa, sb))
+            for (sa, a, _), (sb, b, _) in itertools.pairwise(resolved)
+            if a and b and f"{a}_{b}" in self._bm25.idf
+        ]
+        shares = self._bm25.scores(known + pairs, len(resolved) - len(known))
         covered = sum(s * w for s, k, w in resolved if k) / total if total else 0.0
         return fuzzy, list(zip(self._documents, shares, strict=True)), covered
 
