@@ -126,8 +126,7 @@ class Router:
         if asked and (not flow or len(norm.split()) >= LONG):
             # A long message that names a flow in passing ("...kode verifikasi
             # saya ga masuk") is more often a question: offer both.
-            offer = flow and not menu
-            extra = (Button(f"flow:{flow}", self.flow_label(d, flow)),) if offer else ()
+            extra = (Button(f"flow:{flow}", self.flow_label(d, flow)),) if flow and not menu else ()
             d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches, extra)))
             return
         if flow:
