@@ -80,7 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import api, delivery, handoffs, health, messages, pages, sandbox, simulator
+    from app.web import api, delivery, handoffs, health, messages, pages, sandbox, simulator, start
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
@@ -92,7 +92,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(verify_v2.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
+    app.add_url_rule("/favicon.ico", "favicon", start.favicon)
     if pages.pages_enabled(settings):
+        app.register_blueprint(start.bp)
         app.register_blueprint(simulator.bp)
         from app.web import flows_page
 
