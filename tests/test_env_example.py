@@ -11,9 +11,9 @@ from flask import Flask
 from app import create_app
 from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.config import ROOT, Settings
+from app.conversation.model import Channel
 from app.conversation.steps import DEFAULT_HANDOFF
 from app.otp.policy import DESTINATION_LIMITS
-from app.conversation.model import Channel
 from app.web.current import EXTENSION
 from app.web.simulate import Simulator
 
