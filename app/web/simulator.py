@@ -15,6 +15,7 @@ from app.conversation.model import Channel
 from app.web.current import services
 from app.web.errors import json_error
 from app.web.pages import admin_only
+from app.web.sim_codes import cancel_pending, code_addresses
 from app.web.simulate import Simulator
 from app.web.twilio_request import Rejected, e164
 
@@ -100,16 +101,27 @@ def reset() -> Response | tuple[Response, int]:
         return _bad(str(err))
     locale = data.get("locale")
     profile = {"locale": locale} if locale in ("id", "en") else {}
+    cancelled = cancel_pending(services(), channel, sender)
+    for address in [sender, *code_addresses(services(), channel, sender)]:
+        services().outbox.clear(address)
     _simulator().reset(channel, sender, profile)
-    services().outbox.clear(sender)
-    return jsonify(reset=True, channel=channel.value, to=sender, profile=profile)
+    return jsonify(
+        reset=True, channel=channel.value, to=sender, profile=profile, cancelled=cancelled
+    )
 
 
 @bp.get("/simulator/api/outbox")
 @admin_only
 def outbox() -> Response | tuple[Response, int]:
+    """What went to the number, and to the addresses the conversation sent codes to
+    (``also``: those the page saw before, e.g. an e-mail whose code was since used)."""
     try:
         address = e164(request.args.get("to", ""), "to")
+        channel, _ = _customer({"channel": request.args.get("channel"), "from": address})
     except Rejected as err:
         return _bad(str(err))
-    return jsonify(to=address, messages=services().outbox.read(address))
+    also = [a.strip().lower() for a in request.args.getlist("also") if "@" in a and len(a) < 255]
+    addresses = list(dict.fromkeys([address, *code_addresses(services(), channel, address), *also]))
+    messages = [m for a in addresses for m in services().outbox.read(a)]
+    messages.sort(key=lambda m: str(m.get("created_at") or ""))
+    return jsonify(to=address, addresses=addresses, messages=messages)

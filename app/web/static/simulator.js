@@ -79,12 +79,19 @@ function describe(entry) {
   return entry.body;
 }
 
+// Addresses other than the number that this conversation's codes went to (a new
+// e-mail address): kept until Reset, so a used code stays readable.
+let codeAddresses = [];
+
 async function refreshOutbox() {
-  const { from } = customer();
+  const { channel, from } = customer();
   if (!from) return;
-  const response = await fetch("/simulator/api/outbox?to=" + encodeURIComponent(from));
+  const query = new URLSearchParams({ to: from, channel });
+  for (const address of codeAddresses) query.append("also", address);
+  const response = await fetch("/simulator/api/outbox?" + query);
   if (!response.ok) return;
   const data = await response.json();
+  codeAddresses = (data.addresses || []).filter((a) => a !== data.to);
   outbox.replaceChildren();
   for (const entry of data.messages.slice().reverse()) {
     const li = document.createElement("li");
@@ -92,7 +99,8 @@ async function refreshOutbox() {
     li.dataset.channel = entry.channel;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${entry.channel.toUpperCase()} · ${new Date(entry.created_at).toLocaleTimeString()}`;
+    const where = entry.to && entry.to !== from ? ` to ${entry.to}` : "";
+    meta.textContent = `${entry.channel.toUpperCase()}${where} · ${new Date(entry.created_at).toLocaleTimeString()}`;
     const pre = document.createElement("pre");
     pre.textContent = describe(entry);
     li.append(meta, pre);
@@ -109,6 +117,7 @@ async function refreshOutbox() {
 
 async function reset() {
   await api("/simulator/api/reset", { ...customer(), locale: $("locale").value });
+  codeAddresses = [];
   chat.replaceChildren();
   refreshOutbox();
 }
