@@ -42,6 +42,9 @@ class OtpSteps:
         self.port = otp
         self.resend_words = frozenset(DEFAULT_RESEND_WORDS) | frozenset(resend_words)
 
+    def is_resend(self, text: str) -> bool:
+        return normalise(text) in self.resend_words
+
     def _start(self, d: Dialogue, to: str, channel: str, purpose: str) -> OtpStart:
         if self.port is None:
             log.error("otp step for %s but no OTP service is configured", purpose)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from app.conversation import flows as f
-from app.conversation.answers import match_choice
+from app.conversation.answers import check_answer, match_choice, parse_otp_code
 from app.conversation.dialogue import Dialogue
+from app.conversation.escapes import escape
 from app.conversation.faq import FaqIndex
 from app.conversation.model import Button, Reply
 from app.conversation.steps import Steps, pick_offered
@@ -72,6 +73,11 @@ class Router:
                 buttons = self.steps.buttons(d, step) if isinstance(step, f.Ask) else ()
                 self.steps.then(d, self.steps.invalid(d, step, template, buttons))
             return
+        way_out = None if self._fits(d, step, text, payload) else escape(d.flowset, text)
+        if way_out:
+            # A way out, not a wrong answer: no try counted, the question left behind.
+            self.command(d, way_out)
+            return
         if (
             isinstance(step, f.Ask)
             and step.expect == "choice"
@@ -80,6 +86,14 @@ class Router:
         ):
             return
         self.steps.answer(d, step, text, payload)
+
+    def _fits(self, d: Dialogue, step: f.Step, text: str, payload: str | None) -> bool:
+        """Whether the message is an answer the waiting step takes."""
+        if isinstance(step, f.Ask):
+            return check_answer(step, text, payload, d.locale).ok
+        if isinstance(step, f.OtpConfirm):
+            return parse_otp_code(text) is not None or self.steps.otp.is_resend(text)
+        return False  # an FAQ question: a way out wins over a guess at an entry
 
     def _elsewhere(self, d: Dialogue, text: str) -> bool:
         """A menu answered with a question or another flow's words: follow the customer."""
