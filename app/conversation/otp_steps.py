@@ -73,7 +73,9 @@ class OtpSteps:
         if result.status == "cooldown":
             d.say("otp/cooldown", retry_after=result.retry_after, otp_channel=channel, otp_to=to)
             return Go(step.next)
-        d.extra["error"] = result.status
+        d.extra["error"] = result.reason or result.status
+        if result.retry_after:
+            d.extra["retry_after"] = result.retry_after
         if step.on_error:
             return Go(step.on_error)
         d.say("otp/failed", d.offer(d.escape_buttons()))

@@ -18,13 +18,15 @@ def send_twelve(otp: Any) -> None:
 
 
 def test_development_sandbox_sends_more_than_ten_codes_an_hour(
-    app_config: dict[str, Any],
+    app_config: dict[str, Any], redis_client: Any
 ) -> None:
     otp = create_app(app_config).extensions["sandi"].otp
     send_twelve(otp)
 
 
-def test_an_explicit_limit_still_holds_in_the_sandbox(app_config: dict[str, Any]) -> None:
+def test_an_explicit_limit_still_holds_in_the_sandbox(
+    app_config: dict[str, Any], redis_client: Any
+) -> None:
     otp = (
         create_app({**app_config, "SANDI_OTP_DESTINATION_LIMITS": "10/hour"})
         .extensions["sandi"]
@@ -35,7 +37,9 @@ def test_an_explicit_limit_still_holds_in_the_sandbox(app_config: dict[str, Any]
     assert refused.value.code == "rate_limited"
 
 
-def test_forgetting_the_sends_unblocks_the_number(app_config: dict[str, Any]) -> None:
+def test_forgetting_the_sends_unblocks_the_number(
+    app_config: dict[str, Any], redis_client: Any
+) -> None:
     otp = (
         create_app({**app_config, "SANDI_OTP_DESTINATION_LIMITS": "1/hour"}).extensions["sandi"].otp
     )
