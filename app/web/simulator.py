@@ -37,7 +37,13 @@ def _customer(data: dict[str, Any]) -> tuple[Channel, str]:
         channel = Channel(str(data.get("channel") or "whatsapp"))
     except ValueError:
         raise Rejected("bad_field", "channel must be whatsapp or sms") from None
-    return channel, e164(str(data.get("from") or ""), "from")
+    try:
+        return channel, e164(str(data.get("from") or "").replace(" ", ""), "from")
+    except Rejected:
+        raise Rejected(
+            "bad_number",
+            "Customer number: type it with its country code, e.g. +6281234567890 (E.164)",
+        ) from None
 
 
 def _request_for_customer() -> tuple[dict[str, Any], Channel, str]:

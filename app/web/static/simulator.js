@@ -10,13 +10,36 @@ function customer() {
   return { channel: $("channel").value, from: $("number").value.trim() };
 }
 
+function scrollDown() {
+  chat.scrollTop = chat.scrollHeight;
+}
+
 function bubble(kind, text) {
+  chat.querySelector(".hint")?.remove();
   const li = document.createElement("li");
   li.className = "bubble " + kind;
   li.textContent = text;
   chat.appendChild(li);
-  chat.scrollTop = chat.scrollHeight;
+  scrollDown();
   return li;
+}
+
+function hint(list, text) {
+  const li = document.createElement("li");
+  li.className = "hint";
+  li.textContent = text;
+  list.appendChild(li);
+}
+
+function emptyChat() {
+  chat.replaceChildren();
+  hint(chat, "Type halo or hello to start, as a customer would. Codes you are sent appear in the outbox on the right.");
+}
+
+// Buttons of earlier replies stay visible but no longer answer: as on a phone, only the
+// newest choices are live.
+function retireButtons() {
+  for (const button of chat.querySelectorAll(".buttons button")) button.disabled = true;
 }
 
 async function api(path, body) {
@@ -36,6 +59,7 @@ function showReplies(replies) {
   const whatsapp = $("channel").value === "whatsapp";
   for (const reply of replies) {
     const buttons = reply.buttons || [];
+    if (!reply.text.trim() && !buttons.length) continue;
     let text = reply.text;
     if (!whatsapp && buttons.length) {
       // SMS has no buttons: the customer gets a numbered list, as Twilio would deliver it.
@@ -56,15 +80,18 @@ function showReplies(replies) {
       li.appendChild(box);
     }
   }
+  scrollDown(); // after the buttons are drawn, so they are not cut off below
 }
 
 async function send(text, payload) {
+  if (!text.trim()) return; // WhatsApp sends no empty message
+  retireButtons();
   bubble("in", text);
   try {
     const body = { ...customer(), body: text, profile_name: $("name").value };
     if (payload) body.button_payload = payload;
     const data = await api("/simulator/api/send", body);
-    if (data.status !== 200) bubble("error", "Webhook answered " + data.status);
+    if (data.status !== 200) bubble("error", `The bot could not answer (HTTP ${data.status}). Try again in a moment.`);
     showReplies(data.replies);
   } catch (err) {
     bubble("error", err.message);
@@ -93,6 +120,7 @@ async function refreshOutbox() {
   const data = await response.json();
   codeAddresses = (data.addresses || []).filter((a) => a !== data.to);
   outbox.replaceChildren();
+  if (!data.messages.length) hint(outbox, "Nothing sent yet. Codes sent by SMS, WhatsApp, voice call, flash call or e-mail appear here, to read and type back.");
   for (const entry of data.messages.slice().reverse()) {
     const li = document.createElement("li");
     li.className = "entry";
@@ -118,7 +146,7 @@ async function refreshOutbox() {
 async function reset() {
   await api("/simulator/api/reset", { ...customer(), locale: $("locale").value });
   codeAddresses = [];
-  chat.replaceChildren();
+  emptyChat();
   refreshOutbox();
 }
 
@@ -127,6 +155,7 @@ $("composer").addEventListener("submit", (event) => {
   const text = $("message").value;
   $("message").value = "";
   send(text);
+  $("message").focus();
 });
 $("reset").addEventListener("click", reset);
 $("locale").addEventListener("change", reset);
@@ -136,4 +165,5 @@ $("channel").addEventListener("change", () => {
 });
 $("number").addEventListener("change", reset);
 setInterval(refreshOutbox, 2000);
+emptyChat();
 refreshOutbox();
