@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from app.config import ROOT
+from app.content.loader import load_flows
+from app.content.render import Templates
 from app.conversation.faq import FaqIndex
-from app.conversation.loader import load_flows
-from app.conversation.render import Templates
 from bench import faq_eval
 
 

@@ -33,13 +33,13 @@ from typing import Any
 import yaml
 
 from app.config import ROOT
+from app.content.flows import EXTRA_VARS
+from app.content.loader import load_flows
+from app.content.messages import Channel, Conversation, InboundMessage
+from app.content.render import Templates
 from app.conversation.engine import FlowBot
-from app.conversation.flows import EXTRA_VARS
 from app.conversation.language import detect
-from app.conversation.loader import load_flows
-from app.conversation.model import Channel, Conversation, InboundMessage
 from app.conversation.ports import BackendResult
-from app.conversation.render import Templates
 
 DATA = ROOT / "tests" / "conversation" / "data"
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

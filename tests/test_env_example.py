@@ -9,13 +9,13 @@ from dotenv import dotenv_values
 from flask import Flask
 
 from app import create_app
-from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.config import ROOT, Settings
-from app.conversation.model import Channel
+from app.content.messages import Channel
 from app.conversation.steps import DEFAULT_HANDOFF
+from app.flow_tests.driver import Simulator
+from app.otp.email_policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.otp.policy import DESTINATION_LIMITS, OtpSettings
 from app.web.current import EXTENSION
-from app.web.simulate import Simulator
 
 EXAMPLE = ROOT / ".env.example"
 

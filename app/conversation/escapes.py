@@ -12,8 +12,8 @@ for a way out.
 
 from __future__ import annotations
 
-from app.conversation import flows as f
-from app.conversation.text import normalise
+from app.content import flows as f
+from app.content.text import normalise
 
 #: Said in a sentence ("mau bicara sama orang aja"), these mean the agent command.
 AGENT_PHRASES = (

@@ -22,11 +22,11 @@ from operator import itemgetter
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from app.content.flows import FaqEntry
+from app.content.text import wordlist, words
 from app.conversation.bm25 import Bm25
-from app.conversation.flows import FaqEntry
 from app.conversation.language import detect
 from app.conversation.lexicon import spell_out
-from app.conversation.text import wordlist, words
 
 #: Chat spellings, expanded before matching.
 ABBREVIATIONS = {

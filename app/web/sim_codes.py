@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.conversation.model import Channel, conversation_id
+from app.content.messages import Channel, conversation_id
 from app.logs import mask
 from app.otp.errors import OtpError
-from app.services import Services
+from app.wiring.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,10 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from app.config import ROOT
+from app.content.flows import FaqEntry, Text
+from app.content.loader import load_flows
+from app.content.render import Templates
+from app.content.source import Where
 from app.conversation.bm25 import Bm25
 from app.conversation.faq import (
     ABBREVIATIONS,
@@ -49,11 +53,7 @@ from app.conversation.faq import (
     faq_words,
     prepare,
 )
-from app.conversation.flows import FaqEntry, Text
 from app.conversation.lexicon import COLLOQUIAL
-from app.conversation.loader import load_flows
-from app.conversation.render import Templates
-from app.conversation.source import Where
 
 # --- the reference: FaqIndex.search/classify as they were before the speed-up ---
 

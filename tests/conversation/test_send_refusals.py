@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app import create_app
-from app.conversation.model import Channel
+from app.content.messages import Channel
+from app.flow_tests.driver import Simulator
 from app.web.current import EXTENSION
-from app.web.simulate import Simulator
 from tests.support.clock import FakeClock
 
 
