@@ -26,7 +26,7 @@ class Link:
 
 
 #: (endpoint that must exist, path, label, what it is for), in the order a newcomer needs them.
-_LINKS = (
+LINKS = (
     ("simulator.page", "/simulator", "Simulator", "chat with the flows as a WhatsApp or SMS customer; codes appear in its outbox"),
     ("flows.page", "/flows", "Flows", "every flow as a diagram, and any problem in flows/ or templates/"),
     ("inbox.page", "/inbox", "Inbox", "answer conversations handed over to a person"),
@@ -37,7 +37,7 @@ _LINKS = (
 
 def links(app: Flask) -> list[Link]:
     """The pages this app serves, in the start page's order."""
-    return [Link(path, label, what) for ep, path, label, what in _LINKS if ep in app.view_functions]
+    return [Link(path, label, what) for ep, path, label, what in LINKS if ep in app.view_functions]
 
 
 @bp.get("/")
