@@ -95,7 +95,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app.web import api, delivery, handoffs, health, messages, sandbox, simulator, staff_pages
+    from app.web import (
+        api,
+        delivery,
+        handoffs,
+        health,
+        messages,
+        sandbox,
+        simulator,
+        staff_pages,
+        start,
+    )
     from app.web.staff import template_context
 
     app.register_blueprint(health.bp)
@@ -108,9 +118,11 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(verify_v2.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
+    app.add_url_rule("/favicon.ico", "favicon", start.favicon)
     # Pages: open in development, behind the staff login anywhere else (app.web.staff).
     from app.web import flows_page
 
+    app.register_blueprint(start.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(flows_page.bp)
     app.register_blueprint(staff_pages.bp)

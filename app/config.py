@@ -34,7 +34,7 @@ class ConfigError(Exception):
 
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +187,8 @@ def _numbers(value: str | None, name: str) -> frozenset[str]:
 
 def _flag(m: Mapping[str, Any], name: str, *, default: bool) -> bool:
     value = m.get(name)
-    if value is None:
+    # Unset and empty are the same: `SANDI_SANDBOX=` copied from .env.example keeps the default.
+    if value is None or (isinstance(value, str) and not value.strip()):
         return default
     if isinstance(value, bool):
         return value

@@ -1,6 +1,15 @@
 """bench/faq: CPU per FAQ search on the demo FAQ, no server, no Redis.
 
     .venv/bin/python -m bench.faq [--rounds 3] [--profile 25]
+    .venv/bin/python -m bench.faq --set dev [--misses]     # or --set holdout, or a path
+
+With ``--set``, how well the bot understands a labelled set of customer
+messages (see bench/faq_eval.py): direct right answers, wrong ones, "did you
+mean", "didn't understand", no-match messages answered with an entry, and
+CPU per message. ``--misses`` lists the messages that went wrong — for the
+dev set only: the holdout set is never read message by message.
+
+Without it:
 
 Builds a few thousand questions from flows/faq.yml before the clock starts —
 every listed question variant, each with one typo (a letter dropped, swapped
@@ -16,11 +25,13 @@ import cProfile
 import pstats
 import random
 import time
+from pathlib import Path
 
 from app.config import ROOT
 from app.content.loader import load_flows
 from app.content.render import Templates
 from app.conversation.faq import FaqIndex
+from bench import faq_eval
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -50,7 +61,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--set", metavar="dev|holdout|PATH", help="report on a labelled set")
+    parser.add_argument("--misses", action="store_true", help="list the dev set's misses")
     args = parser.parse_args()
+    if args.set:
+        labelled_set(args.set, args.misses)
+        return
     flows = load_flows(ROOT / "flows", Templates(ROOT / "templates"))
     index = FaqIndex(flows.faq)
     asked = questions(index, random.Random(7))
@@ -68,6 +84,16 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [index.search(text) for text in asked])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+
+
+def labelled_set(name: str, show_misses: bool) -> None:
+    path = faq_eval.DATA / f"faq_{name}.yml" if name in ("dev", "holdout") else Path(name)
+    if show_misses and "holdout" in path.name:
+        raise SystemExit("--misses is for the dev set: the holdout set is not tuned on")
+    figures, results = faq_eval.evaluate(faq_eval.load_set(path))
+    print(faq_eval.report(path.name, figures))
+    if show_misses:
+        print(faq_eval.misses(results))
 
 
 if __name__ == "__main__":

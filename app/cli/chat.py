@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
@@ -11,6 +12,7 @@ from flask.cli import with_appcontext
 from app.content.messages import Channel
 from app.flow_tests.driver import Simulator
 from app.web.current import services
+from app.web.sim_codes import cancel_pending, code_addresses
 from app.web.twilio_request import Rejected, e164
 
 QUIT = {"/quit", "/exit"}
@@ -24,13 +26,28 @@ QUIT = {"/quit", "/exit"}
     "--lang", type=click.Choice(["id", "en"]), default=None, help="Start in this language."
 )
 @click.option("--reset/--keep", default=True, help="Start a fresh conversation (default).")
+@click.option("--verbose", is_flag=True, help="Show the server's log lines too.")
 @with_appcontext
-def chat_command(channel: str, sender: str, name: str, lang: str | None, reset: bool) -> None:
+def chat_command(
+    channel: str, sender: str, name: str, lang: str | None, reset: bool, verbose: bool
+) -> None:
     """Chat with the flows; OTPs and other outbound messages show inline.
 
     Type /quit to leave. Messages go through the real signed webhook, so this
-    is exactly what a customer gets.
+    is exactly what a customer gets. The server's own log lines (warnings
+    included) are kept out of the conversation unless --verbose.
     """
+    app_log = logging.getLogger("app")
+    level = app_log.level
+    if not verbose:
+        app_log.setLevel(logging.ERROR)
+    try:
+        _chat(channel, sender, name, lang, reset)
+    finally:
+        app_log.setLevel(level)
+
+
+def _chat(channel: str, sender: str, name: str, lang: str | None, reset: bool) -> None:
     try:
         number = e164(sender, "--from")
     except Rejected as err:
@@ -39,9 +56,11 @@ def chat_command(channel: str, sender: str, name: str, lang: str | None, reset: 
     sim = Simulator(current_app._get_current_object(), svc)  # type: ignore[attr-defined]
     chan = Channel(channel)
     if reset or lang:
+        cancel_pending(svc, chan, number)
+        for address in [number, *code_addresses(svc, chan, number)]:
+            svc.outbox.clear(address)
         sim.reset(chan, number, {"locale": lang} if lang else {})
-        svc.outbox.clear(number)
-    seen = len(svc.outbox.read(number))
+    seen = {number: len(svc.outbox.read(number))}
     click.secho(f"Chatting as {number} on {channel}. /quit to leave.", dim=True)
     while True:
         try:
@@ -61,15 +80,20 @@ def chat_command(channel: str, sender: str, name: str, lang: str | None, reset: 
             click.echo(reply.text)
             for i, button in enumerate(reply.buttons, start=1):
                 click.echo(f"     [{i}] {button.title}")
-        entries = svc.outbox.read(number)
-        for entry in entries[seen:]:
-            click.secho(f"  [{entry['channel']}] ", fg="yellow", nl=False)
-            click.echo(_describe(entry))
-        seen = len(entries)
+        for address in [number, *code_addresses(svc, chan, number)]:
+            # A code sent elsewhere (change_email's new address) shows too, with where it went.
+            entries = svc.outbox.read(address)
+            for entry in entries[seen.setdefault(address, 0) :]:
+                where = "" if address == number else f" to {address}"
+                click.secho(f"  [{entry['channel']}{where}] ", fg="yellow", nl=False)
+                click.echo(_describe(entry))
+            seen[address] = len(entries)
 
 
 def _describe(entry: dict[str, Any]) -> str:
     extra = entry.get("extra") or {}
     if entry.get("channel") == "flashcall" and extra.get("caller"):
         return f"missed call from {extra['caller']}"
+    if entry.get("channel") == "email" and extra.get("subject"):
+        return str(extra["subject"])  # the subject names the code; the body is a whole letter
     return str(entry.get("body", ""))

@@ -29,6 +29,16 @@ main.add_command(chat_command)
 main.add_command(init_command)
 
 
+def _register_sandbox_commands() -> None:
+    from app.cli.sandbox import run_with_banner, sandbox
+
+    main.add_command(sandbox)
+    main.add_command(run_with_banner)  # replaces Flask's run: the same options, plus the URLs
+
+
+_register_sandbox_commands()
+
+
 def _register_conversation_commands() -> None:
     from app.cli.flows import flows
     from app.cli.handoffs import handoff

@@ -16,7 +16,7 @@ import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, pairwise
 from operator import itemgetter
 
 import snowballstemmer
@@ -24,6 +24,9 @@ from rapidfuzz import fuzz, process
 
 from app.content.flows import FaqEntry
 from app.content.text import wordlist, words
+from app.conversation.bm25 import Bm25
+from app.conversation.language import detect
+from app.conversation.lexicon import spell_out
 
 #: Chat spellings, expanded before matching.
 ABBREVIATIONS = {
@@ -49,19 +52,28 @@ FILLER = wordlist(
     sih dong deh nih tuh ya kak min admin mas mbak pak bu halo hai hi hello please tolong mohon
     the a an is are do does did i my me to of it this that and or be can could would will you your
     saya itu ini yang dan atau di ke dari bisa mau ingin ada adalah kah
+    nya kok saja tadi kalau tapi kata tanya bertanya nanya sini situ sekarang masih banget sih
+    begitu begini jadi jd dulu agak kira pernah gan sis bro min kakak selamat pagi siang sore malam
+    permisi assalamualaikum terus lalu juga nah lho kan lah yah y wkwk wkwkwk hehe haha
+    so from got via just there here they he she even though also really very thanks thank hey
+    sorry okay hmm um
     """
 )
 
-#: Scores are 0-100. The answer is given when the best entry is clear of the
-#: runner-up: by MARGIN from SURE on, or by CLOSE_MARGIN from CLEAR on.
-SURE = 55
+#: Fused scores are 0-100. The answer is given when the best entry is clear
+#: of the runner-up by MARGIN from SURE on, or when both scorers alone rank
+#: it first and it scores AGREED (tuned on tests/conversation/data/faq_dev.yml).
+SURE = 46
 MARGIN = 12
-CLEAR = 80
-CLOSE_MARGIN = 8
+AGREED = 62
 #: Word similarity (0-100) above which a typed word counts as a misspelling of a known one.
 TYPO = 75
-#: At or above MAYBE the best three are offered as choices.
-MAYBE = 48
+#: At or above MAYBE the best three are offered as choices (those from MAYBE - 10).
+MAYBE = 36
+#: The fuzzy score's share of the fused score (BM25 has the rest).
+FUZZY = 0.6
+#: Below this share of its weight in words the FAQ knows, a question gets "none".
+COVERED = 0.51
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +108,30 @@ def stem(word: str) -> str:
     return str(indonesian.stemWord(english.stemWord(word)))
 
 
-def prepare(text: str) -> str:
+def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """The words that matter, stemmed: chat spellings spelled out (Indonesian
+    ones only when the text is not English, never a word in ``keep``), filler dropped."""
+    typed = words(text[:300])
+    colloquial = detect(text) != "en"
     expanded: list[str] = []
-    for word in words(text[:300]):
-        word = ABBREVIATIONS.get(word, word)
-        expanded.extend(stem(w) for w in word.split() if w and w not in FILLER)
+    for word in typed:
+        if colloquial:
+            word = spell_out(word, keep)
+        for part in word.split():
+            part = ABBREVIATIONS.get(part, part)
+            expanded.extend(stem(w) for w in part.split() if w and w not in FILLER)
     return " ".join(expanded)
+
+
+def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:
+    """Every word the FAQ's questions use, as typed: the lexicon leaves those alone."""
+    return frozenset(
+        w
+        for e in entries
+        for questions in e.questions.values()
+        for q in questions
+        for w in words(q)
+    )
 
 
 #: How many typed words each index remembers the closest known word of, and
@@ -136,6 +166,40 @@ def _recall(relevant: list[tuple[float, str]], shared: frozenset[str], total: fl
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+def coverage(resolved: list[tuple[float, str | None, float]]) -> float:
+    """The share of the typed words' weight (similarity x IDF) that are known words."""
+    total = sum(w for _, _, w in resolved)
+    return sum(s * w for s, k, w in resolved if k) / total if total else 0.0
+
+
+def fuse(fuzzy: list[float], bm25: list[float]) -> list[float]:
+    """One 0-100 score per entry from the fuzzy score (0-100) and the BM25 share (0-1)."""
+    return [FUZZY * a + (1 - FUZZY) * 100 * b for a, b in zip(fuzzy, bm25, strict=True)]
+
+
+def decide(fused: list[FaqMatch], fuzzy_first: FaqEntry, bm25_first: FaqEntry) -> FaqResult:
+    """sure, unsure or none, from the entries ranked by the fused score."""
+    if not fused or fused[0].score < MAYBE:
+        return FaqResult("none")
+    top = fused[0]
+    lead = top.score - (fused[1].score if len(fused) > 1 else 0.0)
+    agreed = fuzzy_first is top.entry is bm25_first and top.score >= AGREED
+    if (top.score >= SURE and lead >= MARGIN) or agreed:
+        return FaqResult("sure", (top,))
+    return FaqResult("unsure", tuple(m for m in fused if m.score >= MAYBE - 10))
+
+
+def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
+    """An entry's words, and each two words in a row ("tidak_masuk"): a phrase
+    of the entry's counts more than its words apart."""
+    out = []
+    for variant, _ in prepared[slot.start : slot.stop]:
+        words = variant.split()
+        out.extend(words)
+        out.extend(f"{a}_{b}" for a, b in pairwise(words))
+    return out
 
 
 def _sorted_words(text: str) -> str:
@@ -175,8 +239,9 @@ _Resolved = tuple[float, str | None, float]
 class FaqIndex:
     def __init__(self, entries: tuple[FaqEntry, ...]) -> None:
         self.entries = entries
+        self.keep = faq_words(entries)
         prepared = [
-            (prepare(q), entry)
+            (prepare(q, self.keep), entry)
             for entry in entries
             for questions in entry.questions.values()
             for q in questions
@@ -200,6 +265,7 @@ class FaqIndex:
                 self._variants_with.setdefault(word, []).append(i)
         self._resolved: dict[str, _Resolved] = {}
         self._precisions: dict[tuple[int, frozenset[str]], float] = {}
+        self._bm25 = Bm25([_slot_tokens(prepared, slot) for slot in self._slots])
 
     def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[_Slot]:
         words: dict[str, set[str]] = {}
@@ -242,11 +308,37 @@ class FaqIndex:
         entry's best word order stands for them all; only the variants that
         share words are scored one by one.
         """
-        query = prepare(text)
+        query = prepare(text, self.keep)
         tokens = query.split()
         if not tokens:
             return []
-        resolved = [self._resolve(token) for token in tokens]
+        return self._ranked(self._fuzzy(query, [self._resolve(t) for t in tokens]), limit)
+
+    def rank(self, text: str, limit: int = 3) -> list[FaqMatch]:
+        """The best ``limit`` entries by the fused score (see classify)."""
+        fuzzy, bm25, _ = self.scores(text)
+        return self._ranked(fuse(fuzzy, bm25), limit)
+
+    def scores(self, text: str) -> tuple[list[float], list[float], float]:
+        """For each entry, in FAQ order: its fuzzy score (0-100) and its BM25 share
+        (0-1); and the share of the question's weight that the FAQ knows at all."""
+        query = prepare(text, self.keep)
+        tokens = query.split()
+        if not tokens:
+            return [], [], 0.0
+        resolved = [self._resolve(t) for t in tokens]
+        fuzzy = self._fuzzy(query, resolved)
+        known = [(k, s) for s, k, _ in resolved if k]
+        pairs = [
+            (f"{a[1]}_{b[1]}", min(a[0], b[0]))
+            for a, b in pairwise(resolved)
+            if a[1] and b[1] and f"{a[1]}_{b[1]}" in self._bm25.idf
+        ]
+        bm25 = self._bm25.scores(known + pairs, len(resolved) - len(known))
+        return fuzzy, bm25, coverage(resolved)
+
+    def _fuzzy(self, query: str, resolved: list[_Resolved]) -> list[float]:
+        """Each slot's best fuzzy score (see search)."""
         total = sum(w for _, _, w in resolved)
         # The typed words that are known ones: (similarity x weight, known word), typed order.
         known = [(s * w, k) for s, k, w in resolved if k]
@@ -257,7 +349,7 @@ class FaqIndex:
             for slot, rel in zip(self._slots, relevant, strict=True)
         ]
         self._raise_by_shared_words(best, ordered, relevant, {k for _, k in known}, total)
-        return self._ranked(best, limit)
+        return best
 
     def _raise_by_shared_words(
         self,
@@ -330,15 +422,23 @@ class FaqIndex:
         return [FaqMatch(entry, score) for score, entry in ranked]
 
     def classify(self, text: str) -> FaqResult:
-        matches = self.search(text)
-        if not matches or matches[0].score < MAYBE:
+        """Answer, offer choices, or say there is no entry for ``text``.
+
+        Two scorers look at the question: the fuzzy one (whole questions,
+        word order, typos) and BM25 (telling words, context ignored); the
+        fused score ranks the entries. The best one is answered when it is
+        clear of the runner-up, or when both scorers put it first on their
+        own and it scores AGREED. A question whose words the FAQ mostly does
+        not know ("saya mau pesan pizza") is about something else: none.
+        """
+        fuzzy, bm25, covered = self.scores(text)
+        if covered < COVERED:
             return FaqResult("none")
-        top = matches[0]
-        runner_up = matches[1].score if len(matches) > 1 else 0.0
-        lead = top.score - runner_up
-        if (top.score >= SURE and lead >= MARGIN) or (top.score >= CLEAR and lead >= CLOSE_MARGIN):
-            return FaqResult("sure", (top,))
-        return FaqResult("unsure", tuple(m for m in matches if m.score >= MAYBE - 10))
+        return decide(
+            self._ranked(fuse(fuzzy, bm25), 3),
+            self._ranked(fuzzy, 1)[0].entry,
+            self._ranked(bm25, 1)[0].entry,
+        )
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)

@@ -28,6 +28,9 @@ INDONESIAN = wordlist(
     kode nomor nomer ganti ubah kirim ulang masuk daftar akun pesan tanya pertanyaan bantu
     bagaimanakah caranya cara minta dapat dapet kok sih dong deh nih tuh aja saja banget sekali
     mohon maaf bapak ibu kak mas mbak baru lama berlaku aman rahasia petugas orang menelpon telepon
+    min gan sis tp td lg skrg msh dpt dtg emg trs org klo gitu gini apaan pake pakai libur lebaran
+    tetep tetap buka tutup kirimin masukin nyampe sampai datang muncul salah benar bener beneran
+    terus tadi sekarang lagi wkwk wkwkwk kenapa mengapa hari jam menit akun toko belanja bayar
     """
 )
 ENGLISH = wordlist(

@@ -42,6 +42,9 @@ class OtpSteps:
         self.port = otp
         self.resend_words = frozenset(DEFAULT_RESEND_WORDS) | frozenset(resend_words)
 
+    def is_resend(self, text: str) -> bool:
+        return normalise(text) in self.resend_words
+
     def _start(self, d: Dialogue, to: str, channel: str, purpose: str) -> OtpStart:
         if self.port is None:
             log.error("otp step for %s but no OTP service is configured", purpose)
@@ -73,7 +76,9 @@ class OtpSteps:
         if result.status == "cooldown":
             d.say("otp/cooldown", retry_after=result.retry_after, otp_channel=channel, otp_to=to)
             return Go(step.next)
-        d.extra["error"] = result.status
+        d.extra["error"] = result.reason or result.status
+        if result.retry_after:
+            d.extra["retry_after"] = result.retry_after
         if step.on_error:
             return Go(step.on_error)
         d.say("otp/failed", d.offer(d.escape_buttons()))

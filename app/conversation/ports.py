@@ -37,6 +37,8 @@ class OtpStart:
     status: OtpStartStatus
     retry_after: int | None = None
     channel: str | None = None
+    #: Why a code was refused (``country_not_allowed``, ``rate_limited``...), for the reply.
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,15 +11,20 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from app.content import flows as f
-from app.content.messages import Reply
+from app.content.messages import Button, Reply
 from app.content.text import has_content, has_letters, normalise
-from app.conversation.answers import match_choice
+from app.conversation.answers import check_answer, match_choice, parse_otp_code
 from app.conversation.dialogue import Dialogue
+from app.conversation.escapes import escape
 from app.conversation.faq import FaqIndex
 from app.conversation.steps import Steps, pick_offered
 
 #: A trigger typed with a small typo ("selamat pagii") still counts.
 TRIGGER_SIMILARITY = 90
+#: From this many words on, a message that merely contains a flow's trigger
+#: word is asked "did you mean" (FAQ entries and the flow) instead of being
+#: taken into the flow.
+LONG = 4
 
 
 class Router:
@@ -68,6 +73,11 @@ class Router:
                 buttons = self.steps.buttons(d, step) if isinstance(step, f.Ask) else ()
                 self.steps.then(d, self.steps.invalid(d, step, template, buttons))
             return
+        way_out = None if self._fits(d, step, text, payload) else escape(d.flowset, text)
+        if way_out:
+            # A way out, not a wrong answer: no try counted, the question left behind.
+            self.command(d, way_out)
+            return
         if (
             isinstance(step, f.Ask)
             and step.expect == "choice"
@@ -76,6 +86,14 @@ class Router:
         ):
             return
         self.steps.answer(d, step, text, payload)
+
+    def _fits(self, d: Dialogue, step: f.Step, text: str, payload: str | None) -> bool:
+        """Whether the message is an answer the waiting step takes."""
+        if isinstance(step, f.Ask):
+            return check_answer(step, text, payload, d.locale).ok
+        if isinstance(step, f.OtpConfirm):
+            return parse_otp_code(text) is not None or self.steps.otp.is_resend(text)
+        return False  # an FAQ question: a way out wins over a guess at an entry
 
     def _elsewhere(self, d: Dialogue, text: str) -> bool:
         """A menu answered with a question or another flow's words: follow the customer."""
@@ -116,11 +134,17 @@ class Router:
             d.say(result.matches[0].entry.answer)
             return
         flow = self.trigger(d, norm, contained=True)
+        menu = flow in (d.flowset.menu_flow, d.flowset.start_flow)  # a greeting, not a topic
+        # An old button's title (an unknown payload) is no question: no "did you mean".
+        asked = result.kind == "unsure" and not payload
+        if asked and (not flow or len(norm.split()) >= LONG):
+            # A long message that names a flow in passing ("...kode verifikasi
+            # saya ga masuk") is more often a question: offer both.
+            extra = (Button(f"flow:{flow}", self.flow_label(d, flow)),) if flow and not menu else ()
+            d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches, extra)))
+            return
         if flow:
             self.steps.start(d, flow)
-            return
-        if result.kind == "unsure":
-            d.say("faq/pick", d.offer(self.steps.faq_buttons(d, result.matches)))
             return
         if first:
             self.steps.start(d, d.flowset.start_flow)
@@ -139,6 +163,16 @@ class Router:
             d.replies[-1] = Reply(d.replies[-1].text, d.offer(d.escape_buttons()))
         else:
             self.not_understood(d)
+
+    def flow_label(self, d: Dialogue, flow_id: str) -> str:
+        """What the main menu calls a flow, or its first trigger phrase."""
+        menu = d.flowset.flows.get(d.flowset.menu_flow)
+        for step in menu.steps if menu else ():
+            for choice in step.choices if isinstance(step, f.Ask) else ():
+                if choice.goto_flow == flow_id:
+                    return choice.label.get(d.locale)
+        phrases = d.flowset.flows[flow_id].triggers.get(d.locale) or (flow_id,)
+        return phrases[0].capitalize()
 
     def not_understood(self, d: Dialogue) -> None:
         d.say("common/didnt_understand", d.offer(d.escape_buttons()))

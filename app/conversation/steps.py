@@ -207,9 +207,11 @@ class Steps:
             return WAIT
         return self.invalid(d, step, "faq/not_found", d.escape_buttons())
 
-    def faq_buttons(self, d: Dialogue, matches: tuple[Any, ...]) -> tuple[Button, ...]:
+    def faq_buttons(
+        self, d: Dialogue, matches: tuple[Any, ...], extra: tuple[Button, ...] = ()
+    ) -> tuple[Button, ...]:
         picks = tuple(Button(f"faq:{m.entry.id}", m.entry.title.get(d.locale)) for m in matches[:3])
-        return (*picks, Button("faq:none", d.label("none")))
+        return (*picks, *extra, Button("faq:none", d.label("none")))
 
     # -- world ---------------------------------------------------------------
 

@@ -22,7 +22,7 @@ DEFAULT_EMAIL_PURPOSES = frozenset({"change_email", "signup", "verify"})
 def email_purposes(raw: Mapping[str, str]) -> frozenset[str]:
     """The purposes ``SANDI_EMAIL_OTP_PURPOSES`` allows (``settings.raw``)."""
     value = raw.get("SANDI_EMAIL_OTP_PURPOSES")
-    if value is None:
+    if value is None or not value.strip():  # empty, as in a copied .env.example: the default
         return DEFAULT_EMAIL_PURPOSES
     return frozenset(p for p in re.split(r"[\s,;]+", value.strip()) if p)
 

@@ -42,6 +42,10 @@ PURPOSE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 #: How long a verification's final status stays readable after it ends.
 RETENTION = 86400
 DESTINATION_LIMITS = "10/hour;20/day"
+#: In development sandbox mode nothing is sent and one person tries the flows
+#: again and again: a limit that bites twelve minutes into the quick start
+#: protects nothing. Set SANDI_OTP_DESTINATION_LIMITS to try the real one.
+SANDBOX_DESTINATION_LIMITS = "200/hour;1000/day"
 API_KEY_LIMITS = "1000/minute"
 IP_LIMITS = "300/minute"
 #: The customer a chat flow sends for (one WhatsApp number asking codes to many addresses).
@@ -126,8 +130,9 @@ class OtpSettings:
         return policy
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, str]) -> OtpSettings:
-        """Parse ``SANDI_OTP_*`` and ``SANDI_ALLOWED_COUNTRIES`` (+ the YAML file)."""
+    def from_mapping(cls, raw: Mapping[str, str], *, sandbox: bool = False) -> OtpSettings:
+        """Parse ``SANDI_OTP_*`` and ``SANDI_ALLOWED_COUNTRIES`` (+ the YAML file);
+        ``sandbox`` (development only) relaxes the per-destination default."""
         doc = _load_file(raw.get("SANDI_OTP_POLICY_FILE", "").strip())
         file_defaults = _section(doc, "defaults")
         file_purposes = _section(doc, "purposes")
@@ -162,7 +167,9 @@ class OtpSettings:
             default=default,
             purposes=purposes,
             destination_limits=limit(
-                "SANDI_OTP_DESTINATION_LIMITS", "destination", DESTINATION_LIMITS
+                "SANDI_OTP_DESTINATION_LIMITS",
+                "destination",
+                SANDBOX_DESTINATION_LIMITS if sandbox else DESTINATION_LIMITS,
             ),
             api_key_limits=limit("SANDI_OTP_API_KEY_LIMITS", "api_key", API_KEY_LIMITS),
             ip_limits=limit("SANDI_OTP_IP_LIMITS", "ip", IP_LIMITS),

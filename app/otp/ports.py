@@ -217,3 +217,7 @@ class SendLimiter(Protocol):
     ) -> LimitRefusal | None:
         """Count one send against every limit that applies, or say which one is full."""
         ...
+
+    def reset(self, destination: str) -> None:
+        """Forget a destination's sends (an operator, or ``sandi sandbox reset``)."""
+        ...

@@ -340,6 +340,10 @@ class OtpService(Deliveries):
         log.info("otp canceled %s", vid)
         return self.get(vid)
 
+    def forget_sends(self, to: str) -> None:
+        """Forget the sends counted against ``to``'s limits (unblocking a test number)."""
+        self.limiter.reset(self.hasher.destination(parse_destination(to, "auto").address))
+
     def find(self, to: str, purpose: str | None = None) -> Verification:
         """The verification still open for ``to`` and ``purpose`` (pending, or
         locked after too many wrong codes): Twilio Verify's fetch by ``To``."""

@@ -51,6 +51,11 @@ def outbox(address: str) -> str:
     return _key(f"outbox:{address}", "messages")
 
 
+def outbox_pattern() -> str:
+    """Every sandbox outbox (``sandi sandbox reset``)."""
+    return _key("outbox:*", "messages")
+
+
 def health_probe() -> str:
     return f"{PREFIX}:health"
 
@@ -115,6 +120,11 @@ def otp_verification(tag: str, verification_id: str) -> str:
 #: Prefix of the send-limit counters kept by the ``limits`` library, which
 #: builds the rest of each key itself (one key per limit, no multi-key scripts).
 RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
+
+
+def rate_limit_pattern() -> str:
+    """Every send-limit counter (``sandi sandbox reset`` forgets them all)."""
+    return f"{RATE_LIMIT_PREFIX}*"
 
 
 # --- API keys ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.flow_tests.driver import Simulator
 from app.logs import mask
 from app.web.current import services
 from app.web.errors import json_error
+from app.web.sim_codes import cancel_pending, code_addresses
 from app.web.staff import protect
 from app.web.twilio_request import Rejected, e164
 
@@ -55,7 +56,14 @@ def _customer(data: dict[str, Any]) -> tuple[Channel, str]:
         channel = Channel(str(data.get("channel") or "whatsapp"))
     except ValueError:
         raise Rejected("bad_field", "channel must be whatsapp or sms") from None
-    return channel, _test_number(e164(str(data.get("from") or ""), "from"))
+    try:
+        number = e164(str(data.get("from") or "").replace(" ", ""), "from")
+    except Rejected:
+        raise Rejected(
+            "bad_number",
+            "Customer number: type it with its country code, e.g. +6281234567890 (E.164)",
+        ) from None
+    return channel, _test_number(number)
 
 
 @bp.errorhandler(NotATestNumber)
@@ -122,15 +130,27 @@ def reset() -> Response | tuple[Response, int]:
         return _bad(str(err))
     locale = data.get("locale")
     profile = {"locale": locale} if locale in LOCALES else {}
+    cancelled = cancel_pending(services(), channel, sender)
+    for address in [sender, *code_addresses(services(), channel, sender)]:
+        services().outbox.clear(address)
     _simulator().reset(channel, sender, profile)
-    services().outbox.clear(sender)
-    return jsonify(reset=True, channel=channel.value, to=sender, profile=profile)
+    return jsonify(
+        reset=True, channel=channel.value, to=sender, profile=profile, cancelled=cancelled
+    )
 
 
 @bp.get("/simulator/api/outbox")
 def outbox() -> Response | tuple[Response, int]:
+    """What went to the number, and to the addresses the conversation sent codes to
+    (``also``: those the page saw before, e.g. an e-mail whose code was since used)."""
     try:
-        address = _test_number(e164(request.args.get("to", ""), "to"))
+        channel, address = _customer(
+            {"channel": request.args.get("channel"), "from": request.args.get("to", "")}
+        )
     except Rejected as err:
         return _bad(str(err))
-    return jsonify(to=address, messages=services().outbox.read(address))
+    also = [a.strip().lower() for a in request.args.getlist("also") if "@" in a and len(a) < 255]
+    addresses = list(dict.fromkeys([address, *code_addresses(services(), channel, address), *also]))
+    messages = [m for a in addresses for m in services().outbox.read(a)]
+    messages.sort(key=lambda m: str(m.get("created_at") or ""))
+    return jsonify(to=address, addresses=addresses, messages=messages)

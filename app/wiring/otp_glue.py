@@ -34,7 +34,7 @@ class ChatOtp:
                 return OtpStart("cooldown", retry_after=err.retry_after)
             if err.code in _FAILED:
                 return OtpStart("failed")
-            return OtpStart("refused", retry_after=err.retry_after)
+            return OtpStart("refused", retry_after=err.retry_after, reason=err.code)
         return OtpStart("pending", channel=started.verification.channel)
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:

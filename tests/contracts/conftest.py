@@ -51,17 +51,23 @@ LimiterFactory = Callable[..., Any]
 
 @pytest.fixture
 def make_limiter(redis_or_none: Any, clock: FakeClock) -> LimiterFactory:
-    def make(destination: str = "", api_key: str = "", client_ip: str = "") -> Any:
-        if redis_or_none is not None:
-            return RedisSendLimiter(
-                redis_or_none, destination=destination, api_key=api_key, client_ip=client_ip
-            )
-        return MemorySendLimiter(
+    def make(
+        destination: str = "",
+        api_key: str = "",
+        client_ip: str = "",
+        sender: str = "",
+        server: str = "",
+    ) -> Any:
+        rules = dict(
             destination=destination,
             api_key=api_key,
             client_ip=client_ip,
-            clock=lambda: clock().timestamp(),
+            sender=sender,
+            server=server,
         )
+        if redis_or_none is not None:
+            return RedisSendLimiter(redis_or_none, **rules)
+        return MemorySendLimiter(**rules, clock=lambda: clock().timestamp())
 
     return make
 

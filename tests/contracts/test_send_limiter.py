@@ -49,3 +49,20 @@ def test_reset_forgets_a_destinations_sends(make_limiter: LimiterFactory) -> Non
     limiter.reset(NUMBER)
     assert limiter.acquire(NUMBER, None, None) is None
     assert limiter.acquire(OTHER, None, None) is not None
+
+
+def test_the_sender_window_spans_destinations_and_the_server_window_everyone(
+    make_limiter: LimiterFactory,
+) -> None:
+    # A chat customer asking codes for many addresses (a+1@x, a+2@x, ...) is one sender.
+    limiter = make_limiter(destination="10/hour", sender="2/hour")
+    assert limiter.acquire("e1", None, None, sender="wa:+62812") is None
+    assert limiter.acquire("e2", None, None, sender="wa:+62812") is None
+    refusal = limiter.acquire("e3", None, None, sender="wa:+62812")
+    assert refusal is not None and refusal.scope == "sender"
+    assert limiter.acquire("e3", None, None, sender="wa:+62813") is None
+    server = make_limiter(server="2/minute")
+    assert server.acquire("d1", "k1", "10.0.0.1") is None
+    assert server.acquire("d2", "k2", "10.0.0.2") is None
+    full = server.acquire("d3", "k3", "10.0.0.3")
+    assert full is not None and full.scope == "server"

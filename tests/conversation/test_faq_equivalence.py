@@ -8,10 +8,19 @@ statement of the scoring. Both run on the same questions — every listed
 variant, typo'd, abbreviated, filler-only, word salads, random text — and must
 agree on the entries, their order and their scores to the last bit, and so on
 classify(). A deliberate change of the scoring changes both.
+
+Changed on purpose (issue 17, branch faq): questions are prepared with the
+FAQ's own words kept out of the colloquial lexicon (``prepare(q, keep)``),
+and classify() ranks by the fuzzy score fused with BM25 over words and word
+pairs (``fuse``, ``decide``)
+instead of the fuzzy score alone. The reference does the same from its own
+full fuzzy scores, per entry, with the plain Bm25 class; the fuzzy scores
+themselves are still compared to the last bit.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -26,11 +35,13 @@ from app.content.flows import FaqEntry, Text
 from app.content.loader import load_flows
 from app.content.render import Templates
 from app.content.source import Where
+from app.conversation.bm25 import Bm25
 from app.conversation.faq import (
     ABBREVIATIONS,
-    CLEAR,
-    CLOSE_MARGIN,
+    AGREED,
+    COVERED,
     FILLER,
+    FUZZY,
     MARGIN,
     MAYBE,
     RESOLVED_CACHE,
@@ -39,8 +50,10 @@ from app.conversation.faq import (
     FaqIndex,
     FaqMatch,
     FaqResult,
+    faq_words,
     prepare,
 )
+from app.conversation.lexicon import COLLOQUIAL
 
 # --- the reference: FaqIndex.search/classify as they were before the speed-up ---
 
@@ -73,8 +86,9 @@ class ReferenceFaqIndex:
 
     def __init__(self, entries: tuple[FaqEntry, ...]) -> None:
         self.entries = entries
+        self.keep = faq_words(entries)
         self._variants = [
-            (prepare(q), entry)
+            (prepare(q, self.keep), entry)
             for entry in entries
             for questions in entry.questions.values()
             for q in questions
@@ -103,11 +117,39 @@ class ReferenceFaqIndex:
             for variant, entry in self._variants
         ]
 
+        # BM25: one document per entry that has questions, its variants' words in order.
+        self._documents = [e for e in entries if any(e.questions.values())]
+        self._bm25 = Bm25([self.document(doc) for doc in self._documents])
+
+    def document(self, doc: FaqEntry) -> list[str]:
+        """The entry's words, then each two words in a row, variant by variant."""
+        out: list[str] = []
+        for variant, entry in self._variants:
+            if entry is doc:
+                words = variant.split()
+                out += words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+        return out
+
     def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
-        query = prepare(text)
+        return self.ranked(self.per_entry(text)[0], limit)  # the fuzzy score alone
+
+    def ranked(self, scores: list[tuple[FaqEntry, float]], limit: int) -> list[FaqMatch]:
+        """Best first, ties in FAQ order, an id listed twice keeping its first best."""
+        best: dict[str, FaqMatch] = {}
+        for entry, score in scores:
+            if entry.id not in best or score > best[entry.id].score:
+                best[entry.id] = FaqMatch(entry, score)
+        return sorted(best.values(), key=lambda m: m.score, reverse=True)[:limit]
+
+    def per_entry(
+        self, text: str
+    ) -> tuple[list[tuple[FaqEntry, float]], list[tuple[FaqEntry, float]], float]:
+        """Each entry with questions: its best variant's fuzzy score, and its BM25
+        share; and the share of the question's weight in words the FAQ knows."""
+        query = prepare(text, self.keep)
         tokens = query.split()
         if not tokens:
-            return []
+            return [], [], 0.0
         resolved = []
         for token in tokens:
             similarity, known = reference_similar(token, self._weight)
@@ -117,7 +159,7 @@ class ReferenceFaqIndex:
         matched = {k for _, k, _ in resolved if k}
         touched = {entry_id for word in matched for entry_id in self._entries_of[word]}
         sorted_query = reference_sorted_words(query)
-        best: dict[str, FaqMatch] = {}
+        best: dict[int, float] = {}
         for v in self._prepared:
             ordered = fuzz.ratio(sorted_query, v.sorted_text) / 100
             entry_id = v.entry.id
@@ -133,19 +175,35 @@ class ReferenceFaqIndex:
                 score = 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
             else:
                 score = 100 * (0.5 * ordered + 0.5 * (2 * 0.0 + 0.0) / 3)
-            if entry_id not in best or score > best[entry_id].score:
-                best[entry_id] = FaqMatch(v.entry, score)
-        ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
-        return ranked[:limit]
+            key = id(v.entry)
+            best[key] = max(best.get(key, score), score)
+        fuzzy = [(doc, best[id(doc)]) for doc in self._documents]
+        known = [(k, s) for s, k, _ in resolved if k]
+        pairs = [
+            (f"{a}_{b}", min(sa, sb))
+            for (sa, a, _), (sb, b, _) in itertools.pairwise(resolved)
+            if a and b and f"{a}_{b}" in self._bm25.idf
+        ]
+        shares = self._bm25.scores(known + pairs, len(resolved) - len(known))
+        covered = sum(s * w for s, k, w in resolved if k) / total if total else 0.0
+        return fuzzy, list(zip(self._documents, shares, strict=True)), covered
 
     def classify(self, text: str) -> FaqResult:
-        matches = self.search(text)
+        fuzzy, bm25, covered = self.per_entry(text)
+        if covered < COVERED:
+            return FaqResult("none")
+        fused = [
+            (entry, FUZZY * a + (1 - FUZZY) * 100 * b)
+            for (entry, a), (_, b) in zip(fuzzy, bm25, strict=True)
+        ]
+        matches = self.ranked(fused, 3)
         if not matches or matches[0].score < MAYBE:
             return FaqResult("none")
         top = matches[0]
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         lead = top.score - runner_up
-        if (top.score >= SURE and lead >= MARGIN) or (top.score >= CLEAR and lead >= CLOSE_MARGIN):
+        both_first = self.ranked(fuzzy, 1)[0].entry is top.entry is self.ranked(bm25, 1)[0].entry
+        if (top.score >= SURE and lead >= MARGIN) or (both_first and top.score >= AGREED):
             return FaqResult("sure", (top,))
         return FaqResult("unsure", tuple(m for m in matches if m.score >= MAYBE - 10))
 
@@ -219,7 +277,7 @@ def typo(text: str, rng: random.Random) -> str:
 def abbreviated(text: str, rng: random.Random) -> str:
     """Words swapped for their chat spellings ("berapa" -> "brp"), where there are some."""
     spellings: dict[str, list[str]] = {}
-    for short, full in ABBREVIATIONS.items():
+    for short, full in [*ABBREVIATIONS.items(), *COLLOQUIAL.items()]:
         if full and " " not in full:
             spellings.setdefault(full, []).append(short)
     return " ".join(rng.choice(spellings.get(w, [w])) for w in text.split())
@@ -227,7 +285,9 @@ def abbreviated(text: str, rng: random.Random) -> str:
 
 def vocabulary(faq: tuple[FaqEntry, ...]) -> list[str]:
     words = {w for q in listed(faq) for w in q.split()}
-    return sorted(words | set(ABBREVIATIONS) | set(FILLER) | {"pizza", "kopi", "xyz", "123"})
+    return sorted(
+        words | set(ABBREVIATIONS) | set(COLLOQUIAL) | set(FILLER) | {"pizza", "kopi", "xyz", "123"}
+    )
 
 
 FILLER_ONLY = [

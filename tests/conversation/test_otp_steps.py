@@ -22,7 +22,10 @@ from tests.support.twilio_webhooks import CUSTOMER, Twilio
 def test_refused_send_takes_the_error_branch(twilio: Twilio, otp: SentCodes) -> None:
     chat = Chat(twilio, sender="+6591234567")  # Singapore: not in SANDI_ALLOWED_COUNTRIES
     chat.say("verifikasi")
-    assert chat.say("sms").startswith("Maaf, kami tidak bisa mengirim kode ke nomor ini")
+    # The error branch, saying why (issue 17: "not supported", not "try again later").
+    assert chat.say("sms").startswith(
+        "Maaf, kami tidak bisa mengirim kode ke nomor dari negara ini"
+    )
     assert "Selamat datang" in chat.say("menu")
 
 

@@ -43,6 +43,8 @@ class OtpBench:
             destination=self.settings.destination_limits,
             api_key=self.settings.api_key_limits,
             client_ip=self.settings.ip_limits,
+            sender=self.settings.sender_limits,
+            server=self.settings.server_limits,
             clock=lambda: clock().timestamp(),
         )
         self.otp = OtpService(

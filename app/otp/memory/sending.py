@@ -19,7 +19,7 @@ class MemorySendLimiter:
     The same rule strings as :class:`app.store.ratelimits.RedisSendLimiter`
     (``"10/hour;20/day"``) and the same order and answer: every window that
     applies is hit, a full one refuses without counting, the first refusal
-    (client IP, API key, destination) is returned. Redis approximates the API
+    (server, client IP, API key, sender, destination) is returned. Redis approximates the API
     key and IP windows with a sliding counter; here every window is exact.
     """
 
@@ -30,12 +30,16 @@ class MemorySendLimiter:
         api_key: str,
         client_ip: str,
         clock: Callable[[], float],
+        sender: str = "",
+        server: str = "",
     ) -> None:
         self._rules = {
             scope: tuple(parse_many(spec)) if spec else ()
             for scope, spec in (
+                ("server", server),
                 ("client_ip", client_ip),
                 ("api_key", api_key),
+                ("sender", sender),
                 ("destination", destination),
             )
         }
@@ -44,9 +48,19 @@ class MemorySendLimiter:
         self._hits: dict[tuple[str, str, str], deque[float]] = {}
 
     def acquire(
-        self, destination: str, api_key: str | None, client_ip: str | None
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
     ) -> LimitRefusal | None:
-        identities = {"client_ip": client_ip, "api_key": api_key, "destination": destination}
+        identities = {
+            "server": "*",
+            "client_ip": client_ip,
+            "api_key": api_key,
+            "sender": sender,
+            "destination": destination,
+        }
         refusal: LimitRefusal | None = None
         with self._lock:
             now = self._clock()

@@ -10,13 +10,36 @@ function customer() {
   return { channel: $("channel").value, from: $("number").value.trim() };
 }
 
+function scrollDown() {
+  chat.scrollTop = chat.scrollHeight;
+}
+
 function bubble(kind, text) {
+  chat.querySelector(".hint")?.remove();
   const li = document.createElement("li");
   li.className = "bubble " + kind;
   li.textContent = text;
   chat.appendChild(li);
-  chat.scrollTop = chat.scrollHeight;
+  scrollDown();
   return li;
+}
+
+function hint(list, text) {
+  const li = document.createElement("li");
+  li.className = "hint";
+  li.textContent = text;
+  list.appendChild(li);
+}
+
+function emptyChat() {
+  chat.replaceChildren();
+  hint(chat, "Type halo or hello to start, as a customer would. Codes you are sent appear in the outbox on the right.");
+}
+
+// Buttons of earlier replies stay visible but no longer answer: as on a phone, only the
+// newest choices are live.
+function retireButtons() {
+  for (const button of chat.querySelectorAll(".buttons button")) button.disabled = true;
 }
 
 async function api(path, body) {
@@ -41,6 +64,7 @@ function showReplies(replies) {
   const whatsapp = $("channel").value === "whatsapp";
   for (const reply of replies) {
     const buttons = reply.buttons || [];
+    if (!reply.text.trim() && !buttons.length) continue;
     let text = reply.text;
     if (!whatsapp && buttons.length) {
       // SMS has no buttons: the customer gets a numbered list, as Twilio would deliver it.
@@ -61,15 +85,18 @@ function showReplies(replies) {
       li.appendChild(box);
     }
   }
+  scrollDown(); // after the buttons are drawn, so they are not cut off below
 }
 
 async function send(text, payload) {
+  if (!text.trim()) return; // WhatsApp sends no empty message
+  retireButtons();
   bubble("in", text);
   try {
     const body = { ...customer(), body: text, profile_name: $("name").value };
     if (payload) body.button_payload = payload;
     const data = await api("/simulator/api/send", body);
-    if (data.status !== 200) bubble("error", "Webhook answered " + data.status);
+    if (data.status !== 200) bubble("error", `The bot could not answer (HTTP ${data.status}). Try again in a moment.`);
     showReplies(data.replies);
   } catch (err) {
     bubble("error", err.message);
@@ -84,20 +111,29 @@ function describe(entry) {
   return entry.body;
 }
 
+// Addresses other than the number that this conversation's codes went to (a new
+// e-mail address): kept until Reset, so a used code stays readable.
+let codeAddresses = [];
+
 async function refreshOutbox() {
-  const { from } = customer();
+  const { channel, from } = customer();
   if (!from) return;
-  const response = await fetch("/simulator/api/outbox?to=" + encodeURIComponent(from));
+  const query = new URLSearchParams({ to: from, channel });
+  for (const address of codeAddresses) query.append("also", address);
+  const response = await fetch("/simulator/api/outbox?" + query);
   if (!response.ok) return;
   const data = await response.json();
+  codeAddresses = (data.addresses || []).filter((a) => a !== data.to);
   outbox.replaceChildren();
+  if (!data.messages.length) hint(outbox, "Nothing sent yet. Codes sent by SMS, WhatsApp, voice call, flash call or e-mail appear here, to read and type back.");
   for (const entry of data.messages.slice().reverse()) {
     const li = document.createElement("li");
     li.className = "entry";
     li.dataset.channel = entry.channel;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${entry.channel.toUpperCase()} · ${new Date(entry.created_at).toLocaleTimeString()}`;
+    const where = entry.to && entry.to !== from ? ` to ${entry.to}` : "";
+    meta.textContent = `${entry.channel.toUpperCase()}${where} · ${new Date(entry.created_at).toLocaleTimeString()}`;
     const pre = document.createElement("pre");
     pre.textContent = describe(entry);
     li.append(meta, pre);
@@ -114,7 +150,8 @@ async function refreshOutbox() {
 
 async function reset() {
   await api("/simulator/api/reset", { ...customer(), locale: $("locale").value });
-  chat.replaceChildren();
+  codeAddresses = [];
+  emptyChat();
   refreshOutbox();
 }
 
@@ -123,6 +160,7 @@ $("composer").addEventListener("submit", (event) => {
   const text = $("message").value;
   $("message").value = "";
   send(text);
+  $("message").focus();
 });
 $("reset").addEventListener("click", reset);
 $("locale").addEventListener("change", reset);
@@ -132,4 +170,5 @@ $("channel").addEventListener("change", () => {
 });
 $("number").addEventListener("change", reset);
 setInterval(refreshOutbox, 2000);
+emptyChat();
 refreshOutbox();

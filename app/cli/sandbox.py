@@ -1,0 +1,63 @@
+"""``sandi sandbox reset`` and the start-up banner of ``sandi run`` / ``make run``."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import click
+from flask.cli import ScriptInfo, run_command, with_appcontext
+
+from app.config import ConfigError, Settings
+from app.store.sandbox_reset import reset_sandbox
+from app.web.current import services
+from app.web.start import LINKS
+
+
+@click.group("sandbox", help="Sandbox mode: what would have been sent, and the send limits.")
+def sandbox() -> None:
+    pass
+
+
+@sandbox.command("reset")
+@with_appcontext
+def sandbox_reset() -> None:
+    """Forget every send count and empty every outbox (sandbox mode only)."""
+    s = services()
+    if not s.settings.sandbox:
+        raise click.ClickException("sandi sandbox reset works only in sandbox mode")
+    limits, outboxes = reset_sandbox(s.redis)
+    click.echo(f"sandbox reset: {limits} send-limit counter(s) and {outboxes} outbox(es) cleared")
+
+
+def banner(host: str, port: int, settings: Settings) -> list[str]:
+    """The lines ``sandi run`` prints first: where to click, before Flask's own lines."""
+    # Listening on every interface: this machine's own address is the one to click.
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only compared
+    base = f"http://{shown}:{port}"
+    mode = "sandbox delivery: nothing leaves this machine" if settings.sandbox else "Twilio"
+    lines = [f"Sandi is starting ({settings.env} mode, {mode}). Open {base}/"]
+    if settings.live or settings.production:
+        lines.append("  Pages need a staff login here (add one with: sandi users add NAME)")
+    for endpoint, path, label, _ in LINKS:
+        if endpoint.startswith("inbox.") and importlib.util.find_spec("app.web.inbox") is None:
+            continue
+        lines.append(f"  {label + ':':11s} {base}{path}")
+    return lines
+
+
+@click.command("run", params=run_command.params, help=run_command.help)
+@click.pass_context
+def run_with_banner(ctx: click.Context, /, **kwargs: Any) -> None:
+    """Flask's ``run``, first printing the URLs a newcomer opens."""
+    try:
+        settings = Settings.load()
+    except ConfigError:
+        settings = None  # Flask's run will load the app and say what is wrong
+    if settings is not None:
+        for line in banner(
+            str(kwargs.get("host") or "127.0.0.1"), int(kwargs.get("port") or 5000), settings
+        ):
+            click.secho(line, fg="green" if line.startswith("Sandi") else None)
+    ctx.ensure_object(ScriptInfo)
+    ctx.invoke(run_command, **kwargs)

@@ -1,0 +1,66 @@
+"""BM25 over each FAQ entry's words: which entry a long message is about.
+
+The fuzzy score (:mod:`app.conversation.faq`) compares a message with one
+listed question at a time, word order included; a long message full of
+context ("tadi sy coba login tp kode otp nya ga masuk2, gmn ya?") resembles
+no single question, although its telling words all belong to one entry.
+BM25 looks only at those words: each entry is one document (all its
+questions, both languages, stemmed), a word counts by how rare it is across
+entries, and repeated or extra words add less and less. Words the entry does
+not know cost nothing, so context around the question does not hurt.
+
+The score is given as a share (0-1) of what the message's known words could
+earn at best, so it means the same for short and long messages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+#: The usual BM25 constants: term-frequency saturation and length normalisation.
+K1 = 1.2
+B = 0.5
+#: What a word no entry knows weighs in the ceiling, as a share of the rarest known word.
+UNKNOWN = 0.1
+
+
+class Bm25:
+    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
+        self._tf = [Counter(doc) for doc in documents]
+        self._norm = []
+        average = sum(len(d) for d in documents) / max(len(documents), 1) or 1.0
+        for doc in documents:
+            self._norm.append(K1 * (1 - B + B * len(doc) / average))
+        count = len(documents)
+        frequency: Counter[str] = Counter(w for tf in self._tf for w in tf)
+        self.idf = {w: math.log(1 + (count - n + 0.5) / (n + 0.5)) for w, n in frequency.items()}
+        self._rarest = max(self.idf.values(), default=1.0)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for i, tf in enumerate(self._tf):
+            for w, n in tf.items():
+                saturated = n * (K1 + 1) / (n + self._norm[i])
+                self._postings.setdefault(w, []).append((i, self.idf[w] * saturated))
+
+    def scores(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> list[float]:
+        """Each document's share (0-1) of the best score the message could earn.
+
+        ``words`` are (known word, similarity 0-1) pairs: a mistyped word
+        counts by how close it is to the word it was taken for. ``unknown``
+        words (no document has them) raise the ceiling by UNKNOWN of the
+        rarest word each: a message of mostly unknown words is about
+        something else ("ada warna merah ga?" shares only "tidak").
+        """
+        out = [0.0] * len(self._tf)
+        ceiling = unknown * UNKNOWN * self._rarest * (K1 + 1)
+        for word, similarity in dict(words).items():
+            idf = self.idf.get(word)
+            if idf is None:
+                continue
+            ceiling += idf * (K1 + 1) * similarity
+            for i, part in self._postings[word]:
+                out[i] += part * similarity
+        if ceiling <= 0:
+            return out
+        return [s / ceiling for s in out]
