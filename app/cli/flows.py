@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from app.content.diagram import diagram, to_dot, to_mermaid
 from app.content.registry import check_snapshot
 from app.content.snapshot import take
 from app.content.source import display_name
+from app.store.audit import AuditTrail
 from app.store.connection import connect_settings
 from app.store.reload_relay import publish_reload, worker_versions
 from app.wiring.checks import settings_checks
@@ -170,6 +172,7 @@ def reload(wait: float) -> None:
         raise SystemExit(1)
     redis = connect_settings(settings)
     generation = publish_reload(redis)
+    AuditTrail(redis).record(datetime.now(UTC), "cli", "flows reload", version, "local")
     click.echo(f"reload requested (generation {generation}) for flows version {version}")
     deadline = time.monotonic() + wait
     while True:

@@ -209,3 +209,15 @@ def test_a_handoff_release_is_in_the_audit_trail(
         "handoff release",
         "+62812****7890",
     )
+
+
+def test_a_flows_reload_is_in_the_audit_trail(
+    app_config: dict[str, Any], redis_client: Any
+) -> None:
+    env = {"REDIS_URL": app_config["REDIS_URL"], "SANDI_SANDBOX": "1"}
+    result = CliRunner().invoke(main, ["flows", "reload", "--wait", "0"], env=env)
+    assert result.exit_code == 0, result.output
+    app = create_app(app_config)
+    (entry,) = services_of(app).audit.recent()
+    assert (entry.user, entry.action) == ("cli", "flows reload")
+    assert entry.detail == app.extensions["sandi"].flows.current.version
