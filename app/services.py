@@ -19,7 +19,7 @@ from app.channels.settings import ChannelSettings
 from app.channels.sms import version_checks
 from app.channels.status import DeliveryStatus
 from app.channels.tracking import FallbackSteps
-from app.channels.twilio_api import HttpClientFactory, default_http_client
+from app.channels.twilio_api import HttpClientFactory
 from app.config import Settings
 from app.conversation.backend import HttpBackend, RecordingBackend, call_budget
 from app.conversation.engine import EngineSettings, FlowBot
@@ -82,7 +82,7 @@ def build(
     clock: Callable[[], datetime] = utc_now,
     otp: OtpPort | None = None,
     *,
-    twilio_http_client: HttpClientFactory = default_http_client,
+    twilio_http_client: HttpClientFactory | None = None,
 ) -> Services:
     """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
     # OTP messages render from the serving version's templates once the flow

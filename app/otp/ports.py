@@ -25,6 +25,9 @@ class CodeMessage:
     payee: str | None = None
     #: The name the message shows (a Verify service's friendly name); None: ``SANDI_BRAND``.
     brand: str | None = None
+    #: Idempotency key of this send (``<id>:<generation>`` or ``<id>:fallback:<channel>``):
+    #: the channels record the attempt under it before it goes out and never send it twice.
+    send_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ result ever carries it.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
@@ -189,7 +190,7 @@ class OtpService:
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
             purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
-            brand=c.brand or None,
+            brand=c.brand or None, send_key=f"{vid}:{written.gen}",
         )  # fmt: skip
         try:
             receipt = self._deliver(message, written.gen)
@@ -357,19 +358,37 @@ class OtpService:
 
     # -- for the delivery channels ------------------------------------------------
 
-    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
-        """Fallback: a new code over ``channel`` for the same pending
+    def redeliver(
+        self,
+        verification_id: str,
+        channel: str,
+        *,
+        code: str | None = None,
+        send_key: str | None = None,
+    ) -> DeliveryReceipt:
+        """Fallback: the code again over ``channel`` for the same pending
         verification, not counted against the customer's sends (at most
         ``max_redeliveries``, default 2). Raises :class:`DeliveryError` if
-        that channel fails too."""
+        that channel fails too.
+
+        With ``code`` (the code already sent, kept sealed by the channels) the
+        customer gets the *same* code, valid until the same moment: the earlier
+        message stays right, so two messages never contradict each other.
+        Without it a new code replaces the old one, with a fresh lifetime.
+        ``send_key`` names the send for the channels' idempotency record.
+        """
         current = self.get(verification_id)
         if channel not in CHANNELS:
             raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
         policy = self.settings.policy(current.purpose)
         dest = parse_destination(current.to, channel)
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
-        digits = current.code_length or policy.digits
-        code = self.codes.generate(digits)
+        if code is not None:
+            code = normalize_code(code, "code")
+            left = current.expires_at - self.clock()
+            ttl = max(1, math.ceil(left.total_seconds()))
+        digits = len(code) if code is not None else current.code_length or policy.digits
+        code = code if code is not None else self.codes.generate(digits)
         amount, payee = current.amount or "", current.payee or ""
         outcome = self.store.redeliver(
             current.id, now_ms=to_ms(self.clock()),
@@ -391,6 +410,7 @@ class OtpService:
             verification_id=current.id, to=dest.address, channel=channel, code=code,
             locale=current.locale, purpose=current.purpose, expires_in=ttl,
             amount=amount or None, payee=payee or None, brand=current.brand,
+            send_key=send_key or f"{current.id}:{outcome.gen}",
         )  # fmt: skip
         receipt = self._deliver(message, outcome.gen)
         if self.metrics:

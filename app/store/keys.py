@@ -157,3 +157,13 @@ def flows_workers() -> str:
 def verify_services() -> str:
     """Hash VA sid -> JSON record (friendly name, code length, purpose, dates)."""
     return _key("verify", "services")
+
+
+# --- Send attempts: one record per (send, channel), written before it goes out --------
+# A retried job reads it and never sends twice (see app/store/attempts.py).
+ATTEMPT_TTL = 86400  # far longer than any code lives, or any job is retried
+
+
+def send_attempt(send_key: str) -> str:
+    """Hash state/sid/at of one send attempt (``<verification id>:<gen or step>:<channel>``)."""
+    return _key(f"send:{send_key}", "attempt")

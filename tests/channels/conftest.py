@@ -37,7 +37,8 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def live_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
-    """Twilio mode, every channel configured, the real twilio client sent to the fake."""
+    """Twilio mode, every channel configured, the real twilio client sent to the fake
+    through ``TWILIO_API_BASE_URL`` (Sandi's own HTTP session and retry rules)."""
     app_config.update(
         {
             "SANDI_SANDBOX": "0",
@@ -52,7 +53,7 @@ def live_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str
             "SANDI_FLASHCALL_NUMBERS": ",".join(FLASH_POOL),
             "SANDI_TWILIO_TIMEOUT": "0.5",
             "SANDI_AUTO_WHATSAPP_PREFIXES": "",
-            "twilio_http_client": fake_twilio.http_client,
+            "TWILIO_API_BASE_URL": fake_twilio.base_url,
         }
     )
     return app_config
