@@ -84,3 +84,13 @@ def _register_verify_commands() -> None:
 
 
 _register_verify_commands()
+
+
+def _register_worker_commands() -> None:
+    from app.worker_cli import run_with_worker, worker_command
+
+    main.add_command(worker_command)
+    main.add_command(run_with_worker, "run")  # flask's run, with a worker beside it
+
+
+_register_worker_commands()

@@ -8,6 +8,7 @@ service on top of them, then the conversation engine that uses both.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from redis.exceptions import RedisError
 
 from app.channels.dispatch import Channels
+from app.channels.sealed import SealedCodes
 from app.channels.settings import ChannelSettings
 from app.channels.sms import version_checks
 from app.channels.status import DeliveryStatus
@@ -30,6 +32,7 @@ from app.conversation.registry import FlowRegistry
 from app.conversation.render import LiveTemplates, Templates, TemplateSource
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
+from app.jobs import JobSettings, RqJobs
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
 from app.otp.metrics import OtpMetrics
@@ -38,7 +41,7 @@ from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
 from app.otp_glue import ChatOtp, FallbackOtp
 from app.store.api_keys import ApiKeyStore
-from app.store.connection import RedisClient, connect_settings
+from app.store.connection import RedisClient, connect_settings, jobs_connection
 from app.store.handoffs import RedisHandoffIndex
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
@@ -46,6 +49,8 @@ from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -75,6 +80,8 @@ class Services:
     conversation: ConversationSettings
     #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
     verify_services: VerifyServiceStore
+    #: Background jobs (fallback sends, "no receipt yet" checks) on rq.
+    jobs: RqJobs | None
 
 
 def build(
@@ -105,14 +112,19 @@ def build(
         twilio_http_client=twilio_http_client,
     )
     otp_service = build_otp(settings, redis, clock, channels, metrics)
+    jobs = _jobs(settings)
     delivery_status = DeliveryStatus(
         channels.log,
         FallbackSteps(redis),
         channels.opt_outs,
         channel_settings.fallback,
         metrics,
+        sealed=SealedCodes(redis, settings.secret_key),
+        waits=dict(channel_settings.fallback_waits),
+        jobs=jobs,
         target=FallbackOtp(otp_service),
     )
+    channels.watch = delivery_status.sent
     turn_store = RedisTurnStore(
         redis,
         TurnSettings(
@@ -171,7 +183,21 @@ def build(
         records=records,
         conversation=conversation,
         verify_services=VerifyServiceStore(redis),
+        jobs=jobs,
     )
+
+
+def _jobs(settings: Settings) -> RqJobs | None:
+    """rq on the same Redis; None (with an error logged) where rq cannot run."""
+    connection = jobs_connection(settings)
+    if connection is None:
+        log.error(
+            "REDIS_URL is a Redis Cluster, where rq cannot keep its keys: set "
+            "SANDI_JOBS_REDIS_URL to a plain Redis for background jobs; until then no "
+            "fallback is sent"
+        )
+        return None
+    return RqJobs(connection, JobSettings.from_settings(settings))
 
 
 def _backend(

@@ -50,6 +50,10 @@ from app.store.outbox import OutboxStore
 log = logging.getLogger(__name__)
 
 
+#: Statuses worth handing to the OTP service in place of "sent".
+OTP_STATUSES = frozenset({"sending", "sent", "delivered", "read", "undelivered", "failed"})
+
+
 class CodeChannel(Protocol):
     """What every adapter implements: send one code, return (provider id, dictated code)."""
 
@@ -92,6 +96,9 @@ class Channels:
         self.log = DeliveryLog(redis, clock)
         self.opt_outs = OptOuts(redis, clock)
         # A claim no live send still holds: every connect try (with its retries) has timed out.
+        #: Told of every code sent (message id, message, status a callback already
+        #: reported): schedules the fallback watch. Wired by app.services.
+        self.watch: Callable[[str, CodeMessage, str | None], None] | None = None
         self.attempts = SendAttempts(redis, stale_after=settings.twilio_timeout * 4 + 1)
         api: TwilioApi
         if settings.sandbox:
@@ -185,7 +192,11 @@ class Channels:
         if self.opt_outs.has(message.to, channel):
             raise DeliveryError("opted_out", f"the recipient opted out of {channel} messages")
         message_id, code = self._send_once(adapter, message)
-        self.log.track(message_id, message.verification_id, channel, message.to)
+        early, early_error = self.log.track(
+            message_id, message.verification_id, channel, message.to
+        )
+        if self.watch is not None:
+            self.watch(message_id, message, early)
         self.metrics.deliveries.labels(channel, "sent").inc()
         # One line per OTP operation: the service logs the send (with this sid).
         log.debug(
@@ -195,7 +206,13 @@ class Channels:
             message.verification_id,
             message_id,
         )
-        return DeliveryReceipt(channel=channel, message_id=message_id, code=code)
+        return DeliveryReceipt(
+            channel=channel,
+            message_id=message_id,
+            code=code,
+            status=early if early in OTP_STATUSES else "sent",
+            error_code=early_error,
+        )
 
     def _send_once(self, adapter: CodeChannel, message: CodeMessage) -> tuple[str, str | None]:
         """Send through ``adapter`` unless this send's attempt record forbids it.

@@ -65,6 +65,9 @@ class ChannelSettings:
     smtp_timeout: float = 5.0
     #: ``TWILIO_API_BASE_URL``: every Twilio REST call goes there instead of *.twilio.com.
     twilio_api_base_url: str | None = None
+    #: Seconds without ``delivered``/``read`` before a code falls back to the next
+    #: channel (0: only on a failure callback). Calls fall back on busy/no-answer/failed.
+    fallback_waits: tuple[tuple[str, float], ...] = (("whatsapp", 30.0), ("sms", 60.0))
 
     def within(self, budget: float) -> ChannelSettings:
         """Provider timeouts that let a chat turn that sends a code finish
@@ -145,11 +148,28 @@ class ChannelSettings:
             twilio_timeout=_float(raw, "SANDI_TWILIO_TIMEOUT", 5.0),
             voice_repeats=_int(raw, "SANDI_VOICE_REPEATS", 3, 0, 5),
             twilio_api_base_url=_base_url(raw),
+            fallback_waits=(
+                ("whatsapp", _wait(raw, "SANDI_FALLBACK_WAIT_WHATSAPP", 30.0)),
+                ("sms", _wait(raw, "SANDI_FALLBACK_WAIT_SMS", 60.0)),
+            ),
         )
 
 
 def _text(raw: Mapping[str, str], name: str) -> str | None:
     return (raw.get(name) or "").strip() or None
+
+
+def _wait(raw: Mapping[str, str], name: str, default: float) -> float:
+    value = _text(raw, name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 3600:
+        raise ConfigError(f"{name} must be seconds from 0 (off) to 3600, not {value!r}")
+    return number
 
 
 def _base_url(raw: Mapping[str, str]) -> str | None:

@@ -142,7 +142,7 @@ def _unanswered(err: requests.exceptions.RequestException, out: Outgoing) -> Del
         return DeliveryError("provider_timeout", "Twilio did not answer in time", retryable=True)
     if not reached_provider(err):
         log.warning("twilio %s: could not connect (%s)", out.kind, type(err).__name__)
-        return DeliveryError("provider_error", "Twilio could not be reached", retryable=True)
+        return DeliveryError("provider_unreachable", "Twilio could not be reached", retryable=True)
     if isinstance(err, requests.exceptions.ConnectionError):
         log.warning("twilio %s to %s: connection lost after the request", out.kind, mask(out.to))
         return DeliveryError(

@@ -37,6 +37,10 @@ class DeliveryReceipt:
     #: Set when the channel dictates the code (flash call: the last digits of the
     #: caller number); the service then stores THIS code's hash instead of its own.
     code: str | None = field(default=None, repr=False)
+    #: A status the provider reported before the send was recorded (a callback that
+    #: beat the response); the service records it instead of "sent".
+    status: str = "sent"
+    error_code: str | None = None
 
 
 class DeliveryError(Exception):

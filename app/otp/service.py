@@ -212,7 +212,8 @@ class OtpService:
             status=PENDING, created_at=from_ms(written.created_ms),
             expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
             attempts_left=written.attempts_left,
-            delivery=Delivery(channel=receipt.channel, status="sent", error_code=None),
+            delivery=Delivery(channel=receipt.channel, status=receipt.status,
+                              error_code=receipt.error_code),
             amount=c.amount or None, payee=c.payee or None, code_length=c.digits,
             brand=c.brand or None, updated_at=from_ms(c.now_ms),
         )  # fmt: skip
@@ -245,7 +246,8 @@ class OtpService:
             digits = len(dictated)
         self.store.record_delivery(
             vid, gen=gen, channel=receipt.channel, message_id=receipt.message_id,
-            status="sent", error_code="", code_hash=code_hash, digits=digits,
+            status=receipt.status, error_code=receipt.error_code or "", code_hash=code_hash,
+            digits=digits,
         )  # fmt: skip
         return receipt
 

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app import create_app
 from app.services import Services
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Callback, FakeTwilio
+from tests.support.jobs import run_jobs
 from tests.support.otp_recording import RecordingOtp
 from tests.support.twilio_webhooks import Twilio
 
@@ -86,11 +87,15 @@ def poster(live_client: FlaskClient) -> Twilio:
     return Twilio(live_client, token=AUTH_TOKEN)
 
 
-def post_status(poster: Twilio, form: dict[str, str], path: str = STATUS_PATH) -> Any:
-    """Post one signed callback; closing the response runs the deferred fallback,
-    exactly as the WSGI server does once the 204 has gone out."""
+def post_status(
+    poster: Twilio, form: dict[str, str], path: str = STATUS_PATH, *, work: bool = True
+) -> Any:
+    """Post one signed callback, then let a real rq worker (in this process) run the
+    jobs it enqueued, as the `sandi worker` beside the server would."""
     response = poster.post(MultiDict(form), path=path)
     response.close()
+    if work:
+        run_jobs(poster.client.application.extensions["sandi"])
     return response
 
 
