@@ -197,8 +197,8 @@ def worker(services: Services, *, name: str | None = None) -> SandiWorker:
         connection=jobs.connection,
         name=name or f"sandi-{os.uname().nodename}-{os.getpid()}",
         maintenance_interval=jobs.settings.maintenance_interval,
-        # Heartbeats every ~15 s while idle, so /readyz can tell a live worker from a dead one.
-        worker_ttl=30,
+        # Heartbeats every ~5 s while idle, so /readyz can tell a live worker from a dead one.
+        worker_ttl=20,
         default_result_ttl=RESULT_TTL,
     )
 

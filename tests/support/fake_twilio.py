@@ -32,6 +32,7 @@ import secrets
 import socket
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -85,6 +86,7 @@ class _Script:
     call_outcome: dict[str, str] = field(default_factory=dict)  # to -> final CallStatus
     fail: int = 0
     hang: int = 0
+    delay: float = 0.0  # seconds between accepting a create and answering it
     drop_every: int = 0  # accept every n-th message, then drop the connection unanswered
     silent: set[str] = field(default_factory=set)  # To -> only "sent", never a final status
 
@@ -97,6 +99,9 @@ class FakeTwilio:
         self.callbacks: list[Callback] = []
         self._script = _Script()
         self._accepted = 0
+        #: Called with the new SID before the create is answered (a test posts
+        #: status callbacks that beat the response, as Twilio's sometimes do).
+        self.before_answer: Callable[[str], None] | None = None
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -165,6 +170,11 @@ class FakeTwilio:
         connection without answering: the client cannot know the message went out."""
         self._script.drop_every = n
 
+    def slow(self, seconds: float) -> None:
+        """Accept each create at once, answer it ``seconds`` later (a worker killed
+        meanwhile leaves a message Twilio has and a send it never heard back from)."""
+        self._script.delay = seconds
+
     def silence(self, to: str) -> None:
         """Messages to ``to`` (as posted) report ``sent`` and then nothing: a phone that
         is off, an SMS stuck at the carrier."""
@@ -225,6 +235,10 @@ class FakeTwilio:
         except TwilioError as err:
             record.status = err.status
             return err.status, _error(err.status, err.code, err.message)
+        if self.before_answer is not None:
+            self.before_answer(result["sid"])
+        if self._script.delay:
+            self._release.wait(self._script.delay)
         with self._lock:
             record.status, record.sid = 201, result["sid"]
             self._accepted += 1

@@ -25,3 +25,16 @@ def run_jobs(services: Services) -> int:
     ran = services.jobs.queue.finished_job_registry.count - before
     failed = services.jobs.queue.failed_job_registry.count - failed_before
     return ran + failed
+
+
+def run_scheduled(services: Services, prefix: str) -> int:
+    """Make the scheduled jobs whose id starts with ``prefix`` due now, and run them."""
+    assert services.jobs is not None
+    queue = services.jobs.queue
+    for job_id in queue.scheduled_job_registry.get_job_ids():
+        if job_id.startswith(prefix):
+            job = queue.fetch_job(job_id)
+            if job is not None:
+                queue.scheduled_job_registry.remove(job)
+                queue.enqueue_job(job)
+    return run_jobs(services)
