@@ -284,13 +284,15 @@ class DeliveryStatus:
                     send_key=f"{verification_id}:fallback:{channel}",
                 )
             except DeliveryError as err:
-                if err.code in {"in_doubt", "not_pending", "max_redeliveries"}:
+                if err.code in {"not_pending", "max_redeliveries"}:
                     log.warning(
                         "fallback for %s to %s: %s; stopping", verification_id, channel, err.code
                     )
                     return None
                 if err.code in {"in_progress", "provider_unreachable"} and not last_try:
                     raise SendAgain(f"{channel} for {verification_id}: {err.code}") from None
+                # Refused, or in doubt (written, never answered: never sent twice);
+                # the next channel carries the same code, so nothing contradicts.
                 log.warning(
                     "fallback for %s to %s failed: %s; trying the next step",
                     verification_id,

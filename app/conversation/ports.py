@@ -16,7 +16,7 @@ OtpStartStatus = Literal["pending", "refused", "cooldown", "failed"]
 OtpCheckStatus = Literal["approved", "pending", "max_attempts_reached", "expired", "not_found"]
 
 #: Channels an ``otp_issue`` step may name.
-OTP_CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+OTP_CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall", "auto")
 
 
 @dataclass(frozen=True, slots=True)
