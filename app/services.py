@@ -123,6 +123,9 @@ def build(
         waits=dict(channel_settings.fallback_waits),
         jobs=jobs,
         target=FallbackOtp(otp_service),
+        # No receipts ever come without a status callback URL, nor in the sandbox:
+        # waiting for one there would fall back every time.
+        watching=bool(channel_settings.public_url) and not channel_settings.sandbox,
     )
     channels.watch = delivery_status.sent
     turn_store = RedisTurnStore(

@@ -139,6 +139,7 @@ class DeliveryStatus:
         waits: Mapping[str, float],
         jobs: JobQueue | None,
         target: FallbackTarget | None = None,
+        watching: bool = True,
     ) -> None:
         self.log = log_
         self.steps = steps
@@ -148,6 +149,9 @@ class DeliveryStatus:
         self.sealed = sealed
         self.waits = waits
         self.jobs = jobs
+        #: Whether status callbacks can come at all (Twilio mode with a public URL):
+        #: without them no code is watched, sealed or waited for.
+        self.watching = watching
         #: The OTP service; wired by app.services once it exists.
         self.target = target
 
@@ -201,7 +205,9 @@ class DeliveryStatus:
         ``early`` is a status a callback recorded before the send was (applied
         here: a failure falls back at once, a delivery needs no watch)."""
         channel = message.channel
-        if channel not in self.chain or channel == self.chain[-1] or self.jobs is None:
+        if not self.watching or self.jobs is None:
+            return
+        if channel not in self.chain or channel == self.chain[-1]:
             return
         if early in FAILED:
             self._enqueue_fallback(message.verification_id, channel, message_id)

@@ -37,7 +37,11 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {'go', ''}
 """
 
-MAY_SEND = frozenset({"go"})
+# KEYS[1] = attempt; ARGV[1] = state, ARGV[2] = now (s), ARGV[3] = provider id, ARGV[4] = ttl
+_MARK = """
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'at', ARGV[2], 'sid', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class SendAttempts:
         self.redis = redis
         self.stale_after = stale_after
         self._begin = redis.register_script(_BEGIN)
+        self._mark = redis.register_script(_MARK)
 
     def begin(self, send_key: str, now: float) -> Verdict:
         """Claim the attempt, or say why it must not be sent (again)."""
@@ -61,11 +66,10 @@ class SendAttempts:
         return Verdict(str(state), str(sid))
 
     def mark(self, send_key: str, state: str, now: float, message_id: str = "") -> None:
-        key = keys.send_attempt(send_key)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={"state": state, "at": f"{now:.3f}", "sid": message_id})
-        pipe.expire(key, keys.ATTEMPT_TTL)
-        pipe.execute()
+        self._mark(
+            keys=[keys.send_attempt(send_key)],
+            args=[state, f"{now:.3f}", message_id, keys.ATTEMPT_TTL],
+        )
 
     def get(self, send_key: str) -> dict[str, str]:
         record: dict[str, str] = self.redis.hgetall(keys.send_attempt(send_key))  # type: ignore[assignment]
