@@ -17,16 +17,13 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import jinja2
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
 from app.channels.http_client import before_write
-from app.channels.policy import email_allowed, email_refusal
 from app.channels.settings import CHANNELS, ChannelSettings
-from app.channels.sms import SmsChannel, check_templates
-from app.channels.tracking import DeliveryLog, OptOuts
+from app.channels.sms import SmsChannel
 from app.channels.twilio_api import (
     HttpClientFactory,
     Outgoing,
@@ -37,15 +34,18 @@ from app.channels.twilio_api import (
 )
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
-from app.conversation.model import Channel, conversation_id
-from app.conversation.render import TemplateSource
+from app.content.messages import Channel, conversation_id
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics
+from app.numbers import to_e164
+from app.otp.email_policy import email_allowed, email_refusal
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.store import keys
 from app.store.attempts import SendAttempts
 from app.store.connection import RedisClient
 from app.store.outbox import OutboxStore
+from app.store.tracking import DeliveryLog, OptOuts
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,6 @@ class Channels:
         twilio_http_client: HttpClientFactory | None = None,
         mailer: Mailer | None = None,
     ) -> None:
-        check_templates(templates, settings.brand)
         self.settings = settings
         self.redis = redis
         self.clock = clock
@@ -97,7 +96,7 @@ class Channels:
         self.opt_outs = OptOuts(redis, clock)
         # A claim no live send still holds: every connect try (with its retries) has timed out.
         #: Told of every code sent (message id, message, status a callback already
-        #: reported): schedules the fallback watch. Wired by app.services.
+        #: reported): schedules the fallback watch. Wired by app.wiring.services.
         self.watch: Callable[[str, CodeMessage, str | None], None] | None = None
         self.attempts = SendAttempts(redis, stale_after=settings.twilio_timeout * 4 + 1)
         api: TwilioApi
@@ -280,14 +279,10 @@ class Channels:
                 return str(validate_email(to, check_deliverability=False).normalized)
             except EmailNotValidError:
                 raise DeliveryError("invalid_destination", "not a valid e-mail address") from None
-        to = to.removeprefix("whatsapp:")
-        try:
-            parsed = phonenumbers.parse(to, None)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if not to.startswith("+") or parsed is None or not phonenumbers.is_possible_number(parsed):
+        number = to_e164(to.removeprefix("whatsapp:"), "possible")  # Twilio decides the rest
+        if number is None:
             raise DeliveryError("invalid_destination", "not an E.164 phone number")
-        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        return number
 
     # -- ordinary WhatsApp messages (flows, notifications) ----------------------
 

@@ -2,7 +2,7 @@
 
 Twilio's message and call statuses are folded into one vocabulary
 (``queued, sending, sent, delivered, undelivered, failed, read``), recorded
-forward-only per message (:mod:`app.channels.tracking`) and passed to the OTP
+forward-only per message (:mod:`app.store.tracking`) and passed to the OTP
 service. A code's message falls back to the next channel of ``SANDI_FALLBACK``
 (``whatsapp>sms>call``) when it fails, or when it stays silent: no
 ``delivered``/``read`` within the channel's wait (``SANDI_FALLBACK_WAIT_WHATSAPP``,
@@ -10,10 +10,10 @@ service. A code's message falls back to the next channel of ``SANDI_FALLBACK``
 or failed only). Each step at most once per verification, however many
 callbacks and checks ask; skipping channels the customer opted out of; a
 ``delivered`` that arrives first cancels it. The fallback itself is a job
-(:mod:`app.jobs`), never work in the callback's request.
+(:mod:`app.wiring.jobs`), never work in the callback's request.
 
 The customer gets the same code again on the next channel (kept sealed,
-:mod:`app.channels.sealed`), valid until the same moment: whichever message
+:mod:`app.store.sealed`), valid until the same moment: whichever message
 they read first is right.
 """
 
@@ -24,11 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.channels.sealed import SealedCodes
-from app.channels.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 from app.logs import mask
 from app.metrics import Metrics
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
+from app.store.sealed import SealedCodes
+from app.store.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class FallbackTarget(Protocol):
 
 
 class JobQueue(Protocol):
-    """Background jobs (``app.jobs.RqJobs``): the channels decide, a worker sends."""
+    """Background jobs (``app.wiring.jobs.RqJobs``): the channels decide, a worker sends."""
 
     def fallback(self, verification_id: str, failed_channel: str, message_id: str) -> None: ...
 
@@ -152,7 +152,7 @@ class DeliveryStatus:
         #: Whether status callbacks can come at all (Twilio mode with a public URL):
         #: without them no code is watched, sealed or waited for.
         self.watching = watching
-        #: The OTP service; wired by app.services once it exists.
+        #: The OTP service; wired by app.wiring.services once it exists.
         self.target = target
 
     def normalise(self, report: StatusReport) -> str | None:

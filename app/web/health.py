@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from redis.exceptions import RedisError
 
-from app.jobs import last_worker_seen, render_metrics
 from app.web.current import services
+from app.wiring.jobs import last_worker_seen, render_metrics
 
 bp = Blueprint("health", __name__)
 

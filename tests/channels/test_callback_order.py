@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.services import Services
+from app.wiring.services import Services
 from tests.channels.conftest import post_status
 from tests.support.fake_twilio import Callback, FakeTwilio
 from tests.support.jobs import run_jobs, run_scheduled

@@ -9,8 +9,8 @@ death and their scheduler start ``sandi worker`` processes instead
 
 from __future__ import annotations
 
-from app import jobs
-from app.services import Services
+from app.wiring import jobs
+from app.wiring.services import Services
 
 
 def run_jobs(services: Services) -> int:

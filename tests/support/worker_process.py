@@ -38,7 +38,7 @@ class Workers:
 
     def start(self) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker-{len(self.procs)}.log").open("wb")
-        code = "from app.cli import main; main()"
+        code = "from app.cli.main import main; main()"
         proc = subprocess.Popen(
             [sys.executable, "-c", code, "worker"],
             cwd=ROOT,
