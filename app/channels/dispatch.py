@@ -21,6 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
+from app.channels.http_client import before_write
 from app.channels.settings import CHANNELS, ChannelSettings
 from app.channels.sms import SmsChannel
 from app.channels.timing import TimedMailer, TimedTwilio
@@ -30,7 +31,7 @@ from app.channels.twilio_api import (
     SandboxTwilio,
     TwilioApi,
     TwilioRest,
-    default_http_client,
+    rebased_http_client,
 )
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
@@ -42,11 +43,16 @@ from app.numbers import to_e164
 from app.otp.email_policy import email_allowed, email_refusal
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.store import keys
+from app.store.attempts import SendAttempts
 from app.store.connection import RedisClient
 from app.store.outbox import OutboxStore
 from app.store.tracking import DeliveryLog, OptOuts
 
 log = logging.getLogger(__name__)
+
+
+#: Statuses worth handing to the OTP service in place of "sent".
+OTP_STATUSES = frozenset({"sending", "sent", "delivered", "read", "undelivered", "failed"})
 
 
 class CodeChannel(Protocol):
@@ -80,7 +86,7 @@ class Channels:
         clock: Callable[[], datetime],
         metrics: Metrics,
         *,
-        twilio_http_client: HttpClientFactory = default_http_client,
+        twilio_http_client: HttpClientFactory | None = None,
         mailer: Mailer | None = None,
     ) -> None:
         self.settings = settings
@@ -89,6 +95,11 @@ class Channels:
         self.metrics = metrics
         self.log = DeliveryLog(redis, clock)
         self.opt_outs = OptOuts(redis, clock)
+        # A claim no live send still holds: every connect try (with its retries) has timed out.
+        #: Told of every code sent (message id, message, status a callback already
+        #: reported): schedules the fallback watch. Wired by app.wiring.services.
+        self.watch: Callable[[str, CodeMessage, str | None], None] | None = None
+        self.attempts = SendAttempts(redis, stale_after=settings.twilio_timeout * 4 + 1)
         api: TwilioApi
         if settings.sandbox:
             api = SandboxTwilio(outbox, clock)
@@ -98,7 +109,7 @@ class Channels:
                     settings.account_sid,
                     settings.auth_token,
                     settings.twilio_timeout,
-                    twilio_http_client,
+                    twilio_http_client or rebased_http_client(settings.twilio_api_base_url),
                 ),
                 metrics,
             )
@@ -184,20 +195,12 @@ class Channels:
             raise DeliveryError("channel_unavailable", email_refusal(message.purpose))
         if self.opt_outs.has(message.to, channel):
             raise DeliveryError("opted_out", f"the recipient opted out of {channel} messages")
-        try:
-            message_id, code = adapter.send_code(message)
-        except DeliveryError as err:
-            if err.code == "opted_out":
-                self.opt_outs.add(message.to, channel)
-            raise
-        except jinja2.TemplateError as err:
-            # Nothing was sent: rendering comes first. A broken or missing
-            # template is the business's to fix, never a 500 for the caller.
-            log.error("%s message template failed: %s", channel, err)
-            raise DeliveryError(
-                "channel_unavailable", f"the {channel} message template cannot be rendered"
-            ) from None
-        self.log.track(message_id, message.verification_id, channel, message.to)
+        message_id, code = self._send_once(adapter, message)
+        early, early_error = self.log.track(
+            message_id, message.verification_id, channel, message.to
+        )
+        if self.watch is not None:
+            self.watch(message_id, message, early)
         self.metrics.deliveries.labels(channel, "sent").inc()
         # One line per OTP operation: the service logs the send (with this sid).
         log.debug(
@@ -207,7 +210,71 @@ class Channels:
             message.verification_id,
             message_id,
         )
-        return DeliveryReceipt(channel=channel, message_id=message_id, code=code)
+        return DeliveryReceipt(
+            channel=channel,
+            message_id=message_id,
+            code=code,
+            status=early if early in OTP_STATUSES else "sent",
+            error_code=early_error,
+        )
+
+    def _send_once(self, adapter: CodeChannel, message: CodeMessage) -> tuple[str, str | None]:
+        """Send through ``adapter`` unless this send's attempt record forbids it.
+
+        The record is claimed before anything goes out and marked "writing"
+        the moment the request is written (see :mod:`app.store.attempts`), so
+        a rerun of the same send (a job rq runs again) never sends twice.
+        """
+        key = f"{message.send_key}:{message.channel}" if message.send_key else None
+        if key is None:
+            return self._send(adapter, message)
+        verdict = self.attempts.begin(key, self.clock().timestamp())
+        if verdict.state == "sent":
+            log.info("send %s already went out (sid=%s): not sent again", key, verdict.message_id)
+            return verdict.message_id, None
+        if verdict.state != "go":
+            self.metrics.deliveries.labels(message.channel, "not_repeated").inc()
+            raise DeliveryError(
+                "in_doubt" if verdict.state != "busy" else "in_progress",
+                f"an earlier attempt of this {message.channel} send may have reached the "
+                "provider; it is not sent again",
+                retryable=verdict.state == "busy",
+            )
+        wrote = False
+
+        def writing() -> None:
+            nonlocal wrote
+            wrote = True
+            self.attempts.mark(key, "writing", self.clock().timestamp())
+
+        try:
+            with before_write(writing):
+                message_id, code = self._send(adapter, message)
+        except DeliveryError as err:
+            # Written and not plainly refused (timeout, dropped, 5xx): maybe sent.
+            state = "in_doubt" if wrote and err.retryable else "refused" if wrote else "unreached"
+            self.attempts.mark(key, state, self.clock().timestamp())
+            raise
+        except BaseException:
+            self.attempts.mark(key, "in_doubt" if wrote else "unreached", self.clock().timestamp())
+            raise
+        self.attempts.mark(key, "sent", self.clock().timestamp(), message_id)
+        return message_id, code
+
+    def _send(self, adapter: CodeChannel, message: CodeMessage) -> tuple[str, str | None]:
+        try:
+            return adapter.send_code(message)
+        except DeliveryError as err:
+            if err.code == "opted_out":
+                self.opt_outs.add(message.to, message.channel)
+            raise
+        except jinja2.TemplateError as err:
+            # Nothing was sent: rendering comes first. A broken or missing
+            # template is the business's to fix, never a 500 for the caller.
+            log.error("%s message template failed: %s", message.channel, err)
+            raise DeliveryError(
+                "channel_unavailable", f"the {message.channel} message template cannot be rendered"
+            ) from None
 
     def _address(self, message: CodeMessage) -> str:
         """The address in canonical form, or ``invalid_destination``."""

@@ -13,6 +13,7 @@ import logging
 import math
 import smtplib
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import jinja2
 
+from app.channels.http_client import CONNECT_RETRIES, announce_write
 from app.channels.settings import ChannelSettings
 from app.config import LOCALES, ConfigError
 from app.content.render import TemplateSource
@@ -87,14 +89,7 @@ class SmtpMailer:
     def send(self, message: EmailMessage, *, code: str) -> None:
         t = self.target
         try:
-            smtp: smtplib.SMTP
-            if t.security == "tls":
-                smtp = smtplib.SMTP_SSL(
-                    t.host, t.port, timeout=self.timeout, context=self.ssl_context
-                )
-            else:
-                smtp = smtplib.SMTP(t.host, t.port, timeout=self.timeout)
-            with smtp:
+            with self._connect() as smtp:
                 smtp.ehlo()
                 if t.security == "starttls":
                     if not smtp.has_extn("starttls"):
@@ -107,6 +102,7 @@ class SmtpMailer:
                     smtp.ehlo()
                 if t.username and t.password:
                     smtp.login(t.username, t.password)
+                announce_write()  # from here on the server may accept the message
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused:
             raise DeliveryError(
@@ -129,6 +125,26 @@ class SmtpMailer:
             raise DeliveryError(
                 "provider_error", "the mail server could not be reached", retryable=True
             ) from None
+
+    def _connect(self) -> smtplib.SMTP:
+        """Open the connection, retried only while it provably carried nothing:
+        refused, unresolvable, timed out or a failed TLS handshake (like the
+        Twilio client: never once the message may have been handed over)."""
+        t = self.target
+        for attempt in range(CONNECT_RETRIES + 1):
+            try:
+                if t.security == "tls":
+                    return smtplib.SMTP_SSL(
+                        t.host, t.port, timeout=self.timeout, context=self.ssl_context
+                    )
+                return smtplib.SMTP(t.host, t.port, timeout=self.timeout)
+            except (OSError, smtplib.SMTPConnectError) as err:
+                if attempt == CONNECT_RETRIES:
+                    raise
+                log.warning("SMTP connect to %s:%s failed (%s), retrying", t.host, t.port,
+                            type(err).__name__)  # fmt: skip
+                time.sleep(0.1 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class SandboxMailer:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from app.config import ConfigError, Settings
 from app.numbers import to_e164
@@ -66,6 +67,11 @@ class ChannelSettings:
     voice_repeats: int
     #: Per SMTP operation (connect, STARTTLS, login, send).
     smtp_timeout: float = 5.0
+    #: ``TWILIO_API_BASE_URL``: every Twilio REST call goes there instead of *.twilio.com.
+    twilio_api_base_url: str | None = None
+    #: Seconds without ``delivered``/``read`` before a code falls back to the next
+    #: channel (0: only on a failure callback). Calls fall back on busy/no-answer/failed.
+    fallback_waits: tuple[tuple[str, float], ...] = (("whatsapp", 30.0), ("sms", 60.0))
 
     def within(self, budget: float) -> ChannelSettings:
         """Provider timeouts that let a chat turn that sends a code finish
@@ -146,11 +152,43 @@ class ChannelSettings:
             auto_whatsapp_prefixes=tuple(_list(raw, "SANDI_AUTO_WHATSAPP_PREFIXES", "+62")),
             twilio_timeout=_float(raw, "SANDI_TWILIO_TIMEOUT", 5.0),
             voice_repeats=_int(raw, "SANDI_VOICE_REPEATS", 3, 0, 5),
+            twilio_api_base_url=_base_url(raw),
+            fallback_waits=(
+                ("whatsapp", _wait(raw, "SANDI_FALLBACK_WAIT_WHATSAPP", 30.0)),
+                ("sms", _wait(raw, "SANDI_FALLBACK_WAIT_SMS", 60.0)),
+            ),
         )
 
 
 def _text(raw: Mapping[str, str], name: str) -> str | None:
     return (raw.get(name) or "").strip() or None
+
+
+def _wait(raw: Mapping[str, str], name: str, default: float) -> float:
+    value = _text(raw, name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 3600:
+        raise ConfigError(f"{name} must be seconds from 0 (off) to 3600, not {value!r}")
+    return number
+
+
+def _base_url(raw: Mapping[str, str]) -> str | None:
+    """``TWILIO_API_BASE_URL``: a Twilio-compatible API (same paths), or None for Twilio's."""
+    value = _text(raw, "TWILIO_API_BASE_URL")
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            "TWILIO_API_BASE_URL must be a base URL such as https://example.signalwire.com "
+            f"(scheme and host, an optional path, no query), not {value!r}"
+        )
+    return value.rstrip("/")
 
 
 def _list(raw: Mapping[str, str], name: str, default: str) -> list[str]:

@@ -1,23 +1,33 @@
-"""Delivery status from Twilio's callbacks, and the fallback it may trigger.
+"""Delivery status from Twilio's callbacks, and the fallback on failure or on silence.
 
 Twilio's message and call statuses are folded into one vocabulary
 (``queued, sending, sent, delivered, undelivered, failed, read``), recorded
 forward-only per message (:mod:`app.store.tracking`) and passed to the OTP
-service. When a code's message fails and ``SANDI_FALLBACK`` names a next
-channel (``whatsapp>sms>call``), the OTP service is asked to resend the same
-verification there: each step at most once per verification, however many
-failure callbacks arrive, and skipping channels the customer opted out of.
+service. A code's message falls back to the next channel of ``SANDI_FALLBACK``
+(``whatsapp>sms>call``) when it fails, or when it stays silent: no
+``delivered``/``read`` within the channel's wait (``SANDI_FALLBACK_WAIT_WHATSAPP``,
+30 s; ``SANDI_FALLBACK_WAIT_SMS``, 60 s; a call falls back on busy, no-answer
+or failed only). Each step at most once per verification, however many
+callbacks and checks ask; skipping channels the customer opted out of; a
+``delivered`` that arrives first cancels it. The fallback itself is a job
+(:mod:`app.wiring.jobs`), never work in the callback's request.
+
+The customer gets the same code again on the next channel (kept sealed,
+:mod:`app.store.sealed`), valid until the same moment: whichever message
+they read first is right.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from app.logs import mask
 from app.metrics import Metrics
-from app.otp.ports import DeliveryError, DeliveryReceipt
+from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
+from app.store.sealed import SealedCodes
 from app.store.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 
 log = logging.getLogger(__name__)
@@ -57,15 +67,45 @@ class FallbackTarget(Protocol):
     """What the OTP service offers the channels (``app.otp`` implements it).
 
     ``redeliver`` resends a pending verification on another channel without
-    counting it against the customer's send limit; it raises DeliveryError
+    counting it against the customer's send limit (``code``: the same code
+    again; ``send_key``: the send's idempotency key); it raises DeliveryError
     when it cannot (also when the verification is no longer pending).
+    ``record_delivery_status`` answers False when the service did not apply
+    the status (not its current message, or not recorded yet).
     """
 
-    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt: ...
+    def redeliver(
+        self,
+        verification_id: str,
+        channel: str,
+        *,
+        code: str | None = None,
+        send_key: str | None = None,
+    ) -> DeliveryReceipt: ...
 
     def record_delivery_status(
         self, verification_id: str, message_id: str, status: str, error_code: str | None = None
-    ) -> None: ...
+    ) -> bool: ...
+
+
+class JobQueue(Protocol):
+    """Background jobs (``app.wiring.jobs.RqJobs``): the channels decide, a worker sends."""
+
+    def fallback(self, verification_id: str, failed_channel: str, message_id: str) -> None: ...
+
+    def check_later(self, message_id: str, delay: float) -> None: ...
+
+    def reapply_later(self, message_id: str, delay: float = 1.0) -> None: ...
+
+    def cancel_check(self, message_id: str) -> None: ...
+
+
+#: A message that reached the customer: no fallback after it.
+SETTLED = frozenset({"delivered", "read"})
+
+
+class SendAgain(Exception):
+    """The next channel's provider could not be reached: rq runs the job again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +122,7 @@ class StatusReport:
 class Recorded:
     status: str | None
     change: StatusChange | None
-    #: Set when the change calls for a fallback; run it with :meth:`DeliveryStatus.fall_back`.
+    #: Set when the change called for a fallback (enqueued as a job).
     fallback_from: str | None = None
 
 
@@ -94,13 +134,24 @@ class DeliveryStatus:
         opt_outs: OptOuts,
         chain: tuple[str, ...],
         metrics: Metrics,
+        *,
+        sealed: SealedCodes,
+        waits: Mapping[str, float],
+        jobs: JobQueue | None,
         target: FallbackTarget | None = None,
+        watching: bool = True,
     ) -> None:
         self.log = log_
         self.steps = steps
         self.opt_outs = opt_outs
         self.chain = chain
         self.metrics = metrics
+        self.sealed = sealed
+        self.waits = waits
+        self.jobs = jobs
+        #: Whether status callbacks can come at all (Twilio mode with a public URL):
+        #: without them no code is watched, sealed or waited for.
+        self.watching = watching
         #: The OTP service; wired by app.wiring.services once it exists.
         self.target = target
 
@@ -111,8 +162,10 @@ class DeliveryStatus:
         table = FLASHCALL_STATUS if channel == "flashcall" else CALL_STATUS
         return table.get(report.raw_status)
 
+    # -- in the request: record, tell, enqueue --------------------------------------
+
     def record(self, report: StatusReport) -> Recorded:
-        """The fast part: record the status, tell the OTP service, decide on fallback."""
+        """Record the status, tell the OTP service, enqueue a fallback when due."""
         status = self.normalise(report)
         if status is None:
             log.debug("status %r for %s ignored", report.raw_status, report.message_id)
@@ -132,35 +185,120 @@ class DeliveryStatus:
         if report.error_code == OPTED_OUT_ERROR and change.to and change.channel:
             self.opt_outs.add(change.to, change.channel)
         if change.verification_id and self.target is not None:
-            self.target.record_delivery_status(
+            applied = self.target.record_delivery_status(
                 change.verification_id, report.message_id, status, report.error_code
             )
+            if not applied and self.jobs is not None:
+                # The send is tracked but the service has not recorded it yet: again soon.
+                self.jobs.reapply_later(report.message_id)
+        if status in SETTLED and self.jobs is not None:
+            self.jobs.cancel_check(report.message_id)
         fallback_from = None
         if status in FAILED and change.verification_id and change.channel in self.chain:
             fallback_from = change.channel
+            self._enqueue_fallback(change.verification_id, change.channel, report.message_id)
         return Recorded(status, change, fallback_from)
 
-    def fall_back(self, message_id: str, recorded: Recorded) -> DeliveryReceipt | None:
-        """The slow part (a send): try the next channels of the chain, each once."""
-        change = recorded.change
-        failed = recorded.fallback_from
-        if change is None or failed is None or not change.verification_id:
-            return None
-        verification_id = change.verification_id
+    def sent(self, message_id: str, message: CodeMessage, early: str | None) -> None:
+        """A code went out: watch it, if a later channel could take over.
+
+        ``early`` is a status a callback recorded before the send was (applied
+        here: a failure falls back at once, a delivery needs no watch)."""
+        channel = message.channel
+        if not self.watching or self.jobs is None:
+            return
+        if channel not in self.chain or channel == self.chain[-1]:
+            return
+        if early in FAILED:
+            self._enqueue_fallback(message.verification_id, channel, message_id)
+            return
+        if early in SETTLED:
+            return
+        self.sealed.keep(message.verification_id, message.code, message.expires_in)
+        wait = self.waits.get(channel, 0)
+        if wait > 0:
+            self.jobs.check_later(message_id, wait)
+
+    def _enqueue_fallback(self, verification_id: str, channel: str, message_id: str) -> None:
+        if self.jobs is None:
+            log.error("fallback for %s not scheduled: no job queue", verification_id)
+            return
+        self.jobs.fallback(verification_id, channel, message_id)
+
+    # -- in a job ----------------------------------------------------------------------
+
+    def check_silence(self, message_id: str, token: str, *, last_try: bool = True) -> str:
+        """The "no receipt yet" check, due one wait after the send."""
+        record = self.log.get(message_id)
+        status, vid, channel = (record.get(k) for k in ("status", "verification_id", "channel"))
+        if not vid or not channel:
+            return "unknown"
+        if status in SETTLED:
+            return "delivered"
+        if status in FAILED:
+            return "failed"  # its callback enqueued the fallback
+        log.info("no receipt for %s (%s) after the wait: falling back", message_id, channel)
+        receipt = self.fall_back(vid, channel, message_id, token, last_try=last_try)
+        return f"fallback:{receipt.channel}" if receipt else "none"
+
+    def reapply(self, message_id: str) -> bool:
+        record = self.log.get(message_id)
+        vid, status = record.get("verification_id"), record.get("status")
+        if not vid or not status or self.target is None:
+            return False
+        return self.target.record_delivery_status(
+            vid, message_id, status, record.get("error_code") or None
+        )
+
+    def fall_back(
+        self,
+        verification_id: str,
+        failed: str,
+        message_id: str,
+        token: str,
+        *,
+        last_try: bool = True,
+    ) -> DeliveryReceipt | None:
+        """Try the channels after ``failed``, each at most once per verification.
+
+        Safe to run twice (rq runs a job again when its worker died): the step
+        is claimed by ``token`` (the job id), and the send is keyed
+        ``<id>:fallback:<channel>`` so a rerun never sends it twice.
+        """
         if self.target is None:
             log.warning("fallback for %s skipped: no OTP service wired", verification_id)
             return None
-        opted_out = self.opt_outs.channels(change.to) if change.to else set()
-        for channel in self.chain[self.chain.index(failed) + 1 :]:
+        record = self.log.get(message_id)
+        if record.get("status") in SETTLED:
+            log.info("fallback for %s dropped: %s was delivered", verification_id, message_id)
+            return None
+        to = record.get("to")
+        opted_out = self.opt_outs.channels(to) if to else set()
+        start = self.chain.index(failed) + 1 if failed in self.chain else len(self.chain)
+        for channel in self.chain[start:]:
             if channel in opted_out:
                 log.info("fallback for %s skips %s: opted out", verification_id, channel)
                 continue
-            if not self.steps.claim(verification_id, channel, message_id):
+            if not self.steps.claim(verification_id, channel, token):
                 log.info("fallback for %s to %s already taken", verification_id, channel)
                 return None
             try:
-                receipt = self.target.redeliver(verification_id, channel)
+                receipt = self.target.redeliver(
+                    verification_id,
+                    channel,
+                    code=self.sealed.open(verification_id),
+                    send_key=f"{verification_id}:fallback:{channel}",
+                )
             except DeliveryError as err:
+                if err.code in {"not_pending", "max_redeliveries"}:
+                    log.warning(
+                        "fallback for %s to %s: %s; stopping", verification_id, channel, err.code
+                    )
+                    return None
+                if err.code in {"in_progress", "provider_unreachable"} and not last_try:
+                    raise SendAgain(f"{channel} for {verification_id}: {err.code}") from None
+                # Refused, or in doubt (written, never answered: never sent twice);
+                # the next channel carries the same code, so nothing contradicts.
                 log.warning(
                     "fallback for %s to %s failed: %s; trying the next step",
                     verification_id,
@@ -170,10 +308,10 @@ class DeliveryStatus:
                 continue
             self.metrics.fallbacks.labels(failed, receipt.channel).inc()
             log.info(
-                "fallback for %s: %s to %s failed, resent by %s sid=%s",
+                "fallback for %s: %s to %s, resent by %s sid=%s",
                 verification_id,
                 failed,
-                mask(change.to),
+                mask(to),
                 receipt.channel,
                 receipt.message_id,
             )

@@ -18,9 +18,9 @@ from typing import Any, Literal, Protocol
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from app.channels.http_client import SafeTwilioHttpClient, reached_provider, read_timed_out
 from app.logs import mask
 from app.otp.ports import DeliveryError
 from app.store.outbox import OutboxStore
@@ -91,15 +91,26 @@ HttpClientFactory = Callable[[float], HttpClient]
 
 
 def default_http_client(timeout: float) -> HttpClient:
-    return TwilioHttpClient(timeout=timeout)
+    return SafeTwilioHttpClient(timeout)
+
+
+def rebased_http_client(base_url: str | None) -> HttpClientFactory:
+    """The default client, sent to ``TWILIO_API_BASE_URL`` when it is set."""
+
+    def factory(timeout: float) -> HttpClient:
+        return SafeTwilioHttpClient(timeout, base_url)
+
+    return factory
 
 
 class TwilioRest:
-    """The real REST client, with a timeout, one retry and errors as DeliveryError.
+    """The real REST client, with a timeout, and errors as DeliveryError.
 
-    Retried once: HTTP 5xx and failures to connect (the request never reached
-    Twilio). Not retried: a read timeout, because Twilio may already have
-    accepted the message and a second try would send a second one.
+    Never retried after the request may have reached Twilio: the HTTP client
+    (:mod:`app.channels.http_client`) retries failed connects only. A 5xx, a
+    read timeout or a connection dropped after the write may each hide a
+    message Twilio accepted, so they are reported (retryable, "in doubt"),
+    and the send-attempt record keeps anyone from sending them again.
     """
 
     def __init__(
@@ -113,30 +124,32 @@ class TwilioRest:
 
     def send(self, out: Outgoing) -> str:
         create = self.client.messages.create if out.kind == "message" else self.client.calls.create
-        for attempt in (1, 2):
-            try:
-                return str(create(**out.params).sid)
-            except TwilioRestException as err:
-                if err.status >= 500 and attempt == 1:
-                    log.warning("twilio %s: HTTP %s, retrying once", out.kind, err.status)
-                    continue
-                raise _mapped(err, out) from None
-            except requests.exceptions.ReadTimeout:
-                log.warning("twilio %s to %s: timed out", out.kind, mask(out.to))
-                raise DeliveryError(
-                    "provider_timeout", "Twilio did not answer in time", retryable=True
-                ) from None
-            except requests.exceptions.ConnectionError as err:
-                if attempt == 1:
-                    log.warning("twilio %s: %s, retrying once", out.kind, type(err).__name__)
-                    continue
-                raise DeliveryError(
-                    "provider_error", "Twilio could not be reached", retryable=True
-                ) from None
-            except (requests.exceptions.RequestException, TwilioException) as err:
-                log.error("twilio %s failed: %s", out.kind, type(err).__name__)
-                raise DeliveryError("provider_error", "Twilio request failed") from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return str(create(**out.params).sid)
+        except TwilioRestException as err:
+            raise _mapped(err, out) from None
+        except requests.exceptions.RequestException as err:
+            raise _unanswered(err, out) from None
+        except TwilioException as err:
+            log.error("twilio %s failed: %s", out.kind, type(err).__name__)
+            raise DeliveryError("provider_error", "Twilio request failed") from None
+
+
+def _unanswered(err: requests.exceptions.RequestException, out: Outgoing) -> DeliveryError:
+    """No answer from Twilio: it never got the request, or it may have the message."""
+    if isinstance(err, requests.exceptions.ReadTimeout) or read_timed_out(err):
+        log.warning("twilio %s to %s: timed out", out.kind, mask(out.to))
+        return DeliveryError("provider_timeout", "Twilio did not answer in time", retryable=True)
+    if not reached_provider(err):
+        log.warning("twilio %s: could not connect (%s)", out.kind, type(err).__name__)
+        return DeliveryError("provider_unreachable", "Twilio could not be reached", retryable=True)
+    if isinstance(err, requests.exceptions.ConnectionError):
+        log.warning("twilio %s to %s: connection lost after the request", out.kind, mask(out.to))
+        return DeliveryError(
+            "provider_error", "the connection to Twilio broke after the request", retryable=True
+        )
+    log.error("twilio %s failed: %s", out.kind, type(err).__name__)
+    return DeliveryError("provider_error", "Twilio request failed", retryable=True)
 
 
 def _mapped(err: TwilioRestException, out: Outgoing) -> DeliveryError:

@@ -30,10 +30,9 @@ main.add_command(init_command)
 
 
 def _register_sandbox_commands() -> None:
-    from app.cli.sandbox import run_with_banner, sandbox
+    from app.cli.sandbox import sandbox
 
     main.add_command(sandbox)
-    main.add_command(run_with_banner)  # replaces Flask's run: the same options, plus the URLs
 
 
 _register_sandbox_commands()
@@ -112,3 +111,14 @@ def _register_users_commands() -> None:
 
 
 _register_users_commands()
+
+
+def _register_worker_commands() -> None:
+    from app.cli.worker import run_with_worker, worker_command
+
+    main.add_command(worker_command)
+    # Replaces Flask's run: the same options, the URLs first, a worker beside it.
+    main.add_command(run_with_worker, "run")
+
+
+_register_worker_commands()

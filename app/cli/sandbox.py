@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
 
 import click
-from flask.cli import ScriptInfo, run_command, with_appcontext
+from flask.cli import with_appcontext
 
 from app.config import ConfigError, Settings
 from app.store.sandbox_reset import reset_sandbox
@@ -46,18 +45,11 @@ def banner(host: str, port: int, settings: Settings) -> list[str]:
     return lines
 
 
-@click.command("run", params=run_command.params, help=run_command.help)
-@click.pass_context
-def run_with_banner(ctx: click.Context, /, **kwargs: Any) -> None:
-    """Flask's ``run``, first printing the URLs a newcomer opens."""
+def print_banner(host: object, port: object) -> None:
+    """The URLs a newcomer opens, printed before Flask's own lines (``sandi run``)."""
     try:
         settings = Settings.load()
     except ConfigError:
-        settings = None  # Flask's run will load the app and say what is wrong
-    if settings is not None:
-        for line in banner(
-            str(kwargs.get("host") or "127.0.0.1"), int(kwargs.get("port") or 5000), settings
-        ):
-            click.secho(line, fg="green" if line.startswith("Sandi") else None)
-    ctx.ensure_object(ScriptInfo)
-    ctx.invoke(run_command, **kwargs)
+        return  # Flask's run will load the app and say what is wrong
+    for line in banner(str(host or "127.0.0.1"), int(str(port or 5000)), settings):
+        click.secho(line, fg="green" if line.startswith("Sandi") else None)

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from app.content.messages import Conversation, Reply
-from app.otp.policy import DELIVERY_CHANNELS
+from app.otp.policy import CHANNELS
 
 OtpStartStatus = Literal["pending", "refused", "cooldown", "failed"]
 OtpCheckStatus = Literal["approved", "pending", "max_attempts_reached", "expired", "not_found"]
 
-#: Channels an ``otp_issue`` step may name: every channel a code goes out on.
-OTP_CHANNELS = DELIVERY_CHANNELS
+#: Channels an ``otp_issue`` step may name: every channel a code goes out on, or
+#: ``auto`` (WhatsApp when the customer is there, else SMS), like /v1 and /v2.
+OTP_CHANNELS = CHANNELS
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ over another channel, and status callbacks for the current code's message.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -80,15 +81,30 @@ class Deliveries:
             digits = len(dictated)
         self.store.record_delivery(
             vid, gen=gen, channel=receipt.channel, message_id=receipt.message_id,
-            status="sent", error_code="", code_hash=code_hash, digits=digits,
+            status=receipt.status, error_code=receipt.error_code or "", code_hash=code_hash,
+            digits=digits,
         )  # fmt: skip
         return receipt
 
-    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
-        """Fallback: a new code over ``channel`` for the same pending
+    def redeliver(
+        self,
+        verification_id: str,
+        channel: str,
+        *,
+        code: str | None = None,
+        send_key: str | None = None,
+    ) -> DeliveryReceipt:
+        """Fallback: the code again over ``channel`` for the same pending
         verification, not counted against the customer's sends (at most
         ``max_redeliveries``, default 2). Raises :class:`DeliveryError` if
-        that channel fails too."""
+        that channel fails too.
+
+        With ``code`` (the code already sent, kept sealed by the channels) the
+        customer gets the *same* code, valid until the same moment: the earlier
+        message stays right, so two messages never contradict each other.
+        Without it a new code replaces the old one, with a fresh lifetime.
+        ``send_key`` names the send for the channels' idempotency record.
+        """
         current = self.get(verification_id)
         if channel not in CHANNELS:
             raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
@@ -97,8 +113,12 @@ class Deliveries:
         if dest.kind == "phone":
             req.allow_number_type(policy, channel, dest.number_type)
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
-        digits = current.code_length or policy.digits
-        code = self.codes.generate(digits)
+        if code is not None:
+            code = normalize_code(code, "code")
+            left = current.expires_at - self.clock()
+            ttl = max(1, math.ceil(left.total_seconds()))
+        digits = len(code) if code is not None else current.code_length or policy.digits
+        code = code if code is not None else self.codes.generate(digits)
         amount, payee = current.amount or "", current.payee or ""
         outcome = self.store.redeliver(
             current.id, now_ms=to_ms(self.clock()),
@@ -120,6 +140,7 @@ class Deliveries:
             verification_id=current.id, to=dest.address, channel=channel, code=code,
             locale=current.locale, purpose=current.purpose, expires_in=ttl,
             amount=amount or None, payee=payee or None, brand=current.brand,
+            send_key=send_key or f"{current.id}:{outcome.gen}",
         )  # fmt: skip
         receipt = self._deliver(message, outcome.gen)
         if self.metrics:

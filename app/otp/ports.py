@@ -34,6 +34,9 @@ class CodeMessage:
     payee: str | None = None
     #: The name the message shows (a Verify service's friendly name); None: ``SANDI_BRAND``.
     brand: str | None = None
+    #: Idempotency key of this send (``<id>:<generation>`` or ``<id>:fallback:<channel>``):
+    #: the channels record the attempt under it before it goes out and never send it twice.
+    send_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,10 @@ class DeliveryReceipt:
     #: Set when the channel dictates the code (flash call: the last digits of the
     #: caller number); the service then stores THIS code's hash instead of its own.
     code: str | None = field(default=None, repr=False)
+    #: A status the provider reported before the send was recorded (a callback that
+    #: beat the response); the service records it instead of "sent".
+    status: str = "sent"
+    error_code: str | None = None
 
 
 class DeliveryError(Exception):

@@ -217,7 +217,7 @@ class OtpService(Deliveries):
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
             purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
-            brand=c.brand or None,
+            brand=c.brand or None, send_key=f"{vid}:{written.gen}",
         )  # fmt: skip
         try:
             receipt = self._deliver(message, written.gen)
@@ -241,7 +241,8 @@ class OtpService(Deliveries):
             status=PENDING, created_at=from_ms(written.created_ms),
             expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
             attempts_left=written.attempts_left,
-            delivery=Delivery(channel=receipt.channel, status="sent", error_code=None),
+            delivery=Delivery(channel=receipt.channel, status=receipt.status,
+                              error_code=receipt.error_code),
             amount=c.amount or None, payee=c.payee or None, code_length=c.digits,
             brand=c.brand or None, updated_at=from_ms(c.now_ms),
         )  # fmt: skip

@@ -84,3 +84,22 @@ def _sentinel_master(
     sentinel = Sentinel(nodes, socket_timeout=1.0, socket_connect_timeout=1.0)  # type: ignore[no-untyped-call]
     client: redis.Redis = sentinel.master_for(master, **options, **extra)  # type: ignore[no-untyped-call]
     return client
+
+
+def jobs_connection(settings: Settings) -> redis.Redis | None:
+    """The Redis rq runs on: the same server as everything else (rq needs a plain,
+    byte-returning client), or ``SANDI_JOBS_REDIS_URL``. None on a Redis Cluster
+    without that setting: rq's keys cannot share one hash slot."""
+    url = settings.raw.get("SANDI_JOBS_REDIS_URL") or settings.redis_url
+    sentinels = settings.raw.get("REDIS_SENTINELS") or None
+    options: dict[str, Any] = {"socket_timeout": 10.0, "socket_connect_timeout": 2.0}
+    if sentinels and not settings.raw.get("SANDI_JOBS_REDIS_URL"):
+        client = _sentinel_master(
+            sentinels, settings.raw.get("REDIS_SENTINEL_MASTER") or "mymaster", url, options
+        )
+        return client
+    if not url:
+        url = ensure_embedded(settings.instance_dir)
+    if url.startswith(_CLUSTER_SCHEMES):
+        return None
+    return redis.Redis.from_url(url, **options)

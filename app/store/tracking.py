@@ -52,6 +52,18 @@ return result
 """
 
 
+# KEYS[1] = delivery record (hash)
+# ARGV[1] = verification id, ARGV[2] = channel, ARGV[3] = to, ARGV[4] = sent at, ARGV[5] = ttl s
+# Returns {status, error code} a callback recorded before this send was ('' when none).
+_TRACK = """
+redis.call('HSET', KEYS[1], 'verification_id', ARGV[1], 'channel', ARGV[2], 'to', ARGV[3],
+  'sent_at', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+local s = redis.call('HMGET', KEYS[1], 'status', 'error_code')
+return {s[1] or '', s[2] or ''}
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     changed: bool
@@ -68,26 +80,22 @@ class DeliveryLog:
         self.redis = redis
         self.clock = clock
         self._update = redis.register_script(_UPDATE)
+        self._track = redis.register_script(_TRACK)
 
-    def track(self, message_id: str, verification_id: str, channel: str, to: str) -> None:
+    def track(
+        self, message_id: str, verification_id: str, channel: str, to: str
+    ) -> tuple[str | None, str | None]:
         """Remember a message right after the provider accepted it.
 
         Only the identity fields are written: a callback that raced ahead of
-        this write keeps its status.
+        this write keeps its status, which is returned (status, error code) so
+        the sender applies it now that it knows whose message it was.
         """
-        key = keys.delivery(message_id)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(
-            key,
-            mapping={
-                "verification_id": verification_id,
-                "channel": channel,
-                "to": to,
-                "sent_at": str(self.clock().timestamp()),
-            },
+        status, error = self._track(
+            keys=[keys.delivery(message_id)],
+            args=[verification_id, channel, to, str(self.clock().timestamp()), keys.DELIVERY_TTL],
         )
-        pipe.expire(key, keys.DELIVERY_TTL)
-        pipe.execute()
+        return (str(status) or None), (str(error) or None)
 
     def update(
         self, message_id: str, status: str, raw: str, error_code: str | None
@@ -123,13 +131,16 @@ class FallbackSteps:
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
 
-    def claim(self, verification_id: str, channel: str, failed_message_id: str) -> bool:
+    def claim(self, verification_id: str, channel: str, token: str) -> bool:
+        """True for the first to claim the step, and again for the same ``token``
+        (the same job run again after its worker died), never for anyone else."""
         key = keys.fallback_steps(verification_id)
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hsetnx(key, channel, failed_message_id)
+        pipe.hsetnx(key, channel, token)
+        pipe.hget(key, channel)
         pipe.expire(key, keys.FALLBACK_TTL)
-        claimed, _ = pipe.execute()
-        return bool(claimed)
+        claimed, holder, _ = pipe.execute()
+        return bool(claimed) or holder == token
 
     def taken(self, verification_id: str) -> dict[str, str]:
         steps: dict[str, str] = self.redis.hgetall(keys.fallback_steps(verification_id))  # type: ignore[assignment]

@@ -1,9 +1,9 @@
 """Twilio's callbacks about what Sandi sent.
 
 ``POST /webhooks/twilio/status``: message and call status callbacks. Recorded
-before answering (one Redis script); a fallback send runs after the response
-has gone (``call_on_close``), so Twilio always gets its 204 within
-milliseconds, whatever the next channel's provider does.
+before answering (one Redis script); a fallback they call for is enqueued as
+an rq job (:mod:`app.wiring.jobs`) and sent by a worker, so Twilio always gets its
+204 within milliseconds and a fallback survives the web process.
 
 ``POST /webhooks/twilio/voice/otp/<id>``: the voice call's "press 1 to
 repeat"; the code comes back sealed in the URL (see
@@ -58,19 +58,8 @@ def status_callback(form: MultiDict[str, str]) -> Response:
         s.metrics.rejected.labels(err.reason).inc()
         log.warning("status callback refused (%s): %s", err.reason, err)
         return Response(f"{err}\n", status=400, mimetype="text/plain")
-    recorded = s.delivery_status.record(report)
-    response = Response(status=204)
-    if recorded.fallback_from:
-        tracker = s.delivery_status
-
-        def fall_back() -> None:
-            try:
-                tracker.fall_back(report.message_id, recorded)
-            except Exception:  # the response is gone; never let a fallback crash the worker
-                log.exception("fallback after %s failed", report.message_id)
-
-        response.call_on_close(fall_back)
-    return response
+    s.delivery_status.record(report)  # a fallback it calls for is enqueued as a job
+    return Response(status=204)
 
 
 @bp.post("/webhooks/twilio/voice/otp/<verification_id>")

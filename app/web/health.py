@@ -11,6 +11,7 @@ from app.__about__ import __version__
 from app.store import keys
 from app.web.current import services
 from app.web.errors import json_error
+from app.wiring.jobs import last_worker_seen, render_metrics
 
 bp = Blueprint("health", __name__)
 
@@ -23,15 +24,29 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response | tuple[Response, int]:
-    """Ready when Redis takes a write: a Redis out of memory still answers PING
-    but refuses every code, session and lock Sandi would write."""
+    """Ready when Redis takes a write (a Redis out of memory still answers PING
+    but refuses every code, session and lock Sandi would write) and, where a worker
+    is expected (``SANDI_EXPECT_WORKER``, on by default in production), one was seen
+    within the last minute."""
+    s = services()
     try:
-        services().redis.set(keys.health_probe(), "1", ex=60)
+        s.redis.set(keys.health_probe(), "1", ex=60)
     except OutOfMemoryError:
         return jsonify(status="unavailable", redis="out_of_memory"), 503
     except RedisError:
         return jsonify(status="unavailable", redis="down"), 503
-    return jsonify(status="ready", redis="ok")
+    if s.jobs is None:
+        return jsonify(status="ready", redis="ok", worker="no job queue")
+    try:
+        seen = last_worker_seen(s.jobs.connection)
+    except RedisError:
+        return jsonify(status="unavailable", redis="down"), 503
+    stale_after = s.jobs.settings.worker_stale_after
+    fresh = seen is not None and seen <= (stale_after or 60)
+    worker = "ok" if fresh else "not seen for a minute"
+    if stale_after and not fresh:
+        return jsonify(status="unavailable", redis="ok", worker=worker), 503
+    return jsonify(status="ready", redis="ok", worker=worker)
 
 
 @bp.get("/metrics")
@@ -54,4 +69,8 @@ def metrics() -> Response:
             response.status_code = status
             response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
-    return Response(services().metrics.render(), mimetype="text/plain; version=0.0.4")
+    s = services()
+    body = s.metrics.render()
+    if s.jobs is not None:
+        body += render_metrics(s.jobs).encode()
+    return Response(body, mimetype="text/plain; version=0.0.4")

@@ -81,13 +81,20 @@ class FallbackOtp:
     def __init__(self, service: OtpService) -> None:
         self.service = service
 
-    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
+    def redeliver(
+        self,
+        verification_id: str,
+        channel: str,
+        *,
+        code: str | None = None,
+        send_key: str | None = None,
+    ) -> DeliveryReceipt:
         try:
-            return self.service.redeliver(verification_id, channel)
+            return self.service.redeliver(verification_id, channel, code=code, send_key=send_key)
         except OtpError as err:
             raise DeliveryError(err.code, str(err)) from None
 
     def record_delivery_status(
         self, verification_id: str, message_id: str, status: str, error_code: str | None = None
-    ) -> None:
-        self.service.record_delivery_status(verification_id, message_id, status, error_code)
+    ) -> bool:
+        return self.service.record_delivery_status(verification_id, message_id, status, error_code)

@@ -8,6 +8,7 @@ service on top of them, then the conversation engine that uses both.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from redis.exceptions import RedisError
 from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
 from app.channels.status import DeliveryStatus
-from app.channels.twilio_api import HttpClientFactory, default_http_client
+from app.channels.twilio_api import HttpClientFactory
 from app.config import Settings
 from app.content.flows import FlowSet
 from app.content.registry import FlowRegistry
@@ -36,7 +37,7 @@ from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
 from app.store.api_keys import ApiKeyStore
 from app.store.audit import AuditTrail
-from app.store.connection import RedisClient, connect_settings
+from app.store.connection import RedisClient, connect_settings, jobs_connection
 from app.store.handoffs import RedisHandoffIndex
 from app.store.login_limits import LoginLimiter
 from app.store.otp import RedisVerificationStore
@@ -44,12 +45,16 @@ from app.store.outbox import OutboxStore
 from app.store.persistence import check_persistence
 from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
+from app.store.sealed import SealedCodes
 from app.store.staff import StaffUsers
 from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
 from app.wiring.checks import version_checks
+from app.wiring.jobs import JobSettings, RqJobs
 from app.wiring.otp_glue import ChatOtp, FallbackOtp
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -83,6 +88,8 @@ class Services:
     staff: StaffUsers
     login_limits: LoginLimiter
     audit: AuditTrail
+    #: Background jobs (fallback sends, "no receipt yet" checks) on rq.
+    jobs: RqJobs | None
 
 
 def build(
@@ -90,7 +97,7 @@ def build(
     clock: Callable[[], datetime] = utc_now,
     otp: OtpPort | None = None,
     *,
-    twilio_http_client: HttpClientFactory = default_http_client,
+    twilio_http_client: HttpClientFactory | None = None,
 ) -> Services:
     """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
     # OTP messages render from the serving version's templates once the flow
@@ -115,14 +122,22 @@ def build(
         twilio_http_client=twilio_http_client,
     )
     otp_service = build_otp(settings, redis, clock, channels, metrics)
+    jobs = _jobs(settings)
     delivery_status = DeliveryStatus(
         channels.log,
         FallbackSteps(redis),
         channels.opt_outs,
         channel_settings.fallback,
         metrics,
+        sealed=SealedCodes(redis, settings.secret_key),
+        waits=dict(channel_settings.fallback_waits),
+        jobs=jobs,
         target=FallbackOtp(otp_service),
+        # No receipts ever come without a status callback URL, nor in the sandbox:
+        # waiting for one there would fall back every time.
+        watching=bool(channel_settings.public_url) and not channel_settings.sandbox,
     )
+    channels.watch = delivery_status.sent
     turn_store = RedisTurnStore(
         redis,
         TurnSettings(
@@ -185,7 +200,21 @@ def build(
         staff=StaffUsers(redis),
         login_limits=LoginLimiter(redis, settings.raw, settings.redis_url),
         audit=AuditTrail(redis),
+        jobs=jobs,
     )
+
+
+def _jobs(settings: Settings) -> RqJobs | None:
+    """rq on the same Redis; None (with an error logged) where rq cannot run."""
+    connection = jobs_connection(settings)
+    if connection is None:
+        log.error(
+            "REDIS_URL is a Redis Cluster, where rq cannot keep its keys: set "
+            "SANDI_JOBS_REDIS_URL to a plain Redis for background jobs; until then no "
+            "fallback is sent"
+        )
+        return None
+    return RqJobs(connection, JobSettings.from_settings(settings))
 
 
 def _backend(

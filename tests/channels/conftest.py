@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app import create_app
 from app.wiring.services import Services
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Callback, FakeTwilio
+from tests.support.jobs import run_jobs
 from tests.support.otp_recording import RecordingOtp
 from tests.support.twilio_webhooks import Twilio
 
@@ -39,7 +40,8 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def live_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
-    """Twilio mode, every channel configured, the real twilio client sent to the fake."""
+    """Twilio mode, every channel configured, the real twilio client sent to the fake
+    through ``TWILIO_API_BASE_URL`` (Sandi's own HTTP session and retry rules)."""
     app_config.update(
         {
             "SANDI_SANDBOX": "0",
@@ -54,7 +56,7 @@ def live_config(app_config: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str
             "SANDI_FLASHCALL_RANGE": FLASH_RANGE,
             "SANDI_TWILIO_TIMEOUT": "0.5",
             "SANDI_AUTO_WHATSAPP_PREFIXES": "",
-            "twilio_http_client": fake_twilio.http_client,
+            "TWILIO_API_BASE_URL": fake_twilio.base_url,
         }
     )
     return app_config
@@ -87,11 +89,15 @@ def poster(live_client: FlaskClient) -> Twilio:
     return Twilio(live_client, token=AUTH_TOKEN)
 
 
-def post_status(poster: Twilio, form: dict[str, str], path: str = STATUS_PATH) -> Any:
-    """Post one signed callback; closing the response runs the deferred fallback,
-    exactly as the WSGI server does once the 204 has gone out."""
+def post_status(
+    poster: Twilio, form: dict[str, str], path: str = STATUS_PATH, *, work: bool = True
+) -> Any:
+    """Post one signed callback, then let a real rq worker (in this process) run the
+    jobs it enqueued, as the `sandi worker` beside the server would."""
     response = poster.post(MultiDict(form), path=path)
     response.close()
+    if work:
+        run_jobs(poster.client.application.extensions["sandi"])
     return response
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 
 from app import create_app
 from app.channels.email import SmtpMailer, SmtpTarget
+from app.channels.http_client import CONNECT_RETRIES
 from app.config import ConfigError
 from app.otp.email_policy import DEFAULT_EMAIL_PURPOSES, email_allowed, email_purposes
 from app.otp.ports import CodeMessage, DeliveryError
@@ -161,13 +164,42 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
         assert caught.value.code == "provider_error" and server.inbox.received == []
 
 
-def test_unreachable_smtp_is_a_retryable_provider_error() -> None:
+def test_unreachable_smtp_is_retried_on_connect_then_a_retryable_provider_error(
+    caplog: Any,
+) -> None:
     from tests.support.redis_servers import free_port
 
     target = SmtpTarget.parse(f"smtp://127.0.0.1:{free_port()}?starttls=off")
+    with (
+        caplog.at_level(logging.WARNING, logger="app.channels.email"),
+        pytest.raises(DeliveryError) as caught,
+    ):
+        SmtpMailer(target, 2).send(plain_message(), code="-")
+    assert caught.value.code == "provider_error" and caught.value.retryable
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retries) == CONNECT_RETRIES  # nothing was sent: the connect is tried again
+
+
+def test_a_failure_after_the_message_was_handed_over_is_not_retried(smtp: SmtpServer) -> None:
+    smtp.inbox.data_answer = "451 4.3.0 try again later"
+    target = SmtpTarget.parse(f"smtp://127.0.0.1:{smtp.port}?starttls=off")
     with pytest.raises(DeliveryError) as caught:
         SmtpMailer(target, 2).send(plain_message(), code="-")
     assert caught.value.code == "provider_error" and caught.value.retryable
+    assert smtp.inbox.data_calls == 1  # the server had the message: never sent again
+
+
+def test_an_email_send_in_doubt_is_never_repeated_by_a_rerun(
+    mail: Services, smtp: SmtpServer
+) -> None:
+    keyed = replace(code(), send_key="VE" + "7" * 32 + ":1")
+    smtp.inbox.data_answer = "451 4.3.0 try again later"
+    with pytest.raises(DeliveryError):
+        mail.channels.deliver(keyed)
+    smtp.inbox.data_answer = "250 OK"
+    with pytest.raises(DeliveryError) as caught:
+        mail.channels.deliver(keyed)  # the same send again: it may have gone, so it does not
+    assert caught.value.code == "in_doubt" and smtp.inbox.data_calls == 1
 
 
 def test_smtp_url_is_checked() -> None:

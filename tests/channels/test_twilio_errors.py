@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from app import create_app
+from app.channels.http_client import CONNECT_RETRIES
 from app.otp.ports import CodeMessage, DeliveryError
 from app.wiring.services import Services
 from tests.channels.conftest import CUSTOMER
@@ -71,18 +74,22 @@ def test_opted_out_whatsapp_makes_auto_choose_sms(
     assert services.channels.deliver(message("auto")).channel == "sms"
 
 
-def test_a_500_is_retried_once_and_succeeds(live: Services, fake_twilio: FakeTwilio) -> None:
+def test_a_500_is_not_retried_because_twilio_may_have_taken_the_message(
+    live: Services, fake_twilio: FakeTwilio
+) -> None:
     fake_twilio.fail_next(1)
-    receipt = live.channels.deliver(message())
-    assert [r.status for r in fake_twilio.requests] == [500, 201]
-    assert receipt.message_id == fake_twilio.requests[1].sid
-
-
-def test_two_500s_give_a_retryable_provider_error(live: Services, fake_twilio: FakeTwilio) -> None:
-    fake_twilio.fail_next(2)
     err = refused(live, message())
     assert err.code == "provider_error" and err.retryable
-    assert [r.status for r in fake_twilio.requests] == [500, 500]
+    assert [r.status for r in fake_twilio.requests] == [500]
+
+
+def test_a_connection_dropped_after_the_request_is_not_retried(
+    live: Services, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.drop_every(1)
+    err = refused(live, message())
+    assert err.code == "provider_error" and err.retryable and "broke" in str(err)
+    assert len(fake_twilio.requests) == 1 and fake_twilio.requests[0].dropped
 
 
 def test_a_hung_request_times_out_and_is_not_repeated(
@@ -96,26 +103,38 @@ def test_a_hung_request_times_out_and_is_not_repeated(
     assert len(fake_twilio.requests) == 1  # Twilio may have accepted it: no second send
 
 
-def test_an_unreachable_api_is_retried_once_then_reported(
-    live_config: dict, redis_client: Any
+def test_an_unreachable_api_is_retried_on_connect_then_reported(
+    live_config: dict, redis_client: Any, caplog: Any
 ) -> None:
-    port = free_port()  # nothing listens there
-    attempts: list[str] = []
-
-    def http_client(timeout: float):
-        from tests.support.fake_twilio import LoopbackHttpClient
-
-        class Counting(LoopbackHttpClient):
-            def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-                attempts.append(url)
-                return super().request(method, url, *args, **kwargs)
-
-        return Counting(f"http://127.0.0.1:{port}", timeout)
-
-    live_config["twilio_http_client"] = http_client
+    live_config["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}"  # nothing listens
     services = create_app(live_config).extensions["sandi"]
-    err = refused(services, message())
-    assert err.code == "provider_error" and err.retryable and len(attempts) == 2
+    with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+        err = refused(services, message())
+    assert err.code == "provider_unreachable" and err.retryable
+    retries = [r for r in caplog.records if "NewConnectionError" in r.getMessage()]
+    assert len(retries) == CONNECT_RETRIES  # each connect retried, as nothing was sent
+
+
+def test_an_unreachable_send_may_go_again_but_an_in_doubt_one_never(
+    live_config: dict, redis_client: Any, fake_twilio: FakeTwilio
+) -> None:
+    """The attempt record: a send that never reached Twilio is sent by the next
+    try with the same key; one that may have reached it is not."""
+    port = free_port()
+    live_config["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{port}"
+    unreachable = create_app(live_config).extensions["sandi"]
+    keyed = replace(message(), send_key="VE" + "3" * 32 + ":1")
+    assert refused(unreachable, keyed).code == "provider_unreachable"
+    live = create_app({**live_config, "TWILIO_API_BASE_URL": fake_twilio.base_url})
+    services = live.extensions["sandi"]
+    first = services.channels.deliver(keyed)  # never reached Twilio: sent now
+    again = services.channels.deliver(keyed)  # a rerun of the same send: not repeated
+    assert again.message_id == first.message_id and len(fake_twilio.created()) == 1
+    fake_twilio.drop_every(1)
+    dropped = replace(keyed, send_key="VE" + "3" * 32 + ":2")
+    assert refused(services, dropped).code == "provider_error"
+    assert refused(services, dropped).code == "in_doubt"
+    assert len(fake_twilio.requests) == 2  # the in-doubt one was not sent a second time
 
 
 def test_wrong_credentials_are_a_provider_error(

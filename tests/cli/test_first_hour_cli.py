@@ -14,7 +14,8 @@ from flask import Flask
 from app import create_app
 from app.cli.chat import chat_command
 from app.cli.main import main
-from app.cli.sandbox import banner, run_with_banner, sandbox_reset
+from app.cli.sandbox import banner, sandbox_reset
+from app.cli.worker import run_with_worker
 from app.config import Settings
 from app.otp.errors import OtpError
 from app.web.current import EXTENSION
@@ -28,7 +29,7 @@ def test_run_prints_where_to_click_first() -> None:
     for path in ("/simulator", "/flows", "/v1/openapi.json", "/healthz"):
         assert f"http://127.0.0.1:5000{path}" in text
     with click.Context(main) as ctx:
-        assert main.get_command(ctx, "run") is run_with_banner  # `sandi run` and `make run`
+        assert main.get_command(ctx, "run") is run_with_worker  # `sandi run` and `make run`
 
 
 def test_the_banner_says_pages_need_a_staff_login_on_a_live_server() -> None:

@@ -120,3 +120,23 @@ def test_typed_codes_stay_out_of_the_stored_history(
     assert code not in stored and "999 999" not in stored
     history = [h["in"] for h in json.loads(stored)["history"]]
     assert history == ["verifikasi", "sms", "[code]", "[code]"]
+
+
+def test_a_flow_may_send_its_code_on_channel_auto(
+    app_config: dict[str, Any], redis_client: Any, tmp_path: Path
+) -> None:
+    """``channel: auto`` in a flow: WhatsApp for a customer reachable there (an
+    Indonesian number by default), as /v1 and /v2 do; its fallback follows from there."""
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    flow = flows / "verify_number.yml"
+    flow.write_text(flow.read_text().replace('channel: "{{ code_channel }}"', "channel: auto"))
+    app_config["SANDI_FLOWS_DIR"] = str(flows)
+    app = create_app(app_config)
+    sent = SentCodes(app.extensions["sandi"])
+    chat = Chat(Twilio(app.test_client()), sender="+6281234500001")
+    chat.say("verifikasi")
+    chat.say("sms")  # the customer's choice no longer decides: the flow says auto
+    (code,) = sent.sent
+    assert code.channel == "whatsapp"
+    assert "terverifikasi" in chat.say(code.code)

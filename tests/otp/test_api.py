@@ -215,7 +215,7 @@ def test_delivery_failure_is_502_and_recorded(app_config: dict[str, Any]) -> Non
                 "TWILIO_AUTH_TOKEN": FAKE_TOKEN,
                 "TWILIO_SMS_FROM": "+14155550100",
                 "SANDI_PUBLIC_URL": "http://localhost",
-                "twilio_http_client": fake.http_client,
+                "TWILIO_API_BASE_URL": fake.base_url,
             }
         )
         fake.reject(CUSTOMER, 21211)

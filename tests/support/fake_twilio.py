@@ -8,14 +8,18 @@ TwiML that parses with ``<Response>`` at its root — and answers with
 Twilio-shaped JSON (201, or the error body twilio-python turns into
 ``TwilioRestException``).
 
-The real twilio client reaches it through :class:`LoopbackHttpClient`, a
-``TwilioHttpClient`` that rewrites ``https://api.twilio.com`` to this server.
+Sandi reaches it the way it would reach any Twilio-compatible API:
+``TWILIO_API_BASE_URL`` set to :attr:`FakeTwilio.base_url` (the real twilio
+client, on Sandi's own HTTP session). :class:`LoopbackHttpClient` remains for
+tests that hand the app a client of their own.
 
 Tests script it: :meth:`FakeTwilio.reject` (a synchronous Twilio error for one
 destination, e.g. 21211 or 21610), :meth:`FakeTwilio.undeliver` (accepted, then
 an ``undelivered`` status callback with e.g. 63016), :meth:`FakeTwilio.fail_next`
-(HTTP 500) and :meth:`FakeTwilio.hang_next` (no answer until the client times
-out). Status callbacks Twilio would post are queued in :attr:`FakeTwilio.callbacks`
+(HTTP 500), :meth:`FakeTwilio.hang_next` (no answer until the client times
+out), :meth:`FakeTwilio.drop_every` (the message is accepted, then the
+connection is closed without an answer) and :meth:`FakeTwilio.silence` (accepted,
+``sent``, and then no ``delivered`` ever). Status callbacks Twilio would post are queued in :attr:`FakeTwilio.callbacks`
 for the test to deliver (signed) to the app.
 """
 
@@ -25,8 +29,10 @@ import base64
 import json
 import re
 import secrets
+import socket
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -41,6 +47,8 @@ AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
 API = "https://api.twilio.com"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)\.json$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: handle()'s status for "close the connection without an answer".
+DROP = -2
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Recorded:
     auth: tuple[str, str] | None
     status: int
     sid: str | None = None
+    #: Accepted, but the connection was closed before the answer.
+    dropped: bool = False
 
     def get(self, name: str) -> str | None:
         values = self.form.get(name)
@@ -76,6 +86,9 @@ class _Script:
     call_outcome: dict[str, str] = field(default_factory=dict)  # to -> final CallStatus
     fail: int = 0
     hang: int = 0
+    delay: float = 0.0  # seconds between accepting a create and answering it
+    drop_every: int = 0  # accept every n-th message, then drop the connection unanswered
+    silent: set[str] = field(default_factory=set)  # To -> only "sent", never a final status
 
 
 class FakeTwilio:
@@ -85,6 +98,10 @@ class FakeTwilio:
         self.requests: list[Recorded] = []
         self.callbacks: list[Callback] = []
         self._script = _Script()
+        self._accepted = 0
+        #: Called with the new SID before the create is answered (a test posts
+        #: status callbacks that beat the response, as Twilio's sometimes do).
+        self.before_answer: Callable[[str], None] | None = None
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -148,6 +165,25 @@ class FakeTwilio:
     def hang_next(self, times: int = 1) -> None:
         self._script.hang += times
 
+    def drop_every(self, n: int) -> None:
+        """Accept every ``n``-th create (recorded, callbacks queued), then close the
+        connection without answering: the client cannot know the message went out."""
+        self._script.drop_every = n
+
+    def slow(self, seconds: float) -> None:
+        """Accept each create at once, answer it ``seconds`` later (a worker killed
+        meanwhile leaves a message Twilio has and a send it never heard back from)."""
+        self._script.delay = seconds
+
+    def silence(self, to: str) -> None:
+        """Messages to ``to`` (as posted) report ``sent`` and then nothing: a phone that
+        is off, an SMS stuck at the carrier."""
+        self._script.silent.add(to)
+
+    def release(self) -> None:
+        """Let hung requests finish (their clients have long given up)."""
+        self._release.set()
+
     # -- reading -----------------------------------------------------------------
 
     def created(self, resource: str | None = None) -> list[Recorded]:
@@ -199,7 +235,16 @@ class FakeTwilio:
         except TwilioError as err:
             record.status = err.status
             return err.status, _error(err.status, err.code, err.message)
-        record.status, record.sid = 201, result["sid"]
+        if self.before_answer is not None:
+            self.before_answer(result["sid"])
+        if self._script.delay:
+            self._release.wait(self._script.delay)
+        with self._lock:
+            record.status, record.sid = 201, result["sid"]
+            self._accepted += 1
+            if self._script.drop_every and self._accepted % self._script.drop_every == 0:
+                record.dropped = True
+                return DROP, result
         return 201, result
 
     def _message(self, f: dict[str, str]) -> dict[str, Any]:
@@ -279,7 +324,8 @@ class FakeTwilio:
         if not url:
             return
         final, code = self._script.undeliver.get(f["To"], ("delivered", ""))
-        for status in ("sent", final):
+        statuses = ("sent",) if f["To"] in self._script.silent else ("sent", final)
+        for status in statuses:
             form = self._message_form(sid, f, status)
             if code and status == final:
                 form["ErrorCode"] = code
@@ -370,6 +416,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         status, payload = self.owner.handle(self.path, self.headers, body)
+        if status == DROP:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         data = json.dumps(payload).encode()
         try:
             self.send_response(status)

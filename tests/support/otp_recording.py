@@ -49,12 +49,19 @@ class RecordingOtp:
 
     # -- FallbackTarget, recorded then delegated --------------------------------
 
-    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
+    def redeliver(
+        self,
+        verification_id: str,
+        channel: str,
+        *,
+        code: str | None = None,
+        send_key: str | None = None,
+    ) -> DeliveryReceipt:
         self.redeliveries.append((verification_id, channel))
-        return self._target.redeliver(verification_id, channel)
+        return self._target.redeliver(verification_id, channel, code=code, send_key=send_key)
 
     def record_delivery_status(
         self, verification_id: str, message_id: str, status: str, error_code: str | None = None
-    ) -> None:
+    ) -> bool:
         self.statuses.append((verification_id, message_id, status, error_code))
-        self._target.record_delivery_status(verification_id, message_id, status, error_code)
+        return self._target.record_delivery_status(verification_id, message_id, status, error_code)

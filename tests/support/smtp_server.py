@@ -39,6 +39,9 @@ class Received:
 class Inbox:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    #: What DATA answers (a 4xx: the server may or may not have kept the message).
+    data_answer: str = "250 OK"
+    data_calls: int = 0
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -49,6 +52,9 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_calls += 1
+        if not self.data_answer.startswith("250"):
+            return self.data_answer
         message = message_from_bytes(envelope.content, policy=policy.default)
         login = session.auth_data.login.decode() if session.auth_data else None
         tls = session.ssl is not None

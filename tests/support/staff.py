@@ -30,6 +30,8 @@ def production_config(redis_url: str, instance: str, **extra: Any) -> dict[str, 
         # The shared test Redis is not ours to reconfigure; persistence has its own tests.
         "SANDI_REDIS_DURABILITY": "unchecked",
         "SANDI_INSTANCE_DIR": instance,
+        # No background worker runs beside these apps; /readyz would say so (its own tests).
+        "SANDI_EXPECT_WORKER": "0",
         **extra,
     }
 
