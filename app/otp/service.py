@@ -39,6 +39,7 @@ from app.otp.policy import CHANNELS, OtpSettings
 from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
 from app.otp.refusals import check_refusal, refuse_start
 from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
+from app.store import keys
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,22 @@ class OtpService:
         *,
         digits: int | None = None,
         brand: str | None = None,
+        service: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
         ``to`` and ``purpose`` (same id, new code, failures kept).
 
         ``digits`` (4–10) and ``brand`` (the name the message shows) override
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
-        Verify service's ``CodeLength`` and ``FriendlyName``.
+        Verify service's ``CodeLength`` and ``FriendlyName``. ``service`` (a VA
+        sid) keeps the verification apart from every other service's and from
+        ``/v1``'s on the same number, as on Twilio.
         """
         try:
             return self._start(
-                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand
-            )
+                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand,
+                service or "",
+            )  # fmt: skip
         except OtpError as err:
             self._refused(err)
             raise
@@ -116,6 +121,7 @@ class OtpService:
         payee: object,
         digits: object = None,
         brand: object = None,
+        service: str = "",
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
@@ -129,13 +135,15 @@ class OtpService:
         locale_ = req.locale_of(locale, self.default_locale)
         digest = self.hasher.destination(dest.address)
         base = StartCommand(
-            tag=digest[:16], open_field=f"{purpose_}:{digest}", existing_id="", new_id="",
+            tag=digest[:16], open_field=keys.otp_open_field(purpose_, digest, service),
+            existing_id="", new_id="",
             expect="new", now_ms=0, code_hash="", digits=digits_,
             ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
             max_checks=policy.max_checks, max_sends=policy.max_sends,
             cooldown=policy.resend_cooldown, retention=self.settings.retention,
             to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
             amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
+            service=service,
         )  # fmt: skip
         counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
@@ -259,11 +267,14 @@ class OtpService:
         purpose: str | None = None,
         amount: str | None = None,
         payee: str | None = None,
+        service: str | None = None,
     ) -> CheckResult:
         """Compare ``code`` (spaces and dashes allowed) with the pending
-        verification for ``to`` and ``purpose``, or the one with that id."""
+        verification for ``to`` and ``purpose``, or the one with that id.
+        ``service``: only that Twilio Verify service's verifications (None:
+        by id any, by ``to`` ``/v1``'s own)."""
         try:
-            result = self._check(code, to, verification_id, purpose, amount, payee)
+            result = self._check(code, to, verification_id, purpose, amount, payee, service)
         except OtpError as err:
             self._refused(err)
             raise
@@ -280,6 +291,7 @@ class OtpService:
         purpose: object,
         amount: object,
         payee: object,
+        service: str | None,
     ) -> CheckResult:
         code_ = normalize_code(code)
         if (to is None) == (verification_id is None):
@@ -291,7 +303,9 @@ class OtpService:
             purpose_filter = req.purpose_of(purpose)
             dest = parse_destination(to, "auto")
             digest = self.hasher.destination(dest.address)
-            found = self.store.open_id(digest[:16], f"{purpose_filter}:{digest}")
+            found = self.store.open_id(
+                digest[:16], keys.otp_open_field(purpose_filter, digest, service or "")
+            )
             if not found:
                 raise OtpError("not_found", "no pending verification for this destination")
             vid = found
@@ -306,6 +320,7 @@ class OtpService:
             has_binding=bool(amount_ or payee_),
             purpose=purpose_filter,
             retention=self.settings.retention,
+            service=service,
         )
         kind = outcome.kind
         if kind == "approved":
@@ -337,13 +352,16 @@ class OtpService:
         log.info("otp canceled %s", vid)
         return self.get(vid)
 
-    def find(self, to: str, purpose: str | None = None) -> Verification:
+    def find(self, to: str, purpose: str | None = None, service: str | None = None) -> Verification:
         """The verification still open for ``to`` and ``purpose`` (pending, or
-        locked after too many wrong codes): Twilio Verify's fetch by ``To``."""
+        locked after too many wrong codes) in ``service`` (None: ``/v1``'s):
+        Twilio Verify's fetch by ``To``."""
         purpose_ = req.purpose_of(purpose)
         dest = parse_destination(to, "auto")
         digest = self.hasher.destination(dest.address)
-        found = self.store.open_id(digest[:16], f"{purpose_}:{digest}")
+        found = self.store.open_id(
+            digest[:16], keys.otp_open_field(purpose_, digest, service or "")
+        )
         if not found:
             raise OtpError("not_found", "no pending verification for this destination", field="to")
         return self.get(found)

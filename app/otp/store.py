@@ -18,7 +18,7 @@ class StartCommand:
     """Start a verification, or resend the pending one, for one destination and purpose."""
 
     tag: str  # the destination's hash tag (first 16 hex of its digest)
-    open_field: str  # "<purpose>:<destination digest>"
+    open_field: str  # app.store.keys.otp_open_field(purpose, digest, service)
     existing_id: str  # the pending verification read before, "" if none
     new_id: str  # the id a new verification gets
     expect: str  # "new" | "resend": what the code hash was computed for
@@ -38,6 +38,7 @@ class StartCommand:
     payee: str
     token: str  # this request's claim on the next send
     brand: str = ""  # the name the message shows ("" = the server's SANDI_BRAND)
+    service: str = ""  # the Twilio Verify service (VA sid) it belongs to; "" for /v1
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,11 @@ class VerificationStore(Protocol):
         has_binding: bool,
         purpose: str,
         retention: int,
-    ) -> CheckOutcome: ...
+        service: str | None = None,
+    ) -> CheckOutcome:
+        """``purpose`` ("" = any) and ``service`` (None = any, "" = /v1's own)
+        must match the verification's, else ``not_found``."""
+        ...
 
     def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome: ...
 

@@ -107,6 +107,17 @@ def otp_open(tag: str) -> str:
     return _key(f"otp:{tag}", "open")
 
 
+def otp_open_field(purpose: str, digest: str, service: str = "") -> str:
+    """The field of :func:`otp_open` naming one destination's open verification.
+
+    ``/v1`` keeps one per purpose (``<purpose>:<digest>``); each Twilio Verify
+    service (``/v2``) its own (``<VA sid>:<purpose>:<digest>``), so two services
+    on one number never see each other's code. A purpose is lowercase, a
+    service sid starts ``VA``: the two shapes cannot collide.
+    """
+    return f"{service}:{purpose}:{digest}" if service else f"{purpose}:{digest}"
+
+
 def otp_verification(tag: str, verification_id: str) -> str:
     """Hash of one verification's state (code hash, counters, delivery status)."""
     return _key(f"otp:{tag}", f"v:{verification_id}")

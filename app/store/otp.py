@@ -64,7 +64,7 @@ class RedisVerificationStore:
             c.open_field, c.existing_id, c.new_id, c.now_ms, "claim" if claim else "commit",
             c.expect, c.code_hash, c.digits, c.ttl, c.max_checks, c.max_sends, c.cooldown,
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
-            c.token, CLAIM_LEASE_MS, c.brand,
+            c.token, CLAIM_LEASE_MS, c.brand, c.service,
         ]  # fmt: skip
         reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
         kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
@@ -91,6 +91,7 @@ class RedisVerificationStore:
         has_binding: bool,
         purpose: str,
         retention: int,
+        service: str | None = None,
     ) -> CheckOutcome:
         args: list[str | int] = [
             now_ms,
@@ -99,6 +100,8 @@ class RedisVerificationStore:
             "1" if has_binding else "0",
             purpose,
             retention,
+            "0" if service is None else "1",
+            service or "",
         ]
         kind, left, status, digits, wait = self._check(keys=self._keys(verification_id), args=args)
         return CheckOutcome(str(kind), int(left), str(status), int(digits), int(wait))

@@ -46,7 +46,7 @@ end
 # ARGV[10] = max checks, ARGV[11] = max sends, ARGV[12] = cooldown s, ARGV[13] = retention s,
 # ARGV[14] = to, ARGV[15] = channel, ARGV[16] = purpose, ARGV[17] = locale,
 # ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms,
-# ARGV[22] = brand the message shows ('' = the server's)
+# ARGV[22] = brand the message shows ('' = the server's), ARGV[23] = service ('' = /v1)
 # Each send is logged as a field 'attempt:<gen>' = '<ms>|<channel>'; 'code_length' keeps
 # the digits asked for (a channel that dictates its code may change 'digits').
 # 'claim' checks the rules and, if a code may go out, reserves the send for this token
@@ -121,7 +121,7 @@ redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
   'sends', 1, 'failures', 0, 'max_checks', ARGV[10], 'gen', 1, 'redeliveries', 0,
   'amount', ARGV[18], 'payee', ARGV[19], 'bound', bound, 'open_field', ARGV[1],
   'code_length', ARGV[8], 'brand', ARGV[22], 'attempt:1', ARGV[4] .. '|' .. ARGV[15],
-  'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
+  'service', ARGV[23] or '', 'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
 redis.call('PEXPIRE', KEYS[3], ttl + keep)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 extend(KEYS[1], ttl + keep)
@@ -143,16 +143,18 @@ return 0
 
 # KEYS[1] = verification state, KEYS[2] = open verifications of its destination
 # ARGV[1] = now ms, ARGV[2] = candidate code hash, ARGV[3] = candidate length,
-# ARGV[4] = '1' when amount/payee were given, ARGV[5] = purpose ('' = any), ARGV[6] = retention s
+# ARGV[4] = '1' when amount/payee were given, ARGV[5] = purpose ('' = any), ARGV[6] = retention s,
+# ARGV[7] = '1' to require ARGV[8] as the service ('' = /v1's own), '0' for any
 # Returns {kind, attempts left, status, digits expected, ms until a lock ends}.
 CHECK = (
     HELPERS
     + FINISH
     + """
 local s = redis.call('HMGET', KEYS[1], 'status', 'expires_at', 'failures', 'max_checks',
-  'digits', 'hash', 'bound', 'purpose', 'open_field', 'id')
+  'digits', 'hash', 'bound', 'purpose', 'open_field', 'id', 'service')
 local status = s[1]
 if not status or (ARGV[5] ~= '' and s[8] ~= ARGV[5]) then return {'not_found', 0, '', 0, 0} end
+if ARGV[7] == '1' and (s[11] or '') ~= ARGV[8] then return {'not_found', 0, '', 0, 0} end
 local now, expires, keep = tonumber(ARGV[1]), tonumber(s[2]), tonumber(ARGV[6]) * 1000
 if status == 'pending' and now >= expires then
   finish('expired', expires, keep, s[9], s[10])

@@ -9,9 +9,10 @@ flows, and a verification started here can be checked there and back.
 
 A *service* (``VA...``) is a named set of settings: its friendly name (shown
 in the messages), its code length and the OTP *purpose* its verifications use
-(``verify`` unless created with Sandi's extra ``Purpose`` parameter). Two
-services with the same purpose therefore share one pending verification per
-number, and ``/v1`` calls with that purpose see the same verifications.
+(``verify`` unless created with Sandi's extra ``Purpose`` parameter). As on
+Twilio, each service's verifications are its own: two services on one number
+never see each other's pending verification or approve each other's code, and
+``/v1`` (a namespace of its own) reaches them only by their ``VE`` id.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def update_service(sid: str) -> Response:
 
 @bp.delete("/Services/<sid>")
 def delete_service(sid: str) -> tuple[str, int]:
-    """Pending verifications stay: they belong to the purpose, not to the service."""
+    """Its verifications stay until they expire, readable by id on ``/v1`` only."""
     services().verify_services.delete(_service(sid).sid)
     return "", 204
 
@@ -188,6 +189,7 @@ def start(sid: str) -> tuple[Response, int]:
         payee=form.get("Payee"),
         digits=service.code_length,
         brand=brand,
+        service=service.sid,
     )
     # Read back: the answer lists every send, resends included.
     return jsonify(_verification_json(otp.get(started.verification.id), service)), 201
@@ -230,6 +232,7 @@ def check(sid: str) -> Response:
         purpose=service.purpose,
         amount=form.get("Amount"),
         payee=form.get("Payee"),
+        service=service.sid,
     )
     verification = otp.get(result.id)
     return jsonify(
@@ -255,15 +258,19 @@ def _service(sid: str) -> VerifyService:
 
 
 def _verification(service: VerifyService, ref: str) -> Verification:
-    """By SID, or by ``To`` (the one still open for the service's purpose)."""
+    """By SID, or by ``To`` (the one still open in this service): another
+    service's verification is not there, as on Twilio."""
     otp = services().otp
     try:
-        v = otp.get(ref) if VERIFICATION_SID.match(ref) else otp.find(ref, service.purpose)
+        if VERIFICATION_SID.match(ref):
+            v = otp.get(ref)
+        else:
+            v = otp.find(ref, service.purpose, service.sid)
     except OtpError as err:
         if err.code in {"not_found", "invalid_destination", "invalid_parameter"}:
             raise not_found(request.path) from None
         raise
-    if v.purpose != service.purpose:
+    if (v.purpose, v.service) != (service.purpose, service.sid):
         raise not_found(request.path)
     return v
 
