@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.channels.sms import check_templates
+from app.channels.sms import service_name_problem
 from app.config import ConfigError
 from app.otp import requests as req
 from app.otp.errors import OtpError
@@ -35,10 +35,16 @@ def create(friendly_name: str, purpose: str, code_length: int | None) -> None:
     s = services()
     try:
         name = req.brand_of(friendly_name, "friendly name")
-        check_templates(s.templates, name)
         purpose = req.purpose_of(purpose)
+        policy = s.otp.settings.policy(purpose)
         if code_length is not None:
-            req.digits_of(code_length, s.otp.settings.policy(purpose))
+            req.digits_of(code_length, policy)
+        problem = service_name_problem(
+            s.templates, name, purpose=purpose, payment=policy.binds_transaction,
+            digits=code_length or policy.digits, ttl=policy.ttl_for("sms"),
+        )  # fmt: skip
+        if problem:
+            raise click.ClickException(f"friendly name: {problem}")
         service = s.verify_services.create(name, code_length, purpose, s.clock())
     except (OtpError, ConfigError, TooManyServices) as err:
         raise click.ClickException(str(err)) from None

@@ -119,18 +119,22 @@ def check_templates(templates: TemplateSource, brand: str) -> None:
         raise ConfigError(f"templates/{path} {message}")
 
 
-def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, str]]:
+#: The longest values an OTP SMS may carry: a 10-digit code, 10 minutes, and a
+#: 20-character amount and payee (what :func:`context` cuts them to).
+WORST_CASE = CodeMessage(
+    "VE" + "0" * 32, "+6281234567890", "sms", "9" * 10, "id", "payment", 600,
+    amount="Rp 999.999.999.999", payee="W" * 20,
+)  # fmt: skip
+
+
+def template_problems(
+    templates: TemplateSource, brand: str, sample: CodeMessage = WORST_CASE
+) -> list[tuple[str, str]]:
     """``(locale/otp_sms.j2, what is wrong)`` for each OTP SMS template that
     could not go out as one GSM-7 segment: checked at start-up and before a
-    reload serves an edit.
-
-    Rendered with the longest values a message may carry: a 10-digit code, a
-    20-character amount and payee.
+    reload serves an edit, with the :data:`WORST_CASE` values (any purpose
+    may be a payment there); a Verify service passes its own ``sample``.
     """
-    sample = CodeMessage(
-        "VE" + "0" * 32, "+6281234567890", "sms", "9" * 10, "id", "payment", 600,
-        amount="Rp 999.999.999.999", payee="W" * 20,
-    )  # fmt: skip
     problems = []
     for locale in LOCALES:
         path = f"{locale}/{TEMPLATE}.j2"
@@ -154,6 +158,43 @@ def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, 
                  f"SANDI_BRAND; an OTP SMS must fit one segment ({SEGMENT})")
             )  # fmt: skip
     return problems
+
+
+def service_name_problem(
+    templates: TemplateSource, name: str, *, purpose: str, payment: bool, digits: int, ttl: int
+) -> str | None:
+    """Why a Verify service's name would push its OTP SMS past one segment, or None.
+
+    Rendered with the wording that service will really use: its purpose, code
+    length and lifetime, and the amount and payee only if the purpose binds a
+    payment — so a 32-character login service passes while the same name on a
+    payment service may not.
+    """
+    sample = CodeMessage(
+        WORST_CASE.verification_id, WORST_CASE.to, "sms", "9" * digits, "id", purpose, ttl,
+        amount=WORST_CASE.amount if payment else None,
+        payee=WORST_CASE.payee if payment else None,
+    )  # fmt: skip
+    longest = 0
+    for locale in LOCALES:
+        if not templates.exists(TEMPLATE, locale):
+            continue
+        try:
+            raw = templates.render(TEMPLATE, locale, context(sample, name))
+        except jinja2.TemplateError:
+            return "cannot be shown: the OTP SMS template does not render"
+        text = " ".join(raw.split())
+        if name.lower() not in text.lower():
+            text = f"{name}: {text}"
+        longest = max(longest, septets(text) or 0)
+    if longest <= SEGMENT:
+        return None
+    fits = max(0, len(name) - (longest - SEGMENT))
+    wording = "a payment's amount and payee" if payment else f"a {digits}-digit code"
+    return (
+        f"makes the OTP SMS {longest} characters with {wording}, more than one segment "
+        f"({SEGMENT}); this service's name can be at most {fits} characters"
+    )
 
 
 def version_checks(brand: str) -> Callable[[Templates], list[Problem]]:

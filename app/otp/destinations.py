@@ -75,4 +75,6 @@ def _email(text: str, field: str) -> Destination:
         raise OtpError(
             "invalid_destination", f"{field}: is not a valid e-mail address", field=field
         ) from None
-    return Destination(address=str(result.normalized).lower(), kind="email", country=None)
+    # The domain is case-insensitive (email-validator lowercases it); the local
+    # part belongs to the receiving server, so it is kept as given, as Twilio does.
+    return Destination(address=str(result.normalized), kind="email", country=None)

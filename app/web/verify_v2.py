@@ -26,11 +26,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.channels.sms import check_templates
-from app.config import ConfigError
+from app.channels.sms import service_name_problem
 from app.otp import requests as req
 from app.otp.errors import OtpError
-from app.otp.model import Verification
+from app.otp.model import APPROVED, CANCELED, EXPIRED, Verification
 from app.otp.policy import DEFAULT_PURPOSE, LOCALES
 from app.store.verify_services import TooManyServices, VerifyService
 from app.web import verify_v2_json as render
@@ -45,6 +44,11 @@ bp = Blueprint("verify_v2", __name__, url_prefix="/v2")
 VERIFICATION_SID = re.compile(r"^VE[0-9a-fA-F]{32}$")
 #: Parameters Sandi refuses rather than ignores: the code is always Sandi's own.
 REFUSED = ("CustomCode", "CustomMessage")
+#: Twilio "soft deletes" a verification once it is approved, canceled or expired:
+#: fetching it then answers 20404, by SID as by ``To``.
+ENDED = frozenset({APPROVED, CANCELED, EXPIRED})
+#: What ``Psd2Enabled=true`` means: the built-in purpose that binds amount and payee.
+PAYMENT_PURPOSE = "payment"
 _HTTP_CODES = {404: 20404, 405: 20004, 429: 20429, 503: 20503}
 
 
@@ -115,13 +119,12 @@ def _answer(err: TwilioError) -> tuple[Response, int]:
 @bp.post("/Services")
 def create_service() -> tuple[Response, int]:
     form = request.form
-    purpose = _purpose(form.get("Purpose"))
-    service = services().verify_services.create(
-        _friendly_name(_required("FriendlyName"), "FriendlyName"),
-        _code_length(form.get("CodeLength"), purpose),
-        purpose,
-        services().clock(),
-    )
+    _refuse_custom_codes()
+    purpose = _service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), None)
+    code_length = _code_length(form.get("CodeLength"), purpose)
+    name = _friendly_name(_required("FriendlyName"), "FriendlyName")
+    _name_fits(name, "FriendlyName", purpose, code_length)
+    service = services().verify_services.create(name, code_length, purpose, services().clock())
     return jsonify(_service_json(service)), 201
 
 
@@ -143,17 +146,22 @@ def fetch_service(sid: str) -> Response:
 @bp.post("/Services/<sid>")
 def update_service(sid: str) -> Response:
     service, form = _service(sid), request.form
-    changes: dict[str, object] = {}
+    _refuse_custom_codes()
+    name = service.friendly_name
     if form.get("FriendlyName") is not None:
-        changes["friendly_name"] = _friendly_name(form["FriendlyName"], "FriendlyName")
-    if form.get("Purpose") is not None:
-        changes["purpose"] = _purpose(form["Purpose"])
-    purpose = str(changes.get("purpose", service.purpose))
-    if form.get("CodeLength") is not None or "purpose" in changes:
-        length = form.get("CodeLength", service.code_length)
-        changes["code_length"] = _code_length(None if length is None else str(length), purpose)
+        name = _friendly_name(form["FriendlyName"], "FriendlyName")
+    purpose = _service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), service.purpose)
+    length: int | None = service.code_length
+    if form.get("CodeLength") is not None or purpose != service.purpose:
+        raw = form.get("CodeLength", service.code_length)
+        length = _code_length(None if raw is None else str(raw), purpose)
+    # The name must fit the wording of the service as it will be, not as it was.
+    _name_fits(name, "FriendlyName", purpose, length)
     store = services().verify_services
-    return jsonify(_service_json(store.update(service, services().clock(), **changes)))
+    updated = store.update(
+        service, services().clock(), friendly_name=name, purpose=purpose, code_length=length
+    )
+    return jsonify(_service_json(updated))
 
 
 @bp.delete("/Services/<sid>")
@@ -176,7 +184,10 @@ def start(sid: str) -> tuple[Response, int]:
     if channel == "sna":
         raise invalid("Channel", "sna (silent network auth) is not supported by Sandi")
     custom = form.get("CustomFriendlyName")
-    brand = _friendly_name(custom, "CustomFriendlyName") if custom else service.friendly_name
+    brand = service.friendly_name
+    if custom:
+        brand = _friendly_name(custom, "CustomFriendlyName")
+        _name_fits(brand, "CustomFriendlyName", service.purpose, service.code_length)
     otp = services().otp
     started = otp.start(
         _required("To"),
@@ -197,8 +208,12 @@ def start(sid: str) -> tuple[Response, int]:
 
 @bp.get("/Services/<sid>/Verifications/<ref>")
 def fetch(sid: str, ref: str) -> Response:
+    """Pending (or locked after too many wrong codes) only: an ended one is gone."""
     service = _service(sid)
-    return jsonify(_verification_json(_verification(service, ref), service))
+    verification = _verification(service, ref)
+    if verification.status in ENDED:
+        raise not_found(request.path)
+    return jsonify(_verification_json(verification, service))
 
 
 @bp.post("/Services/<sid>/Verifications/<ref>")
@@ -284,14 +299,62 @@ def _required(name: str) -> str:
 
 def _friendly_name(value: str, parameter: str) -> str:
     try:
-        name = req.brand_of(value, parameter)
+        return req.brand_of(value, parameter)
     except OtpError as err:
         raise invalid(parameter, err.message.removeprefix(f"{parameter}: ")) from None
-    try:
-        check_templates(services().templates, name)
-    except ConfigError:
-        raise invalid(parameter, "is too long for the OTP SMS to stay one segment") from None
-    return name
+
+
+def _name_fits(name: str, parameter: str, purpose: str, code_length: int | None) -> None:
+    """The name must leave the OTP SMS one segment in the wording this service
+    uses (a payment's amount and payee only for a payment purpose)."""
+    policy = services().otp.settings.policy(purpose)
+    problem = service_name_problem(
+        services().templates,
+        name,
+        purpose=purpose,
+        payment=policy.binds_transaction,
+        digits=code_length or policy.digits,
+        ttl=policy.ttl_for("sms"),
+    )
+    if problem:
+        raise invalid(parameter, problem)
+
+
+def _refuse_custom_codes() -> None:
+    if _boolean(request.form.get("CustomCodeEnabled"), "CustomCodeEnabled"):
+        raise invalid("CustomCodeEnabled", "cannot be true: Sandi makes every code itself")
+
+
+def _service_purpose(raw: str | None, psd2_raw: str | None, current: str | None) -> str:
+    """The OTP purpose a service uses: Sandi's ``Purpose``, or Twilio's
+    ``Psd2Enabled`` (true: ``payment``, which binds amount and payee into the
+    code; false: ``verify``). Both given must agree; never silently false."""
+    settings = services().otp.settings
+    purpose = _purpose(raw) if raw is not None else current
+    psd2 = _boolean(psd2_raw, "Psd2Enabled")
+    if psd2 is None:
+        return purpose or DEFAULT_PURPOSE
+    if purpose is not None and settings.policy(purpose).binds_transaction == psd2:
+        return purpose
+    if raw is not None:
+        binds = "binds" if not psd2 else "does not bind"
+        raise invalid(
+            "Psd2Enabled", f"is {str(psd2).lower()} but purpose {raw} {binds} amount and payee"
+        )
+    chosen = PAYMENT_PURPOSE if psd2 else DEFAULT_PURPOSE
+    if settings.policy(chosen).binds_transaction != psd2:
+        raise invalid("Psd2Enabled", f"purpose {chosen} is set up otherwise on this server")
+    return chosen
+
+
+def _boolean(value: str | None, name: str) -> bool | None:
+    """Twilio's SDKs send booleans as ``true``/``false``."""
+    if value is None or value == "":
+        return None
+    text = value.strip().lower()
+    if text not in {"true", "false"}:
+        raise invalid(name, "must be true or false")
+    return text == "true"
 
 
 def _code_length(value: str | None, purpose: str) -> int | None:

@@ -26,7 +26,7 @@ def test_two_services_on_one_number_are_independent(verify: V2, outbox: Outbox) 
     code_b = outbox.code(CUSTOMER)
     assert vb.sid != va.sid
     assert (vb.service_sid, va.service_sid) == (b._solution["sid"], a._solution["sid"])
-    assert [x["channel"] for x in vb.send_code_attempts] == ["SMS"]
+    assert [x["channel"] for x in vb.send_code_attempts] == ["sms"]
 
     # Each service finds its own by number, and not the other's by sid.
     assert a.verifications(CUSTOMER).fetch().sid == va.sid
