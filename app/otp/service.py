@@ -38,6 +38,7 @@ from app.otp.model import (
 from app.otp.policy import CHANNELS, OtpSettings
 from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
 from app.otp.refusals import check_refusal, refuse_start
+from app.otp.sealing import CodeSealer
 from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
 from app.store import keys
 
@@ -48,6 +49,11 @@ DELIVERY_STATUSES = frozenset(
     {"queued", "accepted", "scheduled", "sending", "sent", "delivered", "undelivered",
      "failed", "canceled", "read"}
 )  # fmt: skip
+
+
+def _same_code_floor(ttl: int) -> int:
+    """The time (ms) a pending code must have left for a resend to repeat it."""
+    return min(60, ttl // 2) * 1000
 
 
 class OtpService:
@@ -63,6 +69,7 @@ class OtpService:
         codes: CodeGenerator | None = None,
         metrics: OtpMetrics | None = None,
         default_locale: str = "id",
+        sealer: CodeSealer | None = None,
     ) -> None:
         self.store = store
         self.limiter = limiter
@@ -73,6 +80,8 @@ class OtpService:
         self.codes = codes or CodeGenerator()
         self.metrics = metrics
         self.default_locale = default_locale
+        #: Keeps the pending code sealed so a resend repeats it (None: a new code each time).
+        self.sealer = sealer
 
     # -- start ---------------------------------------------------------------
 
@@ -92,7 +101,8 @@ class OtpService:
         service: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
-        ``to`` and ``purpose`` (same id, new code, failures kept).
+        ``to`` and ``purpose`` (same id, failures kept, and — as Twilio Verify
+        does — the same code while it has time left: see :meth:`_code_for`).
 
         ``digits`` (4–10) and ``brand`` (the name the message shows) override
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
@@ -162,12 +172,7 @@ class OtpService:
                 counted = True
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
-            code = self.codes.generate(digits_)
-            command = replace(
-                command,
-                expect="resend" if resend else "new",
-                code_hash=self.hasher.code_hash(vid, code, amount_, payee_),
-            )
+            command, code, expires_ms = self._code_for(command, vid, resend)
             written = self.store.start(command, claim=False)
             if written.kind == "retry":
                 base = replace(base, existing_id=written.open_id or base.existing_id)
@@ -175,8 +180,40 @@ class OtpService:
             if written.kind not in {"created", "resent"}:
                 self.store.release(command)
             refuse_start(written, vid)
-            return self._send(command, vid, code, written, resend)
+            return self._send(command, vid, code, written, resend, expires_ms)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
+
+    def _code_for(
+        self, command: StartCommand, vid: str, resend: bool
+    ) -> tuple[StartCommand, str, int]:
+        """The code to send and when it expires (ms).
+
+        A resend repeats the pending code, unsealed, with its own expiry kept
+        (NIST: a code lives at most its lifetime from when it was made), so
+        whichever message the customer types from is right — what Twilio
+        Verify does. A new code instead when the old one has under a minute
+        (or half its lifetime) left, was dictated by a flash call, has another
+        length, or no sealer is configured: the earlier code then no longer
+        matches.
+        """
+        if resend and self.sealer is not None and command.channel != "flashcall":
+            record = self.store.get(vid) or {}
+            sealed = record.get("sealed", "")
+            code = self.sealer.unseal(vid, sealed)
+            expires_ms = int(record.get("expires_at") or 0)
+            left_ms = expires_ms - command.now_ms
+            if code and len(code) == command.digits and left_ms >= _same_code_floor(command.ttl):
+                ttl = -(-left_ms // 1000)
+                return replace(command, expect="same", sealed=sealed, ttl=ttl), code, expires_ms
+        code = self.codes.generate(command.digits)
+        sealed = self.sealer.seal(vid, code) if self.sealer is not None else ""
+        fresh = replace(
+            command,
+            expect="resend" if resend else "new",
+            code_hash=self.hasher.code_hash(vid, code, command.amount, command.payee),
+            sealed=sealed,
+        )
+        return fresh, code, command.now_ms + command.ttl * 1000
 
     def _count_send(
         self, command: StartCommand, digest: str, api_key: str | None, client_ip: str | None
@@ -192,7 +229,13 @@ class OtpService:
             )
 
     def _send(
-        self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool
+        self,
+        c: StartCommand,
+        vid: str,
+        code: str,
+        written: StartOutcome,
+        resend: bool,
+        expires_ms: int,
     ) -> Started:
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
@@ -217,7 +260,7 @@ class OtpService:
         verification = Verification(
             id=vid, to=c.to, channel=receipt.channel, purpose=c.purpose, locale=c.locale,
             status=PENDING, created_at=from_ms(written.created_ms),
-            expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
+            expires_at=from_ms(expires_ms), send_count=written.sends,
             attempts_left=written.attempts_left,
             delivery=Delivery(channel=receipt.channel, status="sent", error_code=None),
             amount=c.amount or None, payee=c.payee or None, code_length=c.digits,
@@ -394,6 +437,7 @@ class OtpService:
             code_hash=self.hasher.code_hash(current.id, code, amount, payee),
             digits=digits, ttl=ttl, channel=channel,
             max_redeliveries=policy.max_redeliveries, retention=self.settings.retention,
+            sealed=self.sealer.seal(current.id, code) if self.sealer is not None else "",
         )  # fmt: skip
         if outcome.kind == "max_redeliveries":
             raise OtpError(

@@ -21,7 +21,7 @@ class StartCommand:
     open_field: str  # app.store.keys.otp_open_field(purpose, digest, service)
     existing_id: str  # the pending verification read before, "" if none
     new_id: str  # the id a new verification gets
-    expect: str  # "new" | "resend": what the code hash was computed for
+    expect: str  # "new" | "resend" (a new code) | "same" (the open one's code again)
     now_ms: int
     code_hash: str
     digits: int
@@ -39,6 +39,9 @@ class StartCommand:
     token: str  # this request's claim on the next send
     brand: str = ""  # the name the message shows ("" = the server's SANDI_BRAND)
     service: str = ""  # the Twilio Verify service (VA sid) it belongs to; "" for /v1
+    #: The code sealed (app.otp.sealing) so a resend can repeat it; with "same":
+    #: the seal the open verification must still hold.
+    sealed: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ class VerificationStore(Protocol):
         channel: str,
         max_redeliveries: int,
         retention: int,
+        sealed: str = "",
     ) -> StartOutcome:
         """``kind``: ``resent`` with the new ``gen``, ``not_found``,
         ``not_pending`` or ``max_redeliveries``."""

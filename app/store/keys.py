@@ -47,8 +47,9 @@ def lock_leases(conversation_id: str) -> str:
 
 
 def outbox(address: str) -> str:
-    """Sandbox mode: what would have been sent to one phone number or e-mail."""
-    return _key(f"outbox:{address}", "messages")
+    """Sandbox mode: what would have been sent to one phone number or e-mail
+    (an e-mail address in any case: the sandbox's mailbox is case-blind)."""
+    return _key(f"outbox:{address.lower() if '@' in address else address}", "messages")
 
 
 def health_probe() -> str:

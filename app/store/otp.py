@@ -64,7 +64,7 @@ class RedisVerificationStore:
             c.open_field, c.existing_id, c.new_id, c.now_ms, "claim" if claim else "commit",
             c.expect, c.code_hash, c.digits, c.ttl, c.max_checks, c.max_sends, c.cooldown,
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
-            c.token, CLAIM_LEASE_MS, c.brand, c.service,
+            c.token, CLAIM_LEASE_MS, c.brand, c.service, c.sealed,
         ]  # fmt: skip
         reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
         kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
@@ -128,6 +128,7 @@ class RedisVerificationStore:
         channel: str,
         max_redeliveries: int,
         retention: int,
+        sealed: str = "",
     ) -> StartOutcome:
         args: list[str | int] = [
             now_ms,
@@ -137,6 +138,7 @@ class RedisVerificationStore:
             channel,
             max_redeliveries,
             retention,
+            sealed,
         ]
         kind, wait, gen = self._redeliver(keys=self._keys(verification_id), args=args)
         return StartOutcome(str(kind), int(wait), int(gen))
