@@ -80,7 +80,11 @@ def binding_of(
             )
         return "", ""
     if not policy.binds_transaction and required:
-        raise invalid("amount", f"amount and payee apply only to payment purposes, not {purpose}")
+        raise OtpError(
+            "binding_not_allowed",
+            f"amount: amount and payee apply only to payment purposes, not {purpose}",
+            field="amount",
+        )
     return _text(amount, "amount", MAX_AMOUNT), _text(payee, "payee", MAX_PAYEE)
 
 

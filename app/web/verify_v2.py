@@ -32,6 +32,7 @@ from app.otp.errors import OtpError
 from app.otp.model import APPROVED, CANCELED, EXPIRED, Verification
 from app.otp.policy import DEFAULT_PURPOSE, LOCALES
 from app.store.verify_services import TooManyServices, VerifyService
+from app.web import openapi_v2
 from app.web import verify_v2_json as render
 from app.web.auth import basic_key
 from app.web.current import services
@@ -55,8 +56,16 @@ _HTTP_CODES = {404: 20404, 405: 20004, 429: 20429, 503: 20503}
 # -- auth and errors -----------------------------------------------------------
 
 
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """This API's OpenAPI document (needs no key, like ``/v1/openapi.json``)."""
+    return jsonify(openapi_v2.document())
+
+
 @bp.before_request
 def require_key() -> None:
+    if request.endpoint == "verify_v2.openapi_json":
+        return
     if basic_key() is None:
         raise TwilioError(
             20003,
