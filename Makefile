@@ -5,18 +5,22 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format check-flows bench clean
+.PHONY: run test test-fast lint format check-flows bench clean node
+
+# Twilio's official Node SDK for tests/verify_v2/test_node_sdk.py, at the versions
+# tests/node/package-lock.json pins (npm writes the hidden lockfile last).
+NODE_SDK := tests/node/node_modules/.package-lock.json
 
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev ## lint, type-check and run the whole suite
+test: $(VENV)/.installed-dev $(NODE_SDK) ## lint, type-check and run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-test-fast: $(VENV)/.installed-dev ## the suite without the slow groups
+test-fast: $(VENV)/.installed-dev $(NODE_SDK) ## the suite without the slow groups
 	$(BIN)/pytest -m "not slow and not browser"
 
 lint: $(VENV)/.installed-dev
@@ -41,10 +45,22 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+$(NODE_SDK): tests/node/package-lock.json tests/node/package.json
+	@command -v node >/dev/null && command -v npm >/dev/null || $(MAKE) --no-print-directory node
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node: ## Node.js and npm from Debian (as root), for the twilio-node tests
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	else \
+		echo "The twilio-node tests need Node.js 18+ and npm: sudo apt-get install nodejs npm" >&2; exit 1; \
+	fi
+
 bench: $(VENV)/.installed-dev ## the benchmarks of the README's Performance section (needs wrk)
 	$(BIN)/python -m bench.webhook
 	$(BIN)/python bench/otp.py
 	$(BIN)/python -m bench.memory
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules
