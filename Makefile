@@ -7,26 +7,27 @@ PORT ?= 5000
 
 .PHONY: run test test-fast lint format check-flows bench clean node
 
-# Twilio's official Node SDK for tests/verify_v2/test_node_sdk.py, at the versions
+# Twilio's official Node SDK for tests/web/verify_v2/test_node_sdk.py, at the versions
 # tests/node/package-lock.json pins (npm writes the hidden lockfile last).
 NODE_SDK := tests/node/node_modules/.package-lock.json
 
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev $(NODE_SDK) ## lint, type-check and run the whole suite
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+test: lint $(NODE_SDK) ## lint, type-check, check the layers and run the whole suite
 	$(BIN)/pytest
 
 test-fast: $(VENV)/.installed-dev $(NODE_SDK) ## the suite without the slow groups
 	$(BIN)/pytest -m "not slow and not browser"
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev ## ruff, mypy --strict, and the import-linter layer contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+check-flows: $(VENV)/.installed ## sandi flows check on ./flows and ./templates
+	$(BIN)/sandi flows check
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

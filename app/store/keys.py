@@ -104,19 +104,9 @@ OTP_RETENTION = 86400  # a finished verification's status stays readable a day
 
 
 def otp_open(tag: str) -> str:
-    """Hash ``<purpose>:<destination digest>`` -> id of the verification still open."""
+    """Hash of open fields (:func:`app.otp.ports.open_field`: per purpose, and per
+    Twilio Verify service) -> id of the verification still open."""
     return _key(f"otp:{tag}", "open")
-
-
-def otp_open_field(purpose: str, digest: str, service: str = "") -> str:
-    """The field of :func:`otp_open` naming one destination's open verification.
-
-    ``/v1`` keeps one per purpose (``<purpose>:<digest>``); each Twilio Verify
-    service (``/v2``) its own (``<VA sid>:<purpose>:<digest>``), so two services
-    on one number never see each other's code. A purpose is lowercase, a
-    service sid starts ``VA``: the two shapes cannot collide.
-    """
-    return f"{service}:{purpose}:{digest}" if service else f"{purpose}:{digest}"
 
 
 def otp_verification(tag: str, verification_id: str) -> str:

@@ -26,14 +26,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.channels.sms import service_name_problem
-from app.otp import requests as req
+from app.config import LOCALES
 from app.otp.errors import OtpError
 from app.otp.model import APPROVED, CANCELED, EXPIRED, Verification
-from app.otp.policy import DEFAULT_PURPOSE, LOCALES
+from app.otp.verify_services import service_code_length, service_name
 from app.store.verify_services import TooManyServices, VerifyService
 from app.web import openapi_v2
 from app.web import verify_v2_json as render
+from app.web import verify_v2_settings as v2_settings
 from app.web.auth import basic_key
 from app.web.current import services
 from app.web.verify_v2_errors import TwilioError, from_otp, invalid, not_found
@@ -48,8 +48,6 @@ REFUSED = ("CustomCode", "CustomMessage")
 #: Twilio "soft deletes" a verification once it is approved, canceled or expired:
 #: fetching it then answers 20404, by SID as by ``To``.
 ENDED = frozenset({APPROVED, CANCELED, EXPIRED})
-#: What ``Psd2Enabled=true`` means: the built-in purpose that binds amount and payee.
-PAYMENT_PURPOSE = "payment"
 _HTTP_CODES = {404: 20404, 405: 20004, 429: 20429, 503: 20503}
 
 
@@ -128,11 +126,10 @@ def _answer(err: TwilioError) -> tuple[Response, int]:
 @bp.post("/Services")
 def create_service() -> tuple[Response, int]:
     form = request.form
-    _refuse_custom_codes()
-    purpose = _service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), None)
+    v2_settings.refuse_custom_codes()
+    purpose = v2_settings.service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), None)
     code_length = _code_length(form.get("CodeLength"), purpose)
-    name = _friendly_name(_required("FriendlyName"), "FriendlyName")
-    _name_fits(name, "FriendlyName", purpose, code_length)
+    name = _service_name(_required("FriendlyName"), "FriendlyName", purpose, code_length)
     service = services().verify_services.create(name, code_length, purpose, services().clock())
     return jsonify(_service_json(service)), 201
 
@@ -155,17 +152,17 @@ def fetch_service(sid: str) -> Response:
 @bp.post("/Services/<sid>")
 def update_service(sid: str) -> Response:
     service, form = _service(sid), request.form
-    _refuse_custom_codes()
-    name = service.friendly_name
-    if form.get("FriendlyName") is not None:
-        name = _friendly_name(form["FriendlyName"], "FriendlyName")
-    purpose = _service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), service.purpose)
+    v2_settings.refuse_custom_codes()
+    name = form.get("FriendlyName", service.friendly_name)
+    purpose = v2_settings.service_purpose(
+        form.get("Purpose"), form.get("Psd2Enabled"), service.purpose
+    )
     length: int | None = service.code_length
     if form.get("CodeLength") is not None or purpose != service.purpose:
         raw = form.get("CodeLength", service.code_length)
         length = _code_length(None if raw is None else str(raw), purpose)
     # The name must fit the wording of the service as it will be, not as it was.
-    _name_fits(name, "FriendlyName", purpose, length)
+    name = _service_name(name, "FriendlyName", purpose, length)
     store = services().verify_services
     updated = store.update(
         service, services().clock(), friendly_name=name, purpose=purpose, code_length=length
@@ -195,8 +192,7 @@ def start(sid: str) -> tuple[Response, int]:
     custom = form.get("CustomFriendlyName")
     brand = service.friendly_name
     if custom:
-        brand = _friendly_name(custom, "CustomFriendlyName")
-        _name_fits(brand, "CustomFriendlyName", service.purpose, service.code_length)
+        brand = _service_name(custom, "CustomFriendlyName", service.purpose, service.code_length)
     otp = services().otp
     started = otp.start(
         _required("To"),
@@ -306,79 +302,24 @@ def _required(name: str) -> str:
     return value
 
 
-def _friendly_name(value: str, parameter: str) -> str:
+def _service_name(value: str, parameter: str, purpose: str, code_length: int | None) -> str:
+    """Up to Twilio's 32 characters, while this service's own OTP SMS (its
+    purpose's wording, code length and lifetime) stays one segment."""
     try:
-        return req.brand_of(value, parameter)
+        return service_name(
+            value, services().templates, parameter, purpose=purpose,
+            policy=services().otp.settings.policy(purpose), code_length=code_length,
+        )  # fmt: skip
     except OtpError as err:
         raise invalid(parameter, err.message.removeprefix(f"{parameter}: ")) from None
 
 
-def _name_fits(name: str, parameter: str, purpose: str, code_length: int | None) -> None:
-    """The name must leave the OTP SMS one segment in the wording this service
-    uses (a payment's amount and payee only for a payment purpose)."""
-    policy = services().otp.settings.policy(purpose)
-    problem = service_name_problem(
-        services().templates,
-        name,
-        purpose=purpose,
-        payment=policy.binds_transaction,
-        digits=code_length or policy.digits,
-        ttl=policy.ttl_for("sms"),
-    )
-    if problem:
-        raise invalid(parameter, problem)
-
-
-def _refuse_custom_codes() -> None:
-    if _boolean(request.form.get("CustomCodeEnabled"), "CustomCodeEnabled"):
-        raise invalid("CustomCodeEnabled", "cannot be true: Sandi makes every code itself")
-
-
-def _service_purpose(raw: str | None, psd2_raw: str | None, current: str | None) -> str:
-    """The OTP purpose a service uses: Sandi's ``Purpose``, or Twilio's
-    ``Psd2Enabled`` (true: ``payment``, which binds amount and payee into the
-    code; false: ``verify``). Both given must agree; never silently false."""
-    settings = services().otp.settings
-    purpose = _purpose(raw) if raw is not None else current
-    psd2 = _boolean(psd2_raw, "Psd2Enabled")
-    if psd2 is None:
-        return purpose or DEFAULT_PURPOSE
-    if purpose is not None and settings.policy(purpose).binds_transaction == psd2:
-        return purpose
-    if raw is not None:
-        binds = "binds" if not psd2 else "does not bind"
-        raise invalid(
-            "Psd2Enabled", f"is {str(psd2).lower()} but purpose {raw} {binds} amount and payee"
-        )
-    chosen = PAYMENT_PURPOSE if psd2 else DEFAULT_PURPOSE
-    if settings.policy(chosen).binds_transaction != psd2:
-        raise invalid("Psd2Enabled", f"purpose {chosen} is set up otherwise on this server")
-    return chosen
-
-
-def _boolean(value: str | None, name: str) -> bool | None:
-    """Twilio's SDKs send booleans as ``true``/``false``."""
-    if value is None or value == "":
-        return None
-    text = value.strip().lower()
-    if text not in {"true", "false"}:
-        raise invalid(name, "must be true or false")
-    return text == "true"
-
-
 def _code_length(value: str | None, purpose: str) -> int | None:
     """As the purpose's policy allows (6-10 unless the operator allows shorter)."""
-    if value is None:
-        return None
-    low, high = req.digits_range(services().otp.settings.policy(purpose))
-    return _whole(value, "CodeLength", 6, low, high)
-
-
-def _purpose(value: str | None) -> str:
     try:
-        return req.purpose_of(value or DEFAULT_PURPOSE)
+        return service_code_length(value, services().otp.settings.policy(purpose))
     except OtpError as err:
-        raise invalid("Purpose", err.message.removeprefix("purpose: ")) from None
+        raise invalid("CodeLength", err.message.removeprefix("CodeLength: ")) from None
 
 
 def _whole(value: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -1,5 +1,5 @@
 // Twilio's official Node SDK (twilio-node, pinned in package.json), unmodified,
-// against a live Sandi /v2. Run by tests/verify_v2/test_node_sdk.py, which starts
+// against a live Sandi /v2. Run by tests/web/verify_v2/test_node_sdk.py, which starts
 // the server and passes SANDI_URL, SANDI_KEY_SID and SANDI_KEY_SECRET.
 //
 // Covers services (create, fetch, update, list with pagination, delete), every
