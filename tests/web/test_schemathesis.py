@@ -57,7 +57,14 @@ def run_schemathesis(
     ]  # fmt: skip
     env = {**os.environ, "SCHEMATHESIS_TELEMETRY": "false", "NO_COLOR": "1"}
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=600, env=env, check=False
+        # In tmp_path: st keeps a crash cache in its working directory.
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+        cwd=tmp_path,
     )
 
 
