@@ -5,15 +5,19 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format check-flows bench clean chromium lock
+.PHONY: run test test-fast lint format check-flows bench clean chromium lock node
+
+# Twilio's official Node SDK for tests/web/verify_v2/test_node_sdk.py, at the versions
+# tests/node/package-lock.json pins (npm writes the hidden lockfile last).
+NODE_SDK := tests/node/node_modules/.package-lock.json
 
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
 
-test: chromium lint ## lint, type-check, check the layers and run the whole suite
+test: chromium lint $(NODE_SDK) ## lint, type-check, check the layers and run the whole suite
 	$(BIN)/pytest
 
-test-fast: $(VENV)/.installed-dev ## the suite without the slow groups
+test-fast: $(VENV)/.installed-dev $(NODE_SDK) ## the suite without the slow groups
 	$(BIN)/pytest -m "not slow and not browser"
 
 # First, so a machine without Chromium stops at once with the command to run (or,
@@ -59,10 +63,22 @@ lock: | $(VENV)/bin/python
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	  --custom-compile-command "make lock" --extra dev pyproject.toml -o requirements-dev.lock
 
+$(NODE_SDK): tests/node/package-lock.json tests/node/package.json
+	@command -v node >/dev/null && command -v npm >/dev/null || $(MAKE) --no-print-directory node
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node: ## Node.js and npm from Debian (as root), for the twilio-node tests
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	else \
+		echo "The twilio-node tests need Node.js 18+ and npm: sudo apt-get install nodejs npm" >&2; exit 1; \
+	fi
+
 bench: $(VENV)/.installed-dev ## the benchmarks of docs/performance.md (needs wrk)
 	$(BIN)/python -m bench.webhook
 	$(BIN)/python bench/otp.py
 	$(BIN)/python -m bench.memory
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules

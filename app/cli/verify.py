@@ -34,11 +34,13 @@ def create(friendly_name: str, purpose: str, code_length: int | None) -> None:
 
     s = services()
     try:
-        name = service_name(friendly_name, s.templates, "friendly name")
         purpose = req.purpose_of(purpose)
-        code_length = service_code_length(
-            code_length, s.otp.settings.policy(purpose), "code length"
-        )
+        policy = s.otp.settings.policy(purpose)
+        code_length = service_code_length(code_length, policy, "code length")
+        name = service_name(
+            friendly_name, s.templates, "friendly name",
+            purpose=purpose, policy=policy, code_length=code_length,
+        )  # fmt: skip
         service = s.verify_services.create(name, code_length, purpose, s.clock())
     except (OtpError, ConfigError, TooManyServices) as err:
         raise click.ClickException(str(err)) from None

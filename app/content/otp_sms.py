@@ -85,6 +85,40 @@ def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, 
     return problems
 
 
+def service_name_problem(
+    templates: TemplateSource, name: str, *, purpose: str, payment: bool, digits: int, ttl: int
+) -> str | None:
+    """Why a Verify service's name would push its OTP SMS past one segment, or None.
+
+    Rendered with the wording that service will really use: its purpose, code
+    length and lifetime, and the amount and payee only if the purpose binds a
+    payment — so a 32-character login service passes while the same name on a
+    payment service may not. (:func:`template_problems` renders the worst case
+    of any purpose, for ``SANDI_BRAND``.)
+    """
+    sample = context(
+        brand=name, code="9" * digits, expires_in=ttl, purpose=purpose,
+        amount="Rp 999.999.999.999" if payment else None, payee="W" * 20 if payment else None,
+    )  # fmt: skip
+    longest = 0
+    for locale in LOCALES:
+        if not templates.exists(TEMPLATE, locale):
+            continue
+        try:
+            raw = templates.render(TEMPLATE, locale, sample)
+        except jinja2.TemplateError:
+            return "cannot be shown: the OTP SMS template does not render"
+        longest = max(longest, septets(branded(" ".join(raw.split()), name)) or 0)
+    if longest <= SEGMENT:
+        return None
+    fits = max(0, len(name) - (longest - SEGMENT))
+    wording = "a payment's amount and payee" if payment else f"a {digits}-digit code"
+    return (
+        f"makes the OTP SMS {longest} characters with {wording}, more than one segment "
+        f"({SEGMENT}); this service's name can be at most {fits} characters"
+    )
+
+
 def fits_one_segment(brand: str) -> Callable[[Templates], list[Problem]]:
     """The check a flows version must pass for its OTP SMS (with file positions)."""
 

@@ -27,6 +27,7 @@ from app.otp.ports import (
     DeliveryReceipt,
     VerificationStore,
 )
+from app.otp.sealing import CodeSealer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Deliveries:
     clock: Callable[[], datetime]
     codes: CodeGenerator
     metrics: OtpMetrics | None
+    sealer: CodeSealer | None
 
     def get(self, verification_id: str) -> Verification:
         vid = req.verification_id_of(verification_id)
@@ -125,6 +127,7 @@ class Deliveries:
             code_hash=self.hasher.code_hash(current.id, code, amount, payee),
             digits=digits, ttl=ttl, channel=channel,
             max_redeliveries=policy.max_redeliveries, retention=self.settings.retention,
+            sealed=self.sealer.seal(current.id, code) if self.sealer is not None else "",
         )  # fmt: skip
         if outcome.kind == "max_redeliveries":
             raise OtpError(

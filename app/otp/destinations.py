@@ -73,17 +73,20 @@ def _email(text: str, field: str) -> Destination:
         raise OtpError(
             "invalid_destination", f"{field}: is not a valid e-mail address", field=field
         ) from None
-    return Destination(address=str(result.normalized).lower(), kind="email", country=None)
+    # The domain is case-insensitive (email-validator lowercases it); the local
+    # part belongs to the receiving server, so it is kept as given, as Twilio does.
+    return Destination(address=str(result.normalized), kind="email", country=None)
 
 
 def limit_address(address: str) -> str:
     """The address send limits count: an e-mail without its ``+tag`` (``a+1@x`` is ``a@x``).
 
-    Addresses are already normalised (lowercase, domain included); folding
-    the tag means one inbox cannot collect codes past the per-destination
-    limit by varying ``+1``, ``+2``... A phone number counts as itself.
+    Case is folded too (``Budi@x`` is ``budi@x`` for the limit, although the code goes
+    to the address as given); folding the tag means one inbox cannot collect codes
+    past the per-destination limit by varying ``+1``, ``+2``... A phone number counts
+    as itself.
     """
-    local, at, domain = address.partition("@")
+    local, at, domain = address.lower().partition("@")
     if not at:
         return address
     return f"{local.split('+', 1)[0] or local}@{domain}"

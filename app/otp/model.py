@@ -56,6 +56,8 @@ class Verification:
     attempts: tuple[SendAttempt, ...] = ()
     #: The last change of state worth telling: a send, or the end.
     updated_at: datetime | None = None
+    #: The Twilio Verify service (VA sid) it was started in; "" for ``/v1``.
+    service: str = ""
 
     @classmethod
     def from_record(cls, record: Mapping[str, str], now_ms: int) -> Verification:
@@ -91,6 +93,7 @@ class Verification:
             brand=record.get("brand") or None,
             attempts=_attempts(record),
             updated_at=from_ms(int(updated)) if updated else None,
+            service=record.get("service") or "",
         )
 
 

@@ -75,15 +75,27 @@ class CodeDelivery(Protocol):
 CLAIM_LEASE_MS = 10_000
 
 
+def open_field(purpose: str, digest: str, service: str = "") -> str:
+    """The field of the store's open-verifications hash (one per destination, in its
+    hash tag: ``app.store.keys.otp_open``) naming one open verification.
+
+    ``/v1`` keeps one per purpose (``<purpose>:<digest>``); each Twilio Verify
+    service (``/v2``) its own (``<VA sid>:<purpose>:<digest>``), so two services
+    on one number never see each other's code. A purpose is lowercase, a
+    service sid starts ``VA``: the two shapes cannot collide.
+    """
+    return f"{service}:{purpose}:{digest}" if service else f"{purpose}:{digest}"
+
+
 @dataclass(frozen=True, slots=True)
 class StartCommand:
     """Start a verification, or resend the pending one, for one destination and purpose."""
 
     tag: str  # the destination's hash tag (first 16 hex of its digest)
-    open_field: str  # "<purpose>:<destination digest>"
+    open_field: str  # open_field(purpose, digest, service)
     existing_id: str  # the pending verification read before, "" if none
     new_id: str  # the id a new verification gets
-    expect: str  # "new" | "resend": what the code hash was computed for
+    expect: str  # "new" | "resend" (a new code) | "same" (the open one's code again)
     now_ms: int
     code_hash: str
     digits: int
@@ -100,6 +112,10 @@ class StartCommand:
     payee: str
     token: str  # this request's claim on the next send
     brand: str = ""  # the name the message shows ("" = the server's SANDI_BRAND)
+    service: str = ""  # the Twilio Verify service (VA sid) it belongs to; "" for /v1
+    #: The code sealed (app.otp.sealing) so a resend can repeat it; with "same":
+    #: the seal the open verification must still hold.
+    sealed: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +177,11 @@ class VerificationStore(Protocol):
         has_binding: bool,
         purpose: str,
         retention: int,
-    ) -> CheckOutcome: ...
+        service: str | None = None,
+    ) -> CheckOutcome:
+        """``purpose`` ("" = any) and ``service`` (None = any, "" = /v1's own)
+        must match the verification's, else ``not_found``."""
+        ...
 
     def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome: ...
 
@@ -178,6 +198,7 @@ class VerificationStore(Protocol):
         channel: str,
         max_redeliveries: int,
         retention: int,
+        sealed: str = "",
     ) -> StartOutcome:
         """``kind``: ``resent`` with the new ``gen``, ``not_found``,
         ``not_pending`` or ``max_redeliveries``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from app.otp.errors import OtpError, invalid
+from app.otp.errors import OtpError
 from app.otp.ports import StartOutcome
 
 
@@ -71,5 +71,9 @@ def check_refusal(vid: str, kind: str, status: str, digits: int, wait_ms: int) -
             field="amount",
         )
     if kind == "binding_unexpected":
-        return invalid("amount", "this verification is not bound to an amount or payee")
+        return OtpError(
+            "binding_not_allowed",
+            "amount: this verification is not bound to an amount or payee",
+            field="amount",
+        )
     return OtpError("not_found", "no pending verification with this id")

@@ -21,8 +21,9 @@ from app.otp.policy import (
 
 VERIFICATION_ID = re.compile(r"^VE[0-9a-f]{32}$")
 #: A name shown in messages: plain GSM-7 ASCII (an SMS must stay one segment),
-#: at most 30 characters and 4 digits (Twilio Verify's rule: no phone numbers).
-BRAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'-]{0,29}$")
+#: at most 32 characters (Twilio Verify's limit) and 4 digits (its rule: no
+#: phone numbers). Whether it fits the SMS is the channel's check.
+BRAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'-]{0,31}$")
 MAX_BRAND_DIGITS = 4
 NIST_MIN_DIGITS = 6
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -79,7 +80,11 @@ def binding_of(
             )
         return "", ""
     if not policy.binds_transaction and required:
-        raise invalid("amount", f"amount and payee apply only to payment purposes, not {purpose}")
+        raise OtpError(
+            "binding_not_allowed",
+            f"amount: amount and payee apply only to payment purposes, not {purpose}",
+            field="amount",
+        )
     return _text(amount, "amount", MAX_AMOUNT), _text(payee, "payee", MAX_PAYEE)
 
 
@@ -123,7 +128,7 @@ def brand_of(value: object, field: str = "brand") -> str:
     if not BRAND.match(text) or sum(c.isdigit() for c in text) > MAX_BRAND_DIGITS:
         raise invalid(
             field,
-            "must be 1 to 30 plain letters, digits (at most 4), spaces or ._&'- "
+            "must be 1 to 32 plain letters, digits (at most 4), spaces or ._&'- "
             "(it appears in the message)",
         )
     return text

@@ -45,12 +45,19 @@ from app.otp.ports import (
     StartCommand,
     StartOutcome,
     VerificationStore,
+    open_field,
 )
 from app.otp.refusals import check_refusal, refuse_start
+from app.otp.sealing import CodeSealer
 
 log = logging.getLogger(__name__)
 
 _RETRIES = 5
+
+
+def _same_code_floor(ttl: int) -> int:
+    """The time (ms) a pending code must have left for a resend to repeat it."""
+    return min(60, ttl // 2) * 1000
 
 
 class OtpService(Deliveries):
@@ -66,6 +73,7 @@ class OtpService(Deliveries):
         codes: CodeGenerator | None = None,
         metrics: OtpMetrics | None = None,
         default_locale: str = "id",
+        sealer: CodeSealer | None = None,
     ) -> None:
         self.store = store
         self.limiter = limiter
@@ -76,6 +84,8 @@ class OtpService(Deliveries):
         self.codes = codes or CodeGenerator()
         self.metrics = metrics
         self.default_locale = default_locale
+        #: Keeps the pending code sealed so a resend repeats it (None: a new code each time).
+        self.sealer = sealer
 
     # -- start ---------------------------------------------------------------
 
@@ -93,31 +103,26 @@ class OtpService(Deliveries):
         digits: int | None = None,
         brand: str | None = None,
         sender: str | None = None,
+        service: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
-        ``to`` and ``purpose`` (same id, new code, failures kept).
+        ``to`` and ``purpose`` (same id, failures kept, and — as Twilio Verify
+        does — the same code while it has time left: see :meth:`_code_for`).
 
         ``sender`` is the customer a chat flow sends for: counted against the
         per-sender limits, as ``client_ip`` and ``api_key`` are for API sends.
 
         ``digits`` (4–10) and ``brand`` (the name the message shows) override
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
-        Verify service's ``CodeLength`` and ``FriendlyName``.
+        Verify service's ``CodeLength`` and ``FriendlyName``. ``service`` (a VA
+        sid) keeps the verification apart from every other service's and from
+        ``/v1``'s on the same number, as on Twilio.
         """
         try:
             return self._start(
-                to,
-                channel,
-                purpose,
-                locale,
-                client_ip,
-                api_key,
-                amount,
-                payee,
-                digits,
-                brand,
-                sender,
-            )
+                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand,
+                sender, service or "",
+            )  # fmt: skip
         except OtpError as err:
             self._refused(err)
             raise
@@ -135,6 +140,7 @@ class OtpService(Deliveries):
         digits: object = None,
         brand: object = None,
         sender: str | None = None,
+        service: str = "",
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
@@ -149,13 +155,15 @@ class OtpService(Deliveries):
         locale_ = req.locale_of(locale, self.default_locale)
         digest = self.hasher.destination(dest.address)
         base = StartCommand(
-            tag=digest[:16], open_field=f"{purpose_}:{digest}", existing_id="", new_id="",
+            tag=digest[:16], open_field=open_field(purpose_, digest, service),
+            existing_id="", new_id="",
             expect="new", now_ms=0, code_hash="", digits=digits_,
             ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
             max_checks=policy.checks_for(channel_), max_sends=policy.max_sends,
             cooldown=policy.resend_cooldown, retention=self.settings.retention,
             to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
             amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
+            service=service,
         )  # fmt: skip
         counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
@@ -174,12 +182,7 @@ class OtpService(Deliveries):
                 counted = True
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
-            code = self.codes.generate(digits_)
-            command = replace(
-                command,
-                expect="resend" if resend else "new",
-                code_hash=self.hasher.code_hash(vid, code, amount_, payee_),
-            )
+            command, code, expires_ms = self._code_for(command, vid, resend)
             written = self.store.start(command, claim=False)
             if written.kind == "retry":
                 base = replace(base, existing_id=written.open_id or base.existing_id)
@@ -187,8 +190,40 @@ class OtpService(Deliveries):
             if written.kind not in {"created", "resent"}:
                 self.store.release(command)
             refuse_start(written, vid)
-            return self._send(command, vid, code, written, resend)
+            return self._send(command, vid, code, written, resend, expires_ms)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
+
+    def _code_for(
+        self, command: StartCommand, vid: str, resend: bool
+    ) -> tuple[StartCommand, str, int]:
+        """The code to send and when it expires (ms).
+
+        A resend repeats the pending code, unsealed, with its own expiry kept
+        (NIST: a code lives at most its lifetime from when it was made), so
+        whichever message the customer types from is right — what Twilio
+        Verify does. A new code instead when the old one has under a minute
+        (or half its lifetime) left, was dictated by a flash call, has another
+        length, or no sealer is configured: the earlier code then no longer
+        matches.
+        """
+        if resend and self.sealer is not None and command.channel != "flashcall":
+            record = self.store.get(vid) or {}
+            sealed = record.get("sealed", "")
+            code = self.sealer.unseal(vid, sealed)
+            expires_ms = int(record.get("expires_at") or 0)
+            left_ms = expires_ms - command.now_ms
+            if code and len(code) == command.digits and left_ms >= _same_code_floor(command.ttl):
+                ttl = -(-left_ms // 1000)
+                return replace(command, expect="same", sealed=sealed, ttl=ttl), code, expires_ms
+        code = self.codes.generate(command.digits)
+        sealed = self.sealer.seal(vid, code) if self.sealer is not None else ""
+        fresh = replace(
+            command,
+            expect="resend" if resend else "new",
+            code_hash=self.hasher.code_hash(vid, code, command.amount, command.payee),
+            sealed=sealed,
+        )
+        return fresh, code, command.now_ms + command.ttl * 1000
 
     def _count_send(
         self,
@@ -211,7 +246,13 @@ class OtpService(Deliveries):
             )
 
     def _send(
-        self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool
+        self,
+        c: StartCommand,
+        vid: str,
+        code: str,
+        written: StartOutcome,
+        resend: bool,
+        expires_ms: int,
     ) -> Started:
         bind_log_context(verification_id=vid)
         message = CodeMessage(
@@ -239,7 +280,7 @@ class OtpService(Deliveries):
         verification = Verification(
             id=vid, to=c.to, channel=receipt.channel, purpose=c.purpose, locale=c.locale,
             status=PENDING, created_at=from_ms(written.created_ms),
-            expires_at=from_ms(c.now_ms + c.ttl * 1000), send_count=written.sends,
+            expires_at=from_ms(expires_ms), send_count=written.sends,
             attempts_left=written.attempts_left,
             delivery=Delivery(channel=receipt.channel, status=receipt.status,
                               error_code=receipt.error_code),
@@ -259,11 +300,14 @@ class OtpService(Deliveries):
         purpose: str | None = None,
         amount: str | None = None,
         payee: str | None = None,
+        service: str | None = None,
     ) -> CheckResult:
         """Compare ``code`` (spaces and dashes allowed) with the pending
-        verification for ``to`` and ``purpose``, or the one with that id."""
+        verification for ``to`` and ``purpose``, or the one with that id.
+        ``service``: only that Twilio Verify service's verifications (None:
+        by id any, by ``to`` ``/v1``'s own)."""
         try:
-            result = self._check(code, to, verification_id, purpose, amount, payee)
+            result = self._check(code, to, verification_id, purpose, amount, payee, service)
         except OtpError as err:
             self._refused(err)
             raise
@@ -280,6 +324,7 @@ class OtpService(Deliveries):
         purpose: object,
         amount: object,
         payee: object,
+        service: str | None,
     ) -> CheckResult:
         code_ = normalize_code(code)
         if (to is None) == (verification_id is None):
@@ -293,7 +338,9 @@ class OtpService(Deliveries):
             purpose_filter = req.purpose_of(purpose)
             dest = parse_destination(to, "auto")
             digest = self.hasher.destination(dest.address)
-            found = self.store.open_id(digest[:16], f"{purpose_filter}:{digest}")
+            found = self.store.open_id(
+                digest[:16], open_field(purpose_filter, digest, service or "")
+            )
             if not found:
                 raise OtpError("not_found", "no pending verification for this destination")
             vid = found
@@ -309,6 +356,7 @@ class OtpService(Deliveries):
             has_binding=bool(amount_ or payee_),
             purpose=purpose_filter,
             retention=self.settings.retention,
+            service=service,
         )
         kind = outcome.kind
         seen = {"to": outcome.to, "purpose": outcome.purpose}
@@ -345,13 +393,14 @@ class OtpService(Deliveries):
         """Forget the sends counted against ``to``'s limits (unblocking a test number)."""
         self.limiter.reset(self.hasher.destination(parse_destination(to, "auto").address))
 
-    def find(self, to: str, purpose: str | None = None) -> Verification:
+    def find(self, to: str, purpose: str | None = None, service: str | None = None) -> Verification:
         """The verification still open for ``to`` and ``purpose`` (pending, or
-        locked after too many wrong codes): Twilio Verify's fetch by ``To``."""
+        locked after too many wrong codes) in ``service`` (None: ``/v1``'s):
+        Twilio Verify's fetch by ``To``."""
         purpose_ = req.purpose_of(purpose)
         dest = parse_destination(to, "auto")
         digest = self.hasher.destination(dest.address)
-        found = self.store.open_id(digest[:16], f"{purpose_}:{digest}")
+        found = self.store.open_id(digest[:16], open_field(purpose_, digest, service or ""))
         if not found:
             raise OtpError("not_found", "no pending verification for this destination", field="to")
         return self.get(found)

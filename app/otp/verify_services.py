@@ -1,28 +1,38 @@
 """A Twilio Verify service's settings, checked once for the /v2 API and the CLI.
 
-A service names the messages (``FriendlyName``: the OTP SMS must still fit
-one segment with it) and may fix the code length (``CodeLength``: the same
+A service names the messages (``FriendlyName``: the OTP SMS that service
+sends must still fit one segment with it) and may fix the code length (``CodeLength``: the same
 rule as a caller's ``digits``, :func:`app.otp.request_checks.digits_range`).
 """
 
 from __future__ import annotations
 
-from app.content.otp_sms import template_problems
+from app.content.otp_sms import service_name_problem
 from app.content.render import TemplateSource
 from app.otp import request_checks as req
 from app.otp.errors import invalid
 from app.otp.policy import PurposePolicy
 
 
-def service_name(value: object, templates: TemplateSource, field: str = "FriendlyName") -> str:
-    """The name messages show; refused when the OTP SMS would not fit one segment."""
+def service_name(
+    value: object,
+    templates: TemplateSource,
+    field: str = "FriendlyName",
+    *,
+    purpose: str,
+    policy: PurposePolicy,
+    code_length: int | None,
+) -> str:
+    """The name messages show (up to Twilio's 32 characters); refused only when
+    the OTP SMS of *this* service — its purpose's wording (payee and amount for
+    a payment only), its code length and lifetime — would not fit one segment."""
     name = req.brand_of(value, field)
-    problems = template_problems(templates, name)
-    if problems:
-        path, why = problems[0]
-        raise invalid(
-            field, f"is too long for the OTP SMS to stay one segment (templates/{path} {why})"
-        )
+    problem = service_name_problem(
+        templates, name, purpose=purpose, payment=policy.binds_transaction,
+        digits=code_length or policy.digits, ttl=policy.ttl_for("sms"),
+    )  # fmt: skip
+    if problem:
+        raise invalid(field, problem)
     return name
 
 

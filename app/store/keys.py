@@ -47,8 +47,9 @@ def lock_leases(conversation_id: str) -> str:
 
 
 def outbox(address: str) -> str:
-    """Sandbox mode: what would have been sent to one phone number or e-mail."""
-    return _key(f"outbox:{address}", "messages")
+    """Sandbox mode: what would have been sent to one phone number or e-mail
+    (an e-mail address in any case: the sandbox's mailbox is case-blind)."""
+    return _key(f"outbox:{address.lower() if '@' in address else address}", "messages")
 
 
 def outbox_pattern() -> str:
@@ -108,7 +109,8 @@ OTP_RETENTION = 86400  # a finished verification's status stays readable a day
 
 
 def otp_open(tag: str) -> str:
-    """Hash ``<purpose>:<destination digest>`` -> id of the verification still open."""
+    """Hash of open fields (:func:`app.otp.ports.open_field`: per purpose, and per
+    Twilio Verify service) -> id of the verification still open."""
     return _key(f"otp:{tag}", "open")
 
 

@@ -63,7 +63,7 @@ class RedisVerificationStore:
             c.open_field, c.existing_id, c.new_id, c.now_ms, "claim" if claim else "commit",
             c.expect, c.code_hash, c.digits, c.ttl, c.max_checks, c.max_sends, c.cooldown,
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
-            c.token, CLAIM_LEASE_MS, c.brand,
+            c.token, CLAIM_LEASE_MS, c.brand, c.service, c.sealed,
         ]  # fmt: skip
         reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
         kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
@@ -90,6 +90,7 @@ class RedisVerificationStore:
         has_binding: bool,
         purpose: str,
         retention: int,
+        service: str | None = None,
     ) -> CheckOutcome:
         args: list[str | int] = [
             now_ms,
@@ -98,6 +99,8 @@ class RedisVerificationStore:
             "1" if has_binding else "0",
             purpose,
             retention,
+            "0" if service is None else "1",
+            service or "",
         ]
         answer = self._check(keys=self._keys(verification_id), args=args)
         kind, left, status, digits, wait = answer[:5]
@@ -128,6 +131,7 @@ class RedisVerificationStore:
         channel: str,
         max_redeliveries: int,
         retention: int,
+        sealed: str = "",
     ) -> StartOutcome:
         args: list[str | int] = [
             now_ms,
@@ -137,6 +141,7 @@ class RedisVerificationStore:
             channel,
             max_redeliveries,
             retention,
+            sealed,
         ]
         kind, wait, gen = self._redeliver(keys=self._keys(verification_id), args=args)
         return StartOutcome(str(kind), int(wait), int(gen))

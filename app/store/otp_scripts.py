@@ -30,7 +30,7 @@ end
 # finish(status, at_ms, keep_ms, field, id): end a verification and keep its status a while.
 FINISH = """
 local function finish(status, at, keep, field, id)
-  redis.call('HSET', KEYS[1], 'status', status, 'ended_at', at, 'hash', '')
+  redis.call('HSET', KEYS[1], 'status', status, 'ended_at', at, 'hash', '', 'sealed', '')
   unlink_open(KEYS[2], field, id)
   redis.call('PEXPIRE', KEYS[1], keep)
 end
@@ -41,12 +41,14 @@ end
 # KEYS[2] = state of the verification read as open (KEYS[3] again when none)
 # KEYS[3] = state of a new verification
 # ARGV[1] = open field, ARGV[2] = id read as open ('' if none), ARGV[3] = new id,
-# ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit', ARGV[6] = 'new' | 'resend'
-# (what the code hash was made for), ARGV[7] = code hash, ARGV[8] = digits, ARGV[9] = ttl s,
+# ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit', ARGV[6] = 'new' | 'resend' (a new code
+# for the open verification) | 'same' (the open verification's code again, hash and expiry
+# kept, only if its seal is still ARGV[24]), ARGV[7] = code hash, ARGV[8] = digits, ARGV[9] = ttl s,
 # ARGV[10] = max checks, ARGV[11] = max sends, ARGV[12] = cooldown s, ARGV[13] = retention s,
 # ARGV[14] = to, ARGV[15] = channel, ARGV[16] = purpose, ARGV[17] = locale,
 # ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms,
-# ARGV[22] = brand the message shows ('' = the server's)
+# ARGV[22] = brand the message shows ('' = the server's), ARGV[23] = service ('' = /v1),
+# ARGV[24] = the code sealed (app.otp.sealing) for a later resend ('' = none)
 # Each send is logged as a field 'attempt:<gen>' = '<ms>|<channel>'; 'code_length' keeps
 # the digits asked for (a channel that dictates its code may change 'digits').
 # 'claim' checks the rules and, if a code may go out, reserves the send for this token
@@ -90,18 +92,24 @@ if current ~= '' then
     local wait = tonumber(s[4]) + cooldown - now
     if wait > 0 then return {'cooldown', wait, 0} end
     if not commit then return reserve('resend') end
-    if ARGV[6] ~= 'resend' then return {'retry', 0, 0} end
+    if ARGV[6] ~= 'resend' and ARGV[6] ~= 'same' then return {'retry', 0, 0} end
+    if ARGV[6] == 'same' and redis.call('HGET', KEYS[2], 'sealed') ~= ARGV[24] then
+      return {'retry', 0, 0, current}
+    end
     redis.call('HDEL', KEYS[1], claim_field)
     local gen = redis.call('HINCRBY', KEYS[2], 'gen', 1)
     redis.call('HINCRBY', KEYS[2], 'sends', 1)
     -- A resend never raises the tries left, and a flash call's fewer tries apply at once.
     local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'max_checks')), tonumber(ARGV[10]))
     redis.call('HSET', KEYS[2], 'max_checks', cap)
-    redis.call('HSET', KEYS[2], 'hash', ARGV[7], 'digits', ARGV[8], 'last_sent', now,
-      'expires_at', now + ttl, 'channel', ARGV[15], 'locale', ARGV[17],
-      'code_length', ARGV[8], 'brand', ARGV[22], 'attempt:' .. gen, ARGV[4] .. '|' .. ARGV[15],
+    if ARGV[6] == 'resend' then
+      redis.call('HSET', KEYS[2], 'hash', ARGV[7], 'digits', ARGV[8], 'expires_at', now + ttl,
+        'code_length', ARGV[8], 'sealed', ARGV[24])
+      redis.call('PEXPIRE', KEYS[2], ttl + keep)
+    end
+    redis.call('HSET', KEYS[2], 'last_sent', now, 'channel', ARGV[15], 'locale', ARGV[17],
+      'brand', ARGV[22], 'attempt:' .. gen, ARGV[4] .. '|' .. ARGV[15],
       'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
-    redis.call('PEXPIRE', KEYS[2], ttl + keep)
     extend(KEYS[1], ttl + keep)
     local f = redis.call('HMGET', KEYS[2], 'sends', 'failures', 'max_checks', 'created_at')
     return {'resent', 0, gen, '', tonumber(f[1]), tonumber(f[3]) - tonumber(f[2]), tonumber(f[4])}
@@ -124,7 +132,7 @@ redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
   'sends', 1, 'failures', 0, 'max_checks', ARGV[10], 'gen', 1, 'redeliveries', 0,
   'amount', ARGV[18], 'payee', ARGV[19], 'bound', bound, 'open_field', ARGV[1],
   'code_length', ARGV[8], 'brand', ARGV[22], 'attempt:1', ARGV[4] .. '|' .. ARGV[15],
-  'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
+  'service', ARGV[23] or '', 'sealed', ARGV[24] or '', 'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
 redis.call('PEXPIRE', KEYS[3], ttl + keep)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 extend(KEYS[1], ttl + keep)
@@ -146,7 +154,8 @@ return 0
 
 # KEYS[1] = verification state, KEYS[2] = open verifications of its destination
 # ARGV[1] = now ms, ARGV[2] = candidate code hash, ARGV[3] = candidate length,
-# ARGV[4] = '1' when amount/payee were given, ARGV[5] = purpose ('' = any), ARGV[6] = retention s
+# ARGV[4] = '1' when amount/payee were given, ARGV[5] = purpose ('' = any), ARGV[6] = retention s,
+# ARGV[7] = '1' to require ARGV[8] as the service ('' = /v1's own), '0' for any
 # Returns {kind, attempts left, status, digits expected, ms until a lock ends} and, once
 # compared, the verification's destination and purpose.
 CHECK = (
@@ -154,9 +163,10 @@ CHECK = (
     + FINISH
     + """
 local s = redis.call('HMGET', KEYS[1], 'status', 'expires_at', 'failures', 'max_checks',
-  'digits', 'hash', 'bound', 'purpose', 'open_field', 'id', 'to')
+  'digits', 'hash', 'bound', 'purpose', 'open_field', 'id', 'to', 'service')
 local status = s[1]
 if not status or (ARGV[5] ~= '' and s[8] ~= ARGV[5]) then return {'not_found', 0, '', 0, 0} end
+if ARGV[7] == '1' and (s[12] or '') ~= ARGV[8] then return {'not_found', 0, '', 0, 0} end
 local now, expires, keep = tonumber(ARGV[1]), tonumber(s[2]), tonumber(ARGV[6]) * 1000
 if status == 'pending' and now >= expires then
   finish('expired', expires, keep, s[9], s[10])
@@ -171,7 +181,7 @@ if s[7] == '1' and ARGV[4] ~= '1' then return {'binding_required', 0, status, 0,
 if s[7] ~= '1' and ARGV[4] == '1' then return {'binding_unexpected', 0, status, 0, 0} end
 local failures, max = tonumber(s[3]), tonumber(s[4])
 if failures >= max then
-  redis.call('HSET', KEYS[1], 'status', 'max_attempts_reached', 'hash', '')
+  redis.call('HSET', KEYS[1], 'status', 'max_attempts_reached', 'hash', '', 'sealed', '')
   return {'max_attempts_reached', 0, 'max_attempts_reached', 0, expires - now}
 end
 if same(s[6], ARGV[2]) then
@@ -182,7 +192,8 @@ failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures >= max then
   -- Locked, and the open field keeps pointing here: no new code for this
   -- destination and purpose until this one would have expired.
-  redis.call('HSET', KEYS[1], 'status', 'max_attempts_reached', 'ended_at', now, 'hash', '')
+  redis.call('HSET', KEYS[1], 'status', 'max_attempts_reached', 'ended_at', now, 'hash', '',
+    'sealed', '')
   return {'locked_now', 0, 'max_attempts_reached', 0, expires - now, s[11], s[8]}
 end
 return {'wrong', max - failures, 'pending', 0, 0, s[11], s[8]}
@@ -211,7 +222,7 @@ return {'canceled', 0, 'canceled', 0, 0}
 
 # KEYS[1] = verification state, KEYS[2] = open verifications of its destination
 # ARGV[1] = now ms, ARGV[2] = code hash, ARGV[3] = digits, ARGV[4] = ttl s, ARGV[5] = channel,
-# ARGV[6] = max redeliveries, ARGV[7] = retention s
+# ARGV[6] = max redeliveries, ARGV[7] = retention s, ARGV[8] = the new code sealed ('' = none)
 # Returns {kind, 0, send generation}.
 REDELIVER = (
     HELPERS
@@ -229,7 +240,7 @@ if tonumber(s[3]) >= tonumber(ARGV[6]) then return {'max_redeliveries', 0, 0} en
 redis.call('HINCRBY', KEYS[1], 'redeliveries', 1)
 local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
 redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'digits', ARGV[3], 'last_sent', now,
-  'expires_at', now + ttl, 'channel', ARGV[5], 'attempt:' .. gen, ARGV[1] .. '|' .. ARGV[5],
+  'expires_at', now + ttl, 'sealed', ARGV[8] or '', 'channel', ARGV[5], 'attempt:' .. gen, ARGV[1] .. '|' .. ARGV[5],
   'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
 redis.call('PEXPIRE', KEYS[1], ttl + keep)
 return {'resent', 0, gen}
@@ -251,7 +262,8 @@ if attempt then
   redis.call('HSET', KEYS[1], 'attempt:' .. ARGV[1], at .. '|' .. ARGV[2])
 end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'status') == 'pending' then
-  redis.call('HSET', KEYS[1], 'hash', ARGV[6], 'digits', ARGV[7])
+  -- A channel-dictated code (a flash call's caller id) is not one a resend can repeat.
+  redis.call('HSET', KEYS[1], 'hash', ARGV[6], 'digits', ARGV[7], 'sealed', '')
 end
 return 1
 """

@@ -15,6 +15,7 @@ from typing import Any
 import fastjsonschema
 from flask import Blueprint, Response, g, jsonify, request
 from jsonschema import Draft202012Validator, ValidationError
+from werkzeug.routing import BaseConverter
 
 from app.otp.errors import OtpError
 from app.otp.model import CheckResult, Verification
@@ -43,10 +44,22 @@ _CHECK = BodySchema(openapi.CHECK_REQUEST)
 _PUBLIC = {"api.openapi_json"}
 
 
+class VerificationIdConverter(BaseConverter):
+    """``VE`` + 32 hex only, so ``/v1/verifications/check`` is never read as an id
+    (``GET`` there is a 405 whose ``Allow`` says POST, not a 404 for id "check")."""
+
+    regex = "VE[0-9a-f]{32}"
+
+
+@bp.record_once
+def _converter(state: Any) -> None:
+    state.app.url_map.converters["verification_id"] = VerificationIdConverter
+
+
 @bp.before_request
 def require_key() -> tuple[Response, int] | None:
-    if request.endpoint in _PUBLIC:
-        return None
+    if request.endpoint in _PUBLIC or request.method == "OPTIONS":
+        return None  # OPTIONS only lists the methods (Allow), as a CORS preflight needs
     if bearer_key() is None:
         response, status = _error(
             OtpError("unauthorized", "give a valid API key: Authorization: Bearer <key>")
@@ -91,12 +104,12 @@ def check() -> Response:
     return jsonify(check_json(result))
 
 
-@bp.get("/verifications/<verification_id>")
+@bp.get("/verifications/<verification_id:verification_id>")
 def fetch(verification_id: str) -> Response:
     return jsonify(verification_json(services().otp.get(verification_id)))
 
 
-@bp.post("/verifications/<verification_id>/cancel")
+@bp.post("/verifications/<verification_id:verification_id>/cancel")
 def cancel(verification_id: str) -> Response:
     return jsonify(verification_json(services().otp.cancel(verification_id)))
 
@@ -159,9 +172,17 @@ def _body(schema: BodySchema) -> dict[str, Any]:
         return data
     except fastjsonschema.JsonSchemaException:
         pass
-    errors = sorted(schema.explainer.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
+    # A field's own error first (its type, its format), then the rules between fields.
+    errors = sorted(schema.explainer.iter_errors(data), key=lambda e: (not e.path, str(e.path)))
     if errors:
         field, message = _explain(errors[0])
+        if field in {"amount", "payee"} and message == "is required" and "purpose" in data:
+            # The payment purpose's rule, with the code its callers already handle.
+            raise OtpError(
+                "payment_binding_required",
+                f"{field}: purpose payment binds the code to an amount and a payee; give both",
+                field=field,
+            )
         raise OtpError("invalid_parameter", f"{field}: {message}", field=field)
     return data
 
@@ -192,6 +213,12 @@ def _explain(error: ValidationError) -> tuple[str, str]:
         )
     if rule == "pattern":
         return field, f"has the wrong format ({schema.get('description') or expected})"
+    if rule == "oneOf":
+        return "to", "give either to or id (not both)"
+    if rule == "not":
+        return "amount", "amount and payee apply only to a payment purpose"
+    if rule == "anyOf" and field == "to":
+        return field, "must be an E.164 phone number (+6281234567890) or an e-mail address"
     return field, "is not valid"
 
 
@@ -205,8 +232,8 @@ def _error(err: OtpError) -> tuple[Response, int]:
     if err.verification_id:
         body["verification_id"] = err.verification_id
     response = jsonify(error=body)
-    if status == 429 and err.retry_after is not None:
-        response.headers["Retry-After"] = str(err.retry_after)
+    if status in {429, 503}:
+        response.headers["Retry-After"] = str(err.retry_after or 1)
     if status >= 500 or status == 429:
         log.warning("%s %s -> %d %s", request.method, request.path, status, err.code)
     return response, status

@@ -10,15 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, jsonify, request
+from jsonschema import Draft202012Validator
 
 from app.content.messages import Channel
 from app.logs import mask, mask_ip
 from app.web.auth import bearer_key
 from app.web.current import services
 from app.web.errors import json_error
+from app.web.openapi_schemas import RELEASE_REQUEST
 from app.web.twilio_request import Rejected, e164
 
 bp = Blueprint("handoffs", __name__, url_prefix="/v1/handoffs")
+_RELEASE = Draft202012Validator(RELEASE_REQUEST)
 
 
 @bp.before_request
@@ -43,17 +46,19 @@ def waiting() -> Response:
 
 @bp.post("/release")
 def release() -> Response | tuple[Response, int]:
+    """The body is checked against the OpenAPI schema (400 if it breaks it); a
+    well-formed number that cannot exist is a 422."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("to"), str):
-        return json_error(400, "invalid_request", 'send JSON {"to": "+62..."}')
+    if not isinstance(body, dict) or not _RELEASE.is_valid(body):
+        return json_error(
+            400, "invalid_request", 'send JSON {"to": "+62...", "channel": "whatsapp" or "sms"}'
+        )
     channel_name = body.get("channel")
     try:
         number = e164(body["to"].removeprefix("whatsapp:").strip(), "to")
-        channel = Channel(channel_name) if channel_name else None
     except Rejected as err:
-        return json_error(400, "invalid_to", str(err))
-    except ValueError:
-        return json_error(400, "invalid_channel", "channel must be whatsapp or sms")
+        return json_error(422, "invalid_to", str(err))
+    channel = Channel(channel_name) if channel_name else None
     released = services().handoffs.release(number, channel)
     if not released:
         return json_error(404, "not_found", f"no conversation with {mask(number)} is handed off")

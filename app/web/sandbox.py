@@ -32,7 +32,7 @@ def outbox() -> Response | tuple[Response, int]:
     try:
         address, channel = outbox_address(to)
     except Rejected as err:
-        return json_error(400, "invalid_to", str(err))
+        return json_error(422, "invalid_to", str(err))
     channel = request.args.get("channel") or channel
     entries = services().outbox.read(address)
     if channel:
@@ -42,9 +42,12 @@ def outbox() -> Response | tuple[Response, int]:
 
 @bp.delete("/outbox")
 def clear_outbox() -> Response | tuple[Response, int]:
+    to = request.args.get("to", "")
+    if not to:
+        return json_error(400, "missing_to", "give ?to=<number or e-mail>")
     try:
-        address, _ = outbox_address(request.args.get("to", ""))
+        address, _ = outbox_address(to)
     except Rejected as err:
-        return json_error(400, "invalid_to", str(err))
+        return json_error(422, "invalid_to", str(err))
     services().outbox.clear(address)
     return jsonify(to=address, cleared=True)

@@ -9,9 +9,10 @@ flows, and a verification started here can be checked there and back.
 
 A *service* (``VA...``) is a named set of settings: its friendly name (shown
 in the messages), its code length and the OTP *purpose* its verifications use
-(``verify`` unless created with Sandi's extra ``Purpose`` parameter). Two
-services with the same purpose therefore share one pending verification per
-number, and ``/v1`` calls with that purpose see the same verifications.
+(``verify`` unless created with Sandi's extra ``Purpose`` parameter). As on
+Twilio, each service's verifications are its own: two services on one number
+never see each other's pending verification or approve each other's code, and
+``/v1`` (a namespace of its own) reaches them only by their ``VE`` id.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.config import LOCALES
-from app.otp import request_checks as req
 from app.otp.errors import OtpError
-from app.otp.model import Verification
-from app.otp.policy import DEFAULT_PURPOSE
+from app.otp.model import APPROVED, CANCELED, EXPIRED, Verification
 from app.otp.verify_services import service_code_length, service_name
 from app.store.verify_services import TooManyServices, VerifyService
+from app.web import openapi_v2
 from app.web import verify_v2_json as render
+from app.web import verify_v2_settings as v2_settings
 from app.web.auth import basic_key
 from app.web.current import services
 from app.web.verify_v2_errors import TwilioError, from_otp, invalid, not_found
@@ -44,14 +45,25 @@ bp = Blueprint("verify_v2", __name__, url_prefix="/v2")
 VERIFICATION_SID = re.compile(r"^VE[0-9a-fA-F]{32}$")
 #: Parameters Sandi refuses rather than ignores: the code is always Sandi's own.
 REFUSED = ("CustomCode", "CustomMessage")
+#: Twilio "soft deletes" a verification once it is approved, canceled or expired:
+#: fetching it then answers 20404, by SID as by ``To``.
+ENDED = frozenset({APPROVED, CANCELED, EXPIRED})
 _HTTP_CODES = {404: 20404, 405: 20004, 429: 20429, 503: 20503}
 
 
 # -- auth and errors -----------------------------------------------------------
 
 
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """This API's OpenAPI document (needs no key, like ``/v1/openapi.json``)."""
+    return jsonify(openapi_v2.document())
+
+
 @bp.before_request
 def require_key() -> None:
+    if request.endpoint == "verify_v2.openapi_json":
+        return
     if basic_key() is None:
         raise TwilioError(
             20003,
@@ -114,13 +126,11 @@ def _answer(err: TwilioError) -> tuple[Response, int]:
 @bp.post("/Services")
 def create_service() -> tuple[Response, int]:
     form = request.form
-    purpose = _purpose(form.get("Purpose"))
-    service = services().verify_services.create(
-        _friendly_name(_required("FriendlyName"), "FriendlyName"),
-        _code_length(form.get("CodeLength"), purpose),
-        purpose,
-        services().clock(),
-    )
+    v2_settings.refuse_custom_codes()
+    purpose = v2_settings.service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), None)
+    code_length = _code_length(form.get("CodeLength"), purpose)
+    name = _service_name(_required("FriendlyName"), "FriendlyName", purpose, code_length)
+    service = services().verify_services.create(name, code_length, purpose, services().clock())
     return jsonify(_service_json(service)), 201
 
 
@@ -142,22 +152,27 @@ def fetch_service(sid: str) -> Response:
 @bp.post("/Services/<sid>")
 def update_service(sid: str) -> Response:
     service, form = _service(sid), request.form
-    changes: dict[str, object] = {}
-    if form.get("FriendlyName") is not None:
-        changes["friendly_name"] = _friendly_name(form["FriendlyName"], "FriendlyName")
-    if form.get("Purpose") is not None:
-        changes["purpose"] = _purpose(form["Purpose"])
-    purpose = str(changes.get("purpose", service.purpose))
-    if form.get("CodeLength") is not None or "purpose" in changes:
-        length = form.get("CodeLength", service.code_length)
-        changes["code_length"] = _code_length(None if length is None else str(length), purpose)
+    v2_settings.refuse_custom_codes()
+    name = form.get("FriendlyName", service.friendly_name)
+    purpose = v2_settings.service_purpose(
+        form.get("Purpose"), form.get("Psd2Enabled"), service.purpose
+    )
+    length: int | None = service.code_length
+    if form.get("CodeLength") is not None or purpose != service.purpose:
+        raw = form.get("CodeLength", service.code_length)
+        length = _code_length(None if raw is None else str(raw), purpose)
+    # The name must fit the wording of the service as it will be, not as it was.
+    name = _service_name(name, "FriendlyName", purpose, length)
     store = services().verify_services
-    return jsonify(_service_json(store.update(service, services().clock(), **changes)))
+    updated = store.update(
+        service, services().clock(), friendly_name=name, purpose=purpose, code_length=length
+    )
+    return jsonify(_service_json(updated))
 
 
 @bp.delete("/Services/<sid>")
 def delete_service(sid: str) -> tuple[str, int]:
-    """Pending verifications stay: they belong to the purpose, not to the service."""
+    """Its verifications stay until they expire, readable by id on ``/v1`` only."""
     services().verify_services.delete(_service(sid).sid)
     return "", 204
 
@@ -175,7 +190,9 @@ def start(sid: str) -> tuple[Response, int]:
     if channel == "sna":
         raise invalid("Channel", "sna (silent network auth) is not supported by Sandi")
     custom = form.get("CustomFriendlyName")
-    brand = _friendly_name(custom, "CustomFriendlyName") if custom else service.friendly_name
+    brand = service.friendly_name
+    if custom:
+        brand = _service_name(custom, "CustomFriendlyName", service.purpose, service.code_length)
     otp = services().otp
     started = otp.start(
         _required("To"),
@@ -188,6 +205,7 @@ def start(sid: str) -> tuple[Response, int]:
         payee=form.get("Payee"),
         digits=service.code_length,
         brand=brand,
+        service=service.sid,
     )
     # Read back: the answer lists every send, resends included.
     return jsonify(_verification_json(otp.get(started.verification.id), service)), 201
@@ -195,8 +213,12 @@ def start(sid: str) -> tuple[Response, int]:
 
 @bp.get("/Services/<sid>/Verifications/<ref>")
 def fetch(sid: str, ref: str) -> Response:
+    """Pending (or locked after too many wrong codes) only: an ended one is gone."""
     service = _service(sid)
-    return jsonify(_verification_json(_verification(service, ref), service))
+    verification = _verification(service, ref)
+    if verification.status in ENDED:
+        raise not_found(request.path)
+    return jsonify(_verification_json(verification, service))
 
 
 @bp.post("/Services/<sid>/Verifications/<ref>")
@@ -230,6 +252,7 @@ def check(sid: str) -> Response:
         purpose=service.purpose,
         amount=form.get("Amount"),
         payee=form.get("Payee"),
+        service=service.sid,
     )
     verification = otp.get(result.id)
     return jsonify(
@@ -255,15 +278,19 @@ def _service(sid: str) -> VerifyService:
 
 
 def _verification(service: VerifyService, ref: str) -> Verification:
-    """By SID, or by ``To`` (the one still open for the service's purpose)."""
+    """By SID, or by ``To`` (the one still open in this service): another
+    service's verification is not there, as on Twilio."""
     otp = services().otp
     try:
-        v = otp.get(ref) if VERIFICATION_SID.match(ref) else otp.find(ref, service.purpose)
+        if VERIFICATION_SID.match(ref):
+            v = otp.get(ref)
+        else:
+            v = otp.find(ref, service.purpose, service.sid)
     except OtpError as err:
         if err.code in {"not_found", "invalid_destination", "invalid_parameter"}:
             raise not_found(request.path) from None
         raise
-    if v.purpose != service.purpose:
+    if (v.purpose, v.service) != (service.purpose, service.sid):
         raise not_found(request.path)
     return v
 
@@ -275,9 +302,14 @@ def _required(name: str) -> str:
     return value
 
 
-def _friendly_name(value: str, parameter: str) -> str:
+def _service_name(value: str, parameter: str, purpose: str, code_length: int | None) -> str:
+    """Up to Twilio's 32 characters, while this service's own OTP SMS (its
+    purpose's wording, code length and lifetime) stays one segment."""
     try:
-        return service_name(value, services().templates, parameter)
+        return service_name(
+            value, services().templates, parameter, purpose=purpose,
+            policy=services().otp.settings.policy(purpose), code_length=code_length,
+        )  # fmt: skip
     except OtpError as err:
         raise invalid(parameter, err.message.removeprefix(f"{parameter}: ")) from None
 
@@ -288,13 +320,6 @@ def _code_length(value: str | None, purpose: str) -> int | None:
         return service_code_length(value, services().otp.settings.policy(purpose))
     except OtpError as err:
         raise invalid("CodeLength", err.message.removeprefix("CodeLength: ")) from None
-
-
-def _purpose(value: str | None) -> str:
-    try:
-        return req.purpose_of(value or DEFAULT_PURPOSE)
-    except OtpError as err:
-        raise invalid("Purpose", err.message.removeprefix("purpose: ")) from None
 
 
 def _whole(value: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -43,6 +43,7 @@ BY_OTP_CODE: dict[str, tuple[int, int]] = {
     "channel_not_allowed": (60200, 400),
     "conflict": (60200, 400),
     "payment_binding_required": (60206, 400),
+    "binding_not_allowed": (60200, 400),
     "unauthorized": (20003, 401),
     "country_not_allowed": (60605, 403),
     "landline_not_supported": (60205, 400),

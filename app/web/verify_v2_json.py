@@ -34,6 +34,11 @@ def timestamp(moment: datetime | str) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def timestamp_ms(moment: datetime) -> str:
+    """``2015-07-30T20:00:00.397Z``: Twilio's precision for ``send_code_attempts``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def account_sid(secret_key: str) -> str:
     """One stable ``AC...`` per deployment (Twilio's answers always carry one)."""
     digest = hmac.new(secret_key.encode(), b"sandi/verify-v2/account", hashlib.sha256)
@@ -117,8 +122,8 @@ def verification_json(
         "payee": v.payee,
         "send_code_attempts": [
             {
-                "time": timestamp(a.at),
-                "channel": a.channel.upper(),
+                "time": timestamp_ms(a.at),
+                "channel": a.channel,
                 "attempt_sid": attempt_sid(v.id, a.number),
             }
             for a in v.attempts

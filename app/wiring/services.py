@@ -34,6 +34,7 @@ from app.otp.codes import CodeHasher
 from app.otp.metrics import OtpMetrics
 from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
+from app.otp.sealing import CodeSealer
 from app.otp.service import OtpService
 from app.store.api_keys import ApiKeyStore
 from app.store.audit import AuditTrail
@@ -257,6 +258,7 @@ def build_otp(
         delivery=delivery,
         settings=otp_settings,
         hasher=CodeHasher(settings.secret_key),
+        sealer=CodeSealer(settings.secret_key),
         clock=clock,
         metrics=OtpMetrics(metrics.registry),
         default_locale=settings.default_locale,

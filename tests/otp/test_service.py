@@ -141,7 +141,8 @@ def test_cancel_ends_a_pending_verification_only(otp: OtpService, outbox: Outbox
 
 def test_payment_codes_bind_amount_and_payee(otp: OtpService, outbox: OutboxStore) -> None:
     refused("payment_binding_required", otp.start, CUSTOMER, "sms", purpose="payment")
-    refused("invalid_parameter", otp.start, CUSTOMER, "sms", amount="Rp1", payee="x")
+    # A purpose that binds nothing: the policy's refusal (422 on /v1), not a malformed field.
+    refused("binding_not_allowed", otp.start, CUSTOMER, "sms", amount="Rp1", payee="x")
     v = otp.start(
         CUSTOMER, "sms", purpose="payment", amount="Rp150.000", payee="Toko  Budi", locale="en"
     ).verification
@@ -161,7 +162,7 @@ def test_payment_codes_bind_amount_and_payee(otp: OtpService, outbox: OutboxStor
 
 def test_other_purposes_refuse_a_binding_at_check(otp: OtpService, outbox: OutboxStore) -> None:
     v = otp.start(CUSTOMER, "sms").verification
-    refused("invalid_parameter", otp.check, verification_id=v.id, code=last_code(outbox),
+    refused("binding_not_allowed", otp.check, verification_id=v.id, code=last_code(outbox),
             amount="Rp1", payee="x")  # fmt: skip
     assert otp.get(v.id).attempts_left == 5
 
@@ -208,7 +209,8 @@ def test_the_country_allowlist_is_configurable(app_config: dict[str, Any]) -> No
 
 def test_email_and_call_and_auto_and_english(otp: OtpService, outbox: OutboxStore) -> None:
     mail = otp.start("Budi@Example.co.id", "email", locale="en-US").verification
-    assert (mail.to, mail.channel, mail.locale) == ("budi@example.co.id", "email", "en")
+    # The domain is lowercased, the local part kept as given (RFC 5321; as Twilio does).
+    assert (mail.to, mail.channel, mail.locale) == ("Budi@example.co.id", "email", "en")
     entry = outbox.read("budi@example.co.id")[-1]
     assert entry["extra"]["subject"] and "Your Sandi verification code" in entry["body"]
     assert mail.expires_at.minute == 5

@@ -1,9 +1,10 @@
 """One OTP service under both APIs: started on one, checked on the other.
 
 ``/v1`` calls go over the same live server with a Bearer key; ``/v2`` through
-Twilio's SDK. A verification's id is the same ``VE...`` on both, its failures
-and sends count once, and the purpose is the link (``verify`` for a service
-created without Sandi's ``Purpose`` extra, as for ``/v1`` without ``purpose``).
+Twilio's SDK. A verification's id is the same ``VE...`` on both and its
+failures and sends count once. As on Twilio, each service keeps its own
+verifications; ``/v1`` is a namespace of its own that reaches a service's
+verifications by their id only.
 """
 
 from __future__ import annotations
@@ -53,25 +54,42 @@ def service(verify: V2) -> ServiceContext:
     return verify.services(verify.services.create(friendly_name="Toko Budi").sid)
 
 
-def test_started_on_v2_checked_on_v1(service: ServiceContext, v1: V1, outbox: Outbox) -> None:
+def test_started_on_v2_checked_on_v1_by_id(service: ServiceContext, v1: V1, outbox: Outbox) -> None:
     v = service.verifications.create(to=CUSTOMER, channel="sms")
     assert v1.get(f"/verifications/{v.sid}")["status"] == "pending"
     code = outbox.code(CUSTOMER)
     bad = v1.post("/verifications/check", {"id": v.sid, "code": wrong(code)})
     assert (bad["valid"], bad["attempts_left"]) == (False, 4)
-    good = v1.post("/verifications/check", {"to": CUSTOMER, "code": code})
+    # By number, /v1 looks in its own namespace: the service's verification is not there.
+    v1.post("/verifications/check", {"to": CUSTOMER, "code": code}, status=404)
+    good = v1.post("/verifications/check", {"id": v.sid, "code": code})
     assert (good["id"], good["status"]) == (v.sid, "approved")
-    assert service.verifications(v.sid).fetch().status == "approved"
+    with pytest.raises(TwilioRestException) as gone:  # ended: Twilio answers 20404
+        service.verifications(v.sid).fetch()
+    assert gone.value.code == 20404
+    assert v1.get(f"/verifications/{v.sid}")["status"] == "approved"  # /v1 keeps it a day
 
 
-def test_started_on_v1_checked_on_v2(service: ServiceContext, v1: V1, outbox: Outbox) -> None:
+def test_a_v1_verification_is_not_in_any_service(
+    service: ServiceContext, v1: V1, outbox: Outbox
+) -> None:
+    """/v1 is a namespace of its own, like one more service: a service neither
+    finds its verifications by number or by id, nor approves their codes."""
     v = v1.post("/verifications", {"to": CUSTOMER, "channel": "whatsapp"}, status=201)
-    fetched = service.verifications(v["id"]).fetch()
-    assert (fetched.sid, fetched.status, fetched.channel) == (v["id"], "pending", "whatsapp")
     code = outbox.code(CUSTOMER)
-    good = service.verification_checks.create(to=CUSTOMER, code=code)
-    assert (good.sid, good.status, good.valid) == (v["id"], "approved", True)
-    assert v1.get(f"/verifications/{v['id']}")["status"] == "approved"
+    for ref in (v["id"], "budi@example.co.id"):
+        with pytest.raises(TwilioRestException) as missing:
+            service.verifications(ref).fetch()
+        assert missing.value.code == 20404
+    for args in ({"to": CUSTOMER}, {"verification_sid": v["id"]}):
+        with pytest.raises(TwilioRestException) as refused:
+            service.verification_checks.create(code=code, **args)
+        assert (refused.value.code, refused.value.status) == (20404, 404)
+    mine = service.verifications.create(to=CUSTOMER, channel="sms")
+    assert mine.sid != v["id"] and mine.status == "pending"
+    assert v1.get(f"/verifications/{v['id']}")["status"] == "pending"
+    good = v1.post("/verifications/check", {"to": CUSTOMER, "code": code})
+    assert (good["id"], good["status"]) == (v["id"], "approved")
 
 
 def test_failures_and_sends_count_once_across_both(
@@ -79,8 +97,9 @@ def test_failures_and_sends_count_once_across_both(
 ) -> None:
     v = service.verifications.create(to=CUSTOMER, channel="sms")
     clock.advance(seconds=31)
-    resent = v1.post("/verifications", {"to": CUSTOMER, "channel": "sms"}, status=201)
-    assert (resent["id"], resent["send_count"]) == (v.sid, 2)  # a resend, not a second one
+    resent = service.verifications.create(to=CUSTOMER, channel="sms")
+    assert resent.sid == v.sid  # a resend, not a second one
+    assert v1.get(f"/verifications/{v.sid}")["send_count"] == 2
     code = outbox.code(CUSTOMER)
     for _ in range(2):
         v1.post("/verifications/check", {"id": v.sid, "code": wrong(code)})
@@ -97,17 +116,19 @@ def test_failures_and_sends_count_once_across_both(
 def test_canceled_on_one_is_canceled_on_the_other(
     service: ServiceContext, v1: V1, outbox: Outbox
 ) -> None:
-    v = v1.post("/verifications", {"to": CUSTOMER, "channel": "sms"}, status=201)
-    assert service.verifications(v["id"]).update(status="canceled").status == "canceled"
-    assert v1.get(f"/verifications/{v['id']}")["status"] == "canceled"
+    v = service.verifications.create(to=CUSTOMER, channel="sms")
+    v1.post(f"/verifications/{v.sid}/cancel", {})
+    with pytest.raises(TwilioRestException) as gone:
+        service.verifications(v.sid).update(status="canceled")
+    assert gone.value.code == 20404
     again = service.verifications.create(to=CUSTOMER, channel="sms")
-    assert again.sid != v["id"]
-    v1.post(f"/verifications/{again.sid}/cancel", {})
-    assert service.verifications(again.sid).fetch().status == "canceled"
+    assert again.sid != v.sid
+    assert service.verifications(again.sid).update(status="canceled").status == "canceled"
+    assert v1.get(f"/verifications/{again.sid}")["status"] == "canceled"
 
 
-def test_a_service_s_purpose_is_the_v1_purpose(
-    verify: V2, v1: V1, outbox: Outbox, base_url: str, api_key: tuple[str, str]
+def test_a_service_s_purpose_sets_the_policy_and_the_v1_filter(
+    v1: V1, outbox: Outbox, base_url: str, api_key: tuple[str, str], verify: V2
 ) -> None:
     created = requests.post(
         f"{base_url}/v2/Services",
@@ -117,9 +138,9 @@ def test_a_service_s_purpose_is_the_v1_purpose(
     ).json()
     assert created["purpose"] == "login"
     login = verify.services(created["sid"])
-    v = v1.post("/verifications", {"to": CUSTOMER, "channel": "sms", "purpose": "login"}, 201)
-    assert login.verifications(v["id"]).fetch().status == "pending"
+    v = login.verifications.create(to=CUSTOMER, channel="sms")
+    assert v1.get(f"/verifications/{v.sid}")["purpose"] == "login"
     code = outbox.code(CUSTOMER)
-    # A /v1 check without the purpose looks for a "verify" one: there is none.
-    v1.post("/verifications/check", {"to": CUSTOMER, "code": code}, status=404)
+    # A /v1 check by id with another purpose does not match it.
+    v1.post("/verifications/check", {"id": v.sid, "purpose": "verify", "code": code}, 404)
     assert login.verification_checks.create(to=CUSTOMER, code=code).status == "approved"

@@ -105,8 +105,8 @@ def test_not_found_is_20404(verify: V2, outbox: Outbox) -> None:
     # As on Twilio, an approved verification cannot be checked again...
     used = refused(lambda: service.verification_checks.create(verification_sid=v.sid, code=code))
     assert (used.code, used.status) == (20404, 404)
-    # ...but unlike Twilio, it can still be fetched for a day, with its final status.
-    assert service.verifications(v.sid).fetch().status == "approved"
+    # ...nor fetched: Twilio soft-deletes it (20404); /v1 still reads it for a day.
+    assert refused(lambda: service.verifications(v.sid).fetch()).code == 20404
 
 
 def test_another_purpose_s_verification_is_not_found(
@@ -168,7 +168,7 @@ def test_bad_service_settings_and_codes_are_60200(verify: V2, outbox: Outbox) ->
         {"friendly_name": ""},
         {"friendly_name": "Toko https://evil.example"},
         {"friendly_name": "Budi 12345"},  # more than 4 digits: a phone number
-        {"friendly_name": "A" * 31},
+        {"friendly_name": "A" * 33},  # Twilio's limit is 32
     ):
         arguments: dict[str, Any] = {"friendly_name": "Toko Budi", **options}
         err = refused(lambda arguments=arguments: verify.services.create(**arguments))
