@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.otp.policy import DESTINATION_LIMITS
 from app.otp.service import OtpService
 from app.store.outbox import OutboxStore
 from app.wiring.services import Services
@@ -15,11 +16,17 @@ from tests.support.otp import API_KEY
 
 @pytest.fixture(autouse=True)
 def _otp_config(app_config: dict[str, Any], redis_client: Any) -> None:
-    """Every OTP test starts on an empty database (``redis_client`` flushes it)."""
+    """Every OTP test starts on an empty database (``redis_client`` flushes it).
+
+    The send limits are the live default: development sandbox mode relaxes
+    the per-number one (tests/test_sandbox_limits.py), and these tests are
+    about the limits a real deployment has.
+    """
     app_config.update(
         SANDI_API_KEYS=f"{API_KEY},second-key",
         SANDI_SECRET_KEY="otp-test-secret",
         SANDI_LOG_LEVEL="INFO",
+        SANDI_OTP_DESTINATION_LIMITS=DESTINATION_LIMITS,
     )
 
 
