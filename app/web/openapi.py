@@ -110,6 +110,8 @@ def _verification_paths() -> dict[str, Any]:
                         [
                             "invalid_destination",
                             "country_not_allowed",
+                            "landline_not_supported",
+                            "number_type_not_allowed",
                             "channel_not_allowed",
                             "payment_binding_required",
                             "binding_not_allowed",
