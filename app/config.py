@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.store.retention import Retention
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Signs the simulator's and the tests' webhooks when no Twilio token is set.
@@ -49,6 +51,8 @@ class Settings:
     lock_timeout: float
     trust_proxy: bool
     log_level: str
+    #: How long each kind of data is kept (``app.store.retention``, docs/privacy.md).
+    retention: Retention = field(default_factory=Retention)
     #: Every setting by name, for subsystems that parse their own
     #: (``OtpSettings.from_mapping(settings.raw)``) without growing this class.
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -86,6 +90,10 @@ class Settings:
             if missing:
                 raise ConfigError(f"SANDI_ENV=production needs {' and '.join(missing)} to be set")
         has_twilio = bool(text("TWILIO_ACCOUNT_SID") and token)
+        try:
+            retention = Retention.from_mapping(m)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
         return cls(
             env=env,
             redis_url=text("REDIS_URL"),
@@ -101,10 +109,11 @@ class Settings:
             templates_dir=_path(text("SANDI_TEMPLATES_DIR"), ROOT / "templates"),
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), ROOT / "instance"),
             default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", ("id", "en")),
-            session_ttl=_int(m, "SANDI_SESSION_TTL", 30 * 60, minimum=60),
+            session_ttl=retention.session,
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
+            retention=retention,
             raw={str(k): str(v) for k, v in m.items() if isinstance(k, str) and v is not None},
         )
 

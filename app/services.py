@@ -9,7 +9,7 @@ service on top of them, then the conversation engine that uses both.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
@@ -30,6 +30,7 @@ from app.conversation.registry import FlowRegistry
 from app.conversation.render import LiveTemplates, Templates, TemplateSource
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
+from app.customers import CustomerData
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
 from app.otp.metrics import OtpMetrics
@@ -37,8 +38,12 @@ from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
 from app.otp_glue import ChatOtp, FallbackOtp
+from app.store import keys
 from app.store.api_keys import ApiKeyStore
+from app.store.audit import AuditTrail
 from app.store.connection import RedisClient, connect_settings
+from app.store.customer_index import CustomerIndex
+from app.store.customers import CustomerKeys
 from app.store.handoffs import RedisHandoffIndex
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
@@ -75,6 +80,11 @@ class Services:
     conversation: ConversationSettings
     #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
     verify_services: VerifyServiceStore
+    #: The keyed hash Redis knows numbers and e-mail addresses by.
+    hasher: CodeHasher
+    #: A customer's data: export and erasure (docs/privacy.md).
+    customers: CustomerData
+    audit: AuditTrail
 
 
 def build(
@@ -91,7 +101,11 @@ def build(
     templates = LiveTemplates(lambda: started_with)
     redis = connect_settings(settings)
     metrics = Metrics()
-    outbox = OutboxStore(redis)
+    retention = settings.retention
+    # One keyed hash of numbers and e-mail addresses for every key that must not
+    # name them (OTP tags, send limits, opt-outs, the audit trail).
+    hasher = CodeHasher(settings.secret_key)
+    outbox = OutboxStore(redis, retention.outbox)
     channel_settings = ChannelSettings.from_settings(settings).within(
         call_budget(settings.lock_timeout)
     )
@@ -103,8 +117,10 @@ def build(
         clock,
         metrics,
         twilio_http_client=twilio_http_client,
+        digest=hasher.destination,
+        retention=retention,
     )
-    otp_service = build_otp(settings, redis, clock, channels, metrics)
+    otp_service = build_otp(settings, redis, clock, channels, metrics, hasher)
     delivery_status = DeliveryStatus(
         channels.log,
         FallbackSteps(redis),
@@ -119,13 +135,21 @@ def build(
             session_ttl=settings.session_ttl,
             lease_ms=int(settings.lock_timeout * 1000),
             wait_s=min(13.0, settings.lock_timeout + 2),
+            seen_ttl=retention.replies,
+            profile_ttl=retention.profile,
         ),
     )
     conversation = ConversationSettings.from_mapping(settings.raw)
-    records = RedisRecordStore(redis)
+    records = RedisRecordStore(redis, retention.backend_record)
     handoff_index = RedisHandoffIndex(redis)
     backend = _backend(settings, conversation, records, clock)
-    chat_otp = otp if otp is not None else ChatOtp(otp_service)
+    customer_index = CustomerIndex(redis)
+
+    def link(customer: str, address: str) -> None:
+        key = keys.customer_emails(hasher.destination(customer))
+        customer_index.add(key, retention.delivery, address)
+
+    chat_otp = otp if otp is not None else ChatOtp(otp_service, link)
     engine_settings = EngineSettings(
         session_ttl=settings.session_ttl,
         default_locale=settings.default_locale,
@@ -153,6 +177,10 @@ def build(
         extra_checks=version_checks(channel_settings.brand),
     )
     templates.follow(lambda: flows.current.templates)
+    audit = AuditTrail(redis, retention.audit)
+    customers = CustomerData(
+        CustomerKeys(redis), hasher, turn_store, channels.opt_outs, audit, clock
+    )
     return Services(
         settings=settings,
         redis=redis,
@@ -160,7 +188,7 @@ def build(
         metrics=metrics,
         templates=templates,
         outbox=outbox,
-        turns=TurnRunner(turn_store, flows, clock),
+        turns=TurnRunner(turn_store, flows, clock, retention.history),
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,
@@ -171,6 +199,9 @@ def build(
         records=records,
         conversation=conversation,
         verify_services=VerifyServiceStore(redis),
+        hasher=hasher,
+        customers=customers,
+        audit=audit,
     )
 
 
@@ -196,9 +227,12 @@ def build_otp(
     clock: Callable[[], datetime],
     delivery: CodeDelivery,
     metrics: Metrics,
+    hasher: CodeHasher | None = None,
 ) -> OtpService:
     """The OTP service on Redis, delivering through the channels."""
-    otp_settings = OtpSettings.from_mapping(settings.raw)
+    otp_settings = replace(
+        OtpSettings.from_mapping(settings.raw), retention=settings.retention.verification
+    )
     return OtpService(
         store=RedisVerificationStore(redis),
         limiter=RedisSendLimiter(
@@ -210,7 +244,7 @@ def build_otp(
         ),
         delivery=delivery,
         settings=otp_settings,
-        hasher=CodeHasher(settings.secret_key),
+        hasher=hasher or CodeHasher(settings.secret_key),
         clock=clock,
         metrics=OtpMetrics(metrics.registry),
         default_locale=settings.default_locale,

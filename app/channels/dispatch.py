@@ -25,7 +25,7 @@ from app.channels.flashcall import FlashCallChannel
 from app.channels.policy import email_allowed, email_refusal
 from app.channels.settings import CHANNELS, ChannelSettings
 from app.channels.sms import SmsChannel, check_templates
-from app.channels.tracking import DeliveryLog, OptOuts
+from app.channels.tracking import DeliveryLog, Digest, OptOuts
 from app.channels.twilio_api import (
     HttpClientFactory,
     Outgoing,
@@ -44,6 +44,7 @@ from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.store import keys
 from app.store.connection import RedisClient
 from app.store.outbox import OutboxStore
+from app.store.retention import DEFAULTS, Retention
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +82,16 @@ class Channels:
         *,
         twilio_http_client: HttpClientFactory = default_http_client,
         mailer: Mailer | None = None,
+        digest: Digest,
+        retention: Retention = DEFAULTS,
     ) -> None:
         check_templates(templates, settings.brand)
         self.settings = settings
         self.redis = redis
         self.clock = clock
         self.metrics = metrics
-        self.log = DeliveryLog(redis, clock)
-        self.opt_outs = OptOuts(redis, clock)
+        self.log = DeliveryLog(redis, clock, digest, retention.delivery)
+        self.opt_outs = OptOuts(redis, clock, digest, retention.opt_out)
         api: TwilioApi
         if settings.sandbox:
             api = SandboxTwilio(outbox, clock)

@@ -15,6 +15,10 @@ from datetime import datetime
 
 from app.store import keys
 from app.store.connection import RedisClient
+from app.store.customer_index import CustomerIndex
+
+#: An address -> its keyed digest (``CodeHasher.destination``): the name Redis knows it by.
+Digest = Callable[[str], str]
 
 #: Normalised status -> rank. Messages and calls share one vocabulary.
 RANKS = {
@@ -64,16 +68,26 @@ class StatusChange:
 class DeliveryLog:
     """Per provider message: which verification and channel, and its status."""
 
-    def __init__(self, redis: RedisClient, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        clock: Callable[[], datetime],
+        digest: Digest,
+        ttl: int = keys.DELIVERY_TTL,
+    ) -> None:
         self.redis = redis
         self.clock = clock
+        self.digest = digest
+        self.ttl = ttl
+        self.index = CustomerIndex(redis)
         self._update = redis.register_script(_UPDATE)
 
     def track(self, message_id: str, verification_id: str, channel: str, to: str) -> None:
         """Remember a message right after the provider accepted it.
 
         Only the identity fields are written: a callback that raced ahead of
-        this write keeps its status.
+        this write keeps its status. The record is listed in its recipient's
+        index (another hash tag, so another call) for export and erasure.
         """
         key = keys.delivery(message_id)
         pipe = self.redis.pipeline(transaction=True)
@@ -86,8 +100,9 @@ class DeliveryLog:
                 "sent_at": str(self.clock().timestamp()),
             },
         )
-        pipe.expire(key, keys.DELIVERY_TTL)
+        pipe.expire(key, self.ttl)
         pipe.execute()
+        self.index.add(keys.destination_index(self.digest(to)), self.ttl, key)
 
     def update(
         self, message_id: str, status: str, raw: str, error_code: str | None
@@ -100,7 +115,7 @@ class DeliveryLog:
                 raw,
                 error_code or "",
                 str(self.clock().timestamp()),
-                keys.DELIVERY_TTL,
+                self.ttl,
             ],
         )
         changed, previous, verification_id, channel, to = (str(x) for x in result)
@@ -144,29 +159,45 @@ class OptOuts:
 
     Twilio keeps the real block and lifts it when the customer sends START;
     this copy lets Sandi answer at once, skip the channel in fallback and
-    ``auto``, and report it. :meth:`clear` is for the START keyword.
+    ``auto``, and report it. :meth:`clear` is for the START keyword. A STOP
+    in a chat is recorded here too (``app.web.messages``).
+
+    Kept under the address's keyed digest only: an erasure of the customer
+    leaves it in place, so they are still never messaged, and nothing in it
+    names them.
     """
 
-    def __init__(self, redis: RedisClient, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        clock: Callable[[], datetime],
+        digest: Digest,
+        ttl: int = keys.OPT_OUT_TTL,
+    ) -> None:
         self.redis = redis
         self.clock = clock
+        self.digest = digest
+        self.ttl = ttl
+
+    def _key(self, address: str) -> str:
+        return keys.opt_out(self.digest(address))
 
     def add(self, address: str, channel: str) -> None:
-        key = keys.opt_out(address)
+        key = self._key(address)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(key, channel, str(int(self.clock().timestamp())))
-        pipe.expire(key, keys.OPT_OUT_TTL)
+        pipe.expire(key, self.ttl)
         pipe.execute()
 
     def has(self, address: str, channel: str) -> bool:
-        return bool(self.redis.hexists(keys.opt_out(address), channel))
+        return bool(self.redis.hexists(self._key(address), channel))
 
     def channels(self, address: str) -> set[str]:
-        fields: list[str] = self.redis.hkeys(keys.opt_out(address))  # type: ignore[assignment]
+        fields: list[str] = self.redis.hkeys(self._key(address))  # type: ignore[assignment]
         return set(fields)
 
     def clear(self, address: str, channel: str) -> None:
-        self.redis.hdel(keys.opt_out(address), channel)
+        self.redis.hdel(self._key(address), channel)
 
     def opt_in(self, address: str, channel: str, body: str) -> bool:
         """Lift our copy of the block when the customer sends an opt-in keyword.

@@ -45,7 +45,12 @@ class OtpCheck:
 class OtpPort(Protocol):
     """The OTP service as the flows use it (``otp_issue`` / ``otp_confirm``)."""
 
-    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart: ...
+    def start(
+        self, *, to: str, channel: str, purpose: str, locale: str, customer: str | None = None
+    ) -> OtpStart:
+        """Send a code to ``to``; ``customer`` is the number of the conversation asking,
+        so an e-mail address it verifies can be found (and erased) with the customer."""
+        ...
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck: ...
 

@@ -66,7 +66,8 @@ class RedisVerificationStore:
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
             c.token, CLAIM_LEASE_MS, c.brand,
         ]  # fmt: skip
-        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
+        index = keys.destination_index(c.open_field.partition(":")[2])
+        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key, index], args=args))
         kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
         return StartOutcome(
             kind=str(kind),

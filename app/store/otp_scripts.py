@@ -40,6 +40,7 @@ end
 #           'claim:' .. open field -> '<token>:<until ms>' while one request sends)
 # KEYS[2] = state of the verification read as open (KEYS[3] again when none)
 # KEYS[3] = state of a new verification
+# KEYS[4] = the destination's index (app.store.keys.destination_index): lists KEYS[3]
 # ARGV[1] = open field, ARGV[2] = id read as open ('' if none), ARGV[3] = new id,
 # ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit', ARGV[6] = 'new' | 'resend'
 # (what the code hash was made for), ARGV[7] = code hash, ARGV[8] = digits, ARGV[9] = ttl s,
@@ -100,6 +101,7 @@ if current ~= '' then
       'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
     redis.call('PEXPIRE', KEYS[2], ttl + keep)
     extend(KEYS[1], ttl + keep)
+    extend(KEYS[4], ttl + keep)
     local f = redis.call('HMGET', KEYS[2], 'sends', 'failures', 'max_checks', 'created_at')
     return {'resent', 0, gen, '', tonumber(f[1]), tonumber(f[3]) - tonumber(f[2]), tonumber(f[4])}
   end
@@ -125,6 +127,8 @@ redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
 redis.call('PEXPIRE', KEYS[3], ttl + keep)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 extend(KEYS[1], ttl + keep)
+redis.call('SADD', KEYS[4], KEYS[3])
+extend(KEYS[4], ttl + keep)
 return {'created', 0, 1, '', 1, tonumber(ARGV[10]), now}
 """
 )

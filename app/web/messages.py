@@ -7,6 +7,8 @@ import time
 
 from flask import Blueprint, Response, request
 
+from app.channels.tracking import OptOuts
+from app.conversation.turns import Outcome
 from app.logs import mask
 from app.web.current import services
 from app.web.twilio_request import Rejected, check_form_request, parse_inbound, signature_ok
@@ -39,8 +41,8 @@ def inbound() -> Response:
 
     outcome = s.turns.run(message)
     channel = message.channel.value
-    if not outcome.duplicate and s.channels.opt_outs.opt_in(message.sender, channel, message.body):
-        log.info("%s opted back in on %s", mask(message.sender), channel)
+    if not outcome.duplicate:
+        _record_opt_change(s.channels.opt_outs, message.sender, channel, message.body, outcome)
     if outcome.duplicate:
         s.metrics.duplicates.inc()
     else:
@@ -57,3 +59,18 @@ def inbound() -> Response:
         elapsed * 1000,
     )
     return Response(messaging_twiml(outcome.replies, message), mimetype=TWIML)
+
+
+def _record_opt_change(
+    opt_outs: OptOuts, sender: str, channel: str, body: str, outcome: Outcome
+) -> None:
+    """A STOP in the chat blocks sends on that channel too (and outlives an erasure);
+    START in the chat, or one of Twilio's own opt-in words, lifts it."""
+    if outcome.opted == "out":
+        opt_outs.add(sender, channel)
+        log.info("%s opted out on %s", mask(sender), channel)
+    elif outcome.opted == "in" and opt_outs.has(sender, channel):
+        opt_outs.clear(sender, channel)
+        log.info("%s opted back in on %s", mask(sender), channel)
+    elif opt_outs.opt_in(sender, channel, body):
+        log.info("%s opted back in on %s", mask(sender), channel)
