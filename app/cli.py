@@ -10,7 +10,8 @@ from flask.cli import FlaskGroup
 
 from app import create_app
 from app.chat import chat_command
-from app.store.api_keys import ApiKeyStore
+from app.customers_cli import customers_command
+from app.store.api_keys import SCOPES, ApiKeyStore
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, help="Sandi chatbot and OTP server.")
@@ -46,10 +47,17 @@ def api_keys() -> None:
 
 @api_keys.command("create")
 @click.argument("name")
-def api_keys_create(name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(sorted(SCOPES)),
+    help="Extra rights: admin reads and erases customer data (/v1/customers).",
+)
+def api_keys_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a key called NAME; its secret is shown this once only."""
     store, clock = _api_keys()
-    key, secret = store.create(name, clock())
+    key, secret = store.create(name, clock(), scopes)
     click.echo(f"SID:    {key.sid}")
     click.echo(f"Secret: {secret}")
     click.echo(
@@ -64,7 +72,8 @@ def api_keys_list() -> None:
     for key in store.list():
         state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
         created = key.created_at or "(from SANDI_API_KEYS)"
-        click.echo(f"{key.sid}  {key.name}  {created}  {state}")
+        scopes = f"  scopes={','.join(key.scopes)}" if key.scopes else ""
+        click.echo(f"{key.sid}  {key.name}  {created}  {state}{scopes}")
 
 
 @api_keys.command("revoke")
@@ -84,3 +93,4 @@ def _register_verify_commands() -> None:
 
 
 _register_verify_commands()
+main.add_command(customers_command)

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.otp.model import STATUSES
 from app.otp.policy import CHANNELS, DEFAULT_PURPOSE
+from app.web import openapi_customers
 
 PURPOSE = {
     "type": "string",
@@ -201,6 +202,7 @@ def document() -> dict[str, Any]:
                 "Verification": VERIFICATION,
                 "CheckResult": CHECK_RESULT,
                 "Error": ERROR,
+                **openapi_customers.SCHEMAS,
             },
         },
         "security": [{"bearer": []}],
@@ -312,6 +314,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **openapi_customers.PATHS,
             "/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",

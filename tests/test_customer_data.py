@@ -1,0 +1,280 @@
+"""Issue 21: a customer's data exported, then erased, with only hashed opt-outs left.
+
+A customer chats on WhatsApp (verifies their number, changes their e-mail with
+a code, asks for a person) and on SMS (says STOP), and the business's app sends
+them codes on every channel through the REST API, all in sandbox mode through
+the real webhook and API. The export holds all of it and no code or hash; after
+the erasure no key name or value in Redis names the number (in any spelling)
+or the e-mail address, and the STOP still blocks sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+
+from app.cli import main
+from app.store import keys
+from tests.support.api import Api
+from tests.support.chat import Chat
+from tests.support.otp import API_KEY, CUSTOMER, code_in
+from tests.support.polling import wait_for
+from tests.support.twilio_webhooks import Twilio
+
+EMAIL = "Budi.Santoso@Contoh.co.id"
+SPELLINGS = (CUSTOMER, CUSTOMER.lstrip("+"), "0" + CUSTOMER[3:], f"whatsapp:{CUSTOMER}")
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], redis_client: redis.Redis) -> Flask:
+    from app import create_app
+
+    app_config.update(SANDI_API_KEYS=API_KEY, SANDI_OTP_IP_LIMITS="off")
+    return create_app(app_config)
+
+
+@pytest.fixture
+def admin(app: Flask) -> dict[str, str]:
+    from app.web.current import services
+
+    with app.app_context():
+        s = services()
+        _, secret = s.api_keys.create("privacy desk", s.clock(), ["admin"])
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _codes_sent(app: Flask) -> set[str]:
+    """Every code issued (a flash call's: the whole caller number, whose end is the code)."""
+    from app.web.current import services
+
+    with app.app_context():
+        outbox = services().outbox
+        addresses = (CUSTOMER, f"whatsapp:{CUSTOMER}", EMAIL.lower())
+        entries = [e for a in addresses for e in outbox.read(a)]
+    return {
+        str(e["extra"]["caller"]) if e["channel"] == "flashcall" else code_in(e) for e in entries
+    }
+
+
+def _contains_code(text: str, code: str) -> bool:
+    """``code`` as a number of its own (not inside a longer run of digits, e.g. a time)."""
+    return re.search(rf"(?<![0-9]){re.escape(code)}(?![0-9])", text) is not None
+
+
+def _code_hashes(client: redis.Redis) -> set[str]:
+    found = set()
+    for key in client.scan_iter(match="sandi:{otp:*}:v:*"):
+        value = client.hget(key, "hash")
+        if value:
+            found.add(value)
+    return found
+
+
+def _everything(client: redis.Redis) -> list[tuple[str, str]]:
+    """(key, its value as text) of every key in the test database, any type."""
+    out = []
+    for key in client.scan_iter(count=500):
+        kind = client.type(key)
+        if kind == "string":
+            value: Any = client.get(key)
+        elif kind == "hash":
+            value = client.hgetall(key)
+        elif kind == "list":
+            value = client.lrange(key, 0, -1)
+        elif kind == "set":
+            value = sorted(client.smembers(key))
+        elif kind == "zset":
+            value = client.zrange(key, 0, -1, withscores=True)
+        elif kind == "stream":
+            value = client.xrange(key)
+        else:
+            continue
+        out.append((key, json.dumps(value, ensure_ascii=False, default=str)))
+    return out
+
+
+def _build_customer(app: Flask, twilio: Twilio) -> Api:
+    wa = Chat(twilio)
+    wa.say("halo")
+    wa.say("verifikasi")
+    wa.say("sms")
+    assert "terverifikasi" in wa.say(_last(app, CUSTOMER))
+    wa.say("ganti email")
+    wa.say(EMAIL)
+    assert "Kami sudah mengirim kode" in wa.say("ya")
+    assert "Selesai" in wa.say(_last(app, EMAIL.lower()))
+    assert "verifikasi" not in wa.say("talk to a person")  # handed over: staff will answer
+    api = Api(app.test_client())
+    for channel in ("whatsapp", "call", "flashcall", "sms"):
+        api.post(
+            "/v1/verifications",
+            201,
+            json={"to": CUSTOMER, "channel": channel, "purpose": f"p_{channel}"},
+        )
+    api.post("/v1/verifications", 201, json={"to": EMAIL, "channel": "email", "purpose": "signup"})
+    sms = Chat(twilio, channel="sms")
+    sms.say("halo")
+    sms.say("STOP")
+    api.error("POST", "/v1/verifications", 502, "delivery_failed",
+              json={"to": CUSTOMER, "channel": "sms", "purpose": "after_stop"})  # fmt: skip
+    return api
+
+
+def _last(app: Flask, address: str) -> str:
+    from app.web.current import services
+
+    with app.app_context():
+        return code_in(services().outbox.read(address)[-1])
+
+
+def test_export_then_erase_leaves_only_hashed_opt_outs(
+    app: Flask, twilio: Twilio, admin: dict[str, str], redis_client: redis.Redis
+) -> None:
+    api = _build_customer(app, twilio)
+    codes = _codes_sent(app)
+    hashes = _code_hashes(redis_client)
+    assert len(codes) >= 7 and hashes  # every channel sent one; pending ones keep a hash
+
+    exported = Api(app.test_client(), admin).get(f"/v1/customers/{CUSTOMER}")
+    text = json.dumps(exported)
+    assert not [c for c in codes if _contains_code(text, c)], "a code is in the export"
+    assert not [h for h in hashes if h in text], "a code hash is in the export"
+    assert '"hash"' not in text
+    wa, sms = exported["conversations"]["whatsapp"], exported["conversations"]["sms"]
+    assert [h["in"] for h in wa["session"]["history"]][-1] == "talk to a person"
+    assert "[code]" in [h["in"] for h in wa["session"]["history"]]  # typed codes never kept
+    assert wa["profile"]["handoff"]["until"] and wa["replies"]
+    assert wa["backend_requests"][0][0]["email"].lower() == EMAIL.lower()
+    assert sms["profile"]["opted_out"]
+    channels = sorted({v["channel"] for v in exported["verifications"]})
+    assert channels == ["call", "email", "flashcall", "sms", "whatsapp"]
+    assert {v["to"] for v in exported["verifications"]} == {CUSTOMER, EMAIL.lower()}
+    assert {d["channel"] for d in exported["deliveries"]} >= {"sms", "whatsapp", "email", "call"}
+    assert exported["verified_emails"] == [EMAIL.lower()]
+    assert exported["opt_outs"] == {CUSTOMER: {"sms": exported["opt_outs"][CUSTOMER]["sms"]}}
+    assert [h["conversation"] for h in exported["handoffs_waiting"]] == [f"wa:{CUSTOMER}"]
+    assert exported["outbox"] and all("body" not in e for e in exported["outbox"])
+
+    cli = app.test_cli_runner().invoke(main, ["customers", "export", "0" + CUSTOMER[3:]])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output)["verifications"] == exported["verifications"]
+
+    erased = Api(app.test_client(), admin).call("DELETE", f"/v1/customers/{CUSTOMER[1:]}", 200)
+    assert erased.get_json()["opt_outs_kept"] == ["sms"]
+
+    leaks = [
+        (key, value)
+        for key, value in _everything(redis_client)
+        for needle in (*SPELLINGS, EMAIL.lower())
+        if needle.lower() in key.lower() or needle.lower() in value.lower()
+    ]
+    assert not leaks, leaks
+    api.error("POST", "/v1/verifications", 502, "delivery_failed",
+              json={"to": CUSTOMER, "channel": "sms", "purpose": "after_erasure"})  # fmt: skip
+    audit = [json.loads(e) for e in redis_client.lrange(keys.audit_trail(), 0, -1)]
+    assert [e["action"] for e in audit[:3]] == [
+        "customer.erased",
+        "customer.exported",
+        "customer.exported",
+    ]
+    assert audit[0]["customer"] == erased.get_json()["customer"]
+
+
+def test_a_message_during_the_erasure_starts_a_clean_conversation(
+    app: Flask, twilio: Twilio, admin: dict[str, str], redis_client: redis.Redis
+) -> None:
+    from app.web.current import services
+
+    chat = Chat(twilio)
+    chat.say("halo")
+    chat.say("verifikasi")  # mid-flow: the next message would be a channel choice
+    cid = f"wa:{CUSTOMER}"
+    lock = [keys.lock_queue(cid), keys.lock_leases(cid)]
+    with app.app_context():
+        store = services().turn_store
+        store.acquire(lock, "in-flight-turn")  # a turn still running when the request comes
+    done: dict[str, Any] = {}
+    eraser = threading.Thread(
+        target=lambda: done.setdefault(
+            "erase", app.test_client().delete(f"/v1/customers/{CUSTOMER}", headers=admin)
+        )
+    )
+    eraser.start()
+    wait_for(lambda: redis_client.llen(keys.lock_queue(cid)) == 2, seconds=10)
+    late = threading.Thread(target=lambda: done.setdefault("reply", Chat(twilio).say("sms")))
+    late.start()
+    wait_for(lambda: redis_client.llen(keys.lock_queue(cid)) == 3, seconds=10)
+    redis_client.lpop(keys.lock_queue(cid))  # the in-flight turn ends
+    redis_client.zrem(keys.lock_leases(cid), "in-flight-turn")
+    eraser.join(15)
+    late.join(15)
+    assert done["erase"].status_code == 200
+    assert "SMS" not in done["reply"]  # not the flow's next step: a new chat, no code sent
+    with app.app_context():
+        assert services().outbox.read(CUSTOMER) == []
+    session = json.loads(redis_client.get(keys.session(cid)))
+    assert [h["in"] for h in session["history"]] == ["sms"]
+
+
+def test_history_is_off_unless_the_operator_turns_it_on(
+    app_config: dict[str, Any], redis_client: redis.Redis
+) -> None:
+    from app import create_app
+
+    app_config.pop("SANDI_HISTORY_TTL")
+    chat = Chat(Twilio(create_app(app_config).test_client()))
+    chat.say("halo")
+    chat.say("verifikasi")
+    session = json.loads(redis_client.get(keys.session(f"wa:{CUSTOMER}")))
+    assert "history" not in session
+    assert "halo" not in json.dumps(session) and "verifikasi" not in json.dumps(session)
+
+
+def test_history_keeps_only_the_configured_time(
+    app_config: dict[str, Any], redis_client: redis.Redis, clock: Any
+) -> None:
+    from app import create_app
+
+    app_config["SANDI_HISTORY_TTL"] = "600"
+    chat = Chat(Twilio(create_app(app_config).test_client()))
+    chat.say("halo")
+    clock.advance(seconds=601)
+    chat.say("menu")
+    session = json.loads(redis_client.get(keys.session(f"wa:{CUSTOMER}")))
+    assert [h["in"] for h in session["history"]] == ["menu"]
+
+
+def test_customer_endpoints_need_an_admin_key(app: Flask, admin: dict[str, str]) -> None:
+    client = app.test_client()
+    assert client.get(f"/v1/customers/{CUSTOMER}").status_code == 401
+    plain = {"Authorization": f"Bearer {API_KEY}"}
+    refused = client.delete(f"/v1/customers/{CUSTOMER}", headers=plain)
+    assert refused.status_code == 403 and "admin" in refused.get_json()["error"]["message"]
+    bad = client.get("/v1/customers/not-a-number", headers=admin)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_customer"
+
+
+def test_keys_made_before_scopes_have_none(app: Flask, redis_client: redis.Redis) -> None:
+    """A record written without ``scopes`` (as every key before this change) stays an OTP key."""
+    from app.web.current import services
+
+    with app.app_context():
+        store = services().api_keys
+        key, secret = store.create("old", services().clock())
+        record = json.loads(redis_client.hget(keys.api_keys(), key.sid))
+        record.pop("scopes")
+        redis_client.hset(keys.api_keys(), key.sid, json.dumps(record))
+        found = store.authenticate(secret, key.sid)
+    assert found is not None and found.scopes == () and not found.allows("admin")
+    cli = app.test_cli_runner().invoke(main, ["api-keys", "create", "desk", "--scope", "admin"])
+    assert cli.exit_code == 0, cli.output
+    secret = cli.output.split("Secret:")[1].split()[0]
+    with app.app_context():
+        made = services().api_keys.authenticate(secret)
+    assert made is not None and made.allows("admin")
