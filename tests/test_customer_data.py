@@ -11,7 +11,6 @@ or the e-mail address, and the STOP still blocks sends.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from typing import Any
 
@@ -23,12 +22,17 @@ from app.cli import main
 from app.store import keys
 from tests.support.api import Api
 from tests.support.chat import Chat
-from tests.support.otp import API_KEY, CUSTOMER, code_in
+from tests.support.customers import (
+    EMAIL,
+    build_customer,
+    code_hashes,
+    codes_sent,
+    contains_code,
+    leaks,
+)
+from tests.support.otp import API_KEY, CUSTOMER
 from tests.support.polling import wait_for
 from tests.support.twilio_webhooks import Twilio
-
-EMAIL = "Budi.Santoso@Contoh.co.id"
-SPELLINGS = (CUSTOMER, CUSTOMER.lstrip("+"), "0" + CUSTOMER[3:], f"whatsapp:{CUSTOMER}")
 
 
 @pytest.fixture
@@ -49,101 +53,17 @@ def admin(app: Flask) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def _codes_sent(app: Flask) -> set[str]:
-    """Every code issued (a flash call's: the whole caller number, whose end is the code)."""
-    from app.web.current import services
-
-    with app.app_context():
-        outbox = services().outbox
-        addresses = (CUSTOMER, f"whatsapp:{CUSTOMER}", EMAIL.lower())
-        entries = [e for a in addresses for e in outbox.read(a)]
-    return {
-        str(e["extra"]["caller"]) if e["channel"] == "flashcall" else code_in(e) for e in entries
-    }
-
-
-def _contains_code(text: str, code: str) -> bool:
-    """``code`` as a number of its own (not inside a longer run of digits, e.g. a time)."""
-    return re.search(rf"(?<![0-9]){re.escape(code)}(?![0-9])", text) is not None
-
-
-def _code_hashes(client: redis.Redis) -> set[str]:
-    found = set()
-    for key in client.scan_iter(match="sandi:{otp:*}:v:*"):
-        value = client.hget(key, "hash")
-        if value:
-            found.add(value)
-    return found
-
-
-def _everything(client: redis.Redis) -> list[tuple[str, str]]:
-    """(key, its value as text) of every key in the test database, any type."""
-    out = []
-    for key in client.scan_iter(count=500):
-        kind = client.type(key)
-        if kind == "string":
-            value: Any = client.get(key)
-        elif kind == "hash":
-            value = client.hgetall(key)
-        elif kind == "list":
-            value = client.lrange(key, 0, -1)
-        elif kind == "set":
-            value = sorted(client.smembers(key))
-        elif kind == "zset":
-            value = client.zrange(key, 0, -1, withscores=True)
-        elif kind == "stream":
-            value = client.xrange(key)
-        else:
-            continue
-        out.append((key, json.dumps(value, ensure_ascii=False, default=str)))
-    return out
-
-
-def _build_customer(app: Flask, twilio: Twilio) -> Api:
-    wa = Chat(twilio)
-    wa.say("halo")
-    wa.say("verifikasi")
-    wa.say("sms")
-    assert "terverifikasi" in wa.say(_last(app, CUSTOMER))
-    wa.say("ganti email")
-    wa.say(EMAIL)
-    assert "Kami sudah mengirim kode" in wa.say("ya")
-    assert "Selesai" in wa.say(_last(app, EMAIL.lower()))
-    assert "verifikasi" not in wa.say("talk to a person")  # handed over: staff will answer
-    api = Api(app.test_client())
-    for channel in ("whatsapp", "call", "flashcall", "sms"):
-        api.post(
-            "/v1/verifications",
-            201,
-            json={"to": CUSTOMER, "channel": channel, "purpose": f"p_{channel}"},
-        )
-    api.post("/v1/verifications", 201, json={"to": EMAIL, "channel": "email", "purpose": "signup"})
-    sms = Chat(twilio, channel="sms")
-    sms.say("halo")
-    sms.say("STOP")
-    api.error("POST", "/v1/verifications", 502, "delivery_failed",
-              json={"to": CUSTOMER, "channel": "sms", "purpose": "after_stop"})  # fmt: skip
-    return api
-
-
-def _last(app: Flask, address: str) -> str:
-    from app.web.current import services
-
-    with app.app_context():
-        return code_in(services().outbox.read(address)[-1])
-
-
 def test_export_then_erase_leaves_only_hashed_opt_outs(
     app: Flask, twilio: Twilio, admin: dict[str, str], redis_client: redis.Redis
 ) -> None:
-    api = _build_customer(app, twilio)
-    codes = _codes_sent(app)
-    hashes = _code_hashes(redis_client)
+    api = build_customer(app, twilio)
+    codes = codes_sent(app)
+    hashes = code_hashes([redis_client])
     assert len(codes) >= 7 and hashes  # every channel sent one; pending ones keep a hash
 
     exported = Api(app.test_client(), admin).get(f"/v1/customers/{CUSTOMER}")
     text = json.dumps(exported)
-    assert not [c for c in codes if _contains_code(text, c)], "a code is in the export"
+    assert not [c for c in codes if contains_code(text, c)], "a code is in the export"
     assert not [h for h in hashes if h in text], "a code hash is in the export"
     assert '"hash"' not in text
     wa, sms = exported["conversations"]["whatsapp"], exported["conversations"]["sms"]
@@ -168,13 +88,8 @@ def test_export_then_erase_leaves_only_hashed_opt_outs(
     erased = Api(app.test_client(), admin).call("DELETE", f"/v1/customers/{CUSTOMER[1:]}", 200)
     assert erased.get_json()["opt_outs_kept"] == ["sms"]
 
-    leaks = [
-        (key, value)
-        for key, value in _everything(redis_client)
-        for needle in (*SPELLINGS, EMAIL.lower())
-        if needle.lower() in key.lower() or needle.lower() in value.lower()
-    ]
-    assert not leaks, leaks
+    found = leaks([redis_client])
+    assert not found, found
     api.error("POST", "/v1/verifications", 502, "delivery_failed",
               json={"to": CUSTOMER, "channel": "sms", "purpose": "after_erasure"})  # fmt: skip
     audit = [json.loads(e) for e in redis_client.lrange(keys.audit_trail(), 0, -1)]
