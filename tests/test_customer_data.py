@@ -193,3 +193,24 @@ def test_keys_made_before_scopes_have_none(app: Flask, redis_client: redis.Redis
     with app.app_context():
         made = services().api_keys.authenticate(secret)
     assert made is not None and made.allows("admin")
+
+
+def test_forget_from_the_shell_keeps_the_opt_out(app: Flask, twilio: Twilio) -> None:
+    from app.web.current import services
+
+    chat = Chat(twilio, channel="sms")
+    chat.say("halo")
+    chat.say("STOP")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(main, ["customers", "forget", "not a number", "--yes"])
+    assert refused.exit_code == 2 and "give a phone number" in refused.output
+    done = runner.invoke(main, ["customers", "forget", "whatsapp:" + CUSTOMER, "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "opt-outs kept (hashed): sms" in done.output
+    with app.app_context():
+        s = services()
+        assert s.turn_store.peek(f"sms:{CUSTOMER}").profile == {}
+        assert s.channels.opt_outs.has(CUSTOMER, "sms")
+        assert not s.channels.opt_outs.has(CUSTOMER, "whatsapp")
+    exported = json.loads(runner.invoke(main, ["customers", "export", CUSTOMER]).output)
+    assert exported["conversations"] == {} and list(exported["opt_outs"]) == [CUSTOMER]
