@@ -155,7 +155,10 @@ class CustomerData:
             out["outbox"].extend({k: e.get(k) for k in OUTBOX_FIELDS} for e in value)
         elif kind == "opt_out":
             address = next(a for a, d in s.digests.items() if keys.opt_out(d) == key)
-            out["opt_outs"][address] = value
+            out["opt_outs"].setdefault(address, {}).update(value)
+        elif kind == "opt_out_legacy":
+            address = next(a for a in s.digests if keys.legacy_opt_out(a) == key)
+            out["opt_outs"].setdefault(address, {}).update(value)
         elif kind == "emails":
             out["verified_emails"] = value
         elif kind == "verifications_open":
@@ -172,29 +175,29 @@ class CustomerData:
         """Erase the customer; returns what was done (no number in it)."""
         subject = self.subject(address)
         c = self.customers
-        registered = c.registered(subject, kept=False)
+        for own in subject.digests:
+            self.opt_outs.move_legacy(own)
         kept_out: list[str] = []
         for cid in subject.conversations:
-            kept_out += self._forget_conversation(cid, address, registered)
+            mine = [k for _, k in c.registered(subject, kept=False, only=("conversation", cid))]
+            kept_out += self._forget_conversation(cid, address, mine)
         for digest in subject.digests.values():
-            mine = [k for _, k in registered if k.startswith(keys.PREFIX + ":{otp:" + digest[:16])]
+            mine = [k for _, k in c.registered(subject, kept=False, only=("destination", digest))]
             index = keys.destination_index(digest)
             members = c.indexed([index])[index]
             fallbacks = [keys.fallback_steps(m.rsplit(":v:", 1)[1]) for m in members if ":v:" in m]
             opened = keys.destination_open(digest)
             c.erase_destination(digest, [k for k in mine if k != opened] + members + fallbacks)
-        c.delete(keys.outbox(a) for a in subject.outbox)
+        for own in subject.outbox:
+            c.delete(k for _, k in c.registered(subject, kept=False, only=("address", own)))
         reference = self.hasher.destination(address)
         c.erase_shared(subject, f"customer:{reference}")
         self._audit(actor, "customer.erased", address)
         return {"customer": reference, "erased": True, "opt_outs_kept": sorted(set(kept_out))}
 
-    def _forget_conversation(
-        self, cid: str, number: str, registered: list[tuple[str, str]]
-    ) -> list[str]:
+    def _forget_conversation(self, cid: str, number: str, mine: list[str]) -> list[str]:
         """Under the conversation's lock: carry an opt-out over (hashed), delete the rest."""
         lock_keys = [keys.lock_queue(cid), keys.lock_leases(cid)]
-        mine = [k for _, k in registered if k.startswith(f"{keys.PREFIX}:{{{cid}}}:")]
         for _ in range(3):
             token = secrets.token_hex(8)
             _, raw_profile = self.turn_store.acquire(

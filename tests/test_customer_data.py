@@ -214,3 +214,23 @@ def test_forget_from_the_shell_keeps_the_opt_out(app: Flask, twilio: Twilio) -> 
         assert not s.channels.opt_outs.has(CUSTOMER, "whatsapp")
     exported = json.loads(runner.invoke(main, ["customers", "export", CUSTOMER]).output)
     assert exported["conversations"] == {} and list(exported["opt_outs"]) == [CUSTOMER]
+
+
+def test_opt_outs_kept_before_the_upgrade_still_block_and_survive_erasure(
+    app: Flask, admin: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """An opt-out stored the old way, under the number in clear, is honoured, and an
+    erasure moves it under the keyed digest instead of losing it."""
+    legacy = f"sandi:{{dest:{CUSTOMER}}}:optout"
+    redis_client.hset(legacy, "sms", "1700000000")
+    redis_client.expire(legacy, 3600)
+    api = Api(app.test_client())
+    refused = {"to": CUSTOMER, "channel": "sms", "purpose": "legacy"}
+    api.error("POST", "/v1/verifications", 502, "delivery_failed", json=refused)
+    exported = Api(app.test_client(), admin).get(f"/v1/customers/{CUSTOMER}")
+    assert exported["opt_outs"] == {CUSTOMER: {"sms": "1700000000"}}
+    Api(app.test_client(), admin).call("DELETE", f"/v1/customers/{CUSTOMER}", 200)
+    assert not redis_client.exists(legacy)
+    assert not leaks([redis_client])
+    refused["purpose"] = "legacy_after"
+    api.error("POST", "/v1/verifications", 502, "delivery_failed", json=refused)

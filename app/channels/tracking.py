@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.store import keys
 from app.store.connection import RedisClient
@@ -190,14 +191,33 @@ class OptOuts:
         pipe.execute()
 
     def has(self, address: str, channel: str) -> bool:
-        return bool(self.redis.hexists(self._key(address), channel))
+        return channel in self.channels(address)
 
     def channels(self, address: str) -> set[str]:
-        fields: list[str] = self.redis.hkeys(self._key(address))  # type: ignore[assignment]
-        return set(fields)
+        """Read with the opt-outs kept before they were hashed (one round trip)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hkeys(self._key(address))
+        pipe.hkeys(keys.legacy_opt_out(address))
+        hashed, legacy = pipe.execute()
+        return {str(c) for c in (*hashed, *legacy)}
 
     def clear(self, address: str, channel: str) -> None:
-        self.redis.hdel(self._key(address), channel)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hdel(self._key(address), channel)
+        pipe.hdel(keys.legacy_opt_out(address), channel)
+        pipe.execute()
+
+    def move_legacy(self, address: str) -> None:
+        """Keep a pre-hashing opt-out under the digest, and drop the key naming the address."""
+        legacy = keys.legacy_opt_out(address)
+        found: Any = self.redis.hgetall(legacy)
+        if found:
+            key = self._key(address)
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hset(key, mapping=dict(found))
+            pipe.expire(key, self.ttl)
+            pipe.execute()
+        self.redis.delete(legacy)
 
     def opt_in(self, address: str, channel: str, body: str) -> bool:
         """Lift our copy of the block when the customer sends an opt-in keyword.

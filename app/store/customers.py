@@ -112,14 +112,22 @@ class CustomerKeys:
         found: Any = self.redis.smembers(keys.customer_emails(digest))
         return sorted(str(a) for a in found)
 
-    def registered(self, subject: Subject, *, kept: bool | None = None) -> list[tuple[str, str]]:
-        """(kind, key) of every registered key of the subject (``kept`` filters)."""
+    def registered(
+        self,
+        subject: Subject,
+        *,
+        kept: bool | None = None,
+        only: tuple[keys.Scope, str] | None = None,
+    ) -> list[tuple[str, str]]:
+        """(kind, key) of every registered key of the subject; ``kept`` filters, and
+        ``only=(scope, value)`` keeps the keys of one conversation, digest or address."""
         values = scope_values(subject)
         return [
             (entry.kind, entry.build(value))
             for entry in keys.CUSTOMER_KEYS
             if kept is None or entry.kept == kept
             for value in values[entry.scope]
+            if only is None or only == (entry.scope, value)
         ]
 
     def indexed(self, index_keys: Iterable[str]) -> dict[str, list[str]]:

@@ -134,6 +134,16 @@ def opt_out(digest: str) -> str:
     return _key(f"otp:{digest[:16]}", f"optout:{digest}")
 
 
+@customer_key("opt_out_legacy", "address")
+def legacy_opt_out(address: str) -> str:
+    """Where opt-outs were kept before they were hashed (named by the address in clear).
+
+    Still read, and moved to :func:`opt_out` when the customer is erased; none is
+    written any more, so the last ones expire ``OPT_OUT_TTL`` after the upgrade.
+    """
+    return _key(f"dest:{address}", "optout")
+
+
 # -- conversations: flows --------------------------------------------------
 
 BACKEND_RECORD_TTL = DEFAULTS.backend_record  # long enough for staff to act on a request
