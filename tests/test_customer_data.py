@@ -171,6 +171,9 @@ def test_customer_endpoints_need_an_admin_key(app: Flask, admin: dict[str, str])
     plain = {"Authorization": f"Bearer {API_KEY}"}
     refused = client.delete(f"/v1/customers/{CUSTOMER}", headers=plain)
     assert refused.status_code == 403 and "admin" in refused.get_json()["error"]["message"]
+    for spelling in (f"whatsapp:{CUSTOMER}", "0" + CUSTOMER[3:], CUSTOMER[1:]):
+        seen = client.get(f"/v1/customers/{spelling}", headers=admin)
+        assert seen.status_code == 200 and seen.get_json()["customer"] == CUSTOMER
     bad = client.get("/v1/customers/not-a-number", headers=admin)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_customer"
 

@@ -46,7 +46,7 @@ def _actor() -> str:
     return f"api:{key.sid}" if key is not None else "api"
 
 
-@bp.get("/<path:customer>")
+@bp.get("/<customer>")
 def export(customer: str) -> Response | tuple[Response, int]:
     try:
         address = normalise(customer)
@@ -55,7 +55,7 @@ def export(customer: str) -> Response | tuple[Response, int]:
     return jsonify(services().customers.export(address, _actor()))
 
 
-@bp.delete("/<path:customer>")
+@bp.delete("/<customer>")
 def forget(customer: str) -> Response | tuple[Response, int]:
     try:
         address = normalise(customer)
