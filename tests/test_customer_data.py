@@ -237,3 +237,15 @@ def test_opt_outs_kept_before_the_upgrade_still_block_and_survive_erasure(
     assert not leaks([redis_client])
     refused["purpose"] = "legacy_after"
     api.error("POST", "/v1/verifications", 502, "delivery_failed", json=refused)
+
+
+def test_stop_in_the_chat_blocks_sends_and_start_lifts_it(app: Flask, twilio: Twilio) -> None:
+    chat = Chat(twilio)
+    chat.say("halo")
+    chat.say("stop")
+    api = Api(app.test_client())
+    send = {"to": CUSTOMER, "channel": "whatsapp", "purpose": "after_stop"}
+    api.error("POST", "/v1/verifications", 502, "delivery_failed", json=send)
+    chat.say("start")
+    send["purpose"] = "after_start"
+    assert api.post("/v1/verifications", 201, json=send)["delivery"]["channel"] == "whatsapp"

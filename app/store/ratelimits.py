@@ -1,5 +1,9 @@
 """Send limits on Redis with the ``limits`` library.
 
+A destination is known here only by its keyed digest (``CodeHasher.destination``,
+passed in by the OTP service): the limits' keys never hold a number or an
+e-mail address, so they may outlive the erasure of a customer (docs/privacy.md).
+
 Per destination (default 10 an hour and 20 a day) a *moving window*: exact,
 and cheap for the handful of entries one number collects. Per API key and per
 client IP a *sliding window counter*: O(1) whatever the volume, at the price
