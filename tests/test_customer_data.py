@@ -249,3 +249,25 @@ def test_stop_in_the_chat_blocks_sends_and_start_lifts_it(app: Flask, twilio: Tw
     chat.say("start")
     send["purpose"] = "after_start"
     assert api.post("/v1/verifications", 201, json=send)["delivery"]["channel"] == "whatsapp"
+
+
+def test_a_conversation_that_stays_busy_is_not_erased_and_says_so(
+    app_config: dict[str, Any], redis_client: redis.Redis
+) -> None:
+    from app import create_app
+    from app.store.turns import RedisTurnStore, TurnSettings
+    from app.web.current import services
+
+    app_config.update(SANDI_API_KEYS=API_KEY, SANDI_LOCK_TIMEOUT_MS="100")  # waits 2.1 s
+    app = create_app(app_config)
+    Chat(Twilio(app.test_client())).say("halo")
+    with app.app_context():
+        _, secret = services().api_keys.create("desk", services().clock(), ["admin"])
+    cid = f"wa:{CUSTOMER}"
+    hung = RedisTurnStore(redis_client, TurnSettings(lease_ms=60_000))
+    hung.acquire([keys.lock_queue(cid), keys.lock_leases(cid)], "hung-turn")
+    busy = app.test_client().delete(
+        f"/v1/customers/{CUSTOMER}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert busy.status_code == 503 and busy.get_json()["error"]["code"] == "busy"
+    assert redis_client.exists(keys.session(cid))  # nothing of it was erased

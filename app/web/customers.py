@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.customers import NotACustomer, normalise
-from app.logs import mask
 from app.store.turns import LockTimeout, LostLock
 from app.web.auth import bearer_key
 from app.web.current import services
@@ -46,25 +45,24 @@ def _actor() -> str:
     return f"api:{key.sid}" if key is not None else "api"
 
 
+@bp.errorhandler(NotACustomer)
+def _not_a_customer(err: NotACustomer) -> tuple[Response, int]:
+    return json_error(400, "invalid_customer", f"customer: {err}")
+
+
+@bp.errorhandler(LockTimeout)
+@bp.errorhandler(LostLock)
+def _busy(err: Exception) -> tuple[Response, int]:
+    return json_error(
+        503, "busy", "the customer's conversation stayed busy; nothing erased, try again"
+    )
+
+
 @bp.get("/<customer>")
-def export(customer: str) -> Response | tuple[Response, int]:
-    try:
-        address = normalise(customer)
-    except NotACustomer as err:
-        return json_error(400, "invalid_customer", f"customer: {err}")
-    return jsonify(services().customers.export(address, _actor()))
+def export(customer: str) -> Response:
+    return jsonify(services().customers.export(normalise(customer), _actor()))
 
 
 @bp.delete("/<customer>")
-def forget(customer: str) -> Response | tuple[Response, int]:
-    try:
-        address = normalise(customer)
-    except NotACustomer as err:
-        return json_error(400, "invalid_customer", f"customer: {err}")
-    try:
-        result = services().customers.forget(address, _actor())
-    except (LockTimeout, LostLock):
-        return json_error(
-            503, "busy", f"the conversation with {mask(address)} stayed busy; try again"
-        )
-    return jsonify(result)
+def forget(customer: str) -> Response:
+    return jsonify(services().customers.forget(normalise(customer), _actor()))
