@@ -113,8 +113,8 @@ class CustomerData:
         subject = self.subject(address)
         c = self.customers
         registered = c.registered(subject)
-        index_names = [k for kind, k in registered if kind == "index"]
-        members = [m for found in c.indexed(index_names).values() for m in found]
+        members = [m for cid in subject.conversations for m in self._indexed(cid)]
+        members += [m for a in subject.digests for m in self._owned(subject, a)]
         values = c.read([k for _, k in registered] + members)
         out: dict[str, Any] = {
             "customer": address,
@@ -181,10 +181,9 @@ class CustomerData:
         for cid in subject.conversations:
             mine = [k for _, k in c.registered(subject, kept=False, only=("conversation", cid))]
             kept_out += self._forget_conversation(cid, address, mine)
-        for digest in subject.digests.values():
+        for own, digest in subject.digests.items():
             mine = [k for _, k in c.registered(subject, kept=False, only=("destination", digest))]
-            index = keys.destination_index(digest)
-            members = c.indexed([index])[index]
+            members = self._owned(subject, own)
             fallbacks = [keys.fallback_steps(m.rsplit(":v:", 1)[1]) for m in members if ":v:" in m]
             opened = keys.destination_open(digest)
             c.erase_destination(digest, [k for k in mine if k != opened] + members + fallbacks)
@@ -203,8 +202,7 @@ class CustomerData:
             _, raw_profile = self.turn_store.acquire(
                 lock_keys, token, [keys.session(cid), keys.profile(cid)]
             )
-            index = keys.conversation_index(cid)
-            members = self.customers.indexed([index])[index]
+            members = self._indexed(cid)
             channel = Channel.WHATSAPP.value if cid.startswith("wa:") else Channel.SMS.value
             profile = json.loads(raw_profile) if raw_profile else {}
             opted = isinstance(profile, dict) and bool(profile.get("opted_out"))
@@ -213,6 +211,16 @@ class CustomerData:
             if self.customers.erase_conversation(lock_keys, token, mine + members):
                 return [channel] if opted or self.opt_outs.has(number, channel) else []
         raise LostLock("the conversation stayed busy; nothing of it was erased, try again")
+
+    def _indexed(self, cid: str) -> list[str]:
+        index = keys.conversation_index(cid)
+        return self.customers.indexed([index])[index]
+
+    def _owned(self, subject: Subject, address: str) -> list[str]:
+        """The keys the address's index lists that are the address's (the index is
+        shared by the rare destinations whose digests begin alike)."""
+        index = keys.destination_index(subject.digests[address])
+        return self.customers.owned(self.customers.indexed([index])[index], address)
 
     def _audit(self, actor: str, action: str, address: str) -> None:
         self.audit.record(

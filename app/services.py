@@ -234,7 +234,7 @@ def build_otp(
         OtpSettings.from_mapping(settings.raw), retention=settings.retention.verification
     )
     return OtpService(
-        store=RedisVerificationStore(redis),
+        store=RedisVerificationStore(redis, settings.retention.delivery),
         limiter=RedisSendLimiter(
             redis,
             destination=otp_settings.destination_limits,

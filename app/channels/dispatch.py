@@ -90,7 +90,7 @@ class Channels:
         self.redis = redis
         self.clock = clock
         self.metrics = metrics
-        self.log = DeliveryLog(redis, clock, digest, retention.delivery)
+        self.log = DeliveryLog(redis, clock, retention.delivery)
         self.opt_outs = OptOuts(redis, clock, digest, retention.opt_out)
         api: TwilioApi
         if settings.sandbox:

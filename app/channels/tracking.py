@@ -16,7 +16,6 @@ from typing import Any
 
 from app.store import keys
 from app.store.connection import RedisClient
-from app.store.customer_index import CustomerIndex
 
 #: An address -> its keyed digest (``CodeHasher.destination``): the name Redis knows it by.
 Digest = Callable[[str], str]
@@ -70,25 +69,19 @@ class DeliveryLog:
     """Per provider message: which verification and channel, and its status."""
 
     def __init__(
-        self,
-        redis: RedisClient,
-        clock: Callable[[], datetime],
-        digest: Digest,
-        ttl: int = keys.DELIVERY_TTL,
+        self, redis: RedisClient, clock: Callable[[], datetime], ttl: int = keys.DELIVERY_TTL
     ) -> None:
         self.redis = redis
         self.clock = clock
-        self.digest = digest
         self.ttl = ttl
-        self.index = CustomerIndex(redis)
         self._update = redis.register_script(_UPDATE)
 
     def track(self, message_id: str, verification_id: str, channel: str, to: str) -> None:
         """Remember a message right after the provider accepted it.
 
         Only the identity fields are written: a callback that raced ahead of
-        this write keeps its status. The record is listed in its recipient's
-        index (another hash tag, so another call) for export and erasure.
+        this write keeps its status. The verification lists it in its
+        destination's index (``RECORD_DELIVERY``), for export and erasure.
         """
         key = keys.delivery(message_id)
         pipe = self.redis.pipeline(transaction=True)
@@ -103,7 +96,6 @@ class DeliveryLog:
         )
         pipe.expire(key, self.ttl)
         pipe.execute()
-        self.index.add(keys.destination_index(self.digest(to)), self.ttl, key)
 
     def update(
         self, message_id: str, status: str, raw: str, error_code: str | None
@@ -191,10 +183,13 @@ class OptOuts:
         pipe.execute()
 
     def has(self, address: str, channel: str) -> bool:
-        return channel in self.channels(address)
+        """Also where opt-outs were kept before they were hashed: one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hexists(self._key(address), channel)
+        pipe.hexists(keys.legacy_opt_out(address), channel)
+        return any(pipe.execute())
 
     def channels(self, address: str) -> set[str]:
-        """Read with the opt-outs kept before they were hashed (one round trip)."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.hkeys(self._key(address))
         pipe.hkeys(keys.legacy_opt_out(address))

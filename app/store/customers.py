@@ -141,6 +141,13 @@ class CustomerKeys:
             for name, members in zip(names, pipe.execute(), strict=True)
         }
 
+    def owned(self, names: list[str], address: str) -> list[str]:
+        """Those of ``names`` (verifications, delivery records) whose ``to`` is ``address``."""
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hget(name, "to")
+        return [n for n, to in zip(names, pipe.execute(), strict=True) if to == address]
+
     # -- reading -------------------------------------------------------------
 
     def read(self, names: Iterable[str]) -> dict[str, Any]:

@@ -179,8 +179,13 @@ def destination_open(digest: str) -> str:
 @customer_key("index", "destination")
 def destination_index(digest: str) -> str:
     """Set of a destination's keys with names not known in advance: its verifications
-    (same tag) and the delivery records of what was sent to it (their own tags)."""
-    return _key(f"otp:{digest[:16]}", f"index:{digest}")
+    (same tag) and the delivery records of what was sent to it (their own tags).
+
+    Named by the tag alone (the digest's first 16 hex, also inside every verification
+    id), so a script that has only a verification id can add to it; keys of another
+    destination with the same tag are told apart by their ``to`` field.
+    """
+    return _key(f"otp:{digest[:16]}", "index")
 
 
 @customer_key("emails", "destination")

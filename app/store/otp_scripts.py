@@ -236,11 +236,17 @@ return {'resent', 0, gen}
 """
 )
 
-# KEYS[1] = verification state
+# KEYS[1] = verification state, KEYS[2] = the destination's index (keys.destination_index)
 # ARGV[1] = send generation, ARGV[2] = channel used, ARGV[3] = message id, ARGV[4] = status,
-# ARGV[5] = error code, ARGV[6] = code hash dictated by the channel ('' = keep), ARGV[7] = digits
+# ARGV[5] = error code, ARGV[6] = code hash dictated by the channel ('' = keep), ARGV[7] = digits,
+# ARGV[8] = the message's delivery record key ('' = none), ARGV[9] = its ttl s
+# Lists the delivery record in the index (for export and erasure) whatever happens next.
 # Returns 1 when recorded, 0 when a newer send has happened since.
 RECORD_DELIVERY = """
+if ARGV[8] ~= '' then
+  redis.call('SADD', KEYS[2], ARGV[8])
+  if redis.call('TTL', KEYS[2]) < tonumber(ARGV[9]) then redis.call('EXPIRE', KEYS[2], ARGV[9]) end
+end
 if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'channel', ARGV[2], 'delivery_channel', ARGV[2],
   'message_id', ARGV[3], 'delivery_status', ARGV[4], 'delivery_error', ARGV[5])
