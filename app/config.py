@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.store.retention import Retention
+from app.retention import Retention
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The languages Sandi answers in, first the default: every flow text, FAQ entry
+#: and message template comes in each (templates/<locale>/...).
+LOCALES = ("id", "en")
 
 #: Signs the simulator's and the tests' webhooks when no Twilio token is set.
 #: Never accepted in production, where TWILIO_AUTH_TOKEN is required.
@@ -51,7 +54,7 @@ class Settings:
     lock_timeout: float
     trust_proxy: bool
     log_level: str
-    #: How long each kind of data is kept (``app.store.retention``, docs/privacy.md).
+    #: How long each kind of data is kept (``app.retention``, docs/privacy.md).
     retention: Retention = field(default_factory=Retention)
     #: Every setting by name, for subsystems that parse their own
     #: (``OtpSettings.from_mapping(settings.raw)``) without growing this class.
@@ -108,7 +111,7 @@ class Settings:
             flows_dir=_path(text("SANDI_FLOWS_DIR"), ROOT / "flows"),
             templates_dir=_path(text("SANDI_TEMPLATES_DIR"), ROOT / "templates"),
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), ROOT / "instance"),
-            default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", ("id", "en")),
+            default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", LOCALES),
             session_ttl=retention.session,
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from app.store.retention import DEFAULTS
+from app.retention import DEFAULTS
 
 PREFIX = "sandi"
 
-# Default lifetimes, in seconds, from the one retention table (app.store.retention,
+# Default lifetimes, in seconds, from the one retention table (app.retention,
 # where the settings that change them are named). Every write in Sandi carries a TTL.
 SEEN_TTL = DEFAULTS.replies  # Twilio retries within seconds; keep replies far longer than that.
 PROFILE_TTL = DEFAULTS.profile  # Language choice and opt-out outlive any session.

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from app.customers import NotACustomer, normalise
 from app.store.turns import LockTimeout, LostLock
 from app.web.auth import bearer_key
 from app.web.current import services
 from app.web.errors import json_error
+from app.wiring.customers import NotACustomer, normalise
 
 bp = Blueprint("customers", __name__, url_prefix="/v1/customers")
 

@@ -1,0 +1,254 @@
+"""The objects one app runs on, wired once by the factory.
+
+Views reach them through :func:`app.web.current.services`; nothing lives in
+module globals, so tests can run many apps side by side. The order of
+:func:`build` is the order of dependence: Redis, delivery channels, the OTP
+service on top of them, then the conversation engine that uses both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from redis.exceptions import RedisError
+
+from app.channels.dispatch import Channels
+from app.channels.settings import ChannelSettings
+from app.channels.status import DeliveryStatus
+from app.channels.twilio_api import HttpClientFactory, default_http_client
+from app.config import Settings
+from app.content.flows import FlowSet
+from app.content.registry import FlowRegistry
+from app.content.render import LiveTemplates, Templates, TemplateSource
+from app.conversation.engine import EngineSettings, FlowBot
+from app.conversation.handoff import HandoffDesk
+from app.conversation.ports import Backend, OtpPort
+from app.conversation.settings import ConversationSettings
+from app.conversation.turns import ServingBot, TurnRunner
+from app.edges.backend import HttpBackend, RecordingBackend, call_budget
+from app.metrics import Metrics
+from app.otp.codes import CodeHasher
+from app.otp.metrics import OtpMetrics
+from app.otp.policy import OtpSettings
+from app.otp.ports import CodeDelivery
+from app.otp.service import OtpService
+from app.store import keys
+from app.store.api_keys import ApiKeyStore
+from app.store.audit import AuditTrail
+from app.store.connection import RedisClient, connect_settings
+from app.store.customer_index import CustomerIndex
+from app.store.customers import CustomerKeys
+from app.store.handoffs import RedisHandoffIndex
+from app.store.otp import RedisVerificationStore
+from app.store.outbox import OutboxStore
+from app.store.ratelimits import RedisSendLimiter
+from app.store.records import RedisRecordStore
+from app.store.tracking import FallbackSteps
+from app.store.turns import RedisTurnStore, TurnSettings
+from app.store.verify_services import VerifyServiceStore
+from app.wiring.checks import version_checks
+from app.wiring.customers import CustomerData
+from app.wiring.otp_glue import ChatOtp, FallbackOtp
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: RedisClient
+    clock: Callable[[], datetime]
+    metrics: Metrics
+    #: The serving version's templates (OTP messages, checks of a brand's SMS).
+    templates: TemplateSource
+    outbox: OutboxStore
+    turns: TurnRunner
+    turn_store: RedisTurnStore
+    #: Code delivery (SMS, WhatsApp, call, e-mail, flash call) and its status callbacks.
+    channels: Channels
+    delivery_status: DeliveryStatus
+    otp: OtpService
+    api_keys: ApiKeyStore
+    #: The flows serving now (``flows.current``), replaced whole by a reload that checks.
+    flows: FlowRegistry[FlowBot]
+    handoffs: HandoffDesk
+    records: RedisRecordStore
+    conversation: ConversationSettings
+    #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
+    verify_services: VerifyServiceStore
+    #: The keyed hash Redis knows numbers and e-mail addresses by.
+    hasher: CodeHasher
+    #: A customer's data: export and erasure (docs/privacy.md).
+    customers: CustomerData
+    audit: AuditTrail
+
+
+def build(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    otp: OtpPort | None = None,
+    *,
+    twilio_http_client: HttpClientFactory = default_http_client,
+) -> Services:
+    """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
+    # OTP messages render from the serving version's templates once the flow
+    # registry exists (built below, after the channels it needs).
+    started_with = Templates(settings.templates_dir)
+    templates = LiveTemplates(lambda: started_with)
+    redis = connect_settings(settings)
+    metrics = Metrics()
+    retention = settings.retention
+    # One keyed hash of numbers and e-mail addresses for every key that must not
+    # name them (OTP tags, send limits, opt-outs, the audit trail).
+    hasher = CodeHasher(settings.secret_key)
+    outbox = OutboxStore(redis, retention.outbox)
+    channel_settings = ChannelSettings.from_settings(settings).within(
+        call_budget(settings.lock_timeout)
+    )
+    channels = Channels(
+        channel_settings,
+        templates,
+        redis,
+        outbox,
+        clock,
+        metrics,
+        twilio_http_client=twilio_http_client,
+        digest=hasher.destination,
+        retention=retention,
+    )
+    otp_service = build_otp(settings, redis, clock, channels, metrics, hasher)
+    delivery_status = DeliveryStatus(
+        channels.log,
+        FallbackSteps(redis),
+        channels.opt_outs,
+        channel_settings.fallback,
+        metrics,
+        target=FallbackOtp(otp_service),
+    )
+    turn_store = RedisTurnStore(
+        redis,
+        TurnSettings(
+            session_ttl=settings.session_ttl,
+            lease_ms=int(settings.lock_timeout * 1000),
+            wait_s=min(13.0, settings.lock_timeout + 2),
+            seen_ttl=retention.replies,
+            profile_ttl=retention.profile,
+        ),
+        clock=lambda: clock().timestamp(),
+    )
+    conversation = ConversationSettings.from_mapping(settings.raw)
+    records = RedisRecordStore(redis, retention.backend_record)
+    handoff_index = RedisHandoffIndex(redis)
+    backend = _backend(settings, conversation, records, clock)
+    customer_index = CustomerIndex(redis)
+
+    def link(customer: str, address: str) -> None:
+        key = keys.customer_emails(hasher.destination(customer))
+        customer_index.add(key, retention.delivery, address)
+
+    chat_otp = otp if otp is not None else ChatOtp(otp_service, link)
+    engine_settings = EngineSettings(
+        session_ttl=settings.session_ttl,
+        default_locale=settings.default_locale,
+        handoff_timeout=conversation.handoff_timeout,
+    )
+
+    def build_bot(flowset: FlowSet, flow_templates: Templates, version: str) -> FlowBot:
+        return FlowBot(
+            flowset,
+            flow_templates,
+            backend=backend,
+            otp=chat_otp,
+            handoffs=handoff_index,
+            settings=engine_settings,
+            passthrough=(RedisError,),
+            version=version,
+        )
+
+    # Broken flows stop the app here, before it serves anyone, with file:line:col errors;
+    # later edits are checked the same way before they replace the running version.
+    flows = FlowRegistry(
+        settings.flows_dir,
+        settings.templates_dir,
+        build_bot,
+        checks=version_checks(channel_settings.brand),
+    )
+    templates.follow(lambda: flows.current.templates)
+    audit = AuditTrail(redis, retention.audit)
+    customers = CustomerData(
+        CustomerKeys(redis), hasher, turn_store, channels.opt_outs, audit, clock
+    )
+    return Services(
+        settings=settings,
+        redis=redis,
+        clock=clock,
+        metrics=metrics,
+        templates=templates,
+        outbox=outbox,
+        turns=TurnRunner(
+            turn_store, ServingBot(lambda: flows.current.bot), clock, retention.history
+        ),
+        turn_store=turn_store,
+        channels=channels,
+        delivery_status=delivery_status,
+        otp=otp_service,
+        api_keys=ApiKeyStore(redis, (settings.raw.get("SANDI_API_KEYS") or "").split(",")),
+        flows=flows,
+        handoffs=HandoffDesk(turn_store, handoff_index, clock),
+        records=records,
+        conversation=conversation,
+        verify_services=VerifyServiceStore(redis),
+        hasher=hasher,
+        customers=customers,
+        audit=audit,
+    )
+
+
+def _backend(
+    settings: Settings,
+    conversation: ConversationSettings,
+    records: RedisRecordStore,
+    clock: Callable[[], datetime],
+) -> Backend:
+    if not conversation.backend_url:
+        return RecordingBackend(records)
+    return HttpBackend(
+        conversation.backend_url,
+        settings.secret_key,
+        clock=lambda: clock().timestamp(),
+        max_timeout=call_budget(settings.lock_timeout),
+    )
+
+
+def build_otp(
+    settings: Settings,
+    redis: RedisClient,
+    clock: Callable[[], datetime],
+    delivery: CodeDelivery,
+    metrics: Metrics,
+    hasher: CodeHasher | None = None,
+) -> OtpService:
+    """The OTP service on Redis, delivering through the channels."""
+    otp_settings = replace(
+        OtpSettings.from_mapping(settings.raw), retention=settings.retention.verification
+    )
+    return OtpService(
+        store=RedisVerificationStore(redis, settings.retention.delivery),
+        limiter=RedisSendLimiter(
+            redis,
+            destination=otp_settings.destination_limits,
+            api_key=otp_settings.api_key_limits,
+            client_ip=otp_settings.ip_limits,
+            cluster_url=settings.redis_url,
+        ),
+        delivery=delivery,
+        settings=otp_settings,
+        hasher=hasher or CodeHasher(settings.secret_key),
+        clock=clock,
+        metrics=OtpMetrics(metrics.registry),
+        default_locale=settings.default_locale,
+    )
