@@ -20,9 +20,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
-
 from app.content.messages import Channel, conversation_id
+from app.numbers import national_digits, to_e164
 from app.otp.codes import CodeHasher
 from app.otp.destinations import parse_destination
 from app.otp.errors import OtpError
@@ -45,30 +44,30 @@ class NotACustomer(ValueError):
 
 
 def normalise(raw: str, region: str = "ID") -> str:
-    """``+62812...``, ``62812...``, ``0812...``, ``whatsapp:+62...`` or an e-mail -> one form."""
+    """``+62812...``, ``62812...``, ``0812...``, ``whatsapp:+62...`` or an e-mail -> one form.
+
+    Any number that could be written from (the ``possible`` rule, as for webhook
+    senders): a customer's data may belong to a test or foreign number.
+    """
     text = raw.strip().removeprefix("whatsapp:").strip()
     if "@" in text:
         try:
             return parse_destination(text, "email").address
         except OtpError as err:
             raise NotACustomer(err.message) from None
-    digits = text.lstrip("+")
-    candidate = f"+{digits}" if text.startswith("+") or not text.startswith("0") else text
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        raise NotACustomer("give a phone number (e.g. +6281234567890) or an e-mail") from None
-    if not phonenumbers.is_valid_number(number):
-        raise NotACustomer("is not a valid phone number")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if text[:1].isdigit() and not text.startswith("0"):
+        text = "+" + text  # 62812...: the country code without its plus
+    e164 = to_e164(text, "possible", region)
+    if e164 is None:
+        raise NotACustomer("give a phone number (e.g. +6281234567890) or an e-mail address")
+    return e164
 
 
 def spellings(address: str) -> tuple[str, ...]:
     """Every way the address may be written in a value, longest first."""
     if "@" in address:
         return (address,)
-    number = phonenumbers.parse(address, None)
-    national = "0" + str(number.national_number)
+    national = "0" + national_digits(address)
     return (f"whatsapp:{address}", address, address.lstrip("+"), national)
 
 
