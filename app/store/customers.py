@@ -179,6 +179,8 @@ class CustomerKeys:
         found: dict[str, list[Any]] = {}
         for shared in keys.SHARED_CUSTOMER_KEYS:
             if shared.holds == "conversation_ids":
+                if not subject.conversations:  # known by e-mail only
+                    continue
                 scores: Any = self.redis.zmscore(shared.build(), list(subject.conversations))
                 found[shared.kind] = [
                     {"conversation": cid, "until": score}
@@ -216,7 +218,8 @@ class CustomerKeys:
     def erase_shared(self, subject: Subject, replacement: str) -> None:
         for shared in keys.SHARED_CUSTOMER_KEYS:
             if shared.holds == "conversation_ids":
-                self.redis.zrem(shared.build(), *subject.conversations)
+                if subject.conversations:
+                    self.redis.zrem(shared.build(), *subject.conversations)
             else:
                 self._redact(keys=[shared.build()], args=[replacement, *subject.spellings])
 

@@ -28,6 +28,7 @@ from tests.support.customers import (
     code_hashes,
     codes_sent,
     contains_code,
+    everything,
     leaks,
 )
 from tests.support.otp import API_KEY, CUSTOMER
@@ -271,3 +272,19 @@ def test_a_conversation_that_stays_busy_is_not_erased_and_says_so(
     )
     assert busy.status_code == 503 and busy.get_json()["error"]["code"] == "busy"
     assert redis_client.exists(keys.session(cid))  # nothing of it was erased
+
+
+def test_someone_known_only_by_e_mail_is_exported_and_erased(
+    app: Flask, admin: dict[str, str], redis_client: redis.Redis
+) -> None:
+    address = "siti@contoh.co.id"
+    api = Api(app.test_client())
+    api.post(
+        "/v1/verifications", 201, json={"to": address, "channel": "email", "purpose": "signup"}
+    )
+    desk = Api(app.test_client(), admin)
+    exported = desk.get(f"/v1/customers/{address.upper()}")
+    assert [v["to"] for v in exported["verifications"]] == [address]
+    assert exported["conversations"] == {} and exported["outbox"][0]["to"] == address
+    desk.call("DELETE", f"/v1/customers/{address}", 200)
+    assert not [k for k, v in everything([redis_client]) if address in k or address in v]
