@@ -56,7 +56,9 @@ class OtpPort(Protocol):
     def start(
         self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
     ) -> OtpStart:
-        """Send a code to ``to``; ``sender`` is the customer asking (counted by the limits)."""
+        """Send a code to ``to``; ``sender`` is the number of the conversation asking:
+        counted by the per-sender limits, and an e-mail address it verifies can be found
+        (and erased) with that customer."""
         ...
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck: ...

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.web import openapi_customers
 from app.web.openapi_schemas import (
     CHECK_REQUEST,
     ERROR_STATUS,
@@ -355,8 +356,13 @@ def document() -> dict[str, Any]:
                     "schema": {"type": "integer", "minimum": 0},
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_customers.SCHEMAS},
         },
         "security": [{"bearer": []}],
-        "paths": {**_verification_paths(), **_handoff_paths(), **_platform_paths()},
+        "paths": {
+            **_verification_paths(),
+            **_handoff_paths(),
+            **openapi_customers.PATHS,
+            **_platform_paths(),
+        },
     }

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from app import create_app
 from app.store import keys
 from tests.support.api import Api
+from tests.support.customers import CUSTOMER, EMAIL, build_customer, leaks
 from tests.support.otp import API_KEY, last_code, wrong
 from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.twilio_webhooks import Twilio, inbound_form
@@ -99,3 +101,30 @@ def test_otp_api_runs_on_the_cluster_limits_included(cluster, otp_cluster_app, c
 
     per_master = cluster.keys_per_master()
     assert all(count > 0 for count in per_master), per_master
+
+
+@pytest.fixture
+def privacy_cluster_app(cluster, app_config):
+    cluster.client().flushall()
+    app_config.update(REDIS_URL=cluster.url, SANDI_API_KEYS=API_KEY, SANDI_OTP_IP_LIMITS="off")
+    return create_app(app_config)
+
+
+def test_a_customer_is_exported_and_erased_on_the_cluster(cluster, privacy_cluster_app) -> None:
+    """Issue 21 on three masters: the customer's keys are found through their hash tags
+    and index sets (no SCAN), and after the erasure no master holds the number."""
+    from app.web.current import services
+
+    with privacy_cluster_app.app_context():
+        s = services()
+        _, secret = s.api_keys.create("privacy desk", s.clock(), ["admin"])
+    admin = Api(privacy_cluster_app.test_client(), {"Authorization": f"Bearer {secret}"})
+    build_customer(privacy_cluster_app, Twilio(privacy_cluster_app.test_client()))
+    masters = [redis.Redis(port=n.port, decode_responses=True) for n in cluster.nodes]
+    assert leaks(masters)  # the customer is there, on some masters
+    exported = admin.get(f"/v1/customers/{CUSTOMER}")
+    assert exported["verified_emails"] == [EMAIL.lower()] and exported["deliveries"]
+    assert exported["conversations"]["whatsapp"]["profile"]["handoff"]
+    assert admin.call("DELETE", f"/v1/customers/{CUSTOMER}", 200).get_json()["erased"]
+    found = leaks(masters)
+    assert not found, found
