@@ -148,6 +148,10 @@ class OtpService(Deliveries):
         brand_ = req.brand_of(brand)
         channel_ = req.channel_of(channel, policy, purpose_)
         dest = parse_destination(to, channel_)
+        if channel_ == "auto" and dest.kind == "email":
+            # auto picks by address: an e-mail address can only go by e-mail
+            # (if the purpose may use it), never to a phone channel that refuses it.
+            channel_ = req.channel_of("email", policy, purpose_)
         if dest.kind == "phone":
             req.allow_country(self.settings, dest.country)
             req.allow_number_type(policy, channel_, dest.number_type)
