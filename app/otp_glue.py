@@ -24,9 +24,12 @@ class ChatOtp:
     def __init__(self, service: OtpService) -> None:
         self.service = service
 
-    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart:
+    def start(
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str | None = None,
+    ) -> OtpStart:  # fmt: skip
         try:
-            started = self.service.start(to, channel, purpose, locale)
+            started = self.service.start(to, channel, purpose, locale, flow=flow, sender=sender)
         except OtpError as err:
             if err.code in _COOLDOWN:
                 return OtpStart("cooldown", retry_after=err.retry_after)

@@ -32,14 +32,20 @@ from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
-from app.otp.metrics import OtpMetrics
+from app.otp.fraud import FraudGuard
+from app.otp.fraud_rules import mode_from
+from app.otp.insights import Insights
+from app.otp.metrics import FraudGuardMetrics, OtpMetrics
 from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
 from app.otp.service import OtpService
+from app.otp.watch import OtpWatch
 from app.otp_glue import ChatOtp, FallbackOtp
 from app.store.api_keys import ApiKeyStore
 from app.store.connection import RedisClient, connect_settings
+from app.store.fraud import RedisFraudStore
 from app.store.handoffs import RedisHandoffIndex
+from app.store.insights import RedisInsightsStore
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
 from app.store.ratelimits import RedisSendLimiter
@@ -199,6 +205,7 @@ def build_otp(
 ) -> OtpService:
     """The OTP service on Redis, delivering through the channels."""
     otp_settings = OtpSettings.from_mapping(settings.raw)
+    hasher = CodeHasher(settings.secret_key)
     return OtpService(
         store=RedisVerificationStore(redis),
         limiter=RedisSendLimiter(
@@ -210,8 +217,19 @@ def build_otp(
         ),
         delivery=delivery,
         settings=otp_settings,
-        hasher=CodeHasher(settings.secret_key),
+        hasher=hasher,
         clock=clock,
         metrics=OtpMetrics(metrics.registry),
         default_locale=settings.default_locale,
+        watch=build_watch(settings, redis, hasher, metrics),
     )
+
+
+def build_watch(
+    settings: Settings, redis: RedisClient, hasher: CodeHasher, metrics: Metrics
+) -> OtpWatch:
+    """The fraud guard (``SANDI_FRAUD_GUARD``, default standard) and the insights."""
+    guard_metrics = FraudGuardMetrics(metrics.registry)
+    mode = mode_from(settings.raw)
+    guard = FraudGuard(RedisFraudStore(redis), mode, hasher, guard_metrics) if mode else None
+    return OtpWatch(guard, Insights(RedisInsightsStore(redis), guard_metrics))

@@ -46,7 +46,10 @@ class OtpSteps:
         if self.port is None:
             log.error("otp step for %s but no OTP service is configured", purpose)
             return OtpStart("failed")
-        result = self.port.start(to=to, channel=channel, purpose=purpose, locale=d.locale)
+        result = self.port.start(
+            to=to, channel=channel, purpose=purpose, locale=d.locale,
+            flow=d.flow_id, sender=d.message.sender,
+        )  # fmt: skip
         log.info("otp %s via %s to %s: %s", purpose, channel, mask(to), result.status)
         return result
 

@@ -45,7 +45,12 @@ class OtpCheck:
 class OtpPort(Protocol):
     """The OTP service as the flows use it (``otp_issue`` / ``otp_confirm``)."""
 
-    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart: ...
+    def start(
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str | None = None,
+    ) -> OtpStart:  # fmt: skip
+        """``flow`` and ``sender``: who asks, for the OTP insights and fraud guard."""
+        ...
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck: ...
 

@@ -39,6 +39,7 @@ from app.otp.policy import CHANNELS, OtpSettings
 from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
 from app.otp.refusals import check_refusal, refuse_start
 from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
+from app.otp.watch import OtpWatch, SendContext
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class OtpService:
         codes: CodeGenerator | None = None,
         metrics: OtpMetrics | None = None,
         default_locale: str = "id",
+        watch: OtpWatch | None = None,
     ) -> None:
         self.store = store
         self.limiter = limiter
@@ -72,6 +74,8 @@ class OtpService:
         self.codes = codes or CodeGenerator()
         self.metrics = metrics
         self.default_locale = default_locale
+        #: The fraud guard (screens paid sends) and the insights (counts what converts).
+        self.watch = watch
 
     # -- start ---------------------------------------------------------------
 
@@ -88,18 +92,23 @@ class OtpService:
         *,
         digits: int | None = None,
         brand: str | None = None,
+        flow: str | None = None,
+        sender: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
         ``to`` and ``purpose`` (same id, new code, failures kept).
 
         ``digits`` (4–10) and ``brand`` (the name the message shows) override
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
-        Verify service's ``CodeLength`` and ``FriendlyName``.
+        Verify service's ``CodeLength`` and ``FriendlyName``. ``flow`` (the chat
+        flow asking) and ``sender`` (the chat customer asking) feed the insights
+        and the fraud guard.
         """
         try:
             return self._start(
-                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand
-            )
+                to, channel, purpose, locale, {"ip": client_ip, "key": api_key, "sender": sender},
+                amount, payee, digits, brand, flow,
+            )  # fmt: skip
         except OtpError as err:
             self._refused(err)
             raise
@@ -110,12 +119,12 @@ class OtpService:
         channel: object,
         purpose: object,
         locale: object,
-        client_ip: str | None,
-        api_key: str | None,
+        sources: dict[str, str | None],
         amount: object,
         payee: object,
         digits: object = None,
         brand: object = None,
+        flow: str | None = None,
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
@@ -137,6 +146,7 @@ class OtpService:
             to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
             amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
         )  # fmt: skip
+        ctx = SendContext()  # set once, when the send is counted
         counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
             # Optimistic: assume the open id read last (none at first); the store
@@ -150,7 +160,8 @@ class OtpService:
                 continue
             refuse_start(claimed, base.existing_id)
             if not counted:
-                self._count_send(command, digest, api_key, client_ip)
+                ctx = self._screen(command, dest.country, flow, sources)
+                self._count_send(command, digest, sources["key"], sources["ip"])
                 counted = True
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
@@ -167,8 +178,24 @@ class OtpService:
             if written.kind not in {"created", "resent"}:
                 self.store.release(command)
             refuse_start(written, vid)
-            return self._send(command, vid, code, written, resend)
+            return self._send(command, vid, code, written, resend, ctx)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
+
+    def _screen(
+        self, command: StartCommand, country: str | None, flow: str | None,
+        sources: dict[str, str | None],
+    ) -> SendContext:  # fmt: skip
+        """The fraud guard's say before a paid send (its claim given back on a block)."""
+        if self.watch is None:
+            return SendContext()
+        try:
+            return self.watch.before_send(
+                to=command.to, country=country, channel=command.channel,
+                purpose=command.purpose, flow=flow, sources=sources, now_ms=command.now_ms,
+            )  # fmt: skip
+        except OtpError:
+            self.store.release(command)
+            raise
 
     def _count_send(
         self, command: StartCommand, digest: str, api_key: str | None, client_ip: str | None
@@ -184,8 +211,9 @@ class OtpService:
             )
 
     def _send(
-        self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool
-    ) -> Started:
+        self, c: StartCommand, vid: str, code: str, written: StartOutcome, resend: bool,
+        ctx: SendContext,
+    ) -> Started:  # fmt: skip
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
             purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
@@ -194,6 +222,8 @@ class OtpService:
         try:
             receipt = self._deliver(message, written.gen)
         except DeliveryError as err:
+            if self.watch:
+                self.watch.failed(ctx, c.channel, err.code, c.now_ms)
             raise OtpError(
                 "delivery_failed",
                 f"the {c.channel} channel could not deliver the code ({err.code})",
@@ -202,6 +232,8 @@ class OtpService:
         kind = "resend" if resend else "new"
         if self.metrics:
             self.metrics.sends.labels(receipt.channel, c.purpose, kind).inc()
+        if self.watch:
+            self.watch.sent(vid, ctx, receipt.channel, c.now_ms, new=not resend, ttl=c.ttl + 600)
         log.info(
             "otp %s %s to=%s channel=%s purpose=%s send=%s sid=%s",
             kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen, receipt.message_id,
@@ -310,6 +342,8 @@ class OtpService:
         kind = outcome.kind
         if kind == "approved":
             log.info("otp approved %s", vid)
+            if self.watch:
+                self.watch.approved(vid, to_ms(self.clock()))
             return CheckResult(vid, APPROVED, True, outcome.attempts_left)
         if kind == "wrong":
             log.info("otp wrong code %s attempts_left=%d", vid, outcome.attempts_left)
@@ -368,6 +402,11 @@ class OtpService:
         policy = self.settings.policy(current.purpose)
         dest = parse_destination(current.to, channel)
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
+        if self.watch:  # a fallback to SMS or a call costs money too
+            self.watch.before_send(
+                to=dest.address, country=dest.country, channel=channel, purpose=current.purpose,
+                flow=None, sources={}, now_ms=to_ms(self.clock()),
+            )  # fmt: skip
         digits = current.code_length or policy.digits
         code = self.codes.generate(digits)
         amount, payee = current.amount or "", current.payee or ""
@@ -395,6 +434,8 @@ class OtpService:
         receipt = self._deliver(message, outcome.gen)
         if self.metrics:
             self.metrics.sends.labels(receipt.channel, current.purpose, "redelivery").inc()
+        if self.watch:
+            self.watch.fallback(current.id, receipt.channel, to_ms(self.clock()), ttl + 600)
         log.info("otp redelivery %s to=%s channel=%s", current.id, mask(dest.address), channel)
         return receipt
 

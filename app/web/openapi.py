@@ -139,6 +139,7 @@ ERROR_STATUS = {
     "conflict": 409,
     "invalid_destination": 422,
     "country_not_allowed": 422,
+    "verification_blocked": 403,
     "channel_not_allowed": 422,
     "invalid_code": 422,
     "payment_binding_required": 422,
@@ -214,6 +215,10 @@ def document() -> dict[str, Any]:
                         "201": _ok("Code sent; the verification is pending", "Verification"),
                         "400": _error("Malformed request", ["invalid_json", "invalid_parameter"]),
                         "401": _AUTH,
+                        "403": _error(
+                            "The fraud guard blocked the send (SMS pumping)",
+                            ["verification_blocked"],
+                        ),
                         "409": _error("A payment for another amount is pending", ["conflict"]),
                         "422": _error(
                             "Refused before sending",

@@ -30,6 +30,7 @@ TITLES = {
     60203: "Max send attempts reached",
     60206: "'Amount' & 'Payee' params are required",
     60212: "Too many concurrent requests for phone number",
+    60410: "Verification delivery attempt blocked",
     60605: "Verification delivery attempt blocked",
 }
 
@@ -44,6 +45,7 @@ BY_OTP_CODE: dict[str, tuple[int, int]] = {
     "payment_binding_required": (60206, 400),
     "unauthorized": (20003, 401),
     "country_not_allowed": (60605, 403),
+    "verification_blocked": (60410, 403),  # the fraud guard (Twilio's Fraud Guard code)
     "not_found": (20404, 404),
     "not_pending": (20404, 404),  # Twilio forgets a verification once it has ended
     "max_attempts_reached": (60202, 429),

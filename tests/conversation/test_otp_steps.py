@@ -68,7 +68,10 @@ def test_the_service_attempt_limit_ends_the_step(
 class _Unavailable:
     """An OTP service that answers but never sends (a provider outage)."""
 
-    def start(self, *, to: str, channel: str, purpose: str, locale: str) -> OtpStart:
+    def start(
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str | None = None,
+    ) -> OtpStart:  # fmt: skip
         return OtpStart("failed")
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:
