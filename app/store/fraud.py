@@ -12,6 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from redis.exceptions import NoScriptError
+
 from app.otp.fraud import Block, FraudStore, Observed, Subject
 from app.otp.fraud_lists import ListEntry
 from app.otp.fraud_rules import ScopeCounts
@@ -55,22 +57,16 @@ class RedisFraudStore(FraudStore):
         b, h = now_ms // FIVE_MIN_MS, now_ms // HOUR_MS
         for _, tag, scope_id in scopes:
             base = {"p": prefix_hours, "c": country_hours}.get(tag, 0)
-            self._observe(
-                keys=[
-                    keys.fraud_counts(tag, scope_id),
-                    keys.fraud_block(tag, scope_id),
-                    keys.fraud_seen(tag, scope_id, h),
-                    keys.fraud_seen(tag, scope_id, h - 1),
-                ],
-                args=[
-                    "1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
-                    subject.destination,
-                ],
-                client=pipe,
+            pipe.evalsha(
+                self._observe.sha, 4,
+                keys.fraud_counts(tag, scope_id), keys.fraud_block(tag, scope_id),
+                keys.fraud_seen(tag, scope_id, h), keys.fraud_seen(tag, scope_id, h - 1),
+                "1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
+                subject.destination,
             )  # fmt: skip
         if subject.candidates:
             pipe.hmget(keys.fraud_lists(), list(subject.candidates))
-        answers = pipe.execute()
+        answers = self._run(pipe)
         counts = [_counts(a) for a in answers[: len(scopes)]]
         listed: dict[str, str] = {}
         if subject.candidates:
@@ -83,6 +79,23 @@ class RedisFraudStore(FraudStore):
             sources={name: c for (name, _, _), c in zip(scopes[2:], counts[2:], strict=True)},
             listed=listed,
         )
+
+    def _run(self, pipe: Any) -> list[Any]:
+        """Execute a pipeline of EVALSHAs (no SCRIPT EXISTS trip first, as
+        ``Script`` on a pipeline would make); if Redis forgot the scripts
+        (a restart), load them and run it again: nothing ran the first time."""
+        commands = list(pipe.command_stack)
+        answers: list[Any] = pipe.execute(raise_on_error=False)
+        if not any(isinstance(a, NoScriptError) for a in answers):
+            for answer in answers:
+                if isinstance(answer, Exception):
+                    raise answer
+            return answers
+        self.client.script_load(OBSERVE)
+        self.client.script_load(APPROVE)
+        again = self.client.pipeline(transaction=False)
+        again.command_stack = commands
+        return list(again.execute())
 
     def block(self, block: Block, *, now_ms: int) -> None:
         tag = _SCOPE[block.scope]
@@ -105,12 +118,11 @@ class RedisFraudStore(FraudStore):
         for tag, scope_id in scopes:
             if not scope_id:
                 continue
-            self._approve(
-                keys=[keys.fraud_counts(tag, scope_id)],
-                args=[attempt_ms // FIVE_MIN_MS, attempt_ms // HOUR_MS, sends, _TTL[tag] * 1000],
-                client=pipe,
-            )
-        pipe.execute()
+            pipe.evalsha(
+                self._approve.sha, 1, keys.fraud_counts(tag, scope_id),
+                attempt_ms // FIVE_MIN_MS, attempt_ms // HOUR_MS, sends, _TTL[tag] * 1000,
+            )  # fmt: skip
+        self._run(pipe)
 
     def blocks(self, now_ms: int) -> list[Block]:
         """Active blocks, for staff; expired entries are pruned."""
