@@ -97,6 +97,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         from app.web import flows_page
 
         app.register_blueprint(flows_page.bp)
+        from app.web import insights
+
+        app.register_blueprint(insights.bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -84,3 +84,6 @@ def _register_verify_commands() -> None:
 
 
 _register_verify_commands()
+from app.fraud_cli import fraud  # noqa: E402 - the fraud guard's commands
+
+main.add_command(fraud)
