@@ -23,9 +23,10 @@ asks for *unapproved* sends, measured against the scope's own past:
   share of unapproved codes), or its conversion fell under half its usual
   rate. An alert does not block the country: it makes its prefixes strict
   (two unapproved sends in a prefix are enough);
-- **country without conversion**: on alert and no approval at all in the
-  hour, or over 24 h nearly nothing approved: a country the operator's
-  customers do not use is being pumped, and is blocked whole;
+- **country without conversion**: on alert, twice the floor of unapproved
+  sends and no approval at all in the hour, or over 24 h nearly nothing
+  approved: a country the operator's customers do not use is being pumped,
+  and is blocked whole;
 - **source**: one IP or chat sender with many unapproved sends in the hour.
 
 Cold start (a new installation, or a prefix/country never seen): a scope
@@ -145,7 +146,7 @@ def judge_country(mode: Mode, c: ScopeCounts) -> tuple[Verdict, bool]:
     if c.blocked:
         return Verdict(c.blocked, "country", "blocked"), True
     alert = country_alert(mode, c)
-    if alert and c.hour_approved == 0:
+    if alert and c.hour_approved == 0 and c.hour_unapproved >= 2 * mode.country_floor:
         return Verdict("country_no_conversion", "country", "no code approved this hour"), alert
     day_floor = mode.country_floor * 3
     if c.day_unapproved >= day_floor and c.day_approved < COUNTRY_DAY_CONVERSION * c.day_attempts:

@@ -62,7 +62,7 @@ class RedisFraudStore(FraudStore):
                 keys.fraud_counts(tag, scope_id), keys.fraud_block(tag, scope_id),
                 keys.fraud_seen(tag, scope_id, h), keys.fraud_seen(tag, scope_id, h - 1),
                 "1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
-                subject.destination,
+                subject.destination, now_ms,
             )  # fmt: skip
         if subject.candidates:
             pipe.hmget(keys.fraud_lists(), list(subject.candidates))
@@ -104,7 +104,11 @@ class RedisFraudStore(FraudStore):
             "country": block.country, "since_ms": now_ms, "until_ms": block.until_ms,
         }  # fmt: skip
         pipe = self.client.pipeline(transaction=False)
-        pipe.set(keys.fraud_block(tag, block.id), block.reason, px=max(1, block.until_ms - now_ms))
+        pipe.set(
+            keys.fraud_block(tag, block.id),
+            f"{block.reason}|{block.until_ms}",
+            px=max(1, block.until_ms - now_ms),
+        )
         pipe.hset(keys.fraud_blocks(), f"{block.scope}:{block.id}", json.dumps(record))
         pipe.expire(keys.fraud_blocks(), keys.FRAUD_BLOCKS_TTL)
         pipe.execute()

@@ -17,7 +17,9 @@ from __future__ import annotations
 # KEYS[3] / KEYS[4] = destinations counted in this / the previous clock hour (sets)
 # ARGV[1] = '1' to count a send, ARGV[2] = 5-minute bucket now, ARGV[3] = hour now,
 # ARGV[4] = 5-minute buckets in the recent window (12), ARGV[5] = baseline hours,
-# ARGV[6] = TTL ms of the counts, ARGV[7] = the destination's tag (a keyed digest)
+# ARGV[6] = TTL ms of the counts, ARGV[7] = the destination's tag (a keyed digest),
+# ARGV[8] = now ms (a block is '<reason>|<until ms>': in force until then on the
+# service's clock; the key's TTL only cleans up)
 # A destination is counted once an hour: a customer asking again and again is
 # the per-number limits' business; pumping needs many numbers.
 # Returns {hour sends, hour approved, day sends, day approved, baseline sends,
@@ -64,7 +66,9 @@ end
 local first = tonumber(v[1])
 local hours = 0
 if first then hours = math.min(base, math.max(0, h - 1 - first)) end
-local block = redis.call('GET', KEYS[2]) or ''
+local block = ''
+local reason, untl = string.match(redis.call('GET', KEYS[2]) or '', '^(.*)|(%d+)$')
+if reason and tonumber(untl) > tonumber(ARGV[8]) then block = reason end
 return {ha, ho, da, dok, ba, bo, worst, hours, block}
 """
 

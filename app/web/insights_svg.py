@@ -47,11 +47,15 @@ def series_chart(points: Sequence[dict[str, Any]], label: str, width: int = 880)
             f'fill="{INK}">{int(value)}</text>'
         )
     every = max(1, len(points) // 12)
+    base = top_pad + plot_h
     for i, p in enumerate(points):
         x = left + i * slot + (slot - bar) / 2
-        base = top_pad + plot_h
-
-        def rect(value: int, y_from: float, colour: str, kind: str) -> float:
+        stack = (
+            ("started", p["verifications"], base, STARTED),
+            ("approved", p["approved"], base, APPROVED),
+            ("blocked", p["blocked"], base - plot_h * p["verifications"] / top, BLOCKED),
+        )
+        for kind, value, y_from, colour in stack:
             h = plot_h * value / top
             if value:
                 parts.append(
@@ -59,11 +63,6 @@ def series_chart(points: Sequence[dict[str, Any]], label: str, width: int = 880)
                     f'height="{h:.1f}" fill="{colour}"><title>{escape(p["at"])}: {value} {kind}'
                     "</title></rect>"
                 )
-            return y_from - h
-
-        above = rect(p["verifications"], base, STARTED, "started")
-        rect(p["approved"], base, APPROVED, "approved")
-        rect(p["blocked"], above, BLOCKED, "blocked")
         if i % every == 0:
             tick = str(p["at"])[11:16] if len(points) > 8 else str(p["at"])[5:10]
             parts.append(
@@ -71,7 +70,7 @@ def series_chart(points: Sequence[dict[str, Any]], label: str, width: int = 880)
                 f'font-size="11" fill="{INK}">{escape(tick)}</text>'
             )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
 
 def bar_chart(rows: Sequence[dict[str, Any]], label: str, width: int = 420) -> Markup:
@@ -113,4 +112,4 @@ def bar_chart(rows: Sequence[dict[str, Any]], label: str, width: int = 420) -> M
             f'fill="{INK}">{escape(detail)}</text>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped

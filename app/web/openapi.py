@@ -277,6 +277,29 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/insights": {
+                "get": {
+                    "operationId": "getInsights",
+                    "summary": "OTP conversion, delivery and fraud-guard figures "
+                    "(docs/insights.md describes the fields)",
+                    "parameters": [
+                        {
+                            "name": "window",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["hour", "day", "week"]},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "{window, from, to, totals, by: {channel, country, "
+                            "purpose, flow}, failures, fallbacks, blocks, series}"
+                        },
+                        "400": _error("Unknown window", ["invalid_parameter"]),
+                        "401": _AUTH,
+                    },
+                }
+            },
             "/v1/handoffs": {
                 "get": {
                     "operationId": "listHandoffs",
