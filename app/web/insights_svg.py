@@ -26,7 +26,7 @@ def _axis_top(value: float) -> int:
         scale *= 10
 
 
-def series_chart(points: Sequence[dict[str, Any]], label: str, width: int = 880) -> Markup:
+def series_chart(points: Sequence[dict[str, Any]], label: str, width: int = 1240) -> Markup:
     """Bars per time step: started (blue), approved (green) inside, blocked (red) on top."""
     height, left, bottom, top_pad = 220, 44, 28, 12
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
@@ -73,14 +73,14 @@ def series_chart(points: Sequence[dict[str, Any]], label: str, width: int = 880)
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
 
-def bar_chart(rows: Sequence[dict[str, Any]], label: str, width: int = 420) -> Markup:
+def bar_chart(rows: Sequence[dict[str, Any]], label: str, width: int = 580) -> Markup:
     """One bar per row: approved (green) inside started (blue), blocked (red) after;
     the conversion at the end."""
     shown = list(rows)[:8]
-    line, left = 26, 96
+    line, left = 26, 86
     height = max(1, len(shown)) * line + 8
     peak = max([r["verifications"] + r["blocked"] for r in shown] + [1])
-    room = width - left - 118
+    room = width - left - 190  # the rest is for the figures after the bar
     parts = [
         f'<svg class="chart" data-chart="bars" role="img" aria-label="{escape(label)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
