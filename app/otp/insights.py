@@ -165,6 +165,14 @@ class Insights:
         except Exception as err:
             self._safely("count an event", err)
 
+    def undelivered(self, verification_id: str, error: str, now_ms: int) -> None:
+        try:
+            raw = self.store.trace(verification_id)
+            if raw:
+                self.count(Trace.parse(raw).dims, "f", error, now_ms)
+        except Exception as err:
+            self._safely("count a failure", err)
+
     def fallback(self, verification_id: str, channel: str, now_ms: int, ttl: int) -> None:
         try:
             raw = self.store.trace(verification_id)

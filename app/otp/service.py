@@ -447,9 +447,12 @@ class OtpService:
         from delivered/failed/undelivered."""
         if status not in DELIVERY_STATUSES or not req.VERIFICATION_ID.match(verification_id):
             return False
-        return self.store.delivery_status(
+        taken = self.store.delivery_status(
             verification_id, message_id=message_id, status=status, error_code=error_code or ""
         )
+        if taken and self.watch and status in {"failed", "undelivered"}:
+            self.watch.undelivered(verification_id, error_code or status, to_ms(self.clock()))
+        return taken
 
     def _refused(self, err: OtpError) -> None:
         if self.metrics:

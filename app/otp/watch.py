@@ -69,6 +69,11 @@ class OtpWatch:
             dims = Dims(channel, ctx.dims.country, ctx.dims.purpose, ctx.dims.flow)
             self.insights.count(dims, "f", error, now_ms)
 
+    def undelivered(self, verification_id: str, error: str, now_ms: int) -> None:
+        """The provider reported a sent code failed (a status callback's error code)."""
+        if self.insights:
+            self.insights.undelivered(verification_id, error, now_ms)
+
     def fallback(self, verification_id: str, channel: str, now_ms: int, ttl: int) -> None:
         if self.insights:
             self.insights.fallback(verification_id, channel, now_ms, ttl)
