@@ -12,6 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import redis
+from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
 from app.otp.fraud import Block, FraudStore, Observed, Subject
@@ -52,21 +54,18 @@ class RedisFraudStore(FraudStore):
     def observe(
         self, subject: Subject, *, now_ms: int, count: bool, prefix_hours: int, country_hours: int
     ) -> Observed:
-        pipe = self.client.pipeline(transaction=False)
         scopes = self._scopes(subject)
         b, h = now_ms // FIVE_MIN_MS, now_ms // HOUR_MS
+        calls = []
         for _, tag, scope_id in scopes:
             base = {"p": prefix_hours, "c": country_hours}.get(tag, 0)
-            pipe.evalsha(
-                self._observe.sha, 4,
-                keys.fraud_counts(tag, scope_id), keys.fraud_block(tag, scope_id),
-                keys.fraud_seen(tag, scope_id, h), keys.fraud_seen(tag, scope_id, h - 1),
-                "1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
-                subject.destination, now_ms,
-            )  # fmt: skip
-        if subject.candidates:
-            pipe.hmget(keys.fraud_lists(), list(subject.candidates))
-        answers = self._run(pipe)
+            calls.append((
+                [keys.fraud_counts(tag, scope_id), keys.fraud_block(tag, scope_id),
+                 keys.fraud_seen(tag, scope_id, h), keys.fraud_seen(tag, scope_id, h - 1)],
+                ["1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
+                 subject.destination, now_ms],
+            ))  # fmt: skip
+        answers = self._scripts(self._observe, calls, subject.candidates)
         counts = [_counts(a) for a in answers[: len(scopes)]]
         listed: dict[str, str] = {}
         if subject.candidates:
@@ -80,22 +79,37 @@ class RedisFraudStore(FraudStore):
             listed=listed,
         )
 
-    def _run(self, pipe: Any) -> list[Any]:
-        """Execute a pipeline of EVALSHAs (no SCRIPT EXISTS trip first, as
-        ``Script`` on a pipeline would make); if Redis forgot the scripts
-        (a restart), load them and run it again: nothing ran the first time."""
-        commands = list(pipe.command_stack)
-        answers: list[Any] = pipe.execute(raise_on_error=False)
-        if not any(isinstance(a, NoScriptError) for a in answers):
+    def _scripts(
+        self, script: Script, calls: list[tuple[list[str], list[Any]]], lists: Sequence[str] = ()
+    ) -> list[Any]:
+        """Run ``script`` once per (keys, args), then read the ``lists`` fields.
+
+        On one server: one pipelined round trip of EVALSHAs (no SCRIPT EXISTS
+        trip first, as ``Script`` on a pipeline would make); if Redis forgot the
+        scripts (a restart: then none of them ran), load them and run again. On
+        a cluster, whose pipelines refuse scripts, one call each: every script
+        touches one hash tag, so each runs on its own slot.
+        """
+        if not isinstance(self.client, redis.Redis):
+            one_by_one = [script(keys=k, args=a) for k, a in calls]
+            return one_by_one + (
+                [self.client.hmget(keys.fraud_lists(), list(lists))] if lists else []
+            )
+        for attempt in range(2):
+            pipe = self.client.pipeline(transaction=False)
+            for k, a in calls:
+                pipe.evalsha(script.sha, len(k), *k, *a)
+            if lists:
+                pipe.hmget(keys.fraud_lists(), list(lists))
+            answers: list[Any] = pipe.execute(raise_on_error=False)
+            if attempt == 0 and any(isinstance(x, NoScriptError) for x in answers):
+                self.client.script_load(script.script)
+                continue
             for answer in answers:
                 if isinstance(answer, Exception):
                     raise answer
             return answers
-        self.client.script_load(OBSERVE)
-        self.client.script_load(APPROVE)
-        again = self.client.pipeline(transaction=False)
-        again.command_stack = commands
-        return list(again.execute())
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def block(self, block: Block, *, now_ms: int) -> None:
         tag = _SCOPE[block.scope]
@@ -117,16 +131,14 @@ class RedisFraudStore(FraudStore):
         self, prefix: str, country: str, sources: Sequence[tuple[str, str]], *,
         attempt_ms: int, sends: int,
     ) -> None:  # fmt: skip
-        pipe = self.client.pipeline(transaction=False)
         scopes = [("p", prefix), ("c", country), *(("s", f"{k}:{d}") for k, d in sources)]
-        for tag, scope_id in scopes:
-            if not scope_id:
-                continue
-            pipe.evalsha(
-                self._approve.sha, 1, keys.fraud_counts(tag, scope_id),
-                attempt_ms // FIVE_MIN_MS, attempt_ms // HOUR_MS, sends, _TTL[tag] * 1000,
-            )  # fmt: skip
-        self._run(pipe)
+        calls = [
+            ([keys.fraud_counts(tag, scope_id)],
+             [attempt_ms // FIVE_MIN_MS, attempt_ms // HOUR_MS, sends, _TTL[tag] * 1000])
+            for tag, scope_id in scopes
+            if scope_id
+        ]  # fmt: skip
+        self._scripts(self._approve, calls)
 
     def blocks(self, now_ms: int) -> list[Block]:
         """Active blocks, for staff; expired entries are pruned."""
