@@ -16,15 +16,15 @@ from flask.cli import AppGroup
 from app.otp import fraud_admin
 from app.otp.codes import CodeHasher
 from app.otp.errors import OtpError
+from app.otp.fraud import FraudStore
 from app.otp.fraud_lists import KINDS
-from app.store.fraud import RedisFraudStore
 
 
-def _store() -> tuple[RedisFraudStore, CodeHasher, datetime]:
+def _store() -> tuple[FraudStore, CodeHasher, datetime]:
     from app.web.current import services
 
     s = services()
-    return RedisFraudStore(s.redis), s.otp.hasher, s.clock()
+    return s.fraud, s.otp.hasher, s.clock()
 
 
 @click.group("fraud", cls=AppGroup, help="Fraud guard: allow/deny lists, blocks, unblocking.")

@@ -32,9 +32,9 @@ from app.conversation.settings import ConversationSettings
 from app.conversation.turns import TurnRunner
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
-from app.otp.fraud import FraudGuard
+from app.otp.fraud import FraudGuard, FraudStore
 from app.otp.fraud_rules import mode_from
-from app.otp.insights import Insights
+from app.otp.insights import Insights, InsightsStore
 from app.otp.metrics import FraudGuardMetrics, OtpMetrics
 from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
@@ -81,6 +81,9 @@ class Services:
     conversation: ConversationSettings
     #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
     verify_services: VerifyServiceStore
+    #: The fraud guard's counts, blocks and lists, and the OTP insights' buckets.
+    fraud: FraudStore
+    insights: InsightsStore
 
 
 def build(
@@ -177,6 +180,8 @@ def build(
         records=records,
         conversation=conversation,
         verify_services=VerifyServiceStore(redis),
+        fraud=RedisFraudStore(redis),
+        insights=RedisInsightsStore(redis),
     )
 
 

@@ -16,8 +16,6 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from app.otp.errors import OtpError
 from app.otp.insights_report import WINDOWS, report, window_hours
 from app.services import Services
-from app.store.fraud import RedisFraudStore
-from app.store.insights import RedisInsightsStore
 from app.web.current import services
 from app.web.insights_svg import bar_chart, series_chart
 from app.web.pages import admin_only
@@ -38,13 +36,13 @@ def window_of(value: str | None) -> str:
 def insights_json(s: Services, window: str) -> dict[str, Any]:
     """The report for ``window`` at the app's clock now."""
     now_ms = int(s.clock().timestamp() * 1000)
-    buckets = RedisInsightsStore(s.redis).buckets(window_hours(window, now_ms))
+    buckets = s.insights.buckets(window_hours(window, now_ms))
     return report(window, now_ms, buckets)
 
 
 def guard_json(s: Services) -> dict[str, Any]:
     """Blocks in force and the operator's lists (prefixes masked in blocks)."""
-    store = RedisFraudStore(s.redis)
+    store = s.fraud
     now_ms = int(s.clock().timestamp() * 1000)
     guard = s.otp.watch.guard if s.otp.watch else None
     return {
