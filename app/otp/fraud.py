@@ -266,8 +266,11 @@ _REASONS = {
 
 def _message(verdict: Verdict, subject: Subject) -> str:
     why = _REASONS.get(verdict.reason, verdict.reason)
-    return (
-        f"the fraud guard blocked this code before it was sent ({verdict.reason}: {why}); "
-        "use WhatsApp or e-mail for this customer, or ask the operator to unblock "
-        f"{subject.shown if verdict.scope != 'country' else subject.country}"
-    )
+    if verdict.reason in _REMEMBERED:
+        shown = subject.country if verdict.scope == "country" else subject.shown
+        hint = f"; use WhatsApp or e-mail for this customer, or ask the operator to unblock {shown}"
+    elif verdict.reason.startswith("denied_"):
+        hint = "; use WhatsApp or e-mail for this customer"
+    else:
+        hint = "; try again later, or use WhatsApp or e-mail"
+    return f"the fraud guard blocked this code before it was sent ({verdict.reason}: {why}){hint}"
