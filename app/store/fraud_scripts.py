@@ -8,7 +8,8 @@ pipelines them in one round trip. Times come from the service's clock
 Counter fields: ``a:<5-min bucket>`` / ``o:<5-min bucket>`` sends and
 approved sends in 5-minute buckets (the last hour), ``A:<hour>`` / ``O:<hour>``
 the same per hour (the day and the baseline), ``first`` the hour the scope
-was first seen (how much history its baseline has).
+was first seen (how much history its baseline has), ``swept5``/``swepth``
+the oldest buckets not yet forgotten.
 """
 
 from __future__ import annotations
@@ -36,8 +37,18 @@ if ARGV[1] == '1' and fresh then
   redis.call('HINCRBY', KEYS[1], 'A:' .. h, 1)
   redis.call('HSETNX', KEYS[1], 'first', h)
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
-  -- forget 5-minute buckets older than the window (hourly ones expire with the key)
-  redis.call('HDEL', KEYS[1], 'a:' .. (b - recent), 'o:' .. (b - recent))
+  -- Forget buckets that left every window since the last sweep, so a scope
+  -- kept alive by its traffic holds a bounded number of fields. The key's TTL
+  -- bounds the gap; the loops are capped all the same.
+  local swept = tonumber(redis.call('HGET', KEYS[1], 'swept5')) or (b - recent)
+  for i = math.max(swept, b - recent - 400), b - recent do
+    redis.call('HDEL', KEYS[1], 'a:' .. i, 'o:' .. i)
+  end
+  local swept_h = tonumber(redis.call('HGET', KEYS[1], 'swepth')) or (h - 2 - base)
+  for i = math.max(swept_h, h - 2 - base - 200), h - 2 - base do
+    redis.call('HDEL', KEYS[1], 'A:' .. i, 'O:' .. i)
+  end
+  redis.call('HSET', KEYS[1], 'swept5', b - recent + 1, 'swepth', h - 1 - base)
 end
 local fields = {'first'}
 for i = b - recent + 1, b do

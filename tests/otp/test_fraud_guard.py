@@ -180,3 +180,17 @@ def test_blocks_and_lists_are_not_personal_data_in_redis(services: Services) -> 
     hasher = CodeHasher("otp-test-secret")
     assert hasher.scope("prefix", RANGE) != hasher.scope("prefix", "+628129998")
     assert RANGE not in hasher.scope("prefix", RANGE)
+
+
+def test_a_busy_scope_keeps_a_bounded_number_of_fields(
+    api: Api, clock: FakeClock, outbox: OutboxStore, redis_client: redis.Redis
+) -> None:
+    for day in range(3):  # a customer an hour, for three days, all approved
+        for hour in range(24):
+            to = number(day * 24 + hour)
+            v = api.post(V, 201, {"to": to, "channel": "sms"})
+            api.post(f"{V}/check", 200, {"id": v["id"], "code": last_code(outbox, to)})
+            clock.advance(hours=1)
+    (counts,) = [k for k in redis_client.scan_iter("sandi:{fraud:p:*}:counts")]
+    # 12 five-minute and 26 hourly buckets at most, sends and approvals, and 3 markers
+    assert len(redis_client.hkeys(counts)) <= 2 * (12 + 26) + 3
