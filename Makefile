@@ -10,19 +10,20 @@ PORT ?= 5000
 run: $(VENV)/.installed ## start the server on http://127.0.0.1:5000 (sandbox, embedded Redis)
 	$(BIN)/sandi run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev ## lint, type-check and run the whole suite
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+test: lint ## lint, type-check, check the layers and run the whole suite
 	$(BIN)/pytest
 
 test-fast: $(VENV)/.installed-dev ## the suite without the slow groups
 	$(BIN)/pytest -m "not slow and not browser"
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev ## ruff, mypy --strict, and the import-linter layer contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+check-flows: $(VENV)/.installed ## sandi flows check on ./flows and ./templates
+	$(BIN)/sandi flows check
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

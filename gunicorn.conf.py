@@ -57,14 +57,14 @@ def when_ready(server):
     through Redis to reload them in place (as ``sandi flows reload`` does).
     Restart gunicorn (or send USR2) to run new code or settings.
     """
-    from app.flows_reload import gunicorn_hup
+    from app.wiring.flows_reload import gunicorn_hup
 
     server.handle_hup = lambda: gunicorn_hup(server.log)
 
 
 def post_worker_init(worker):
     """Every worker follows flow reloads from boot, not only after its first request."""
-    from app.flows_reload import RELOADER
+    from app.wiring.flows_reload import RELOADER
 
     reloader = getattr(worker.wsgi, "extensions", {}).get(RELOADER)
     if reloader is not None:

@@ -12,11 +12,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import logs, services
+from app import logs
 from app.config import DEV_SECRET_KEY, Settings
 from app.store.turns import LockTimeout, LostLock
 from app.web.errors import json_error
 from app.web.sessions import LazyCookieSessions
+from app.wiring import services
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extra = {"twilio_http_client": twilio_http} if twilio_http else {}
     built = services.build(settings, clock or services.utc_now, otp, **extra)
     app.extensions["sandi"] = built
-    from app import flows_reload
+    from app.wiring import flows_reload
 
     flows_reload.init_app(app, built)
     _register_blueprints(app, settings)

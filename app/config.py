@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The languages Sandi answers in, first the default: every flow text, FAQ entry
+#: and message template comes in each (templates/<locale>/...).
+LOCALES = ("id", "en")
 
 #: Signs the simulator's and the tests' webhooks when no Twilio token is set.
 #: Never accepted in production, where TWILIO_AUTH_TOKEN is required.
@@ -100,7 +103,7 @@ class Settings:
             flows_dir=_path(text("SANDI_FLOWS_DIR"), ROOT / "flows"),
             templates_dir=_path(text("SANDI_TEMPLATES_DIR"), ROOT / "templates"),
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), ROOT / "instance"),
-            default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", ("id", "en")),
+            default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", LOCALES),
             session_ttl=_int(m, "SANDI_SESSION_TTL", 30 * 60, minimum=60),
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),

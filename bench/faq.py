@@ -18,9 +18,9 @@ import random
 import time
 
 from app.config import ROOT
+from app.content.loader import load_flows
+from app.content.render import Templates
 from app.conversation.faq import FaqIndex
-from app.conversation.loader import load_flows
-from app.conversation.render import Templates
 
 
 def typo(text: str, rng: random.Random) -> str:

@@ -17,15 +17,12 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import jinja2
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
-from app.channels.policy import email_allowed, email_refusal
 from app.channels.settings import CHANNELS, ChannelSettings
-from app.channels.sms import SmsChannel, check_templates
-from app.channels.tracking import DeliveryLog, OptOuts
+from app.channels.sms import SmsChannel
 from app.channels.twilio_api import (
     HttpClientFactory,
     Outgoing,
@@ -36,14 +33,17 @@ from app.channels.twilio_api import (
 )
 from app.channels.voice import VoiceChannel
 from app.channels.whatsapp import WhatsAppChannel
-from app.conversation.model import Channel, conversation_id
-from app.conversation.render import TemplateSource
+from app.content.messages import Channel, conversation_id
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.metrics import Metrics
+from app.numbers import to_e164
+from app.otp.email_policy import email_allowed, email_refusal
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.store import keys
 from app.store.connection import RedisClient
 from app.store.outbox import OutboxStore
+from app.store.tracking import DeliveryLog, OptOuts
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,6 @@ class Channels:
         twilio_http_client: HttpClientFactory = default_http_client,
         mailer: Mailer | None = None,
     ) -> None:
-        check_templates(templates, settings.brand)
         self.settings = settings
         self.redis = redis
         self.clock = clock
@@ -213,14 +212,10 @@ class Channels:
                 return str(validate_email(to, check_deliverability=False).normalized)
             except EmailNotValidError:
                 raise DeliveryError("invalid_destination", "not a valid e-mail address") from None
-        to = to.removeprefix("whatsapp:")
-        try:
-            parsed = phonenumbers.parse(to, None)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if not to.startswith("+") or parsed is None or not phonenumbers.is_possible_number(parsed):
+        number = to_e164(to.removeprefix("whatsapp:"), "possible")  # Twilio decides the rest
+        if number is None:
             raise DeliveryError("invalid_destination", "not an E.164 phone number")
-        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        return number
 
     # -- ordinary WhatsApp messages (flows, notifications) ----------------------
 

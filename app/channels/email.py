@@ -4,7 +4,7 @@
 password never crosses the network in clear), ``smtps://user:pass@host:465``
 (TLS from the first byte), or ``smtp://host:25?starttls=off`` for a local relay
 that offers no TLS. Whether e-mail may carry a code for a purpose at all is
-:func:`app.channels.policy.email_allowed`.
+:func:`app.otp.email_policy.email_allowed`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jinja2
 
 from app.channels.settings import ChannelSettings
-from app.config import ConfigError
-from app.conversation.render import LOCALES, TemplateSource
+from app.config import LOCALES, ConfigError
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.otp.ports import CodeMessage, DeliveryError
 from app.store.outbox import OutboxStore

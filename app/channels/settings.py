@@ -13,15 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import phonenumbers
-
-from app.channels.policy import email_purposes
 from app.config import ConfigError, Settings
+from app.numbers import to_e164
+from app.otp.email_policy import email_purposes
+from app.otp.policy import DELIVERY_CHANNELS
 from app.otp.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+#: The channels this package delivers codes on (defined with the OTP policy).
+CHANNELS = DELIVERY_CHANNELS
 #: Channels a fallback chain may name (e-mail and flash call need the app's help).
 FALLBACK_CHANNELS = ("whatsapp", "sms", "call")
 #: The flash-call pool is the code space: fewer numbers make the code guessable.
@@ -66,7 +67,7 @@ class ChannelSettings:
     def within(self, budget: float) -> ChannelSettings:
         """Provider timeouts that let a chat turn that sends a code finish
         inside its conversation lock (``budget`` seconds, see
-        :func:`app.conversation.backend.call_budget`): a Twilio request may be
+        :func:`app.edges.backend.call_budget`): a Twilio request may be
         tried twice (a 5xx, a failed connect), so each try gets half. A turn
         that outlived its lock would have sent the code but lost its state."""
         limit = budget / 2
@@ -204,18 +205,9 @@ def _number(value: str | None, name: str, *, alnum_ok: bool = False) -> str | No
     value = value.removeprefix("whatsapp:")
     if alnum_ok and re.fullmatch(r"[A-Za-z0-9 ]{1,11}", value) and not value.isdigit():
         return value  # an alphanumeric sender id (pre-registered with Indonesian carriers)
-    if not _possible_number(value):
+    if to_e164(value, "possible") is None:  # test and sandbox senders are not "valid"
         raise ConfigError(f"{name} must be an E.164 number such as +14155550100, not {value!r}")
     return value
-
-
-def _possible_number(value: str) -> bool:
-    if not value.startswith("+"):
-        return False
-    try:
-        return bool(phonenumbers.is_possible_number(phonenumbers.parse(value, None)))
-    except phonenumbers.NumberParseException:
-        return False
 
 
 def _flashcall_pool(raw: Mapping[str, str], sandbox: bool) -> tuple[str, ...]:
@@ -230,7 +222,7 @@ def _flashcall_pool(raw: Mapping[str, str], sandbox: bool) -> tuple[str, ...]:
         except OSError as err:
             raise ConfigError(f"SANDI_FLASHCALL_NUMBERS: cannot read {path}: {err}") from None
     numbers = tuple(dict.fromkeys(n for n in re.split(r"[\s,;]+", value) if n))
-    bad = [n for n in numbers if not _possible_number(n)]
+    bad = [n for n in numbers if to_e164(n, "possible") is None]
     if bad:
         raise ConfigError(f"SANDI_FLASHCALL_NUMBERS: not E.164 numbers: {', '.join(bad[:5])}")
     codes = {n[-4:] for n in numbers}

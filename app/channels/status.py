@@ -2,7 +2,7 @@
 
 Twilio's message and call statuses are folded into one vocabulary
 (``queued, sending, sent, delivered, undelivered, failed, read``), recorded
-forward-only per message (:mod:`app.channels.tracking`) and passed to the OTP
+forward-only per message (:mod:`app.store.tracking`) and passed to the OTP
 service. When a code's message fails and ``SANDI_FALLBACK`` names a next
 channel (``whatsapp>sms>call``), the OTP service is asked to resend the same
 verification there: each step at most once per verification, however many
@@ -15,10 +15,10 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.channels.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 from app.logs import mask
 from app.metrics import Metrics
 from app.otp.ports import DeliveryError, DeliveryReceipt
+from app.store.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class DeliveryStatus:
         self.opt_outs = opt_outs
         self.chain = chain
         self.metrics = metrics
-        #: The OTP service; wired by app.services once it exists.
+        #: The OTP service; wired by app.wiring.services once it exists.
         self.target = target
 
     def normalise(self, report: StatusReport) -> str | None:

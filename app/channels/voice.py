@@ -18,7 +18,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
 from app.channels.voice_token import RepeatGrant, RepeatTokens
-from app.conversation.render import TemplateSource
+from app.content.render import TemplateSource
 from app.otp.ports import CodeMessage
 
 VOICES = {

@@ -4,7 +4,7 @@ ordinary outbound messages that respect the 24-hour customer-service window.
 Meta requires OTPs to use an authentication template (``ContentSid``) even
 inside the window, with the code as its only variable. Anything else Sandi
 starts itself may go as free text only within 24 hours of the customer's last
-message (``profile["last_inbound_at"]``, kept by the turn runner); outside it,
+message (the profile's ``last_inbound_at``, kept by the turn runner); outside it,
 Twilio would fail with 63016, so Sandi sends the configured template instead,
 or nothing, and says so in the log.
 """
@@ -20,12 +20,12 @@ from typing import Any
 
 from app.channels.settings import ChannelSettings
 from app.channels.twilio_api import Outgoing, TwilioApi
-from app.conversation.model import Channel, conversation_id
-from app.conversation.render import TemplateSource
+from app.content.messages import Channel, conversation_id
+from app.content.render import TemplateSource
 from app.logs import mask
 from app.otp.ports import CodeMessage
-from app.store import keys
 from app.store.connection import RedisClient
+from app.store.turns import last_inbound_at
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +91,13 @@ class WhatsAppChannel:
 
     def last_inbound(self, number: str) -> datetime | None:
         """When the customer last wrote to us on WhatsApp (opens the 24-hour window)."""
-        raw = self.redis.get(keys.profile(conversation_id(Channel.WHATSAPP, number)))
-        if not raw:
-            return None
         try:
-            stamp = json.loads(str(raw)).get("last_inbound_at")
-            return datetime.fromtimestamp(float(stamp), tz=self.clock().tzinfo)
-        except (ValueError, TypeError, AttributeError):
+            stamp = last_inbound_at(self.redis, conversation_id(Channel.WHATSAPP, number))
+        except ValueError:  # a profile that is not JSON: no window known
             return None
+        if stamp is None:
+            return None
+        return datetime.fromtimestamp(stamp, tz=self.clock().tzinfo)
 
     def in_window(self, number: str) -> bool:
         last = self.last_inbound(number)

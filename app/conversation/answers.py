@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import fuzz
 
-from app.conversation.flows import Ask, Choice
-from app.conversation.text import has_letters, normalise, wordlist
+from app.content.flows import Ask, Choice
+from app.content.text import has_letters, normalise, wordlist
+from app.numbers import to_e164
 
 YES = wordlist(
     "ya iya iye y yes yep yup yeah ok oke okay okey betul benar bener boleh setuju sure sip lanjut "
@@ -85,13 +85,7 @@ def parse_phone(text: str, region: str = "ID") -> str | None:
     candidate = text.strip()
     if not candidate or len(candidate) > 32:
         return None
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return to_e164(candidate, "valid", region)  # what a customer types must be a real number
 
 
 def parse_otp_code(text: str) -> str | None:

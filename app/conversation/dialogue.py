@@ -32,9 +32,9 @@ from typing import Any
 
 import jinja2
 
-from app.conversation import flows as f
-from app.conversation.model import Button, Conversation, InboundMessage, Reply
-from app.conversation.render import Templates
+from app.content import flows as f
+from app.content.messages import Button, Conversation, InboundMessage, Reply
+from app.content.render import Templates
 
 log = logging.getLogger(__name__)
 

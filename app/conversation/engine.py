@@ -19,17 +19,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.conversation import flows as f
+from app.config import LOCALES
+from app.content import flows as f
+from app.content.messages import Conversation, InboundMessage, Turn
+from app.content.render import Templates
+from app.content.text import normalise
 from app.conversation.dialogue import Dialogue, merge
 from app.conversation.faq import FaqIndex
 from app.conversation.language import country_locale, detect
-from app.conversation.model import Conversation, InboundMessage, Turn
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend, HandoffIndex, OtpPort
-from app.conversation.render import Templates
 from app.conversation.routing import Router
 from app.conversation.steps import DEFAULT_HANDOFF, Steps
-from app.conversation.text import normalise
 from app.logs import mask
 
 log = logging.getLogger(__name__)
@@ -215,7 +216,7 @@ class FlowBot:
         if command in ("indonesian", "english"):
             return "id" if command == "indonesian" else "en"
         for source in (d.profile.get("locale"), d.session.get("locale")):
-            if source in f.LOCALES:
+            if source in LOCALES:
                 return str(source)
         return (
             detect(d.message.body or "")

@@ -22,8 +22,8 @@ from operator import itemgetter
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from app.conversation.flows import FaqEntry
-from app.conversation.text import wordlist, words
+from app.content.flows import FaqEntry
+from app.content.text import wordlist, words
 
 #: Chat spellings, expanded before matching.
 ABBREVIATIONS = {

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from app.conversation import flows as f
+from app.content import flows as f
+from app.content.source import Problem, Where
+from app.content.text import normalise
 from app.conversation.faq import FaqIndex, prepare
-from app.conversation.source import Problem, Where
-from app.conversation.text import normalise
 
 if TYPE_CHECKING:
-    from app.conversation.builder import Origins
+    from app.content.builder import Origins
 
 
 def faq_problems(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:

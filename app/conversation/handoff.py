@@ -13,9 +13,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from app.conversation.model import Channel, conversation_id
-from app.conversation.ports import HandoffIndex
-from app.conversation.turns import TurnStore
+from app.content.messages import Channel, conversation_id
+from app.conversation.ports import HandoffIndex, TurnStore
 
 
 class HandoffDesk:

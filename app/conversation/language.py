@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from app.conversation.text import wordlist, words
+from app.content.text import wordlist, words
 
 INDONESIAN = wordlist(
     """

@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from app.conversation import flows as f
+from app.content import flows as f
+from app.content.expressions import safe_evaluate
+from app.content.text import normalise
 from app.conversation.answers import parse_otp_code
 from app.conversation.dialogue import Dialogue
-from app.conversation.expressions import safe_evaluate
 from app.conversation.go import END, STOP, WAIT, Go
 from app.conversation.ports import OTP_CHANNELS, OtpPort, OtpStart
-from app.conversation.text import normalise
 from app.logs import mask
 
 if TYPE_CHECKING:

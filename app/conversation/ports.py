@@ -1,22 +1,27 @@
 """What the conversation core needs from the world, as small protocols.
 
-The engine sends codes, calls the business back end, records requests and
+The engine sends codes, calls the business back end, records requests,
+holds and saves conversations (:class:`TurnStore`) and
 lists handoffs only through these; the real implementations live at the
-edge (the OTP service, :mod:`app.conversation.backend`, :mod:`app.store`),
+edge (the OTP service, :mod:`app.edges.backend`, :mod:`app.store`),
 so the core stays plain Python and each side can be tested alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from app.content.messages import Conversation, Reply
+from app.otp.policy import DELIVERY_CHANNELS
 
 OtpStartStatus = Literal["pending", "refused", "cooldown", "failed"]
 OtpCheckStatus = Literal["approved", "pending", "max_attempts_reached", "expired", "not_found"]
 
-#: Channels an ``otp_issue`` step may name.
-OTP_CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+#: Channels an ``otp_issue`` step may name: every channel a code goes out on.
+OTP_CHANNELS = DELIVERY_CHANNELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +93,17 @@ class HandoffIndex(Protocol):
     def remove(self, conversation_id: str) -> None: ...
 
     def active(self, now: float) -> list[tuple[str, float]]: ...
+
+
+class HeldTurn(Protocol):
+    """A conversation held exclusively for one message."""
+
+    conversation: Conversation
+    #: The replies already given to this MessageSid, if Twilio is retrying.
+    answered: tuple[Reply, ...] | None
+
+    def save(self, replies: tuple[Reply, ...]) -> None: ...
+
+
+class TurnStore(Protocol):
+    def hold(self, conversation_id: str, message_sid: str) -> AbstractContextManager[HeldTurn]: ...

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from app.conversation import flows as f
+from app.content import flows as f
+from app.content.messages import Reply
+from app.content.text import has_content, has_letters, normalise
 from app.conversation.answers import match_choice
 from app.conversation.dialogue import Dialogue
 from app.conversation.faq import FaqIndex
-from app.conversation.model import Reply
 from app.conversation.steps import Steps, pick_offered
-from app.conversation.text import has_content, has_letters, normalise
 
 #: A trigger typed with a small typo ("selamat pagii") still counts.
 TRIGGER_SIMILARITY = 90

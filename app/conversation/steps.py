@@ -13,16 +13,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.conversation import flows as f
+from app.content import flows as f
+from app.content.expressions import safe_evaluate
+from app.content.messages import Button
+from app.content.text import normalise
 from app.conversation.answers import check_answer
 from app.conversation.dialogue import Dialogue
-from app.conversation.expressions import safe_evaluate
 from app.conversation.faq import FaqIndex
 from app.conversation.go import END, STOP, WAIT, Go
-from app.conversation.model import Button
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend
-from app.conversation.text import normalise
 
 log = logging.getLogger(__name__)
 

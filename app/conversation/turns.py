@@ -1,18 +1,19 @@
 """Running one turn: dedupe, load, decide, save — in that order, under a lock.
 
-The storage side is a small protocol so the core never sees Redis; the real
-implementation is :class:`app.store.conversations.RedisTurnStore`.
+The storage side is a small protocol (:class:`app.conversation.ports.TurnStore`)
+so the core never sees Redis; the real implementation is
+:class:`app.store.turns.RedisTurnStore`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.conversation.model import Conversation, InboundMessage, Reply, Turn
+from app.content.messages import LAST_INBOUND_AT, Conversation, InboundMessage, Reply, Turn
+from app.conversation.ports import TurnStore
 
 #: Inbound messages kept in ``session["history"]`` (for a human agent taking over).
 HISTORY_LIMIT = 30
@@ -31,18 +32,18 @@ class Bot(Protocol):
     ) -> Turn: ...
 
 
-class HeldTurn(Protocol):
-    """A conversation held exclusively for one message."""
+class ServingBot:
+    """The bot of the flows version serving now, read once per turn.
 
-    conversation: Conversation
-    #: The replies already given to this MessageSid, if Twilio is retrying.
-    answered: tuple[Reply, ...] | None
+    A reload swaps the version between turns; a turn already running finishes
+    on the bot it began with.
+    """
 
-    def save(self, replies: tuple[Reply, ...]) -> None: ...
+    def __init__(self, current: Callable[[], Bot]) -> None:
+        self._current = current
 
-
-class TurnStore(Protocol):
-    def hold(self, conversation_id: str, message_sid: str) -> AbstractContextManager[HeldTurn]: ...
+    def handle(self, message: InboundMessage, conversation: Conversation, now: datetime) -> Turn:
+        return self._current().handle(message, conversation, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ class TurnRunner:
                 return Outcome(held.answered, duplicate=True)
             now = self.clock()
             # The WhatsApp 24-hour customer-service window opens on every inbound message.
-            held.conversation.profile["last_inbound_at"] = now.timestamp()
+            held.conversation.profile[LAST_INBOUND_AT] = now.timestamp()
             _remember(held.conversation, message, now)
             turn = self.bot.handle(message, held.conversation, now)
             held.save(turn.replies)

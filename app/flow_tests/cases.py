@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.conversation.model import Channel
-from app.conversation.source import Document, NodePath, Problem, Where, display_name, read_yaml
+from app.content.messages import Channel
+from app.content.source import Document, NodePath, Problem, Where, display_name, read_yaml
 
 DEFAULT_SENDER = "+6281100000001"
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import jinja2
 from jinja2 import nodes
 
-from app.conversation.model import Button
-from app.conversation.render import LOCALES, Templates
+from app.config import LOCALES
+from app.content.messages import Button
+from app.content.render import Templates
 from app.flow_tests.cases import BotExpect
 
 _ANY = "(?:.*?)"

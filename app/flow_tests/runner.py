@@ -2,7 +2,7 @@
 
 Each test starts a fresh conversation for its sender (and empties that
 sender's sandbox outbox), then plays its steps through
-:class:`app.web.simulate.Simulator`: the same signature check, dedupe, lock,
+:class:`app.flow_tests.driver.Simulator`: the same signature check, dedupe, lock,
 flows and Redis a customer's message goes through. A test stops at its first
 failing step, since the rest of the conversation depends on it.
 """
@@ -15,14 +15,14 @@ from typing import Any
 
 import jinja2
 
-from app.conversation.model import Reply, conversation_id
-from app.conversation.source import Where
+from app.content.messages import Reply, conversation_id
+from app.content.source import Where
 from app.flow_tests.cases import Case, Step
+from app.flow_tests.driver import Simulator
 from app.flow_tests.matching import match
 from app.otp.destinations import parse_destination
 from app.otp.errors import OtpError
-from app.services import Services
-from app.web.simulate import Simulator
+from app.wiring.services import Services
 
 _VALUES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from app.numbers import parse_number, readable
 from app.otp.errors import OtpError, invalid
 
 MAX_ADDRESS = 254
@@ -55,17 +55,11 @@ def _phone(text: str, field: str) -> Destination:
             f"{field}: give the number in E.164 format with its country code, e.g. +6281234567890",
             field=field,
         )
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        raise OtpError(
-            "invalid_destination", f"{field}: is not a phone number", field=field
-        ) from None
-    if not phonenumbers.is_valid_number(number):
-        raise OtpError("invalid_destination", f"{field}: is not a valid phone number", field=field)
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    country = phonenumbers.region_code_for_number(number)
-    return Destination(address=str(e164), kind="phone", country=str(country) if country else None)
+    number = parse_number(text, "valid")  # a code to a number no carrier can have helps nobody
+    if number is None:
+        what = "a valid phone number" if readable(text) else "a phone number"
+        raise OtpError("invalid_destination", f"{field}: is not {what}", field=field)
+    return Destination(address=number.e164, kind="phone", country=number.country)
 
 
 def _email(text: str, field: str) -> Destination:

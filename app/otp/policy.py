@@ -21,12 +21,14 @@ from limits import parse_many
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 from app.config import ConfigError
+from app.otp.email_policy import DEFAULT_EMAIL_PURPOSES, email_purposes
 
-CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall", "auto")
+#: The channels a code can go out on (the channels package delivers each).
+DELIVERY_CHANNELS = ("sms", "whatsapp", "call", "email", "flashcall")
+#: What a caller may ask for: a delivery channel, or "auto" (the policy picks).
+CHANNELS = (*DELIVERY_CHANNELS, "auto")
 PHONE_CHANNELS = frozenset({"sms", "whatsapp", "call", "flashcall"})
-LOCALES = ("id", "en")
 #: NIST SP 800-63B: an out-of-band secret is valid for at most 10 minutes.
 MAX_PHONE_TTL = 600
 #: NIST allows e-mailed recovery codes up to 24 hours.

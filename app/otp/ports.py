@@ -1,13 +1,22 @@
-"""The delivery boundary between the OTP service and the channels.
+"""What the OTP core needs from the world, as small protocols.
 
-Agreed with the channels engineer: the service hands a :class:`CodeMessage`
-to a :class:`CodeDelivery` and gets a :class:`DeliveryReceipt` back, or a
-:class:`DeliveryError`. This is the only place where a code leaves the core,
-which is why nothing here ever formats a code into a ``repr`` or a message.
+Two boundaries, each implemented at the edge and replaceable in a test:
+
+- Delivery (agreed with the channels engineer): the service hands a
+  :class:`CodeMessage` to a :class:`CodeDelivery` and gets a
+  :class:`DeliveryReceipt` back, or a :class:`DeliveryError`. This is the only
+  place where a code leaves the core, which is why nothing here ever formats a
+  code into a ``repr`` or a message.
+- State and limits: :class:`app.store.otp.RedisVerificationStore` and
+  :class:`app.store.ratelimits.RedisSendLimiter` implement
+  :class:`VerificationStore` and :class:`SendLimiter`. Every method that
+  changes a verification is one atomic step: the rules (attempt counts,
+  cooldowns, single use) are enforced inside it, not around it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,3 +62,147 @@ class DeliveryError(Exception):
 
 class CodeDelivery(Protocol):
     def deliver(self, message: CodeMessage) -> DeliveryReceipt: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StartCommand:
+    """Start a verification, or resend the pending one, for one destination and purpose."""
+
+    tag: str  # the destination's hash tag (first 16 hex of its digest)
+    open_field: str  # "<purpose>:<destination digest>"
+    existing_id: str  # the pending verification read before, "" if none
+    new_id: str  # the id a new verification gets
+    expect: str  # "new" | "resend": what the code hash was computed for
+    now_ms: int
+    code_hash: str
+    digits: int
+    ttl: int
+    max_checks: int
+    max_sends: int
+    cooldown: int
+    retention: int
+    to: str
+    channel: str
+    purpose: str
+    locale: str
+    amount: str
+    payee: str
+    token: str  # this request's claim on the next send
+    brand: str = ""  # the name the message shows ("" = the server's SANDI_BRAND)
+
+
+@dataclass(frozen=True, slots=True)
+class StartOutcome:
+    """``kind``: ``new``/``resend`` (claimed), ``created``/``resent`` (done),
+    ``retry`` (state moved since it was read), or a refusal: ``cooldown``,
+    ``max_sends``, ``locked``, ``binding_conflict``."""
+
+    kind: str
+    wait_ms: int = 0
+    gen: int = 0
+    open_id: str = ""  # on ``retry``: the id open now
+    sends: int = 0  # once written: the verification's counters, to answer without a read
+    attempts_left: int = 0
+    created_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """``kind``: ``approved``, ``wrong``, ``locked_now`` (the last allowed
+    failure), ``max_attempts_reached``, ``not_found``, ``expired``,
+    ``not_pending`` (``status`` says which), ``bad_length`` (``digits``
+    expected), ``binding_required``."""
+
+    kind: str
+    attempts_left: int = 0
+    status: str = ""
+    digits: int = 0
+    wait_ms: int = 0  # until a max_attempts_reached lock ends
+
+
+class VerificationStore(Protocol):
+    def open_id(self, tag: str, open_field: str) -> str | None:
+        """The id of the verification open for a destination and purpose, if any."""
+        ...
+
+    # ``start`` assumes ``command.existing_id`` is the open id and answers ``retry``
+    # with the real one (``open_id``) when it is not: a first send needs no read.
+    def start(self, command: StartCommand, *, claim: bool) -> StartOutcome:
+        """``claim``: check the rules and reserve the send for ``command.token``
+        (concurrent starts get ``cooldown``); then commit: write the new code,
+        which needs that claim."""
+        ...
+
+    def release(self, command: StartCommand) -> None:
+        """Give up a claim whose send was refused (a send limit)."""
+        ...
+
+    def check(
+        self,
+        verification_id: str,
+        *,
+        now_ms: int,
+        code_hash: str,
+        code_length: int,
+        has_binding: bool,
+        purpose: str,
+        retention: int,
+    ) -> CheckOutcome: ...
+
+    def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome: ...
+
+    def get(self, verification_id: str) -> Mapping[str, str] | None: ...
+
+    def redeliver(
+        self,
+        verification_id: str,
+        *,
+        now_ms: int,
+        code_hash: str,
+        digits: int,
+        ttl: int,
+        channel: str,
+        max_redeliveries: int,
+        retention: int,
+    ) -> StartOutcome:
+        """``kind``: ``resent`` with the new ``gen``, ``not_found``,
+        ``not_pending`` or ``max_redeliveries``."""
+        ...
+
+    def record_delivery(
+        self,
+        verification_id: str,
+        *,
+        gen: int,
+        channel: str,
+        message_id: str,
+        status: str,
+        error_code: str,
+        code_hash: str,
+        digits: int,
+    ) -> bool:
+        """Note how send ``gen`` went; ``code_hash`` (if not empty) replaces the
+        stored hash when the channel dictated the code. False if a newer send
+        has happened since."""
+        ...
+
+    def delivery_status(
+        self, verification_id: str, *, message_id: str, status: str, error_code: str
+    ) -> bool:
+        """A provider's status callback; False when ignored (older message, or
+        a status that would move backwards)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRefusal:
+    scope: str  # "destination" | "api_key" | "client_ip"
+    retry_after: int  # whole seconds
+
+
+class SendLimiter(Protocol):
+    def acquire(
+        self, destination: str, api_key: str | None, client_ip: str | None
+    ) -> LimitRefusal | None:
+        """Count one send against every limit that applies, or say which one is full."""
+        ...

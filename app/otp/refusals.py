@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from app.otp.errors import OtpError, invalid
-from app.otp.store import StartOutcome
+from app.otp.ports import StartOutcome
 
 
 def _seconds(ms: int) -> int:

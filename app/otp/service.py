@@ -19,8 +19,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.logs import mask
-from app.otp import requests as req
+from app.otp import request_checks as req
 from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
+from app.otp.delivering import Deliveries
 from app.otp.destinations import parse_destination
 from app.otp.errors import OtpError, invalid
 from app.otp.metrics import OtpMetrics
@@ -35,22 +36,25 @@ from app.otp.model import (
     from_ms,
     to_ms,
 )
-from app.otp.policy import CHANNELS, OtpSettings
-from app.otp.ports import CodeDelivery, CodeMessage, DeliveryError, DeliveryReceipt
+from app.otp.policy import OtpSettings
+from app.otp.ports import (
+    CodeDelivery,
+    CodeMessage,
+    DeliveryError,
+    SendLimiter,
+    StartCommand,
+    StartOutcome,
+    VerificationStore,
+)
 from app.otp.refusals import check_refusal, refuse_start
-from app.otp.store import SendLimiter, StartCommand, StartOutcome, VerificationStore
 from app.otp.watch import OtpWatch, SendContext
 
 log = logging.getLogger(__name__)
 
 _RETRIES = 5
-DELIVERY_STATUSES = frozenset(
-    {"queued", "accepted", "scheduled", "sending", "sent", "delivered", "undelivered",
-     "failed", "canceled", "read"}
-)  # fmt: skip
 
 
-class OtpService:
+class OtpService(Deliveries):
     def __init__(
         self,
         *,
@@ -249,37 +253,6 @@ class OtpService:
         )  # fmt: skip
         return Started(verification=verification, resent=resend)
 
-    def _deliver(self, message: CodeMessage, gen: int) -> DeliveryReceipt:
-        """Hand the code to its channel and note how it went (the hash of a
-        channel-dictated code replaces ours)."""
-        vid = message.verification_id
-        try:
-            receipt = self.delivery.deliver(message)
-        except DeliveryError as err:
-            self.store.record_delivery(
-                vid, gen=gen, channel=message.channel, message_id="", status="failed",
-                error_code=err.code, code_hash="", digits=len(message.code),
-            )  # fmt: skip
-            if self.metrics:
-                self.metrics.delivery_failures.labels(message.channel, err.code).inc()
-            log.warning(
-                "otp delivery failed %s to=%s channel=%s error=%s retryable=%s",
-                vid, mask(message.to), message.channel, err.code, err.retryable,
-            )  # fmt: skip
-            raise
-        code_hash, digits = "", len(message.code)
-        if receipt.code is not None:
-            dictated = normalize_code(receipt.code, "receipt.code")
-            code_hash = self.hasher.code_hash(
-                vid, dictated, message.amount or "", message.payee or ""
-            )
-            digits = len(dictated)
-        self.store.record_delivery(
-            vid, gen=gen, channel=receipt.channel, message_id=receipt.message_id,
-            status="sent", error_code="", code_hash=code_hash, digits=digits,
-        )  # fmt: skip
-        return receipt
-
     # -- check ---------------------------------------------------------------
 
     def check(
@@ -381,78 +354,6 @@ class OtpService:
         if not found:
             raise OtpError("not_found", "no pending verification for this destination", field="to")
         return self.get(found)
-
-    def get(self, verification_id: str) -> Verification:
-        vid = req.verification_id_of(verification_id)
-        record = self.store.get(vid)
-        if record is None:
-            raise OtpError("not_found", "no verification with this id", field="id")
-        return Verification.from_record(record, to_ms(self.clock()))
-
-    # -- for the delivery channels ------------------------------------------------
-
-    def redeliver(self, verification_id: str, channel: str) -> DeliveryReceipt:
-        """Fallback: a new code over ``channel`` for the same pending
-        verification, not counted against the customer's sends (at most
-        ``max_redeliveries``, default 2). Raises :class:`DeliveryError` if
-        that channel fails too."""
-        current = self.get(verification_id)
-        if channel not in CHANNELS:
-            raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
-        policy = self.settings.policy(current.purpose)
-        dest = parse_destination(current.to, channel)
-        ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
-        if self.watch:  # a fallback to SMS or a call costs money too
-            self.watch.before_send(
-                to=dest.address, country=dest.country, channel=channel, purpose=current.purpose,
-                flow=None, sources={}, now_ms=to_ms(self.clock()),
-            )  # fmt: skip
-        digits = current.code_length or policy.digits
-        code = self.codes.generate(digits)
-        amount, payee = current.amount or "", current.payee or ""
-        outcome = self.store.redeliver(
-            current.id, now_ms=to_ms(self.clock()),
-            code_hash=self.hasher.code_hash(current.id, code, amount, payee),
-            digits=digits, ttl=ttl, channel=channel,
-            max_redeliveries=policy.max_redeliveries, retention=self.settings.retention,
-        )  # fmt: skip
-        if outcome.kind == "max_redeliveries":
-            raise OtpError(
-                "max_redeliveries",
-                f"this verification has had {policy.max_redeliveries} fallback sends already",
-                verification_id=current.id,
-            )
-        if outcome.kind != "resent":
-            raise OtpError(
-                "not_pending", "the verification is no longer pending", verification_id=current.id
-            )
-        message = CodeMessage(
-            verification_id=current.id, to=dest.address, channel=channel, code=code,
-            locale=current.locale, purpose=current.purpose, expires_in=ttl,
-            amount=amount or None, payee=payee or None, brand=current.brand,
-        )  # fmt: skip
-        receipt = self._deliver(message, outcome.gen)
-        if self.metrics:
-            self.metrics.sends.labels(receipt.channel, current.purpose, "redelivery").inc()
-        if self.watch:
-            self.watch.fallback(current.id, receipt.channel, to_ms(self.clock()), ttl + 600)
-        log.info("otp redelivery %s to=%s channel=%s", current.id, mask(dest.address), channel)
-        return receipt
-
-    def record_delivery_status(
-        self, verification_id: str, message_id: str, status: str, error_code: str | None = None
-    ) -> bool:
-        """A channel's status callback for the current code's message. Ignored
-        (False) for an older message, an unknown status, or a step backwards
-        from delivered/failed/undelivered."""
-        if status not in DELIVERY_STATUSES or not req.VERIFICATION_ID.match(verification_id):
-            return False
-        taken = self.store.delivery_status(
-            verification_id, message_id=message_id, status=status, error_code=error_code or ""
-        )
-        if taken and self.watch and status in {"failed", "undelivered"}:
-            self.watch.undelivered(verification_id, error_code or status, to_ms(self.clock()))
-        return taken
 
     def _refused(self, err: OtpError) -> None:
         if self.metrics:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.otp.store import CheckOutcome, StartCommand, StartOutcome
+from app.otp.ports import CheckOutcome, StartCommand, StartOutcome
 from app.store import keys
 from app.store import otp_scripts as lua
 from app.store.connection import RedisClient
@@ -35,7 +35,7 @@ def tag_of(verification_id: str) -> str:
 
 
 class RedisVerificationStore:
-    """The :class:`app.otp.store.VerificationStore` Sandi runs on."""
+    """The :class:`app.otp.ports.VerificationStore` Sandi runs on."""
 
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis

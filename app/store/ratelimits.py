@@ -33,7 +33,7 @@ from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindo
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
-from app.otp.store import LimitRefusal
+from app.otp.ports import LimitRefusal
 from app.store import keys
 from app.store.connection import RedisClient
 

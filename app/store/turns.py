@@ -7,7 +7,7 @@ the lock is granted (``SANDI_LOCK_TIMEOUT_MS``); the next waiter drops a
 holder whose lease has run out, so a killed worker delays a conversation but
 never wedges it. A live turn must therefore finish inside its lease: the
 longest part of one, a flow's back-end call, is cut to fit
-(:func:`app.conversation.backend.call_budget`).
+(:func:`app.edges.backend.call_budget`).
 
 An uncontended turn costs two round trips: enqueue (which usually grants the
 lock at once, and then reads session, profile and the dedupe record in the same
@@ -22,23 +22,23 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.conversation.model import Conversation, Reply
+from app.content.messages import LAST_INBOUND_AT, Conversation, Reply
 from app.store import keys
 from app.store.connection import RedisClient
 
 # KEYS[1] = lock queue (list), KEYS[2] = lock leases (zset token -> deadline ms),
 # KEYS[3..] = keys to read once the lock is held (session, profile, dedupe record)
-# ARGV[1] = token, ARGV[2] = lease ms, ARGV[3] = 1 to enqueue first, ARGV[4] = queue ttl s
+# ARGV[1] = token, ARGV[2] = lease ms, ARGV[3] = 1 to enqueue first, ARGV[4] = queue ttl s,
+# ARGV[5] = now (epoch ms, the app's injected clock: every script takes time the same way)
 # Returns {1, value of KEYS[3], ...} when the token holds the lock, {0} when it
 # must wait, {-1} when it was dropped. Reading in the same script saves a round trip.
 _ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[5])
 local token, lease = ARGV[1], tonumber(ARGV[2])
 if ARGV[3] == '1' then
   redis.call('RPUSH', KEYS[1], token)
@@ -125,9 +125,16 @@ class _Held:
 class RedisTurnStore:
     """The :class:`app.conversation.turns.TurnStore` that Sandi runs on."""
 
-    def __init__(self, redis: RedisClient, settings: TurnSettings | None = None) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        settings: TurnSettings | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.redis = redis
         self.settings = settings or TurnSettings()
+        #: Epoch seconds: lease deadlines are set and judged on it.
+        self.clock = clock
         self._acquire = redis.register_script(_ACQUIRE)
         self._release = redis.register_script(_RELEASE)
         self._commit = redis.register_script(_COMMIT)
@@ -192,7 +199,7 @@ class RedisTurnStore:
         deadline = time.monotonic() + s.wait_s
         delay = 0.002
         while True:
-            reply = self._acquire(keys=all_keys, args=args)
+            reply = self._acquire(keys=all_keys, args=[*args, int(self.clock() * 1000)])
             state = int(reply[0])
             if state == 1:
                 return list(reply[1:])
@@ -245,6 +252,19 @@ def _held(
         id=conversation_id, session=_load_json(raw_session), profile=_load_json(raw_profile)
     )
     return _Held(conversation=conversation, answered=answered)
+
+
+def last_inbound_at(redis: RedisClient, conversation_id: str) -> float | None:
+    """When the customer last wrote in this conversation (epoch s), if known.
+
+    The turn runner writes it into the profile; the WhatsApp channel reads it
+    here, without the lock (a stale read only delays the window by a turn).
+    """
+    stamp = _load_json(redis.get(keys.profile(conversation_id))).get(LAST_INBOUND_AT)
+    try:
+        return float(stamp) if stamp is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _dump(value: Any) -> str:

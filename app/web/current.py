@@ -6,7 +6,7 @@ from typing import cast
 
 from flask import current_app
 
-from app.services import Services
+from app.wiring.services import Services
 
 EXTENSION = "sandi"
 

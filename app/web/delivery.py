@@ -16,13 +16,14 @@ import logging
 import re
 
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import MultiDict
 
 from app.channels.status import StatusReport
 from app.channels.voice_token import Expired
 from app.logs import mask
-from app.services import Services
 from app.web.current import services
-from app.web.twilio_request import Rejected, check_form_request, signature_ok
+from app.web.twilio_request import Rejected
+from app.web.twilio_signed import twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +31,6 @@ bp = Blueprint("delivery", __name__)
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 _ERROR_CODE = re.compile(r"^\d{1,6}$")
-
-
-def _signed_form(s: Services) -> Response | None:
-    """None when the request is a genuine Twilio callback, else the refusal."""
-    try:
-        form = check_form_request(request)
-    except Rejected as err:
-        return Response(f"{err}\n", status=err.status, mimetype="text/plain")
-    if not signature_ok(request, form, s.settings.webhook_auth_token, s.settings.public_url):
-        s.metrics.signature_failures.inc()
-        log.warning("callback refused: bad or missing signature from %s", request.remote_addr)
-        return Response("", status=403)
-    return None
 
 
 def parse_status(form: dict[str, str]) -> StatusReport:
@@ -61,13 +49,11 @@ def parse_status(form: dict[str, str]) -> StatusReport:
 
 
 @bp.post("/webhooks/twilio/status")
-def status_callback() -> Response:
+@twilio_signed("callback")
+def status_callback(form: MultiDict[str, str]) -> Response:
     s = services()
-    refused = _signed_form(s)
-    if refused is not None:
-        return refused
     try:
-        report = parse_status(request.form.to_dict())
+        report = parse_status(form.to_dict())
     except Rejected as err:
         s.metrics.rejected.labels(err.reason).inc()
         log.warning("status callback refused (%s): %s", err.reason, err)
@@ -88,11 +74,9 @@ def status_callback() -> Response:
 
 
 @bp.post("/webhooks/twilio/voice/otp/<verification_id>")
-def voice_repeat(verification_id: str) -> Response:
+@twilio_signed("callback")
+def voice_repeat(form: MultiDict[str, str], verification_id: str) -> Response:
     s = services()
-    refused = _signed_form(s)
-    if refused is not None:
-        return refused
     voice = s.channels.voice
     try:
         grant = voice.tokens.open(verification_id, request.args.get("t", ""), s.clock().timestamp())

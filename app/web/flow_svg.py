@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-from app.conversation.diagram import Diagram, Edge, Node
+from app.content.diagram import Diagram, Edge, Node
 
 BOX_W = 300
 ROW_GAP = 30

@@ -16,9 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template
 from markupsafe import Markup
 
-from app.conversation import flows as f
-from app.conversation.diagram import Diagram, diagram, to_mermaid
-from app.conversation.source import Problem
+from app.content import flows as f
+from app.content.diagram import Diagram, diagram, to_mermaid
+from app.content.source import Problem
 from app.web.current import services
 from app.web.flow_svg import render_svg
 from app.web.pages import admin_only

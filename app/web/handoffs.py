@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.conversation.model import Channel
+from app.content.messages import Channel
 from app.logs import mask
 from app.web.auth import bearer_key
 from app.web.current import services

@@ -15,10 +15,10 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from app.otp.errors import OtpError
 from app.otp.insights_report import WINDOWS, report, window_hours
-from app.services import Services
 from app.web.current import services
 from app.web.insights_svg import bar_chart, series_chart
 from app.web.pages import admin_only
+from app.wiring.services import Services
 
 bp = Blueprint("insights", __name__, template_folder="templates")
 

@@ -6,10 +6,12 @@ import logging
 import time
 
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import MultiDict
 
 from app.logs import mask
 from app.web.current import services
-from app.web.twilio_request import Rejected, check_form_request, parse_inbound, signature_ok
+from app.web.twilio_request import Rejected, parse_inbound
+from app.web.twilio_signed import twilio_signed
 from app.web.twiml import messaging_twiml
 
 log = logging.getLogger(__name__)
@@ -20,15 +22,11 @@ TWIML = "application/xml"
 
 
 @bp.post("/webhooks/twilio/messages")
-def inbound() -> Response:
+@twilio_signed("webhook")
+def inbound(form: MultiDict[str, str]) -> Response:
     s = services()
     started = time.perf_counter()
     try:
-        form = check_form_request(request)
-        if not signature_ok(request, form, s.settings.webhook_auth_token, s.settings.public_url):
-            s.metrics.signature_failures.inc()
-            log.warning("webhook refused: bad or missing signature from %s", request.remote_addr)
-            return Response("", status=403)
         message = parse_inbound(form, s.clock())
     except Rejected as err:
         s.metrics.rejected.labels(err.reason).inc()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config import LOCALES
 from app.otp.model import STATUSES
 from app.otp.policy import CHANNELS, DEFAULT_PURPOSE
 
@@ -80,7 +81,7 @@ VERIFICATION: dict[str, Any] = {
         "to": {"type": "string"},
         "channel": {"type": "string", "enum": list(CHANNELS)},  # auto until a channel takes it
         "purpose": {"type": "string"},
-        "locale": {"type": "string", "enum": ["id", "en"]},
+        "locale": {"type": "string", "enum": list(LOCALES)},
         "status": {"type": "string", "enum": list(STATUSES)},
         "created_at": {"type": "string", "format": "date-time"},
         "expires_at": {"type": "string", "format": "date-time"},

@@ -1,6 +1,6 @@
 """``/simulator``: chat with the flows as a WhatsApp or SMS customer.
 
-Messages go through :class:`app.web.simulate.Simulator`, i.e. the real signed
+Messages go through :class:`app.flow_tests.driver.Simulator`, i.e. the real signed
 webhook; the outbox pane shows what would have gone out by SMS, call, e-mail
 or flash call, so a marketer can read an OTP and type it back.
 """
@@ -11,11 +11,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from app.conversation.model import Channel
+from app.config import LOCALES
+from app.content.messages import Channel
+from app.flow_tests.driver import Simulator
 from app.web.current import services
 from app.web.errors import json_error
 from app.web.pages import admin_only
-from app.web.simulate import Simulator
 from app.web.twilio_request import Rejected, e164
 
 bp = Blueprint(
@@ -99,7 +100,7 @@ def reset() -> Response | tuple[Response, int]:
     except Rejected as err:
         return _bad(str(err))
     locale = data.get("locale")
-    profile = {"locale": locale} if locale in ("id", "en") else {}
+    profile = {"locale": locale} if locale in LOCALES else {}
     _simulator().reset(channel, sender, profile)
     services().outbox.clear(sender)
     return jsonify(reset=True, channel=channel.value, to=sender, profile=profile)

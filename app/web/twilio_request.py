@@ -5,15 +5,14 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
-import phonenumbers
 from flask import Request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from app.conversation.model import Channel, InboundMessage, Location, Media
+from app.content.messages import Channel, InboundMessage, Location, Media
+from app.numbers import to_e164
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
 _HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
@@ -121,22 +120,10 @@ def e164(number: str, field: str) -> str:
     """Normalise a number to E.164 with the phonenumbers library, or refuse it."""
     if not number.startswith("+") or len(number) > 20:
         raise Rejected("bad_number", f"{field} is not an E.164 phone number")
-    normalised = _normalise(number)
+    normalised = to_e164(number, "possible")  # Twilio's own test numbers are not "valid"
     if normalised is None:
         raise Rejected("bad_number", f"{field} is not a possible E.164 phone number")
     return normalised
-
-
-@lru_cache(maxsize=8192)
-def _normalise(number: str) -> str | None:
-    """Cached: the same customers write again and again, and parsing is not cheap."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 def _media(form: MultiDict[str, str]) -> tuple[Media, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.conversation.model import Channel, InboundMessage, Reply
+from app.content.messages import Channel, InboundMessage, Reply
 
 
 def address(channel: Channel, number: str) -> str:

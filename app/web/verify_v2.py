@@ -25,12 +25,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.channels.sms import check_templates
-from app.config import ConfigError
-from app.otp import requests as req
+from app.config import LOCALES
+from app.otp import request_checks as req
 from app.otp.errors import OtpError
 from app.otp.model import Verification
-from app.otp.policy import DEFAULT_PURPOSE, LOCALES
+from app.otp.policy import DEFAULT_PURPOSE
+from app.otp.verify_services import service_code_length, service_name
 from app.store.verify_services import TooManyServices, VerifyService
 from app.web import verify_v2_json as render
 from app.web.auth import basic_key
@@ -277,22 +277,17 @@ def _required(name: str) -> str:
 
 def _friendly_name(value: str, parameter: str) -> str:
     try:
-        name = req.brand_of(value, parameter)
+        return service_name(value, services().templates, parameter)
     except OtpError as err:
         raise invalid(parameter, err.message.removeprefix(f"{parameter}: ")) from None
-    try:
-        check_templates(services().templates, name)
-    except ConfigError:
-        raise invalid(parameter, "is too long for the OTP SMS to stay one segment") from None
-    return name
 
 
 def _code_length(value: str | None, purpose: str) -> int | None:
     """As the purpose's policy allows (6-10 unless the operator allows shorter)."""
-    if value is None:
-        return None
-    low, high = req.digits_range(services().otp.settings.policy(purpose))
-    return _whole(value, "CodeLength", 6, low, high)
+    try:
+        return service_code_length(value, services().otp.settings.policy(purpose))
+    except OtpError as err:
+        raise invalid("CodeLength", err.message.removeprefix("CodeLength: ")) from None
 
 
 def _purpose(value: str | None) -> str:

@@ -4,7 +4,7 @@ Field for field what Twilio answers (``twilio-oai`` ``twilio_verify_v2.json``,
 the schemas the official SDKs are generated from): SIDs with Twilio's
 prefixes, dates as ``2015-07-30T20:00:00Z`` (the SDKs parse exactly that),
 ``null`` or ``{}`` where Sandi has no counterpart (``lookup``, ``sna``, push,
-TOTP). ``tests/verify_v2/test_resource_fields.py`` holds the comparison table.
+TOTP). ``tests/web/verify_v2/test_resource_fields.py`` holds the comparison table.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from app import create_app
-from app.services import Services
+from app.wiring.services import Services
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Callback, FakeTwilio
 from tests.support.otp_recording import RecordingOtp
 from tests.support.twilio_webhooks import Twilio

@@ -12,10 +12,10 @@ import pytest
 
 from app import create_app
 from app.channels.email import SmtpMailer, SmtpTarget
-from app.channels.policy import DEFAULT_EMAIL_PURPOSES, email_allowed, email_purposes
 from app.config import ConfigError
+from app.otp.email_policy import DEFAULT_EMAIL_PURPOSES, email_allowed, email_purposes
 from app.otp.ports import CodeMessage, DeliveryError
-from app.services import Services
+from app.wiring.services import Services
 from tests.support.smtp_server import SmtpServer
 
 ADDRESS = "budi.santoso@example.co.id"

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from app import create_app
-from app.channels.sms import septets, to_ascii_gsm
 from app.config import ROOT, ConfigError
+from app.content.gsm7 import septets, to_ascii_gsm
 from app.otp.ports import CodeMessage, DeliveryError
-from app.services import Services
+from app.wiring.services import Services
 from tests.channels.conftest import (
     CUSTOMER,
     OTP_CONTENT_SID,

@@ -15,9 +15,9 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from app import create_app
-from app.channels.tracking import RANKS
 from app.otp.ports import CodeMessage
-from app.services import Services
+from app.store.tracking import RANKS
+from app.wiring.services import Services
 from tests.channels.conftest import (
     CUSTOMER,
     STATUS_PATH,

@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from app.otp.ports import CodeMessage, DeliveryError
-from app.services import Services
+from app.wiring.services import Services
 from tests.channels.conftest import CUSTOMER
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.redis_servers import free_port

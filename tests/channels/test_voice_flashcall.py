@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from app.channels.settings import MIN_FLASHCALL_POOL, ChannelSettings
 from app.config import ConfigError, Settings
 from app.otp.ports import CodeMessage
-from app.services import Services
+from app.wiring.services import Services
 from tests.channels.conftest import CUSTOMER, FLASH_POOL, VOICE_FROM
 from tests.support.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.support.twilio_webhooks import Twilio

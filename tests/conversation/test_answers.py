@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.content.flows import Choice, Text
 from app.conversation.answers import (
     match_choice,
     parse_email,
@@ -12,7 +13,6 @@ from app.conversation.answers import (
     parse_phone,
     parse_yes_no,
 )
-from app.conversation.flows import Choice, Text
 
 CHANNELS = (
     Choice("sms", Text("SMS", "SMS"), ("pesan",)),
@@ -78,9 +78,9 @@ def test_choices(text: str, payload: str | None, value: str | None) -> None:
 
 
 def test_yes_no_by_button_number() -> None:
+    from app.content.flows import Ask
+    from app.content.source import Where
     from app.conversation.answers import check_answer
-    from app.conversation.flows import Ask
-    from app.conversation.source import Where
 
     step = Ask(id="q", where=Where("f", 1, 1), template="t", expect="yes_no")
     assert check_answer(step, "1", None, "id").value is True

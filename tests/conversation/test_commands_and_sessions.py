@@ -8,7 +8,7 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
 
-from app.cli import main
+from app.cli.main import main
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.sent_codes import SentCodes

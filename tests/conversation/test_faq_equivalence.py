@@ -22,6 +22,10 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from app.config import ROOT
+from app.content.flows import FaqEntry, Text
+from app.content.loader import load_flows
+from app.content.render import Templates
+from app.content.source import Where
 from app.conversation.faq import (
     ABBREVIATIONS,
     CLEAR,
@@ -37,10 +41,6 @@ from app.conversation.faq import (
     FaqResult,
     prepare,
 )
-from app.conversation.flows import FaqEntry, Text
-from app.conversation.loader import load_flows
-from app.conversation.render import Templates
-from app.conversation.source import Where
 
 # --- the reference: FaqIndex.search/classify as they were before the speed-up ---
 

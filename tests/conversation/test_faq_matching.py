@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.config import ROOT
+from app.content.loader import load_flows
+from app.content.render import Templates
 from app.conversation.faq import FaqIndex
-from app.conversation.loader import load_flows
-from app.conversation.render import Templates
 
 
 @pytest.fixture(scope="module")

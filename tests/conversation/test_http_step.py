@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app import create_app
-from app.conversation.backend import HttpBackend, signature
+from app.edges.backend import HttpBackend, signature
 from tests.support.backend_server import BackendServer
 from tests.support.chat import Chat
 from tests.support.redis_servers import free_port

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from app.otp.service import OtpService
-from app.services import Services
 from app.store.outbox import OutboxStore
+from app.wiring.services import Services
 from tests.support.otp import API_KEY
 
 

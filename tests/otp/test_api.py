@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.services import Services
 from app.store.outbox import OutboxStore
 from app.web.openapi import document
+from app.wiring.services import Services
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.fake_twilio import ACCOUNT_SID as FAKE_ACCOUNT

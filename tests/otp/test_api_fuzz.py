@@ -4,7 +4,7 @@ Malformed and half-right bodies, wrong types, unknown fields, broken JSON,
 odd headers and paths under ``/v1``. Every answer must be a documented status
 with a documented body (checked against ``/v1/openapi.json`` wherever the
 route is documented), never a 500, and nothing may be logged at ERROR.
-Together with the webhook fuzzing in ``tests/test_hostile_webhooks.py``
+Together with the webhook fuzzing in ``tests/web/test_hostile_webhooks.py``
 (3,000 forms and bodies) the suite sends over 10,000 generated requests.
 """
 

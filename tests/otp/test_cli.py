@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from app import create_app
-from app.cli import main
+from app.cli.main import main
 
 
 def run(args: list[str], env: dict[str, str]) -> Any:

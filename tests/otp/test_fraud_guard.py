@@ -14,14 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.cli import main
+from app.cli.main import main
 from app.otp.codes import CodeHasher
 from app.otp.fraud import FraudGuard
 from app.otp.fraud_rules import MODES
 from app.otp.service import OtpService
-from app.services import Services
 from app.store.fraud import RedisFraudStore
 from app.store.outbox import OutboxStore
+from app.wiring.services import Services
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.otp import AUTH, last_code

@@ -26,7 +26,7 @@ from typing import Any
 
 from app.otp.errors import OtpError
 from app.otp.ports import CodeMessage, DeliveryReceipt
-from app.services import Services
+from app.wiring.services import Services
 from tests.support.clock import FakeClock
 
 DAY_START = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)

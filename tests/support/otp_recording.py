@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from app.otp.errors import OtpError
 from app.otp.ports import CodeMessage, DeliveryReceipt
-from app.otp_glue import FallbackOtp
-from app.services import Services
+from app.wiring.otp_glue import FallbackOtp
+from app.wiring.services import Services
 
 
 class _RecordingDelivery:

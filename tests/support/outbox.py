@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.channels.twilio_api import Outgoing, SandboxTwilio
-from app.services import Services
+from app.wiring.services import Services
 
 
 def sandbox_send(services: Services, channel: str, to: str, body: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.otp.ports import CodeMessage, DeliveryReceipt
-from app.services import Services
+from app.wiring.services import Services
 from tests.support.otp import code_in
 
 

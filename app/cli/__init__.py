@@ -1,0 +1,1 @@
+"""The ``sandi`` command line (entry point :func:`app.cli.main.main`)."""

@@ -1,0 +1,238 @@
+"""The flow model: what the YAML says, checked and frozen.
+
+The loader (:mod:`app.content.loader`) builds these from ``flows/*.yml``;
+the engine (:mod:`app.conversation.engine`) only ever reads them. Every node
+remembers where it was written, so problems found later still point at the
+line a marketer has to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.content.expressions import Expression, Value
+from app.content.source import Where
+
+#: Kinds of answer an ``ask`` step accepts.
+EXPECT = ("text", "number", "choice", "email", "phone", "yes_no", "otp_code")
+
+#: Commands with built-in behaviour (their words may be extended in YAML).
+BUILTIN_COMMANDS = (
+    "menu", "cancel", "help", "agent", "stop", "start", "indonesian", "english", "resend",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A short text in both languages (button labels, FAQ titles)."""
+
+    id: str
+    en: str
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: Text
+    words: tuple[str, ...] = ()
+    goto: str | None = None
+    goto_flow: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    id: str
+    where: Where
+    #: The step that follows when this one is done; None ends the flow.
+    next: str | None = None
+
+    @property
+    def waits(self) -> bool:
+        """Whether the step stops to wait for the customer's next message."""
+        return False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Say(Step):
+    template: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ask(Step):
+    template: str
+    expect: str = "text"
+    save_as: str | None = None
+    choices: tuple[Choice, ...] = ()
+    tries: int = 3
+    invalid: str | None = None
+    on_fail: str | None = None
+    timeout: int | None = None
+    on_timeout: str | None = None
+    min: float | None = None
+    max: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Branch(Step):
+    condition: Expression
+    then: str
+    otherwise: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetVars(Step):
+    values: dict[str, Value]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Goto(Step):
+    target: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GotoFlow(Step):
+    flow: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class End(Step):
+    template: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Http(Step):
+    path: str
+    body: dict[str, Value]
+    save: dict[str, str]
+    timeout: float = 5.0
+    on_error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OtpIssue(Step):
+    purpose: str
+    channel: Value
+    to: Value | None = None
+    template: str = "otp/sent"
+    on_error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OtpConfirm(Step):
+    purpose: str
+    template: str = "otp/enter_code"
+    invalid: str = "otp/wrong"
+    tries: int = 3
+    save_as: str | None = None
+    on_fail: str | None = None
+    on_expired: str | None = None
+    timeout: int | None = None
+    on_timeout: str | None = None
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaqAsk(Step):
+    template: str
+    tries: int = 3
+    on_fail: str | None = None
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Handoff(Step):
+    template: str
+    timeout: int | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    where: Where
+    steps: tuple[Step, ...]
+    description: str = ""
+    #: Trigger phrases per locale, normalised.
+    triggers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    buttons: tuple[str, ...] = ()
+
+    @property
+    def first(self) -> Step:
+        return self.steps[0]
+
+    def step(self, step_id: str) -> Step | None:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        return None
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    where: Where
+    title: Text
+    questions: dict[str, tuple[str, ...]]
+    answer: str
+
+
+@dataclass(frozen=True)
+class Commands:
+    """Whole-message words per command; ``flows`` says which flow a command starts."""
+
+    words: dict[str, tuple[str, ...]]
+    flows: dict[str, str]
+
+    def match(self, normalised: str) -> str | None:
+        for name, words in self.words.items():
+            if normalised in words:
+                return name
+        return None
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """Everything the engine runs on, loaded and checked as one."""
+
+    flows: dict[str, Flow]
+    faq: tuple[FaqEntry, ...]
+    commands: Commands
+    start_flow: str
+    menu_flow: str
+    agent_flow: str
+    #: Every variable some flow sets (the engine gives each a value, None until set).
+    variables: frozenset[str]
+    warnings: tuple[object, ...] = ()
+
+
+#: Variables every template and condition may use, besides those flows set.
+BUILTIN_VARS = ("name", "sender", "channel", "locale")
+#: Set by the engine for the message at hand (None when they do not apply).
+EXTRA_VARS = ("tries_left", "attempts_left", "retry_after", "otp_channel", "otp_to", "error")
+
+#: Templates the engine itself says (besides those the flows name).
+SYSTEM_TEMPLATES = (
+    "common/didnt_understand", "common/session_expired", "common/cancelled", "common/help",
+    "common/opted_out", "common/opted_in", "common/language_set", "common/too_many_tries",
+    "common/media", "common/empty", "common/error", "common/handoff_over",
+    "common/flow_changed",
+    "otp/sent", "otp/cooldown", "otp/failed", "otp/wrong", "otp/expired", "otp/enter_code",
+    "faq/pick", "faq/not_found",
+    "button/menu", "button/agent", "button/yes", "button/no", "button/none",
+    *(f"invalid/{kind}" for kind in EXPECT),
+)  # fmt: skip

@@ -1,0 +1,118 @@
+"""Message templates: ``templates/<locale>/<name>.j2``, compiled once.
+
+Plain text, so autoescape is off; StrictUndefined turns a misspelt variable
+into an error at check time instead of an empty gap in a customer's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from app.config import LOCALES
+
+log = logging.getLogger(__name__)
+
+
+class Templates:
+    """Templates under ``root``, read from disk or from a snapshot of it.
+
+    With ``sources`` (``{"id/welcome/menu.j2": text}``, see
+    :mod:`app.content.snapshot`) nothing is read from disk again: a hot
+    reload validates one snapshot and then serves exactly that, even while an
+    editor is half-way through saving the next change.
+    """
+
+    def __init__(self, root: Path, sources: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self.sources = dict(sources) if sources is not None else None
+        self._on_disk: dict[tuple[str, str], bool] = {}
+        loader: jinja2.BaseLoader = (
+            jinja2.DictLoader(self.sources)
+            if self.sources is not None
+            else jinja2.FileSystemLoader(str(root))
+        )
+        self.env = jinja2.Environment(
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # noqa: S701 - plain-text messages, never HTML
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+            # A variable not set yet prints as nothing, not as "None".
+            finalize=lambda value: "" if value is None else value,
+        )
+
+    def exists(self, name: str, locale: str) -> bool:
+        if self.sources is not None:
+            return f"{locale}/{name}.j2" in self.sources
+        # Remembered, like the compiled templates (auto_reload is off): no file
+        # system call per message sent. os.path, not pathlib: a load checks
+        # thousands of templates.
+        found = self._on_disk.get((name, locale))
+        if found is None:
+            path = os.path.join(self.root, locale, f"{name}.j2")
+            found = self._on_disk[(name, locale)] = os.path.isfile(path)
+        return found
+
+    def source(self, name: str, locale: str) -> str:
+        """The template's text (raises OSError when it is missing or unreadable)."""
+        if self.sources is not None:
+            try:
+                return self.sources[f"{locale}/{name}.j2"]
+            except KeyError:
+                raise FileNotFoundError(f"{locale}/{name}.j2") from None
+        with open(os.path.join(self.root, locale, f"{name}.j2"), encoding="utf-8") as file:
+            return file.read()
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
+        """Render in ``locale``, falling back to the other language with a warning."""
+        for candidate in (locale, *[lc for lc in LOCALES if lc != locale]):
+            if self.exists(name, candidate):
+                if candidate != locale:
+                    log.warning("template %s missing in %s; using %s", name, locale, candidate)
+                template = self.env.get_template(f"{candidate}/{name}.j2")
+                return template.render(context or {}).strip()
+        raise jinja2.TemplateNotFound(name)
+
+
+class TemplateSource(Protocol):
+    """What the delivery channels need of the templates."""
+
+    def exists(self, name: str, locale: str) -> bool: ...
+
+    def source(self, name: str, locale: str) -> str: ...
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str: ...
+
+
+class LiveTemplates:
+    """The templates of the version serving now, for the delivery channels.
+
+    The chat flows render from the version a reload checked and swapped in;
+    OTP messages (``otp_*.j2``) live in the same folder, so an edit to them
+    goes live the same way, after the same checks, instead of at the next
+    restart. Until :meth:`follow` is given the registry (built after the
+    channels), the templates read at start-up serve.
+    """
+
+    def __init__(self, current: Callable[[], Templates]) -> None:
+        self._current = current
+
+    def follow(self, current: Callable[[], Templates]) -> None:
+        self._current = current
+
+    def exists(self, name: str, locale: str) -> bool:
+        return self._current().exists(name, locale)
+
+    def source(self, name: str, locale: str) -> str:
+        return self._current().source(name, locale)
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
+        return self._current().render(name, locale, context)

@@ -1,0 +1,70 @@
+"""Phone numbers to E.164: one parser, and a deliberate rule for each use.
+
+Two rules, because the uses differ:
+
+- ``"possible"`` (the right length for its country): numbers that come from
+  Twilio (webhook ``From``), from our own configuration (sender numbers, test
+  numbers such as ``+14155550100``), and numbers we hand to Twilio, which
+  decides itself whether it can deliver. Refusing these on "valid" would
+  refuse Twilio's own sandbox and test numbers.
+- ``"valid"`` (an assigned range): numbers a customer or an app gives us to
+  send a code to, or types into a chat. Sending an OTP to a number no carrier
+  can have costs money and helps nobody.
+
+A number without a leading ``+`` is refused unless a ``region`` says which
+country it belongs to (a customer typing ``0812...`` in Indonesia).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import phonenumbers
+
+Rule = Literal["possible", "valid"]
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    e164: str
+    #: ISO 3166 region of the number ("ID"), when the library knows it.
+    country: str | None
+
+
+def parse_number(text: str, rule: Rule, region: str | None = None) -> Number | None:
+    """The number in E.164 with its country, or None when it breaks ``rule``."""
+    if region is None and not text.startswith("+"):
+        return None
+    return _parse(text, rule, region)
+
+
+def to_e164(text: str, rule: Rule, region: str | None = None) -> str | None:
+    """Just the E.164 form (see :func:`parse_number`)."""
+    number = parse_number(text, rule, region)
+    return number.e164 if number is not None else None
+
+
+def readable(text: str, region: str | None = None) -> bool:
+    """The text reads as a phone number at all (only its rule may still refuse it)."""
+    try:
+        phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str, rule: Rule, region: str | None) -> Number | None:
+    """Cached: the same customers write again and again, and parsing is not cheap."""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    ok = phonenumbers.is_valid_number if rule == "valid" else phonenumbers.is_possible_number
+    if not ok(parsed):
+        return None
+    country = phonenumbers.region_code_for_number(parsed)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return Number(str(e164), str(country) if country else None)
