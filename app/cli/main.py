@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 from app import create_app
 from app.cli.chat import chat_command
 from app.cli.customers import customers_command
+from app.cli.fraud import fraud
 from app.cli.project import init_command, version_option
 from app.store.api_keys import SCOPES, ApiKeyStore
 
@@ -132,3 +133,4 @@ def _register_worker_commands() -> None:
 
 _register_worker_commands()
 main.add_command(customers_command)
+main.add_command(fraud)

@@ -30,11 +30,14 @@ class ChatOtp:
         self.link = link
 
     def start(
-        self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
-    ) -> OtpStart:
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str = "",
+    ) -> OtpStart:  # fmt: skip
         self._link(sender or None, to)
         try:
-            started = self.service.start(to, channel, purpose, locale, sender=sender or None)
+            started = self.service.start(
+                to, channel, purpose, locale, flow=flow, sender=sender or None
+            )
         except OtpError as err:
             if err.code in _COOLDOWN:
                 return OtpStart("cooldown", retry_after=err.retry_after)

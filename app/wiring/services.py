@@ -31,18 +31,24 @@ from app.conversation.turns import ServingBot, TurnRunner
 from app.edges.backend import HttpBackend, RecordingBackend, call_budget
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
-from app.otp.metrics import OtpMetrics
+from app.otp.fraud import FraudGuard, FraudStore
+from app.otp.fraud_rules import mode_from
+from app.otp.insights import Insights, InsightsStore
+from app.otp.metrics import FraudGuardMetrics, OtpMetrics
 from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
 from app.otp.sealing import CodeSealer
 from app.otp.service import OtpService
+from app.otp.watch import OtpWatch
 from app.store import keys
 from app.store.api_keys import ApiKeyStore
 from app.store.audit import AuditTrail
 from app.store.connection import RedisClient, connect_settings, jobs_connection
 from app.store.customer_index import CustomerIndex
 from app.store.customers import CustomerKeys
+from app.store.fraud import RedisFraudStore
 from app.store.handoffs import RedisHandoffIndex
+from app.store.insights import RedisInsightsStore
 from app.store.login_limits import LoginLimiter
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
@@ -99,6 +105,9 @@ class Services:
     hasher: CodeHasher
     #: A customer's data: export and erasure (docs/privacy.md).
     customers: CustomerData
+    #: The fraud guard's counts, blocks and lists, and the OTP insights' buckets.
+    fraud: FraudStore
+    insights: InsightsStore
 
 
 def build(
@@ -232,6 +241,8 @@ def build(
         jobs=jobs,
         hasher=hasher,
         customers=customers,
+        fraud=RedisFraudStore(redis),
+        insights=RedisInsightsStore(redis),
     )
 
 
@@ -278,6 +289,7 @@ def build_otp(
         OtpSettings.from_mapping(settings.raw, sandbox=relaxed),
         retention=settings.retention.verification,
     )
+    hasher = hasher or CodeHasher(settings.secret_key)
     return OtpService(
         store=RedisVerificationStore(redis, settings.retention.delivery),
         limiter=RedisSendLimiter(
@@ -291,9 +303,20 @@ def build_otp(
         ),
         delivery=delivery,
         settings=otp_settings,
-        hasher=hasher or CodeHasher(settings.secret_key),
+        hasher=hasher,
         sealer=CodeSealer(settings.secret_key),
         clock=clock,
         metrics=OtpMetrics(metrics.registry),
         default_locale=settings.default_locale,
+        watch=build_watch(settings, redis, hasher, metrics),
     )
+
+
+def build_watch(
+    settings: Settings, redis: RedisClient, hasher: CodeHasher, metrics: Metrics
+) -> OtpWatch:
+    """The fraud guard (``SANDI_FRAUD_GUARD``, default standard) and the insights."""
+    guard_metrics = FraudGuardMetrics(metrics.registry)
+    mode = mode_from(settings.raw)
+    guard = FraudGuard(RedisFraudStore(redis), mode, hasher, guard_metrics) if mode else None
+    return OtpWatch(guard, Insights(RedisInsightsStore(redis), guard_metrics))

@@ -128,3 +128,23 @@ def test_a_customer_is_exported_and_erased_on_the_cluster(cluster, privacy_clust
     assert admin.call("DELETE", f"/v1/customers/{CUSTOMER}", 200).get_json()["erased"]
     found = leaks(masters)
     assert not found, found
+
+
+def test_the_fraud_guard_and_insights_run_on_the_cluster(cluster, otp_cluster_app) -> None:
+    """One script per scope and hash tag, pipelined: the guard blocks on the cluster,
+    never falling back to "fails open"."""
+    api = Api(otp_cluster_app.test_client())
+    s = otp_cluster_app.extensions["sandi"]
+    for i in range(4):  # customers who type their codes
+        to = f"+62815000{i:05d}"
+        started = api.post("/v1/verifications", 201, json={"to": to, "channel": "sms"})
+        check = {"id": started["id"], "code": last_code(s.outbox, to)}
+        assert api.post("/v1/verifications/check", 200, json=check)["status"] == "approved"
+    for i in range(6):  # a pumped prefix
+        api.post("/v1/verifications", 201, json={"to": f"+628129999{i:04d}", "channel": "sms"})
+    blocked = api.post("/v1/verifications", 403, json={"to": "+6281299990006", "channel": "sms"})
+    assert blocked["error"]["code"] == "verification_blocked"
+    metrics = s.metrics.render().decode()
+    assert "sandi_fraud_guard_errors_total{" not in metrics, metrics
+    day = api.call("GET", "/v1/insights", 200, query_string={"window": "day"}).get_json()
+    assert day["totals"]["approved"] == 4 and day["totals"]["blocked"] == 1
