@@ -150,14 +150,6 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
-        # Counted by the staff login (the security guide): wrong passwords, locked
-        # accounts, throttled clients. Defined here, one registry for everything.
-        self.refused_logins = Counter(
-            "sandi_refused_logins",
-            "Staff logins refused, by reason",
-            ["reason"],
-            registry=r,
-        )
 
         # Staff pages (app/web/staff.py).
         self.login_failures = Counter(

@@ -30,8 +30,10 @@ LINKS = (
     ("simulator.page", "/simulator", "Simulator", "chat with the flows as a WhatsApp or SMS customer; codes appear in its outbox"),
     ("flows.page", "/flows", "Flows", "every flow as a diagram, and any problem in flows/ or templates/"),
     ("inbox.page", "/inbox", "Inbox", "answer conversations handed over to a person"),
+    ("insights.page", "/insights", "Insights", "OTP conversion, delivery and fraud-guard figures"),
+    ("staff.audit_page", "/staff/audit", "Audit", "who did what on the pages and the command line"),
     ("api.openapi_json", "/v1/openapi.json", "API docs", "the OTP API (OpenAPI 3), for your apps and back end"),
-    ("health.healthz", "/healthz", "Health", "alive? (/readyz: Redis answers; /metrics: Prometheus)"),
+    ("health.healthz", "/healthz", "Health", "alive? (/readyz: Redis takes writes and a worker runs; /metrics: Prometheus)"),
 )  # fmt: skip
 
 

@@ -54,8 +54,9 @@ class JobSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> JobSettings:
         raw = settings.raw
-        expected = raw.get("SANDI_EXPECT_WORKER")
-        if expected is None:
+        # Empty means the default, as for every setting (a copied .env.example).
+        expected = (raw.get("SANDI_EXPECT_WORKER") or "").strip()
+        if not expected:
             expected = "1" if settings.production else "0"
         return cls(
             timeout=_seconds(raw, "SANDI_JOB_TIMEOUT", 30, 2, 600),

@@ -42,7 +42,7 @@ SUFFIXES = {
 NOT_MADE_HERE = {
     "sandi_unavailable_responses_total",  # Redis down or a locked conversation (tests/test_health.py)
     "sandi_lock_timeouts_total",
-    "sandi_refused_logins_total",  # the staff login counts them
+    "sandi_staff_login_failures_total",  # wrong staff passwords (tests/web/test_staff.py)
     "sandi_delivery_fallbacks_total",  # a failed delivery's fallback (tests/channels/)
 }
 API = {"Authorization": "Bearer k1", "Content-Type": "application/json"}
