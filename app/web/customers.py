@@ -47,7 +47,9 @@ def _actor() -> str:
 
 @bp.errorhandler(NotACustomer)
 def _not_a_customer(err: NotACustomer) -> tuple[Response, int]:
-    return json_error(400, "invalid_customer", f"customer: {err}")
+    # Well formed (any text is a path segment) but naming nobody: 422, as /v1 answers
+    # a `to` that no number or address can be.
+    return json_error(422, "invalid_customer", f"customer: {err}")
 
 
 @bp.errorhandler(LockTimeout)

@@ -27,7 +27,7 @@ _TITLES = {"channel": "By channel", "country": "By country", "purpose": "By purp
 
 
 def window_of(value: str | None) -> str:
-    window = value or "day"
+    window = "day" if value is None else value  # an empty window= is a mistake, not the default
     if window not in WINDOWS:
         raise OtpError("invalid_parameter", f"window: must be one of {', '.join(WINDOWS)}")
     return window

@@ -340,12 +340,15 @@ def _platform_paths() -> dict[str, Any]:
             },
             "delete": {
                 "operationId": "clearOutbox",
-                "summary": "Sandbox mode only: forget what was sent to one address",
+                "summary": "Sandbox mode only: forget what was sent to one address (a page "
+                "action: it carries the page's X-CSRF-Token, as the simulator sends it)",
                 "security": [],
                 "parameters": [outbox_to],
                 "responses": {
                     "200": {"description": "cleared", "content": {_JSON: {"schema": cleared}}},
                     "400": missing_to,
+                    "401": _error("A live server's pages need a staff login", ["login_required"]),
+                    "403": _error("No or a wrong X-CSRF-Token", ["csrf"]),
                     "422": bad_to,
                     "503": _UNAVAILABLE,
                 },

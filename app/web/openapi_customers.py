@@ -59,7 +59,7 @@ _PARAM = [
     }
 ]
 _REFUSED = {
-    "400": _error("Not a phone number or e-mail address", ["invalid_customer"]),
+    "422": _error("Not a phone number or e-mail address", ["invalid_customer"]),
     "401": _error("Missing or unknown API key", ["unauthorized"]),
     "403": _error("The API key has no admin scope", ["forbidden"]),
 }

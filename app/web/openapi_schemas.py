@@ -375,6 +375,7 @@ ERROR_STATUS = {
 OTHER_CODES = (
     "invalid_request", "invalid_to", "invalid_channel", "missing_to", "unavailable",
     "bad_request", "method_not_allowed", "request_entity_too_large",
+    "invalid_customer", "forbidden", "csrf", "login_required",
 )  # fmt: skip
 ERROR_CODES = sorted({*ERROR_STATUS, *OTHER_CODES})
 

@@ -12,7 +12,7 @@ import redis
 from app import create_app
 from app.store import keys
 from tests.support.api import Api
-from tests.support.customers import CUSTOMER, EMAIL, build_customer, leaks
+from tests.support.customers import CUSTOMER, STORED_EMAIL, build_customer, leaks
 from tests.support.otp import API_KEY, last_code, wrong
 from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.twilio_webhooks import Twilio, inbound_form
@@ -123,7 +123,7 @@ def test_a_customer_is_exported_and_erased_on_the_cluster(cluster, privacy_clust
     masters = [redis.Redis(port=n.port, decode_responses=True) for n in cluster.nodes]
     assert leaks(masters)  # the customer is there, on some masters
     exported = admin.get(f"/v1/customers/{CUSTOMER}")
-    assert exported["verified_emails"] == [EMAIL.lower()] and exported["deliveries"]
+    assert exported["verified_emails"] == [STORED_EMAIL] and exported["deliveries"]
     assert exported["conversations"]["whatsapp"]["profile"]["handoff"]
     assert admin.call("DELETE", f"/v1/customers/{CUSTOMER}", 200).get_json()["erased"]
     found = leaks(masters)

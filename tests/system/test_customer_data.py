@@ -177,7 +177,7 @@ def test_customer_endpoints_need_an_admin_key(app: Flask, admin: dict[str, str])
         seen = client.get(f"/v1/customers/{spelling}", headers=admin)
         assert seen.status_code == 200 and seen.get_json()["customer"] == CUSTOMER
     bad = client.get("/v1/customers/not-a-number", headers=admin)
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_customer"
+    assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_customer"
 
 
 def test_keys_made_before_scopes_have_none(app: Flask, redis_client: redis.Redis) -> None:
