@@ -25,6 +25,7 @@ from app.edges.backend import RecordingBackend
 from app.otp.codes import CodeHasher
 from app.otp.memory import MemoryDelivery, MemorySendLimiter, MemoryVerificationStore
 from app.otp.policy import OtpSettings
+from app.otp.sealing import CodeSealer
 from app.otp.service import OtpService
 from app.wiring.otp_glue import ChatOtp
 from tests.support.clock import FakeClock
@@ -53,6 +54,7 @@ class OtpBench:
             delivery=self.delivery,
             settings=self.settings,
             hasher=CodeHasher("unit-test-secret"),
+            sealer=CodeSealer("unit-test-secret"),  # as the server: a resend repeats the code
             clock=clock,
         )
 
