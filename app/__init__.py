@@ -113,8 +113,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(delivery.bp)
     app.register_blueprint(handoffs.bp)
     app.register_blueprint(api.bp)
-    from app.web import verify_v2
+    from app.web import customers, verify_v2
 
+    app.register_blueprint(customers.bp)
     app.register_blueprint(verify_v2.bp)
     if settings.sandbox:
         app.register_blueprint(sandbox.bp)
@@ -126,6 +127,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(simulator.bp)
     app.register_blueprint(flows_page.bp)
     app.register_blueprint(staff_pages.bp)
+    from app.web import insights
+
+    app.register_blueprint(insights.bp)
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.project import home
+from app.retention import Retention
 
 #: The source checkout (tests and benchmarks use its flows); never a default of a
 #: running server, which serves its project folder (app.project.home).
@@ -59,6 +60,8 @@ class Settings:
     log_level: str
     #: The only customers the simulator may talk as once the server is live.
     test_numbers: frozenset[str] = frozenset()
+    #: How long each kind of data is kept (``app.retention``, docs/privacy.md).
+    retention: Retention = field(default_factory=Retention)
     #: Every setting by name, for subsystems that parse their own
     #: (``OtpSettings.from_mapping(settings.raw)``) without growing this class.
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -107,6 +110,10 @@ class Settings:
             production_refusals(m, text)
         project = home({"SANDI_HOME": text("SANDI_HOME") or ""})
         has_twilio = bool(text("TWILIO_ACCOUNT_SID") and token)
+        try:
+            retention = Retention.from_mapping(m)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
         return cls(
             env=env,
             redis_url=text("REDIS_URL"),
@@ -122,11 +129,12 @@ class Settings:
             templates_dir=_path(text("SANDI_TEMPLATES_DIR"), project / "templates"),
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), project / "instance"),
             default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", LOCALES),
-            session_ttl=_int(m, "SANDI_SESSION_TTL", 30 * 60, minimum=60),
+            session_ttl=retention.session,
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
             test_numbers=_numbers(text("SANDI_TEST_NUMBERS"), "SANDI_TEST_NUMBERS"),
+            retention=retention,
             raw={str(k): str(v) for k, v in m.items() if isinstance(k, str) and v is not None},
         )
 
@@ -146,10 +154,12 @@ def production_refusals(m: Mapping[str, Any], text: Any) -> None:
     signatures are checked against it).
     """
     needed = ("SANDI_SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-    missing = [name for name in (*needed, "SANDI_PUBLIC_URL") if not text(name)]
+    missing = [name for name in needed if not text(name)]
     if not text("REDIS_URL") and not text("REDIS_SENTINELS"):
         # The embedded redis-server lives and dies with one machine's folder.
-        missing.insert(len(needed), "REDIS_URL (or REDIS_SENTINELS)")
+        missing.append("REDIS_URL (or REDIS_SENTINELS)")
+    if not text("SANDI_PUBLIC_URL"):
+        missing.append("SANDI_PUBLIC_URL")
     problems = []
     if missing:
         names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]

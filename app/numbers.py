@@ -88,3 +88,8 @@ def _parse(text: str, rule: Rule, region: str | None) -> Number | None:
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     kind = KINDS.get(phonenumbers.number_type(parsed), "unknown")
     return Number(str(e164), str(country) if country else None, kind)
+
+
+def national_digits(e164: str) -> str:
+    """The national significant number of an E.164 number (``+6281...`` -> ``81...``)."""
+    return str(phonenumbers.parse(e164, None).national_number)

@@ -69,6 +69,9 @@ def app_config(redis_url: str, tmp_path: Path, clock: FakeClock) -> dict[str, An
         "SANDI_SANDBOX": "1",
         "SANDI_INSTANCE_DIR": str(tmp_path / "instance"),
         "SANDI_LOG_LEVEL": "DEBUG",
+        # History is off by default (docs/privacy.md); many tests read it to see
+        # which turns ran, so the suite turns it on. Tests of the default drop it.
+        "SANDI_HISTORY_TTL": "1800",
         "clock": clock,
     }
 

@@ -42,11 +42,12 @@ from app.metrics import Metrics
 from app.numbers import to_e164
 from app.otp.email_policy import email_allowed, email_refusal
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
+from app.retention import DEFAULTS, Retention
 from app.store import keys
 from app.store.attempts import SendAttempts
 from app.store.connection import RedisClient
 from app.store.outbox import OutboxStore
-from app.store.tracking import DeliveryLog, OptOuts
+from app.store.tracking import DeliveryLog, Digest, OptOuts
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,15 @@ class Channels:
         *,
         twilio_http_client: HttpClientFactory | None = None,
         mailer: Mailer | None = None,
+        digest: Digest,
+        retention: Retention = DEFAULTS,
     ) -> None:
         self.settings = settings
         self.redis = redis
         self.clock = clock
         self.metrics = metrics
-        self.log = DeliveryLog(redis, clock)
-        self.opt_outs = OptOuts(redis, clock)
+        self.log = DeliveryLog(redis, clock, retention.delivery)
+        self.opt_outs = OptOuts(redis, clock, digest, retention.opt_out)
         # A claim no live send still holds: every connect try (with its retries) has timed out.
         #: Told of every code sent (message id, message, status a callback already
         #: reported): schedules the fallback watch. Wired by app.wiring.services.

@@ -10,8 +10,10 @@ from flask.cli import FlaskGroup
 
 from app import create_app
 from app.cli.chat import chat_command
+from app.cli.customers import customers_command
+from app.cli.fraud import fraud
 from app.cli.project import init_command, version_option
-from app.store.api_keys import ApiKeyStore
+from app.store.api_keys import SCOPES, ApiKeyStore
 
 
 @click.group(
@@ -64,10 +66,17 @@ def api_keys() -> None:
 
 @api_keys.command("create")
 @click.argument("name")
-def api_keys_create(name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(sorted(SCOPES)),
+    help="Extra rights: admin reads and erases customer data (/v1/customers).",
+)
+def api_keys_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a key called NAME; its secret is shown this once only."""
     store, clock = _api_keys()
-    key, secret = store.create(name, clock())
+    key, secret = store.create(name, clock(), scopes)
     click.echo(f"SID:    {key.sid}")
     click.echo(f"Secret: {secret}")
     click.echo(
@@ -82,7 +91,8 @@ def api_keys_list() -> None:
     for key in store.list():
         state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
         created = key.created_at or "(from SANDI_API_KEYS)"
-        click.echo(f"{key.sid}  {key.name}  {created}  {state}")
+        scopes = f"  scopes={','.join(key.scopes)}" if key.scopes else ""
+        click.echo(f"{key.sid}  {key.name}  {created}  {state}{scopes}")
 
 
 @api_keys.command("revoke")
@@ -122,3 +132,5 @@ def _register_worker_commands() -> None:
 
 
 _register_worker_commands()
+main.add_command(customers_command)
+main.add_command(fraud)

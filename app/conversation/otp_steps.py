@@ -51,8 +51,9 @@ class OtpSteps:
             return OtpStart("failed")
         # The customer asking is counted too: one chat cannot spray codes at many addresses.
         result = self.port.start(
-            to=to, channel=channel, purpose=purpose, locale=d.locale, sender=d.message.sender
-        )
+            to=to, channel=channel, purpose=purpose, locale=d.locale,
+            flow=d.flow_id, sender=d.message.sender,
+        )  # fmt: skip
         log.info("otp %s via %s to %s: %s", purpose, channel, mask(to), result.status)
         return result
 

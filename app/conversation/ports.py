@@ -54,9 +54,12 @@ class OtpPort(Protocol):
     """The OTP service as the flows use it (``otp_issue`` / ``otp_confirm``)."""
 
     def start(
-        self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
-    ) -> OtpStart:
-        """Send a code to ``to``; ``sender`` is the customer asking (counted by the limits)."""
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str = "",
+    ) -> OtpStart:  # fmt: skip
+        """Send a code to ``to``. ``flow`` and ``sender`` say who asks: the flow (OTP
+        insights) and the number of the conversation (the per-sender limits and fraud
+        guard; an e-mail address it verifies is found, and erased, with that customer)."""
         ...
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck: ...

@@ -62,6 +62,7 @@ class CodeHasher:
         key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         self._code_key = hmac.new(key, b"sandi/otp/code/v1", hashlib.sha256).digest()
         self._dest_key = hmac.new(key, b"sandi/otp/destination/v1", hashlib.sha256).digest()
+        self._scope_key = hmac.new(key, b"sandi/otp/fraud-scope/v1", hashlib.sha256).digest()
 
     def code_hash(
         self,
@@ -89,3 +90,9 @@ class CodeHasher:
         """A 128-bit keyed digest of a destination, hex: Redis keys never hold numbers."""
         digest = hmac.new(self._dest_key, address.encode(), hashlib.sha256).hexdigest()
         return digest[:32]
+
+    def scope(self, kind: str, value: str) -> str:
+        """A 96-bit keyed digest naming what the fraud guard counts (a prefix, an
+        IP, a chat sender) without holding it in clear."""
+        message = f"{kind}\x1f{value}".encode()
+        return hmac.new(self._scope_key, message, hashlib.sha256).hexdigest()[:24]

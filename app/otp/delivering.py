@@ -28,6 +28,7 @@ from app.otp.ports import (
     VerificationStore,
 )
 from app.otp.sealing import CodeSealer
+from app.otp.watch import OtpWatch
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Deliveries:
     codes: CodeGenerator
     metrics: OtpMetrics | None
     sealer: CodeSealer | None
+    watch: OtpWatch | None
 
     def get(self, verification_id: str) -> Verification:
         vid = req.verification_id_of(verification_id)
@@ -115,6 +117,11 @@ class Deliveries:
         if dest.kind == "phone":
             req.allow_number_type(policy, channel, dest.number_type)
         ttl = policy.ttl_for("email" if dest.kind == "email" else "sms")
+        if self.watch:  # a fallback to SMS or a call costs money too
+            self.watch.before_send(
+                to=dest.address, country=dest.country, channel=channel, purpose=current.purpose,
+                flow=None, sources={}, now_ms=to_ms(self.clock()),
+            )  # fmt: skip
         if code is not None:
             code = normalize_code(code, "code")
             left = current.expires_at - self.clock()
@@ -149,6 +156,8 @@ class Deliveries:
         if self.metrics:
             label = purpose_label(self.settings, current.purpose)
             self.metrics.sends.labels(receipt.channel, label, "redelivery").inc()
+        if self.watch:
+            self.watch.fallback(current.id, receipt.channel, to_ms(self.clock()), ttl + 600)
         log.info("otp redelivery %s to=%s channel=%s", current.id, mask(dest.address), channel)
         return receipt
 
@@ -160,6 +169,9 @@ class Deliveries:
         from delivered/failed/undelivered."""
         if status not in DELIVERY_STATUSES or not req.VERIFICATION_ID.match(verification_id):
             return False
-        return self.store.delivery_status(
+        taken = self.store.delivery_status(
             verification_id, message_id=message_id, status=status, error_code=error_code or ""
         )
+        if taken and self.watch and status in {"failed", "undelivered"}:
+            self.watch.undelivered(verification_id, error_code or status, to_ms(self.clock()))
+        return taken

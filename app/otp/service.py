@@ -49,6 +49,7 @@ from app.otp.ports import (
 )
 from app.otp.refusals import check_refusal, refuse_start
 from app.otp.sealing import CodeSealer
+from app.otp.watch import OtpWatch, SendContext
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class OtpService(Deliveries):
         metrics: OtpMetrics | None = None,
         default_locale: str = "id",
         sealer: CodeSealer | None = None,
+        watch: OtpWatch | None = None,
     ) -> None:
         self.store = store
         self.limiter = limiter
@@ -86,6 +88,8 @@ class OtpService(Deliveries):
         self.default_locale = default_locale
         #: Keeps the pending code sealed so a resend repeats it (None: a new code each time).
         self.sealer = sealer
+        #: The fraud guard (screens paid sends) and the insights (counts what converts).
+        self.watch = watch
 
     # -- start ---------------------------------------------------------------
 
@@ -104,13 +108,16 @@ class OtpService(Deliveries):
         brand: str | None = None,
         sender: str | None = None,
         service: str | None = None,
+        flow: str | None = None,
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
         ``to`` and ``purpose`` (same id, failures kept, and — as Twilio Verify
         does — the same code while it has time left: see :meth:`_code_for`).
 
         ``sender`` is the customer a chat flow sends for: counted against the
-        per-sender limits, as ``client_ip`` and ``api_key`` are for API sends.
+        per-sender limits, as ``client_ip`` and ``api_key`` are for API sends;
+        with ``flow`` (the chat flow asking) it also feeds the insights and the
+        fraud guard.
 
         ``digits`` (4–10) and ``brand`` (the name the message shows) override
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
@@ -121,7 +128,7 @@ class OtpService(Deliveries):
         try:
             return self._start(
                 to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand,
-                sender, service or "",
+                sender, service or "", flow,
             )  # fmt: skip
         except OtpError as err:
             self._refused(err)
@@ -141,6 +148,7 @@ class OtpService(Deliveries):
         brand: object = None,
         sender: str | None = None,
         service: str = "",
+        flow: str | None = None,
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
@@ -148,6 +156,10 @@ class OtpService(Deliveries):
         brand_ = req.brand_of(brand)
         channel_ = req.channel_of(channel, policy, purpose_)
         dest = parse_destination(to, channel_)
+        if channel_ == "auto" and dest.kind == "email":
+            # auto picks by address: an e-mail address can only go by e-mail
+            # (if the purpose may use it), never to a phone channel that refuses it.
+            channel_ = req.channel_of("email", policy, purpose_)
         if dest.kind == "phone":
             req.allow_country(self.settings, dest.country)
             req.allow_number_type(policy, channel_, dest.number_type)
@@ -165,6 +177,7 @@ class OtpService(Deliveries):
             amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
             service=service,
         )  # fmt: skip
+        ctx = SendContext()  # set once, when the send is counted
         counted = False  # one unit of the send limits per request, even on a retry
         for _ in range(_RETRIES):
             # Optimistic: assume the open id read last (none at first); the store
@@ -178,6 +191,8 @@ class OtpService(Deliveries):
                 continue
             refuse_start(claimed, base.existing_id)
             if not counted:
+                sources = {"ip": client_ip, "key": api_key, "sender": sender}
+                ctx = self._screen(command, dest.country, flow, sources)
                 self._count_send(command, limit_address(dest.address), api_key, client_ip, sender)
                 counted = True
             resend = claimed.kind == "resend"
@@ -190,7 +205,7 @@ class OtpService(Deliveries):
             if written.kind not in {"created", "resent"}:
                 self.store.release(command)
             refuse_start(written, vid)
-            return self._send(command, vid, code, written, resend, expires_ms)
+            return self._send(command, vid, code, written, resend, expires_ms, ctx)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
 
     def _code_for(
@@ -225,6 +240,22 @@ class OtpService(Deliveries):
         )
         return fresh, code, command.now_ms + command.ttl * 1000
 
+    def _screen(
+        self, command: StartCommand, country: str | None, flow: str | None,
+        sources: dict[str, str | None],
+    ) -> SendContext:  # fmt: skip
+        """The fraud guard's say before a paid send (its claim given back on a block)."""
+        if self.watch is None:
+            return SendContext()
+        try:
+            return self.watch.before_send(
+                to=command.to, country=country, channel=command.channel,
+                purpose=command.purpose, flow=flow, sources=sources, now_ms=command.now_ms,
+            )  # fmt: skip
+        except OtpError:
+            self.store.release(command)
+            raise
+
     def _count_send(
         self,
         command: StartCommand,
@@ -253,6 +284,7 @@ class OtpService(Deliveries):
         written: StartOutcome,
         resend: bool,
         expires_ms: int,
+        ctx: SendContext,
     ) -> Started:
         bind_log_context(verification_id=vid)
         message = CodeMessage(
@@ -263,12 +295,16 @@ class OtpService(Deliveries):
         try:
             receipt = self._deliver(message, written.gen)
         except DeliveryError as err:
+            if self.watch:
+                self.watch.failed(ctx, c.channel, err.code, c.now_ms)
             raise OtpError(
                 "delivery_failed",
                 f"the {c.channel} channel could not deliver the code ({err.code})",
                 verification_id=vid,
             ) from None
         kind = "resend" if resend else "new"
+        if self.watch:
+            self.watch.sent(vid, ctx, receipt.channel, c.now_ms, new=not resend, ttl=c.ttl + 600)
         if self.metrics:
             self.metrics.sends.labels(
                 receipt.channel, purpose_label(self.settings, c.purpose), kind
@@ -362,6 +398,8 @@ class OtpService(Deliveries):
         seen = {"to": outcome.to, "purpose": outcome.purpose}
         if kind == "approved":
             log.info("otp approved %s", vid)
+            if self.watch:
+                self.watch.approved(vid, to_ms(self.clock()))
             return CheckResult(vid, APPROVED, True, outcome.attempts_left, **seen)
         if kind == "wrong":
             log.info("otp wrong code %s attempts_left=%d", vid, outcome.attempts_left)

@@ -6,6 +6,10 @@ hash). A key has a public SID (``SK`` + 32 hex) and a secret: Bearer auth
 sends the secret alone and is looked up by its hash; a Twilio-style Basic
 auth layer sends SID and secret, and :meth:`ApiKeyStore.authenticate`
 checks that pair.
+
+A key may carry scopes: ``admin`` lets it read and erase customer data
+(``/v1/customers``). Keys made before scopes existed, and keys listed in
+``SANDI_API_KEYS``, have none: they keep doing exactly what they did.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from app.store.connection import RedisClient
 
 SECRET_PREFIX = "sandi_"  # noqa: S105 - a prefix secret scanners recognise, not a secret
 MAX_SECRET = 256
+#: The scopes a key may be given (``sandi api-keys create --scope admin``).
+SCOPES = frozenset({"admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,10 @@ class ApiKey:
     source: str  # "redis" | "env"
     created_at: str | None = None
     revoked_at: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 def _digest(secret: str) -> str:
@@ -48,11 +58,15 @@ class ApiKeyStore:
                 sid = "SK" + hashlib.sha256(b"sandi-env-key:" + secret.encode()).hexdigest()[:32]
                 self._env[_digest(secret)] = ApiKey(sid=sid, name=f"env:{i + 1}", source="env")
 
-    def create(self, name: str, now: datetime) -> tuple[ApiKey, str]:
+    def create(self, name: str, now: datetime, scopes: Iterable[str] = ()) -> tuple[ApiKey, str]:
         """A new key; the secret is returned once and never stored."""
+        wanted = tuple(sorted(set(scopes)))
+        unknown = set(wanted) - SCOPES
+        if unknown:
+            raise ValueError(f"unknown scope {sorted(unknown)[0]!r}: use {', '.join(SCOPES)}")
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         sid = "SK" + secrets.token_hex(16)
-        key = ApiKey(sid=sid, name=name, source="redis", created_at=now.isoformat())
+        key = ApiKey(sid=sid, name=name, source="redis", created_at=now.isoformat(), scopes=wanted)
         digest = _digest(secret)
         record = {**asdict(key), "hash": digest}
         pipe = self.redis.pipeline(transaction=True)
@@ -107,4 +121,5 @@ def _key(record: dict[str, Any]) -> ApiKey:
         source=record.get("source", "redis"),
         created_at=record.get("created_at"),
         revoked_at=record.get("revoked_at"),
+        scopes=tuple(str(s) for s in record.get("scopes") or ()),
     )

@@ -7,25 +7,71 @@ tag, so a Lua script that touches several of them runs on one slot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from app.retention import DEFAULTS
+
 PREFIX = "sandi"
 
-# Default lifetimes, in seconds. Every write in Sandi carries a TTL.
-SEEN_TTL = 6 * 3600  # Twilio retries within seconds; keep replies far longer than that.
-PROFILE_TTL = 400 * 86400  # Language choice and opt-out outlive any session.
-OUTBOX_TTL = 86400
+# Default lifetimes, in seconds, from the one retention table (app.retention,
+# where the settings that change them are named). Every write in Sandi carries a TTL.
+SEEN_TTL = DEFAULTS.replies  # Twilio retries within seconds; keep replies far longer than that.
+PROFILE_TTL = DEFAULTS.profile  # Language choice and opt-out outlive any session.
+OUTBOX_TTL = DEFAULTS.outbox
 OUTBOX_MAX = 100
-LOCK_QUEUE_TTL = 120
+LOCK_QUEUE_TTL = DEFAULTS.lock
+
+# --- One customer's data: the registry export and erasure read ----------------
+# Every key that holds something about one customer is registered here, with
+# the scope that names it: a conversation id (``wa:+62...``, ``sms:+62...``), a
+# destination digest (the keyed hash of a number or e-mail address, see
+# app.otp.codes.CodeHasher.destination) or an address in clear. Keys whose names
+# are not known in advance (one per MessageSid, per verification, per provider
+# message) are listed in an index set under the same hash tag as their owner
+# (conversation_index, destination_index), by the code that writes them.
+# app.store.customers finds, exports and erases a customer from this list alone:
+# a new kind of customer data registers its builder here and nothing else.
+
+Scope = Literal["conversation", "destination", "address"]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerKey:
+    kind: str  # the section of the export it appears in
+    scope: Scope
+    build: Callable[[str], str]
+    #: Kept by an erasure (it holds no personal data in clear, e.g. a hashed opt-out).
+    kept: bool = False
+
+
+CUSTOMER_KEYS: list[CustomerKey] = []
+
+
+def customer_key(
+    kind: str, scope: Scope, *, kept: bool = False
+) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Register a key builder of one customer's data (see the block above)."""
+
+    def register(build: Callable[[str], str]) -> Callable[[str], str]:
+        CUSTOMER_KEYS.append(CustomerKey(kind, scope, build, kept))
+        return build
+
+    return register
 
 
 def _key(tag: str, facet: str) -> str:
     return f"{PREFIX}:{{{tag}}}:{facet}"
 
 
+@customer_key("session", "conversation")
 def session(conversation_id: str) -> str:
     """The flow position and answers of one conversation (expires when idle)."""
     return _key(conversation_id, "session")
 
 
+@customer_key("profile", "conversation")
 def profile(conversation_id: str) -> str:
     """Long-lived facts about one customer on one channel (language, opt-out)."""
     return _key(conversation_id, "profile")
@@ -46,6 +92,13 @@ def lock_leases(conversation_id: str) -> str:
     return _key(conversation_id, "lock:leases")
 
 
+@customer_key("index", "conversation")
+def conversation_index(conversation_id: str) -> str:
+    """Set of the conversation's keys with names not known in advance (seen:*, backend:*)."""
+    return _key(conversation_id, "index")
+
+
+@customer_key("outbox", "address")
 def outbox(address: str) -> str:
     """Sandbox mode: what would have been sent to one phone number or e-mail
     (an e-mail address in any case: the sandbox's mailbox is case-blind)."""
@@ -62,9 +115,9 @@ def health_probe() -> str:
 
 
 # Delivery channels: status per provider message, fallback steps, opt-outs.
-DELIVERY_TTL = 3 * 86400  # late delivery reports and WhatsApp "read" arrive days later
-FALLBACK_TTL = 86400  # far longer than any code lives
-OPT_OUT_TTL = PROFILE_TTL
+DELIVERY_TTL = DEFAULTS.delivery  # late delivery reports and WhatsApp "read" arrive days later
+FALLBACK_TTL = DEFAULTS.fallback  # far longer than any code lives
+OPT_OUT_TTL = DEFAULTS.opt_out
 
 
 def delivery(message_id: str) -> str:
@@ -77,16 +130,31 @@ def fallback_steps(verification_id: str) -> str:
     return _key(f"ver:{verification_id}", "fallback")
 
 
-def opt_out(address: str) -> str:
-    """Hash channel -> time the address opted out there (Twilio error 21610)."""
+@customer_key("opt_out", "destination", kept=True)
+def opt_out(digest: str) -> str:
+    """Hash channel -> time the address opted out there (STOP, Twilio error 21610).
+
+    Named by the address's keyed digest only, so it can outlive an erasure:
+    the customer is never messaged again, and nothing names them in clear.
+    """
+    return _key(f"otp:{digest[:16]}", f"optout:{digest}")
+
+
+@customer_key("opt_out_legacy", "address")
+def legacy_opt_out(address: str) -> str:
+    """Where opt-outs were kept before they were hashed (named by the address in clear).
+
+    Still read, and moved to :func:`opt_out` when the customer is erased; none is
+    written any more, so the last ones expire ``OPT_OUT_TTL`` after the upgrade.
+    """
     return _key(f"dest:{address}", "optout")
 
 
 # -- conversations: flows --------------------------------------------------
 
-BACKEND_RECORD_TTL = 30 * 86400  # long enough for staff to act on a recorded request
+BACKEND_RECORD_TTL = DEFAULTS.backend_record  # long enough for staff to act on a request
 BACKEND_RECORD_MAX = 20
-HANDOFF_INDEX_TTL = 8 * 86400
+HANDOFF_INDEX_TTL = DEFAULTS.handoff_index
 
 
 def backend_record(conversation_id: str, path: str) -> str:
@@ -105,7 +173,31 @@ def handoff_index() -> str:
 # are also part of each verification id (``VE`` + tag + 16 random hex), so a
 # verification's keys can be named from its id alone.
 
-OTP_RETENTION = 86400  # a finished verification's status stays readable a day
+OTP_RETENTION = DEFAULTS.verification  # a finished verification's status stays readable
+
+
+@customer_key("verifications_open", "destination")
+def destination_open(digest: str) -> str:
+    """The ``otp_open`` hash of a destination, named by its digest."""
+    return otp_open(digest[:16])
+
+
+@customer_key("index", "destination")
+def destination_index(digest: str) -> str:
+    """Set of a destination's keys with names not known in advance: its verifications
+    (same tag) and the delivery records of what was sent to it (their own tags).
+
+    Named by the tag alone (the digest's first 16 hex, also inside every verification
+    id), so a script that has only a verification id can add to it; keys of another
+    destination with the same tag are told apart by their ``to`` field.
+    """
+    return _key(f"otp:{digest[:16]}", "index")
+
+
+@customer_key("emails", "destination")
+def customer_emails(digest: str) -> str:
+    """Set of e-mail addresses a customer verified in a conversation (their number's digest)."""
+    return _key(f"otp:{digest[:16]}", f"emails:{digest}")
 
 
 def otp_open(tag: str) -> str:
@@ -176,9 +268,10 @@ def verify_services() -> str:
 # purpose (an account lives until `sandi users remove`). Everything a login
 # leaves behind expires: a session after STAFF_SESSION_TTL without use, the
 # per-user index of sessions with it, the audit trail a year after its last
-# entry (and it never holds more than AUDIT_MAX entries).
+# entry (SANDI_AUDIT_TTL; it never holds more than AUDIT_MAX entries). Customers
+# appear in it only by keyed digest.
 STAFF_SESSION_TTL = 8 * 3600
-AUDIT_TTL = 365 * 86400
+AUDIT_TTL = DEFAULTS.audit
 AUDIT_MAX = 5000
 
 
@@ -198,7 +291,8 @@ def staff_user_sessions(name: str) -> str:
 
 
 def audit_trail() -> str:
-    """List of JSON entries, newest first: who did what on the pages, when, from where."""
+    """List of JSON entries, newest first: who did what (pages, CLI, customer-data
+    requests), when, from where."""
     return _key("staff", "audit")
 
 
@@ -218,3 +312,72 @@ def sealed_code(verification_id: str) -> str:
     """The code sent for a verification, AES-GCM sealed with the server key: a fallback
     re-sends the same code. Lives exactly as long as the code (TTL = its expiry)."""
     return _key(f"ver:{verification_id}", "sealed")
+
+
+# Keys shared by many customers that hold something about each: an erasure
+# removes the customer's members (conversation ids) or entries (JSON naming them).
+
+
+@dataclass(frozen=True, slots=True)
+class SharedKey:
+    kind: str
+    build: Callable[[], str]
+    holds: Literal["conversation_ids", "entries"]
+
+
+SHARED_CUSTOMER_KEYS: tuple[SharedKey, ...] = (
+    SharedKey("handoffs_waiting", handoff_index, "conversation_ids"),
+    SharedKey("audit", audit_trail, "entries"),
+)
+# --- Fraud guard and OTP insights ---------------------------------------------
+# Counters are per scope, each under its own hash tag so that a script touches
+# one slot: ``fraud:p:<digest>`` a destination prefix, ``fraud:c:<CC>`` a
+# country, ``fraud:s:<digest>`` a source (IP, API key, chat sender). Digests
+# are keyed (CodeHasher.scope): no number or IP is held in clear.
+
+FRAUD_PREFIX_TTL = 27 * 3600  # the day a prefix's baseline covers, and the hour before
+FRAUD_COUNTRY_TTL = 8 * 86400  # the week a country's baseline covers, and a day
+FRAUD_SOURCE_TTL = 2 * 3600  # sources are judged on the last hour only
+FRAUD_BLOCKS_TTL = 13 * 3600  # longer than the longest block (12 h)
+INSIGHTS_TTL = 8 * 86400  # the week /insights shows, and a day
+
+
+def fraud_counts(scope: str, scope_id: str) -> str:
+    """Hash of 5-minute and hourly counters of sends and approvals of one scope."""
+    return _key(f"fraud:{scope}:{scope_id}", "counts")
+
+
+def fraud_seen(scope: str, scope_id: str, hour: int) -> str:
+    """Set of destination tags one scope counted in one clock hour (TTL 2 h)."""
+    return _key(f"fraud:{scope}:{scope_id}", f"seen:{hour}")
+
+
+def fraud_block(scope: str, scope_id: str) -> str:
+    """The reason a prefix or country is blocked, until the key expires."""
+    return _key(f"fraud:{scope}:{scope_id}", "block")
+
+
+def fraud_blocks() -> str:
+    """Hash ``<scope>:<id>`` -> JSON of each block (masked prefix, reason, until), for staff."""
+    return _key("fraud:blocks", "index")
+
+
+def fraud_lists() -> str:
+    """Hash ``<kind>:<value>`` -> JSON {action, note, at}: the operator's allow/deny lists.
+
+    Configuration, like the API keys: no TTL on purpose (an entry lives until removed).
+    """
+    return _key("fraud:lists", "entries")
+
+
+def insights_hour(hour: int) -> str:
+    """Hash of one hour's OTP counters by channel|country|purpose|flow (no numbers)."""
+    return _key(f"insights:{hour}", "counts")
+
+
+def otp_trace(verification_id: str) -> str:
+    """What the insights remember of one verification until it can no longer be approved.
+
+    It shares the verification's own hash tag (its id carries the tag).
+    """
+    return _key(f"otp:{verification_id[2:18]}", f"trace:{verification_id}")

@@ -36,8 +36,10 @@ def tag_of(verification_id: str) -> str:
 class RedisVerificationStore:
     """The :class:`app.otp.ports.VerificationStore` Sandi runs on."""
 
-    def __init__(self, redis: RedisClient) -> None:
+    def __init__(self, redis: RedisClient, delivery_ttl: int = keys.DELIVERY_TTL) -> None:
         self.redis = redis
+        #: How long the delivery records it lists in the destination's index live.
+        self.delivery_ttl = delivery_ttl
         self._start = redis.register_script(lua.START)
         self._release = redis.register_script(lua.RELEASE)
         self._check = redis.register_script(lua.CHECK)
@@ -65,7 +67,8 @@ class RedisVerificationStore:
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
             c.token, CLAIM_LEASE_MS, c.brand, c.service, c.sealed,
         ]  # fmt: skip
-        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key], args=args))
+        index = keys.destination_index(c.tag)
+        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key, index], args=args))
         kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
         return StartOutcome(
             kind=str(kind),
@@ -158,9 +161,16 @@ class RedisVerificationStore:
         code_hash: str,
         digits: int,
     ) -> bool:
-        args: list[str | int] = [gen, channel, message_id, status, error_code, code_hash, digits]
         tag = tag_of(verification_id)
-        done = self._record_delivery(keys=[keys.otp_verification(tag, verification_id)], args=args)
+        record = keys.delivery(message_id) if message_id else ""
+        args: list[str | int] = [
+            gen, channel, message_id, status, error_code, code_hash, digits,
+            record, self.delivery_ttl,
+        ]  # fmt: skip
+        done = self._record_delivery(
+            keys=[keys.otp_verification(tag, verification_id), keys.destination_index(tag)],
+            args=args,
+        )
         return bool(int(done))
 
     def delivery_status(

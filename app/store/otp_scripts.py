@@ -40,6 +40,7 @@ end
 #           'claim:' .. open field -> '<token>:<until ms>' while one request sends)
 # KEYS[2] = state of the verification read as open (KEYS[3] again when none)
 # KEYS[3] = state of a new verification
+# KEYS[4] = the destination's index (app.store.keys.destination_index): lists KEYS[3]
 # ARGV[1] = open field, ARGV[2] = id read as open ('' if none), ARGV[3] = new id,
 # ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit', ARGV[6] = 'new' | 'resend' (a new code
 # for the open verification) | 'same' (the open verification's code again, hash and expiry
@@ -111,6 +112,7 @@ if current ~= '' then
       'brand', ARGV[22], 'attempt:' .. gen, ARGV[4] .. '|' .. ARGV[15],
       'delivery_channel', '', 'message_id', '', 'delivery_status', '', 'delivery_error', '')
     extend(KEYS[1], ttl + keep)
+    extend(KEYS[4], ttl + keep)
     local f = redis.call('HMGET', KEYS[2], 'sends', 'failures', 'max_checks', 'created_at')
     return {'resent', 0, gen, '', tonumber(f[1]), tonumber(f[3]) - tonumber(f[2]), tonumber(f[4])}
   end
@@ -137,6 +139,8 @@ redis.call('HSET', KEYS[3], 'id', ARGV[3], 'to', ARGV[14], 'channel', ARGV[15],
 redis.call('PEXPIRE', KEYS[3], ttl + keep)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 extend(KEYS[1], ttl + keep)
+redis.call('SADD', KEYS[4], KEYS[3])
+extend(KEYS[4], ttl + keep)
 return {'created', 0, 1, '', 1, tonumber(ARGV[10]), now}
 """
 )
@@ -248,11 +252,17 @@ return {'resent', 0, gen}
 """
 )
 
-# KEYS[1] = verification state
+# KEYS[1] = verification state, KEYS[2] = the destination's index (keys.destination_index)
 # ARGV[1] = send generation, ARGV[2] = channel used, ARGV[3] = message id, ARGV[4] = status,
-# ARGV[5] = error code, ARGV[6] = code hash dictated by the channel ('' = keep), ARGV[7] = digits
+# ARGV[5] = error code, ARGV[6] = code hash dictated by the channel ('' = keep), ARGV[7] = digits,
+# ARGV[8] = the message's delivery record key ('' = none), ARGV[9] = its ttl s
+# Lists the delivery record in the index (for export and erasure) whatever happens next.
 # Returns 1 when recorded, 0 when a newer send has happened since.
 RECORD_DELIVERY = """
+if ARGV[8] ~= '' then
+  redis.call('SADD', KEYS[2], ARGV[8])
+  if redis.call('TTL', KEYS[2]) < tonumber(ARGV[9]) then redis.call('EXPIRE', KEYS[2], ARGV[9]) end
+end
 if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'channel', ARGV[2], 'delivery_channel', ARGV[2],
   'message_id', ARGV[3], 'delivery_status', ARGV[4], 'delivery_error', ARGV[5])

@@ -10,15 +10,16 @@ from app.store.connection import RedisClient
 
 
 class OutboxStore:
-    def __init__(self, redis: RedisClient) -> None:
+    def __init__(self, redis: RedisClient, ttl: int = keys.OUTBOX_TTL) -> None:
         self.redis = redis
+        self.ttl = ttl
 
     def append(self, address: str, entry: dict[str, Any]) -> None:
         key = keys.outbox(address)
         pipe = self.redis.pipeline(transaction=True)
         pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
         pipe.ltrim(key, -keys.OUTBOX_MAX, -1)
-        pipe.expire(key, keys.OUTBOX_TTL)
+        pipe.expire(key, self.ttl)
         pipe.execute()
 
     def read(self, address: str) -> list[dict[str, Any]]:

@@ -1,5 +1,9 @@
 """Send limits on Redis with the ``limits`` library.
 
+A destination is known here only by its keyed digest (``CodeHasher.destination``,
+passed in by the OTP service): the limits' keys never hold a number or an
+e-mail address, so they may outlive the erasure of a customer (docs/privacy.md).
+
 Per destination (default 10 an hour and 20 a day; an e-mail address counted
 without its ``+tag``) and per chat sender (the customer a flow sends for,
 same defaults) a *moving window*: exact, and cheap for the handful of

@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.store import keys
 from app.store.connection import RedisClient
+
+#: An address -> its keyed digest (``CodeHasher.destination``): the name Redis knows it by.
+Digest = Callable[[str], str]
 
 #: Normalised status -> rank. Messages and calls share one vocabulary.
 RANKS = {
@@ -76,9 +80,12 @@ class StatusChange:
 class DeliveryLog:
     """Per provider message: which verification and channel, and its status."""
 
-    def __init__(self, redis: RedisClient, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, redis: RedisClient, clock: Callable[[], datetime], ttl: int = keys.DELIVERY_TTL
+    ) -> None:
         self.redis = redis
         self.clock = clock
+        self.ttl = ttl
         self._update = redis.register_script(_UPDATE)
         self._track = redis.register_script(_TRACK)
 
@@ -89,11 +96,13 @@ class DeliveryLog:
 
         Only the identity fields are written: a callback that raced ahead of
         this write keeps its status, which is returned (status, error code) so
-        the sender applies it now that it knows whose message it was.
+        the sender applies it now that it knows whose message it was. The
+        verification lists it in its destination's index (``RECORD_DELIVERY``),
+        for export and erasure.
         """
         status, error = self._track(
             keys=[keys.delivery(message_id)],
-            args=[verification_id, channel, to, str(self.clock().timestamp()), keys.DELIVERY_TTL],
+            args=[verification_id, channel, to, str(self.clock().timestamp()), self.ttl],
         )
         return (str(status) or None), (str(error) or None)
 
@@ -108,7 +117,7 @@ class DeliveryLog:
                 raw,
                 error_code or "",
                 str(self.clock().timestamp()),
-                keys.DELIVERY_TTL,
+                self.ttl,
             ],
         )
         changed, previous, verification_id, channel, to = (str(x) for x in result)
@@ -155,29 +164,67 @@ class OptOuts:
 
     Twilio keeps the real block and lifts it when the customer sends START;
     this copy lets Sandi answer at once, skip the channel in fallback and
-    ``auto``, and report it. :meth:`clear` is for the START keyword.
+    ``auto``, and report it. :meth:`clear` is for the START keyword. A STOP
+    in a chat is recorded here too (``app.web.messages``).
+
+    Kept under the address's keyed digest only: an erasure of the customer
+    leaves it in place, so they are still never messaged, and nothing in it
+    names them.
     """
 
-    def __init__(self, redis: RedisClient, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        clock: Callable[[], datetime],
+        digest: Digest,
+        ttl: int = keys.OPT_OUT_TTL,
+    ) -> None:
         self.redis = redis
         self.clock = clock
+        self.digest = digest
+        self.ttl = ttl
+
+    def _key(self, address: str) -> str:
+        return keys.opt_out(self.digest(address))
 
     def add(self, address: str, channel: str) -> None:
-        key = keys.opt_out(address)
+        key = self._key(address)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(key, channel, str(int(self.clock().timestamp())))
-        pipe.expire(key, keys.OPT_OUT_TTL)
+        pipe.expire(key, self.ttl)
         pipe.execute()
 
     def has(self, address: str, channel: str) -> bool:
-        return bool(self.redis.hexists(keys.opt_out(address), channel))
+        """Also where opt-outs were kept before they were hashed: one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hexists(self._key(address), channel)
+        pipe.hexists(keys.legacy_opt_out(address), channel)
+        return any(pipe.execute())
 
     def channels(self, address: str) -> set[str]:
-        fields: list[str] = self.redis.hkeys(keys.opt_out(address))  # type: ignore[assignment]
-        return set(fields)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hkeys(self._key(address))
+        pipe.hkeys(keys.legacy_opt_out(address))
+        hashed, legacy = pipe.execute()
+        return {str(c) for c in (*hashed, *legacy)}
 
     def clear(self, address: str, channel: str) -> None:
-        self.redis.hdel(keys.opt_out(address), channel)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hdel(self._key(address), channel)
+        pipe.hdel(keys.legacy_opt_out(address), channel)
+        pipe.execute()
+
+    def move_legacy(self, address: str) -> None:
+        """Keep a pre-hashing opt-out under the digest, and drop the key naming the address."""
+        legacy = keys.legacy_opt_out(address)
+        found: Any = self.redis.hgetall(legacy)
+        if found:
+            key = self._key(address)
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hset(key, mapping=dict(found))
+            pipe.expire(key, self.ttl)
+            pipe.execute()
+        self.redis.delete(legacy)
 
     def opt_in(self, address: str, channel: str, body: str) -> bool:
         """Lift our copy of the block when the customer sends an opt-in keyword.

@@ -37,6 +37,7 @@ from app.content.messages import (
 )
 from app.store import keys
 from app.store.connection import RedisClient
+from app.store.customer_index import LUA_INDEX_ADD
 
 __all__ = ["LockTimeout", "LostLock", "RedisTurnStore", "TurnSettings", "last_inbound_at"]
 
@@ -81,11 +82,13 @@ return 1
 """
 
 # KEYS[1] = lock queue, KEYS[2] = lock leases, KEYS[3] = session, KEYS[4] = profile,
-# KEYS[5] = seen record for the MessageSid
+# KEYS[5] = seen record for the MessageSid, KEYS[6] = the conversation's index (lists KEYS[5])
 # ARGV[1] = token, ARGV[2] = session json ('' deletes), ARGV[3] = session ttl s,
 # ARGV[4] = profile json, ARGV[5] = profile ttl s, ARGV[6] = replies json, ARGV[7] = seen ttl s
 # Returns 1 when written, 0 when the token no longer held the lock (nothing written).
-_COMMIT = """
+_COMMIT = (
+    LUA_INDEX_ADD
+    + """
 if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then
   redis.call('LREM', KEYS[1], 1, ARGV[1])
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -98,10 +101,12 @@ else
 end
 redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[5])
 redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7])
+index_add(KEYS[6], KEYS[5], ARGV[7])
 redis.call('LPOP', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +227,7 @@ class RedisTurnStore:
                 keys.session(conversation_id),
                 keys.profile(conversation_id),
                 keys.seen(conversation_id, message_sid),
+                keys.conversation_index(conversation_id),
             ],
             args=[
                 token,

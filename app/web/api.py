@@ -114,6 +114,14 @@ def cancel(verification_id: str) -> Response:
     return jsonify(verification_json(services().otp.cancel(verification_id)))
 
 
+@bp.get("/insights")
+def insights() -> Response:
+    """Conversion, delivery and fraud-guard figures (``?window=hour|day|week``)."""
+    from app.web.insights import insights_json, window_of
+
+    return jsonify(insights_json(services(), window_of(request.args.get("window"))))
+
+
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
     return jsonify(openapi.document())

@@ -8,7 +8,9 @@ import time
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
+from app.conversation.turns import Outcome
 from app.logs import mask
+from app.store.tracking import OptOuts
 from app.web.current import services
 from app.web.twilio_request import Rejected, parse_inbound
 from app.web.twilio_signed import twilio_signed
@@ -37,8 +39,8 @@ def inbound(form: MultiDict[str, str]) -> Response:
 
     outcome = s.turns.run(message)
     channel = message.channel.value
-    if not outcome.duplicate and s.channels.opt_outs.opt_in(message.sender, channel, message.body):
-        log.info("%s opted back in on %s", mask(message.sender), channel)
+    if not outcome.duplicate:
+        _record_opt_change(s.channels.opt_outs, message.sender, channel, message.body, outcome)
     if outcome.duplicate:
         s.metrics.duplicates.inc()
     else:
@@ -55,3 +57,18 @@ def inbound(form: MultiDict[str, str]) -> Response:
         elapsed * 1000,
     )
     return Response(messaging_twiml(outcome.replies, message), mimetype=TWIML)
+
+
+def _record_opt_change(
+    opt_outs: OptOuts, sender: str, channel: str, body: str, outcome: Outcome
+) -> None:
+    """A STOP in the chat blocks sends on that channel too (and outlives an erasure);
+    START in the chat, or one of Twilio's own opt-in words, lifts it."""
+    if outcome.opted == "out":
+        opt_outs.add(sender, channel)
+        log.info("%s opted out on %s", mask(sender), channel)
+    elif outcome.opted == "in" and opt_outs.has(sender, channel):
+        opt_outs.clear(sender, channel)
+        log.info("%s opted back in on %s", mask(sender), channel)
+    elif opt_outs.opt_in(sender, channel, body):
+        log.info("%s opted back in on %s", mask(sender), channel)

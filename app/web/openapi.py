@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.web import openapi_customers
 from app.web.openapi_schemas import (
     CHECK_REQUEST,
     ERROR_STATUS,
@@ -103,6 +104,10 @@ def _verification_paths() -> dict[str, Any]:
                     ),
                     "400": _MALFORMED,
                     "401": _AUTH,
+                    "403": _error(
+                        "The fraud guard blocked the send (SMS pumping; docs/fraud-guard.md)",
+                        ["verification_blocked"],
+                    ),
                     "409": _error("A payment for another amount is pending", ["conflict"]),
                     "413": _TOO_LARGE,
                     "422": _error(
@@ -207,6 +212,31 @@ def _handoff_paths() -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def _insights_paths() -> dict[str, Any]:
+    window = {
+        "name": "window",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["hour", "day", "week"], "default": "day"},
+    }
+    return {
+        "/v1/insights": {
+            "get": {
+                "operationId": "getInsights",
+                "summary": "OTP conversion, delivery and fraud-guard figures "
+                "(docs/insights.md describes the fields)",
+                "parameters": [window],
+                "responses": {
+                    "200": _ok("Figures for the window", "Insights"),
+                    "400": _error("Unknown window", ["invalid_parameter"]),
+                    "401": _AUTH,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        }
     }
 
 
@@ -355,8 +385,14 @@ def document() -> dict[str, Any]:
                     "schema": {"type": "integer", "minimum": 0},
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_customers.SCHEMAS},
         },
         "security": [{"bearer": []}],
-        "paths": {**_verification_paths(), **_handoff_paths(), **_platform_paths()},
+        "paths": {
+            **_verification_paths(),
+            **_handoff_paths(),
+            **openapi_customers.PATHS,
+            **_insights_paths(),
+            **_platform_paths(),
+        },
     }

@@ -243,6 +243,66 @@ CHECK_RESULT: dict[str, Any] = {
     ],
 }
 
+INSIGHTS: dict[str, Any] = {
+    "type": "object",
+    "description": "docs/insights.md describes every field",
+    "required": ["window", "from", "to", "totals", "by", "series"],
+    "properties": {
+        "window": {"type": "string", "enum": ["hour", "day", "week"]},
+        "from": {"type": "string"},
+        "to": {"type": "string"},
+        "totals": {"type": "object"},
+        "by": {
+            "type": "object",
+            "description": "channel, country, purpose, flow: rows {key, verifications, ...}",
+            "additionalProperties": {"type": "array", "items": {"type": "object"}},
+        },
+        "failures": {"type": "array", "items": {"type": "object"}},
+        "fallbacks": {"type": "array", "items": {"type": "object"}},
+        "blocks": {"type": "array", "items": {"type": "object"}},
+        "series": {"type": "array", "items": {"type": "object"}},
+    },
+    "examples": [
+        {
+            "window": "day",
+            "from": "2026-12-01T00:00:00Z",
+            "to": "2026-12-01T12:34:56Z",
+            "totals": {
+                "verifications": 120,
+                "sends": 131,
+                "approved": 104,
+                "conversion": 0.8667,
+                "median_seconds": 21.5,
+                "p90_seconds": 74.0,
+                "blocked": 3,
+                "delivery_failures": 2,
+                "fallbacks": 4,
+            },
+            "by": {
+                "channel": [
+                    {
+                        "key": "sms",
+                        "verifications": 90,
+                        "sends": 97,
+                        "approved": 78,
+                        "conversion": 0.8667,
+                        "median_seconds": 19.0,
+                        "p90_seconds": 70.0,
+                        "blocked": 3,
+                        "delivery_failures": 2,
+                    }
+                ]
+            },
+            "failures": [{"channel": "sms", "error": "30003", "count": 2}],
+            "fallbacks": [{"from": "whatsapp", "to": "sms", "count": 4, "approved": 3}],
+            "blocks": [{"reason": "prefix_pumping", "count": 3}],
+            "series": [
+                {"at": "2026-12-01T09:00:00Z", "verifications": 14, "approved": 12, "blocked": 0}
+            ],
+        }
+    ],
+}
+
 RELEASE_REQUEST: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -291,6 +351,7 @@ ERROR_STATUS = {
     "invalid_json": 400,
     "invalid_parameter": 400,
     "unauthorized": 401,
+    "verification_blocked": 403,
     "not_found": 404,
     "not_pending": 409,
     "conflict": 409,
@@ -353,5 +414,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ReleaseRequest": RELEASE_REQUEST,
     "Handoffs": HANDOFFS,
     "Released": RELEASED,
+    "Insights": INSIGHTS,
     "Error": ERROR,
 }

@@ -72,7 +72,11 @@ def csrf_ok() -> bool:
 
 
 def _wants_json() -> bool:
-    return "/api/" in request.path or request.path.startswith("/sandbox/") or request.is_json
+    """A page's API (``/.../api/...``, ``*.json``, the outbox) gets a 401, a page the login form."""
+    path = request.path
+    return (
+        "/api/" in path or path.endswith(".json") or path.startswith("/sandbox/") or request.is_json
+    )
 
 
 def _from_this_machine() -> bool:

@@ -31,6 +31,7 @@ TITLES = {
     60205: "SMS is not supported by landline phone number",
     60206: "'Amount' & 'Payee' params are required",
     60212: "Too many concurrent requests for phone number",
+    60410: "Verification delivery attempt blocked",
     60605: "Verification delivery attempt blocked",
 }
 
@@ -48,6 +49,7 @@ BY_OTP_CODE: dict[str, tuple[int, int]] = {
     "country_not_allowed": (60605, 403),
     "landline_not_supported": (60205, 400),
     "number_type_not_allowed": (60200, 400),
+    "verification_blocked": (60410, 403),  # the fraud guard (Twilio's Fraud Guard code)
     "not_found": (20404, 404),
     "not_pending": (20404, 404),  # Twilio forgets a verification once it has ended
     "max_attempts_reached": (60202, 429),

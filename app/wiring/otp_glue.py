@@ -8,7 +8,10 @@ adapters translate, so neither core has to know the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.conversation.ports import OtpCheck, OtpCheckStatus, OtpStart
+from app.otp.destinations import parse_destination
 from app.otp.errors import OtpError
 from app.otp.model import MAX_ATTEMPTS, PENDING
 from app.otp.ports import DeliveryError, DeliveryReceipt
@@ -21,14 +24,20 @@ _FAILED = {"delivery_failed", "busy"}
 class ChatOtp:
     """:class:`app.conversation.ports.OtpPort` over the real OTP service."""
 
-    def __init__(self, service: OtpService) -> None:
+    def __init__(self, service: OtpService, link: Callable[[str, str], None] | None = None) -> None:
         self.service = service
+        #: (customer number, address) -> remember that the customer verified the address.
+        self.link = link
 
     def start(
-        self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
-    ) -> OtpStart:
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str = "",
+    ) -> OtpStart:  # fmt: skip
+        self._link(sender or None, to)
         try:
-            started = self.service.start(to, channel, purpose, locale, sender=sender or None)
+            started = self.service.start(
+                to, channel, purpose, locale, flow=flow, sender=sender or None
+            )
         except OtpError as err:
             if err.code in _COOLDOWN:
                 return OtpStart("cooldown", retry_after=err.retry_after)
@@ -36,6 +45,17 @@ class ChatOtp:
                 return OtpStart("failed")
             return OtpStart("refused", retry_after=err.retry_after, reason=err.code)
         return OtpStart("pending", channel=started.verification.channel)
+
+    def _link(self, customer: str | None, to: str) -> None:
+        """Before anything is stored for ``to``: remember it belongs to ``customer``."""
+        if self.link is None or not customer:
+            return
+        try:
+            address = parse_destination(to, "auto").address
+        except OtpError:
+            return  # refused by the service too; nothing will be stored
+        if address != customer:
+            self.link(customer, address)
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:
         try:

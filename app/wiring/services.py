@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
@@ -31,15 +31,24 @@ from app.conversation.turns import ServingBot, TurnRunner
 from app.edges.backend import HttpBackend, RecordingBackend, call_budget
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
-from app.otp.metrics import OtpMetrics
+from app.otp.fraud import FraudGuard, FraudStore
+from app.otp.fraud_rules import mode_from
+from app.otp.insights import Insights, InsightsStore
+from app.otp.metrics import FraudGuardMetrics, OtpMetrics
 from app.otp.policy import OtpSettings
 from app.otp.ports import CodeDelivery
 from app.otp.sealing import CodeSealer
 from app.otp.service import OtpService
+from app.otp.watch import OtpWatch
+from app.store import keys
 from app.store.api_keys import ApiKeyStore
 from app.store.audit import AuditTrail
 from app.store.connection import RedisClient, connect_settings, jobs_connection
+from app.store.customer_index import CustomerIndex
+from app.store.customers import CustomerKeys
+from app.store.fraud import RedisFraudStore
 from app.store.handoffs import RedisHandoffIndex
+from app.store.insights import RedisInsightsStore
 from app.store.login_limits import LoginLimiter
 from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
@@ -52,6 +61,7 @@ from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
 from app.wiring.checks import version_checks
+from app.wiring.customers import CustomerData
 from app.wiring.jobs import JobSettings, RqJobs
 from app.wiring.otp_glue import ChatOtp, FallbackOtp
 
@@ -91,6 +101,13 @@ class Services:
     audit: AuditTrail
     #: Background jobs (fallback sends, "no receipt yet" checks) on rq.
     jobs: RqJobs | None
+    #: The keyed hash Redis knows numbers and e-mail addresses by.
+    hasher: CodeHasher
+    #: A customer's data: export and erasure (docs/privacy.md).
+    customers: CustomerData
+    #: The fraud guard's counts, blocks and lists, and the OTP insights' buckets.
+    fraud: FraudStore
+    insights: InsightsStore
 
 
 def build(
@@ -109,7 +126,11 @@ def build(
     if settings.production:
         check_persistence(redis, settings.raw)
     metrics = Metrics()
-    outbox = OutboxStore(redis)
+    retention = settings.retention
+    # One keyed hash of numbers and e-mail addresses for every key that must not
+    # name them (OTP tags, send limits, opt-outs, the audit trail).
+    hasher = CodeHasher(settings.secret_key)
+    outbox = OutboxStore(redis, retention.outbox)
     channel_settings = ChannelSettings.from_settings(settings).within(
         call_budget(settings.lock_timeout)
     )
@@ -121,8 +142,10 @@ def build(
         clock,
         metrics,
         twilio_http_client=twilio_http_client,
+        digest=hasher.destination,
+        retention=retention,
     )
-    otp_service = build_otp(settings, redis, clock, channels, metrics)
+    otp_service = build_otp(settings, redis, clock, channels, metrics, hasher)
     jobs = _jobs(settings)
     delivery_status = DeliveryStatus(
         channels.log,
@@ -145,14 +168,22 @@ def build(
             session_ttl=settings.session_ttl,
             lease_ms=int(settings.lock_timeout * 1000),
             wait_s=min(13.0, settings.lock_timeout + 2),
+            seen_ttl=retention.replies,
+            profile_ttl=retention.profile,
         ),
         clock=lambda: clock().timestamp(),
     )
     conversation = ConversationSettings.from_mapping(settings.raw)
-    records = RedisRecordStore(redis)
+    records = RedisRecordStore(redis, retention.backend_record)
     handoff_index = RedisHandoffIndex(redis)
     backend = _backend(settings, conversation, records, clock)
-    chat_otp = otp if otp is not None else ChatOtp(otp_service)
+    customer_index = CustomerIndex(redis)
+
+    def link(customer: str, address: str) -> None:
+        key = keys.customer_emails(hasher.destination(customer))
+        customer_index.add(key, retention.delivery, address)
+
+    chat_otp = otp if otp is not None else ChatOtp(otp_service, link)
     engine_settings = EngineSettings(
         session_ttl=settings.session_ttl,
         default_locale=settings.default_locale,
@@ -180,6 +211,10 @@ def build(
         checks=version_checks(channel_settings.brand),
     )
     templates.follow(lambda: flows.current.templates)
+    audit = AuditTrail(redis, retention.audit)
+    customers = CustomerData(
+        CustomerKeys(redis), hasher, turn_store, channels.opt_outs, audit, clock
+    )
     return Services(
         settings=settings,
         redis=redis,
@@ -187,7 +222,9 @@ def build(
         metrics=metrics,
         templates=templates,
         outbox=outbox,
-        turns=TurnRunner(turn_store, ServingBot(lambda: flows.current.bot), clock),
+        turns=TurnRunner(
+            turn_store, ServingBot(lambda: flows.current.bot), clock, retention.history
+        ),
         turn_store=turn_store,
         channels=channels,
         delivery_status=delivery_status,
@@ -200,8 +237,12 @@ def build(
         verify_services=VerifyServiceStore(redis),
         staff=StaffUsers(redis),
         login_limits=LoginLimiter(redis, settings.raw, settings.redis_url),
-        audit=AuditTrail(redis),
+        audit=audit,
         jobs=jobs,
+        hasher=hasher,
+        customers=customers,
+        fraud=RedisFraudStore(redis),
+        insights=RedisInsightsStore(redis),
     )
 
 
@@ -240,12 +281,17 @@ def build_otp(
     clock: Callable[[], datetime],
     delivery: CodeDelivery,
     metrics: Metrics,
+    hasher: CodeHasher | None = None,
 ) -> OtpService:
     """The OTP service on Redis, delivering through the channels."""
     relaxed = settings.sandbox and settings.env == "development"
-    otp_settings = OtpSettings.from_mapping(settings.raw, sandbox=relaxed)
+    otp_settings = replace(
+        OtpSettings.from_mapping(settings.raw, sandbox=relaxed),
+        retention=settings.retention.verification,
+    )
+    hasher = hasher or CodeHasher(settings.secret_key)
     return OtpService(
-        store=RedisVerificationStore(redis),
+        store=RedisVerificationStore(redis, settings.retention.delivery),
         limiter=RedisSendLimiter(
             redis,
             destination=otp_settings.destination_limits,
@@ -257,9 +303,20 @@ def build_otp(
         ),
         delivery=delivery,
         settings=otp_settings,
-        hasher=CodeHasher(settings.secret_key),
+        hasher=hasher,
         sealer=CodeSealer(settings.secret_key),
         clock=clock,
         metrics=OtpMetrics(metrics.registry),
         default_locale=settings.default_locale,
+        watch=build_watch(settings, redis, hasher, metrics),
     )
+
+
+def build_watch(
+    settings: Settings, redis: RedisClient, hasher: CodeHasher, metrics: Metrics
+) -> OtpWatch:
+    """The fraud guard (``SANDI_FRAUD_GUARD``, default standard) and the insights."""
+    guard_metrics = FraudGuardMetrics(metrics.registry)
+    mode = mode_from(settings.raw)
+    guard = FraudGuard(RedisFraudStore(redis), mode, hasher, guard_metrics) if mode else None
+    return OtpWatch(guard, Insights(RedisInsightsStore(redis), guard_metrics))

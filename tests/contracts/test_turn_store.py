@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from app.content.messages import LockTimeout, LostLock, Reply
+from app.conversation.memory import MemoryTurnStore
+from app.store.turns import TurnSettings
 from tests.contracts.conftest import TurnStoreFactory
 from tests.support.clock import FakeClock
 from tests.support.polling import wait_for
@@ -121,3 +123,14 @@ def test_waiting_turns_run_one_at_a_time_in_arrival_order(make_turns: TurnStoreF
         thread.join(timeout=20)
     assert order == list(range(8))
     assert store.peek(CID).session == {"seen": list(range(8))}
+
+
+def test_the_fake_defaults_are_the_redis_stores_defaults() -> None:
+    """The fake cannot import app.store (layers), so its defaults are pinned here."""
+    redis_defaults, fake = TurnSettings(), MemoryTurnStore(lambda: 0.0)
+    assert fake.lease_s * 1000 == redis_defaults.lease_ms and fake.wait_s == redis_defaults.wait_s
+    assert fake.ttls == {
+        "session": redis_defaults.session_ttl,
+        "profile": redis_defaults.profile_ttl,
+        "seen": redis_defaults.seen_ttl,
+    }

@@ -72,8 +72,9 @@ class _Unavailable:
     """An OTP service that answers but never sends (a provider outage)."""
 
     def start(
-        self, *, to: str, channel: str, purpose: str, locale: str, sender: str = ""
-    ) -> OtpStart:
+        self, *, to: str, channel: str, purpose: str, locale: str,
+        flow: str | None = None, sender: str = "",
+    ) -> OtpStart:  # fmt: skip
         return OtpStart("failed")
 
     def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:

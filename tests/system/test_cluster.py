@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from app import create_app
 from app.store import keys
 from tests.support.api import Api
+from tests.support.customers import CUSTOMER, EMAIL, build_customer, leaks
 from tests.support.otp import API_KEY, last_code, wrong
 from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.twilio_webhooks import Twilio, inbound_form
@@ -99,3 +101,50 @@ def test_otp_api_runs_on_the_cluster_limits_included(cluster, otp_cluster_app, c
 
     per_master = cluster.keys_per_master()
     assert all(count > 0 for count in per_master), per_master
+
+
+@pytest.fixture
+def privacy_cluster_app(cluster, app_config):
+    cluster.client().flushall()
+    app_config.update(REDIS_URL=cluster.url, SANDI_API_KEYS=API_KEY, SANDI_OTP_IP_LIMITS="off")
+    return create_app(app_config)
+
+
+def test_a_customer_is_exported_and_erased_on_the_cluster(cluster, privacy_cluster_app) -> None:
+    """Issue 21 on three masters: the customer's keys are found through their hash tags
+    and index sets (no SCAN), and after the erasure no master holds the number."""
+    from app.web.current import services
+
+    with privacy_cluster_app.app_context():
+        s = services()
+        _, secret = s.api_keys.create("privacy desk", s.clock(), ["admin"])
+    admin = Api(privacy_cluster_app.test_client(), {"Authorization": f"Bearer {secret}"})
+    build_customer(privacy_cluster_app, Twilio(privacy_cluster_app.test_client()))
+    masters = [redis.Redis(port=n.port, decode_responses=True) for n in cluster.nodes]
+    assert leaks(masters)  # the customer is there, on some masters
+    exported = admin.get(f"/v1/customers/{CUSTOMER}")
+    assert exported["verified_emails"] == [EMAIL.lower()] and exported["deliveries"]
+    assert exported["conversations"]["whatsapp"]["profile"]["handoff"]
+    assert admin.call("DELETE", f"/v1/customers/{CUSTOMER}", 200).get_json()["erased"]
+    found = leaks(masters)
+    assert not found, found
+
+
+def test_the_fraud_guard_and_insights_run_on_the_cluster(cluster, otp_cluster_app) -> None:
+    """One script per scope and hash tag, pipelined: the guard blocks on the cluster,
+    never falling back to "fails open"."""
+    api = Api(otp_cluster_app.test_client())
+    s = otp_cluster_app.extensions["sandi"]
+    for i in range(4):  # customers who type their codes
+        to = f"+62815000{i:05d}"
+        started = api.post("/v1/verifications", 201, json={"to": to, "channel": "sms"})
+        check = {"id": started["id"], "code": last_code(s.outbox, to)}
+        assert api.post("/v1/verifications/check", 200, json=check)["status"] == "approved"
+    for i in range(6):  # a pumped prefix
+        api.post("/v1/verifications", 201, json={"to": f"+628129999{i:04d}", "channel": "sms"})
+    blocked = api.post("/v1/verifications", 403, json={"to": "+6281299990006", "channel": "sms"})
+    assert blocked["error"]["code"] == "verification_blocked"
+    metrics = s.metrics.render().decode()
+    assert "sandi_fraud_guard_errors_total{" not in metrics, metrics
+    day = api.call("GET", "/v1/insights", 200, query_string={"window": "day"}).get_json()
+    assert day["totals"]["approved"] == 4 and day["totals"]["blocked"] == 1

@@ -2,8 +2,13 @@
 
 Not a timing test: a count. A webhook turn is two round trips (acquire the
 conversation with its state, commit), whatever the flows do; an OTP check is
-one; an OTP start seven (claim, the four send limits in one pipeline, commit,
-opt-out check, outbox, delivery tracking, delivery record). MONITOR lists a
+one, and three more when it approves (the insights read the verification's
+trace and add to their hour; the fraud guard credits the approval to its
+scopes); an OTP start: claim, the fraud guard's scopes and lists in one
+pipeline, the five send limits in one pipeline, commit, opt-out check, the
+send attempt's claim, outbox, the attempt sent, delivery tracking, delivery
+record (which also lists the message in the customer's index), the
+insights' hour and trace in one pipeline. MONITOR lists a
 pipeline's commands one by one (MULTI ... EXEC is one round trip). A change
 that adds work to the hot paths fails here.
 """
@@ -98,25 +103,38 @@ def test_an_otp_start_and_check_have_a_fixed_number_of_round_trips(
 
     warm = start("+6281200000001")  # the scripts get loaded, a check's too
     client.post("/v1/verifications/check", json={"id": warm["id"], "code": "000000"}, headers=AUTH)
+    warm_code = last_code(private_app.extensions["sandi"].outbox, "+6281200000001")
+    # ... and an approval's (the fraud guard's credit script)
+    client.post("/v1/verifications/check", json={"id": warm["id"], "code": warm_code}, headers=AUTH)
     started: dict[str, Any] = {}
     sent = Monitor(redis_process.url).around(lambda: started.update(start("+6281200000002")))
     assert sent == [
         "EVALSHA",  # claim the send
+        # the fraud guard: prefix, country, IP, API key (a script each), its lists: one pipeline
+        *["EVALSHA"] * 4, "HMGET",
         # The send limits (server-wide, IP, API key, number per hour and per day): one
         # pipeline, one round trip (issue 13 added the server-wide window).
         *["EVALSHA"] * 5,
         "EVALSHA",  # commit the new code
-        "HEXISTS",  # has the customer opted out of SMS?
+        # Has the customer opted out of SMS? Under the number's keyed digest, and where
+        # opt-outs were kept before they were hashed: one pipeline.
+        "HEXISTS", "HEXISTS",
         "EVALSHA",  # claim the send attempt, before anything goes out (never sent twice)
         "MULTI", "RPUSH", "LTRIM", "EXPIRE", "EXEC",  # the sandbox outbox (Twilio's API in production)
         "EVALSHA",  # the attempt: sent, with the message id
         "EVALSHA",  # remember the message id for status callbacks (and read an early one)
         "EVALSHA",  # record the delivery on the verification
-    ], sent  # fmt: skip
+        "HINCRBY", "HINCRBY", "EXPIRE", "HSET", "EXPIRE",  # the insights' hour and trace: one pipeline
+    ], "\n".join(sent)  # fmt: skip
     code = last_code(private_app.extensions["sandi"].outbox, "+6281200000002")
     checked = Monitor(redis_process.url).around(
         lambda: client.post(
             "/v1/verifications/check", json={"id": started["id"], "code": code}, headers=AUTH
         )
     )
-    assert checked == ["EVALSHA"], checked
+    assert checked == [
+        "EVALSHA",  # the check itself: the code is approved
+        "HGETALL",  # the insights read the verification's trace
+        "HINCRBY", "HINCRBY", "EXPIRE",  # approved, and its time, in the start's hour
+        *["EVALSHA"] * 4,  # the guard credits prefix, country, IP and API key: one pipeline
+    ], "\n".join(checked)  # fmt: skip

@@ -180,6 +180,8 @@ def test_a_killed_worker_delays_its_conversation_by_the_lease_then_the_next_mess
             "SANDI_TEMPLATES_DIR": str(templates),
             "SANDI_INSTANCE_DIR": str(tmp_path / "instance"),
             "SANDI_WATCH_FLOWS": "0",
+            # The history (off by default) shows which turns ran.
+            "SANDI_HISTORY_TTL": "1800",
         }
         with gunicorn(env, log) as master:
             wait_for(lambda: healthy(base))

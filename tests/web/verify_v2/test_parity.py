@@ -116,3 +116,10 @@ def test_an_email_keeps_its_local_part_and_lowercases_the_domain(
     # The same mailbox however the domain is written.
     check = service.verification_checks.create(to="Budi.Santoso@EXAMPLE.co.id", code=code)
     assert (check.sid, check.status, check.to) == (v.sid, "approved", v.to)
+
+
+def test_auto_with_an_email_address_sends_an_email(verify: V2, outbox: Outbox) -> None:
+    """Found by schemathesis: auto took an address, then the phone channel refused it (502)."""
+    service = verify.services(verify.services.create(friendly_name="Toko").sid)
+    v = service.verifications.create(to="budi@example.co.id", channel="auto")
+    assert v.channel == "email" and outbox.last("budi@example.co.id")["channel"] == "email"

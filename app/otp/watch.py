@@ -1,0 +1,89 @@
+"""What the OTP service tells the fraud guard and the insights, in one place.
+
+:class:`OtpService` calls :meth:`OtpWatch.before_send` once a start has
+claimed its send (so the guard sees resends too, and a blocked start gives
+its claim back), then :meth:`sent` or :meth:`failed`; :meth:`approved` after
+a code was accepted; :meth:`fallback` after a fallback send. Either part may
+be absent (``SANDI_FRAUD_GUARD=off``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.otp.fraud import SCREENED_CHANNELS, FraudGuard, Subject
+from app.otp.insights import Dims, Insights, Trace
+
+
+@dataclass(frozen=True, slots=True)
+class SendContext:
+    dims: Dims | None = None  # None: nothing to count (no watch)
+    subject: Subject | None = None  # when the fraud guard screened the send
+
+
+class OtpWatch:
+    def __init__(self, guard: FraudGuard | None, insights: Insights | None) -> None:
+        self.guard = guard
+        self.insights = insights
+
+    def before_send(
+        self,
+        *,
+        to: str,
+        country: str | None,
+        channel: str,
+        purpose: str,
+        flow: str | None,
+        sources: dict[str, str | None],
+        now_ms: int,
+    ) -> SendContext:
+        """Screen a paid send to a phone; raise ``verification_blocked`` if the guard says no."""
+        dims = Dims.of(channel, country, purpose, flow)
+        if self.guard is None or not country or channel not in SCREENED_CHANNELS:
+            return SendContext(dims)
+        subject = self.guard.subject(to, country, sources, sources.get("ip"))
+        screened = self.guard.screen(subject, channel=channel, now_ms=now_ms)
+        if screened.verdict.blocked:
+            if self.insights:
+                self.insights.count(dims, "b", screened.verdict.reason, now_ms)
+            raise screened.refusal()
+        return SendContext(dims, subject)
+
+    def sent(
+        self, verification_id: str, ctx: SendContext, channel: str, now_ms: int, *,
+        new: bool, ttl: int,
+    ) -> None:  # fmt: skip
+        if self.insights is None or ctx.dims is None:
+            return
+        dims = Dims(channel, ctx.dims.country, ctx.dims.purpose, ctx.dims.flow)
+        subject = ctx.subject
+        trace = Trace(
+            dims=dims, hour=now_ms // 3_600_000, first_ms=now_ms, last_ms=now_ms, sends=1,
+            prefix=subject.prefix if subject else "",
+            sources=subject.sources if subject else (),
+        )  # fmt: skip
+        self.insights.sent(verification_id, trace, new=new, ttl=ttl)
+
+    def failed(self, ctx: SendContext, channel: str, error: str, now_ms: int) -> None:
+        if self.insights and ctx.dims:
+            dims = Dims(channel, ctx.dims.country, ctx.dims.purpose, ctx.dims.flow)
+            self.insights.count(dims, "f", error, now_ms)
+
+    def undelivered(self, verification_id: str, error: str, now_ms: int) -> None:
+        """The provider reported a sent code failed (a status callback's error code)."""
+        if self.insights:
+            self.insights.undelivered(verification_id, error, now_ms)
+
+    def fallback(self, verification_id: str, channel: str, now_ms: int, ttl: int) -> None:
+        if self.insights:
+            self.insights.fallback(verification_id, channel, now_ms, ttl)
+
+    def approved(self, verification_id: str, now_ms: int) -> None:
+        """Count the approval, and credit its sends to the guard's prefix, country, sources."""
+        if self.insights is None:
+            return
+        trace = self.insights.approved(verification_id, now_ms)
+        if trace is None or self.guard is None or not trace.prefix:
+            return
+        # One credit: each scope counted the number once (see app.store.fraud_scripts).
+        self.guard.approved(trace.prefix, trace.dims.country, trace.sources, trace.first_ms, 1)
