@@ -118,7 +118,8 @@ if current ~= '' then
   end
   if commit then
     if status == 'pending' then
-      redis.call('HSET', KEYS[2], 'status', 'expired', 'ended_at', expires, 'hash', '')
+      redis.call('HSET', KEYS[2], 'status', 'expired', 'ended_at', expires, 'hash', '',
+        'sealed', '')
     end
     redis.call('HDEL', KEYS[1], ARGV[1])
   end

@@ -112,6 +112,34 @@ def test_a_resend_waits_for_the_cooldown_and_keeps_the_id(
     assert bench.otp.check(code=second, to=CUSTOMER).valid
 
 
+def test_a_resend_repeats_the_pending_code_with_its_own_expiry(
+    bench: OtpBench, clock: FakeClock
+) -> None:
+    started = bench.otp.start(CUSTOMER, "sms").verification
+    first = bench.delivery.last_code()
+    clock.advance(seconds=40)
+    resent = bench.otp.start(CUSTOMER, "whatsapp")
+    assert resent.resent and resent.verification.id == started.id
+    assert bench.delivery.last_code() == first  # as Twilio Verify: either message works
+    assert resent.verification.expires_at == started.expires_at
+    record = bench.store.get(started.id) or {}
+    assert record["sealed"] and first not in record["sealed"]
+    assert bench.otp.check(code=first, to=CUSTOMER).valid
+    assert (bench.store.get(started.id) or {})["sealed"] == ""  # wiped once it ends
+
+
+def test_each_service_checks_only_its_own_codes(bench: OtpBench) -> None:
+    one, other = "VA" + "1" * 32, "VA" + "2" * 32
+    vid = bench.otp.start(CUSTOMER, "sms", service=one).verification.id
+    code = bench.delivery.last_code()
+    with pytest.raises(OtpError) as unseen:
+        bench.otp.check(code=code, verification_id=vid, service=other)
+    assert unseen.value.code == "not_found"
+    with pytest.raises(OtpError):
+        bench.otp.check(code=code, to=CUSTOMER)  # /v1 has no open code for this number
+    assert bench.otp.check(code=code, to=CUSTOMER, service=one).valid
+
+
 def test_send_limits_slide_on_the_injected_clock(clock: FakeClock) -> None:
     settings = OtpSettings(default=PurposePolicy(resend_cooldown=0), destination_limits="2/hour")
     bench = OtpBench(clock, settings)

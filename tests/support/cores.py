@@ -25,6 +25,7 @@ from app.edges.backend import RecordingBackend
 from app.otp.codes import CodeHasher
 from app.otp.memory import MemoryDelivery, MemorySendLimiter, MemoryVerificationStore
 from app.otp.policy import OtpSettings
+from app.otp.sealing import CodeSealer
 from app.otp.service import OtpService
 from app.wiring.otp_glue import ChatOtp
 from tests.support.clock import FakeClock
@@ -53,6 +54,7 @@ class OtpBench:
             delivery=self.delivery,
             settings=self.settings,
             hasher=CodeHasher("unit-test-secret"),
+            sealer=CodeSealer("unit-test-secret"),  # as the server: a resend repeats the code
             clock=clock,
         )
 
@@ -63,13 +65,15 @@ class ChatBench(OtpBench):
         clock: FakeClock,
         flows_dir: Path = ROOT / "flows",
         templates_dir: Path = ROOT / "templates",
+        history_ttl: int = 0,
     ) -> None:
+        """``history_ttl``: ``SANDI_HISTORY_TTL`` (0, the server's default: no history)."""
         super().__init__(clock)
         self.turn_store = MemoryTurnStore(lambda: clock().timestamp(), wait_s=1.0)
         self.handoffs = MemoryHandoffIndex()
         self.records = MemoryRecordStore()
         self.registry = FlowRegistry(flows_dir, templates_dir, self._bot)
-        self.runner = TurnRunner(self.turn_store, self.registry.current.bot, clock)
+        self.runner = TurnRunner(self.turn_store, self.registry.current.bot, clock, history_ttl)
         self.desk = HandoffDesk(self.turn_store, self.handoffs, clock)
         self._sids = 0
 

@@ -9,6 +9,7 @@ import hmac
 import threading
 from collections.abc import Mapping
 
+from app.otp.memory.expiring import Expiring
 from app.otp.ports import (
     CLAIM_LEASE_MS,
     CheckOutcome,
@@ -32,46 +33,13 @@ def _same(stored: str | None, candidate: str) -> bool:
     return hmac.compare_digest(stored.encode(), candidate.encode())
 
 
-class _Expiring:
-    """Values that vanish ``ttl`` ms after they were last given one, on the callers' clock.
-
-    The clock is the latest ``now_ms`` any call brought (the service's injected
-    clock); Redis's TTLs, like these, only collect garbage.
-    """
-
-    def __init__(self) -> None:
-        self.values: dict[str, dict[str, str]] = {}
-        self.deadlines: dict[str, int] = {}
-        self.now = 0
-
-    def tick(self, now_ms: int) -> None:
-        self.now = max(self.now, now_ms)
-        for key in [k for k, at in self.deadlines.items() if at <= self.now]:
-            self.values.pop(key, None)
-            del self.deadlines[key]
-
-    def get(self, key: str) -> dict[str, str] | None:
-        return self.values.get(key)
-
-    def hash(self, key: str) -> dict[str, str]:
-        return self.values.setdefault(key, {})
-
-    def expire(self, key: str, ms: int) -> None:
-        self.deadlines[key] = self.now + ms
-
-    def extend(self, key: str, ms: int) -> None:
-        """Redis ``PTTL < ms -> PEXPIRE``: never shortens a life."""
-        if self.deadlines.get(key, 0) < self.now + ms:
-            self.expire(key, ms)
-
-
 class MemoryVerificationStore:
     """:class:`app.otp.ports.VerificationStore` in memory (tests only, never the product)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._records = _Expiring()  # verification id -> its fields
-        self._open = _Expiring()  # destination tag -> open field -> id (and claims)
+        self._records = Expiring()  # verification id -> its fields
+        self._open = Expiring()  # destination tag -> open field -> id (and claims)
         self._tags: dict[str, str] = {}  # verification id -> its destination's tag
 
     def open_id(self, tag: str, open_field: str) -> str | None:
@@ -120,12 +88,14 @@ class MemoryVerificationStore:
                     return StartOutcome("cooldown", wait)
                 if not commit:
                     return self._reserve(c, "resend")
-                if c.expect != "resend":
+                if c.expect not in ("resend", "same"):
                     return _RETRY
+                if c.expect == "same" and s.get("sealed") != c.sealed:
+                    return StartOutcome("retry", open_id=current)  # the code changed since
                 return self._resend(c, current, s)
             if commit:
                 if status == "pending":
-                    s.update(status="expired", ended_at=str(expires), hash="")
+                    s.update(status="expired", ended_at=str(expires), hash="", sealed="")
                 open_.pop(c.open_field, None)
         if not commit:
             return self._reserve(c, "new")
@@ -140,18 +110,22 @@ class MemoryVerificationStore:
         return StartOutcome(kind)
 
     def _resend(self, c: StartCommand, vid: str, s: dict[str, str]) -> StartOutcome:
+        """``resend``: a new code and expiry; ``same``: the code and expiry kept."""
         self._open.hash(c.tag).pop(f"claim:{c.open_field}", None)
         gen = int(s["gen"]) + 1
-        s.update(_CLEARED_DELIVERY, delivery_error="")
-        s.update(
-            gen=str(gen), sends=str(int(s["sends"]) + 1), hash=c.code_hash,
-            digits=str(c.digits), last_sent=str(c.now_ms),
-            expires_at=str(c.now_ms + c.ttl * 1000), channel=c.channel, locale=c.locale,
-            code_length=str(c.digits), brand=c.brand,
-        )  # fmt: skip
-        s[f"attempt:{gen}"] = f"{c.now_ms}|{c.channel}"
+        # A resend never raises the tries left, and a flash call's fewer tries apply at once.
+        cap = min(int(s["max_checks"]), c.max_checks)
+        s.update(gen=str(gen), sends=str(int(s["sends"]) + 1), max_checks=str(cap))
         life = (c.ttl + c.retention) * 1000
-        self._records.expire(vid, life)
+        if c.expect == "resend":
+            s.update(
+                hash=c.code_hash, digits=str(c.digits), expires_at=str(c.now_ms + c.ttl * 1000),
+                code_length=str(c.digits), sealed=c.sealed,
+            )  # fmt: skip
+            self._records.expire(vid, life)
+        s.update(last_sent=str(c.now_ms), channel=c.channel, locale=c.locale, brand=c.brand)
+        s[f"attempt:{gen}"] = f"{c.now_ms}|{c.channel}"
+        s.update(_CLEARED_DELIVERY, delivery_error="")
         self._open.extend(c.tag, life)
         left = int(s["max_checks"]) - int(s["failures"])
         return StartOutcome("resent", 0, gen, "", int(s["sends"]), left, int(s["created_at"]))
@@ -167,7 +141,7 @@ class MemoryVerificationStore:
             expires_at=str(c.now_ms + c.ttl * 1000), sends="1", failures="0",
             max_checks=str(c.max_checks), gen="1", redeliveries="0", amount=c.amount,
             payee=c.payee, bound=bound, open_field=c.open_field, code_length=str(c.digits),
-            brand=c.brand,
+            brand=c.brand, service=c.service, sealed=c.sealed,
         )  # fmt: skip
         record["attempt:1"] = f"{c.now_ms}|{c.channel}"
         record.update(_CLEARED_DELIVERY, delivery_error="")
@@ -194,11 +168,14 @@ class MemoryVerificationStore:
         has_binding: bool,
         purpose: str,
         retention: int,
+        service: str | None = None,
     ) -> CheckOutcome:
         with self._lock:
             self._tick(now_ms)
             s = self._records.get(verification_id)
             if not s or (purpose and s.get("purpose") != purpose):
+                return CheckOutcome("not_found")
+            if service is not None and s.get("service", "") != service:
                 return CheckOutcome("not_found")
             return self._check(s, now_ms, code_hash, code_length, has_binding, retention * 1000)
 
@@ -221,18 +198,21 @@ class MemoryVerificationStore:
             return CheckOutcome("binding_unexpected", 0, status)
         failures, most = int(s["failures"]), int(s["max_checks"])
         if failures >= most:
-            s.update(status="max_attempts_reached", hash="")
+            s.update(status="max_attempts_reached", hash="", sealed="")
             return CheckOutcome("max_attempts_reached", 0, "max_attempts_reached", 0, expires - now)
+        to, purpose = s["to"], s["purpose"]  # answered once the code was compared
         if _same(s.get("hash"), candidate):
             self._finish(s, "approved", now, keep)
-            return CheckOutcome("approved", most - failures, "approved")
+            return CheckOutcome("approved", most - failures, "approved", to=to, purpose=purpose)
         failures += 1
         s["failures"] = str(failures)
         if failures >= most:
             # Locked; the open field keeps pointing here until the code would have expired.
-            s.update(status="max_attempts_reached", ended_at=str(now), hash="")
-            return CheckOutcome("locked_now", 0, "max_attempts_reached", 0, expires - now)
-        return CheckOutcome("wrong", most - failures, "pending")
+            s.update(status="max_attempts_reached", ended_at=str(now), hash="", sealed="")
+            return CheckOutcome(
+                "locked_now", 0, "max_attempts_reached", 0, expires - now, to=to, purpose=purpose
+            )
+        return CheckOutcome("wrong", most - failures, "pending", to=to, purpose=purpose)
 
     def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome:
         with self._lock:
@@ -259,6 +239,7 @@ class MemoryVerificationStore:
         channel: str,
         max_redeliveries: int,
         retention: int,
+        sealed: str = "",
     ) -> StartOutcome:
         with self._lock:
             self._tick(now_ms)
@@ -277,7 +258,7 @@ class MemoryVerificationStore:
             s.update(
                 redeliveries=str(int(s["redeliveries"]) + 1), gen=str(gen), hash=code_hash,
                 digits=str(digits), last_sent=str(now_ms), expires_at=str(now_ms + ttl * 1000),
-                channel=channel,
+                sealed=sealed, channel=channel,
             )  # fmt: skip
             s[f"attempt:{gen}"] = f"{now_ms}|{channel}"
             self._records.expire(verification_id, (ttl + retention) * 1000)
@@ -307,7 +288,8 @@ class MemoryVerificationStore:
             if attempt:  # the send's log names the channel actually used ("auto" resolved)
                 s[f"attempt:{gen}"] = f"{attempt.split('|', 1)[0]}|{channel}"
             if code_hash and s["status"] == "pending":
-                s.update(hash=code_hash, digits=str(digits))
+                # A channel-dictated code (a flash call's caller id) is not one a resend can repeat.
+                s.update(hash=code_hash, digits=str(digits), sealed="")
             return True
 
     def delivery_status(
@@ -330,7 +312,7 @@ class MemoryVerificationStore:
 
     def _finish(self, s: dict[str, str], status: str, at: int, keep: int) -> None:
         """End a verification: no code matches any more, the destination may start anew."""
-        s.update(status=status, ended_at=str(at), hash="")
+        s.update(status=status, ended_at=str(at), hash="", sealed="")
         vid = s["id"]
         open_ = self._open.get(self._tags.get(vid, "")) or {}
         if open_.get(s["open_field"]) == vid:
