@@ -5,9 +5,9 @@ fresh interpreter; afterwards no web framework, Twilio, Redis client or edge
 package may have been loaded. (import-linter checks the import statements;
 this checks what actually ends up loaded, lazy and transitive imports included.)
 
-The ``app`` package itself is registered bare first: its ``__init__`` is the
-Flask app factory, which a process importing ``app.otp`` would otherwise run
-(and load Flask) before reaching any core module.
+The real ``app`` package is imported, ``__init__`` and all: the Flask app
+factory lives in ``app.web.factory`` and ``app.create_app`` is only looked up
+lazily, so ``import app.otp`` must not run it.
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ FORBIDDEN = (
 )
 
 _PROBE = """
-import importlib, json, pkgutil, sys, types
-bare = types.ModuleType("app")
-bare.__path__ = [{root!r}]
-sys.modules["app"] = bare
+import importlib, json, pkgutil, sys
+import app
+assert app.__file__ is not None and app.__file__.endswith("__init__.py"), app
 loaded = []
 for name in {cores!r}:
     package = importlib.import_module(name)
@@ -47,7 +46,7 @@ print(json.dumps({{"loaded": loaded, "modules": sorted(sys.modules)}}))
 
 
 def test_the_cores_import_no_framework_twilio_redis_or_edge() -> None:
-    probe = _PROBE.format(cores=CORES, root=str(ROOT / "app"))
+    probe = _PROBE.format(cores=CORES)
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
@@ -61,3 +60,35 @@ def test_the_cores_import_no_framework_twilio_redis_or_edge() -> None:
         m for m in found["modules"] if any(m == f or m.startswith(f"{f}.") for f in FORBIDDEN)
     ]
     assert leaked == []
+
+
+def test_each_core_alone_leaves_flask_unloaded_until_create_app_is_asked_for() -> None:
+    """``import app.otp`` in a fresh process runs ``app/__init__.py``; the factory waits."""
+    probe = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+before = sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "redis", "twilio"))
+import app
+factory = app.create_app
+try:
+    app.no_such_thing
+    missing = "no error"
+except AttributeError as err:
+    missing = str(err)
+print(json.dumps({"before": before, "factory": factory.__module__, "flask": "flask" in sys.modules,
+                  "missing": missing}))
+"""
+    for core in CORES:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, core],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        found = json.loads(done.stdout)
+        assert found["before"] == [], core
+        assert found["factory"] == "app.web.factory"
+        assert found["flask"] is True
+        assert "no_such_thing" in found["missing"]

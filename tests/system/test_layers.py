@@ -51,7 +51,7 @@ def test_the_tree_keeps_every_contract(tree: Path) -> None:
         ("app/content/render.py", "import redis", "plain Python"),
         ("app/channels/sms.py", "from app.conversation import engine", "never reach into"),
         ("app/content/flows.py", "from app.conversation import steps", "Layers"),
-        ("app/store/keys.py", "from app.wiring import services", "Layers"),
+        ("app/store/keys/base.py", "from app.wiring import services", "Layers"),
     ],
 )
 def test_a_crossed_layer_is_refused(tree: Path, module: str, line: str, contract: str) -> None:

@@ -1,0 +1,58 @@
+"""Keys of the delivery channels: each sent message, the fallback steps, opt-outs, send attempts."""
+
+from __future__ import annotations
+
+from app.retention import DEFAULTS
+from app.store.keys.base import customer_key
+from app.store.keys.base import key as _key
+
+# Delivery channels: status per provider message, fallback steps, opt-outs.
+DELIVERY_TTL = DEFAULTS.delivery  # late delivery reports and WhatsApp "read" arrive days later
+FALLBACK_TTL = DEFAULTS.fallback  # far longer than any code lives
+OPT_OUT_TTL = DEFAULTS.opt_out
+
+
+def delivery(message_id: str) -> str:
+    """One sent message or call: its verification, channel and latest status."""
+    return _key(f"msg:{message_id}", "delivery")
+
+
+def fallback_steps(verification_id: str) -> str:
+    """Hash channel -> message id that failed: each fallback step is taken once."""
+    return _key(f"ver:{verification_id}", "fallback")
+
+
+@customer_key("opt_out", "destination", kept=True)
+def opt_out(digest: str) -> str:
+    """Hash channel -> time the address opted out there (STOP, Twilio error 21610).
+
+    Named by the address's keyed digest only, so it can outlive an erasure:
+    the customer is never messaged again, and nothing names them in clear.
+    """
+    return _key(f"otp:{digest[:16]}", f"optout:{digest}")
+
+
+@customer_key("opt_out_legacy", "address")
+def legacy_opt_out(address: str) -> str:
+    """Where opt-outs were kept before they were hashed (named by the address in clear).
+
+    Still read, and moved to :func:`opt_out` when the customer is erased; none is
+    written any more, so the last ones expire ``OPT_OUT_TTL`` after the upgrade.
+    """
+    return _key(f"dest:{address}", "optout")
+
+
+# --- Send attempts: one record per (send, channel), written before it goes out --------
+# A retried job reads it and never sends twice (see app/store/attempts.py).
+ATTEMPT_TTL = 86400  # far longer than any code lives, or any job is retried
+
+
+def send_attempt(send_key: str) -> str:
+    """Hash state/sid/at of one send attempt (``<verification id>:<gen or step>:<channel>``)."""
+    return _key(f"send:{send_key}", "attempt")
+
+
+def sealed_code(verification_id: str) -> str:
+    """The code sent for a verification, AES-GCM sealed with the server key: a fallback
+    re-sends the same code. Lives exactly as long as the code (TTL = its expiry)."""
+    return _key(f"ver:{verification_id}", "sealed")
