@@ -12,9 +12,9 @@ callbacks and checks ask; skipping channels the customer opted out of; a
 ``delivered`` that arrives first cancels it. The fallback itself is a job
 (:mod:`app.wiring.jobs`), never work in the callback's request.
 
-The customer gets the same code again on the next channel (kept sealed,
-:mod:`app.store.sealed`), valid until the same moment: whichever message
-they read first is right.
+The customer gets the same code again on the next channel (the OTP service
+opens the seal its verification keeps, :mod:`app.otp.sealing`), valid until the
+same moment: whichever message they read first is right.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Protocol
 from app.logs import mask
 from app.metrics import Metrics
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
-from app.store.sealed import SealedCodes
 from app.store.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 
 log = logging.getLogger(__name__)
@@ -67,8 +66,8 @@ class FallbackTarget(Protocol):
     """What the OTP service offers the channels (``app.otp`` implements it).
 
     ``redeliver`` resends a pending verification on another channel without
-    counting it against the customer's send limit (``code``: the same code
-    again; ``send_key``: the send's idempotency key); it raises DeliveryError
+    counting it against the customer's send limit (``same_code``: the code
+    already sent, again; ``send_key``: the send's idempotency key); it raises DeliveryError
     when it cannot (also when the verification is no longer pending).
     ``record_delivery_status`` answers False when the service did not apply
     the status (not its current message, or not recorded yet).
@@ -79,7 +78,7 @@ class FallbackTarget(Protocol):
         verification_id: str,
         channel: str,
         *,
-        code: str | None = None,
+        same_code: bool = False,
         send_key: str | None = None,
     ) -> DeliveryReceipt: ...
 
@@ -135,7 +134,6 @@ class DeliveryStatus:
         chain: tuple[str, ...],
         metrics: Metrics,
         *,
-        sealed: SealedCodes,
         waits: Mapping[str, float],
         jobs: JobQueue | None,
         target: FallbackTarget | None = None,
@@ -146,11 +144,10 @@ class DeliveryStatus:
         self.opt_outs = opt_outs
         self.chain = chain
         self.metrics = metrics
-        self.sealed = sealed
         self.waits = waits
         self.jobs = jobs
         #: Whether status callbacks can come at all (Twilio mode with a public URL):
-        #: without them no code is watched, sealed or waited for.
+        #: without them no code is watched or waited for.
         self.watching = watching
         #: The OTP service; wired by app.wiring.services once it exists.
         self.target = target
@@ -214,7 +211,6 @@ class DeliveryStatus:
             return
         if early in SETTLED:
             return
-        self.sealed.keep(message.verification_id, message.code, message.expires_in)
         wait = self.waits.get(channel, 0)
         if wait > 0:
             self.jobs.check_later(message_id, wait)
@@ -286,7 +282,7 @@ class DeliveryStatus:
                 receipt = self.target.redeliver(
                     verification_id,
                     channel,
-                    code=self.sealed.open(verification_id),
+                    same_code=True,
                     send_key=f"{verification_id}:fallback:{channel}",
                 )
             except DeliveryError as err:

@@ -58,6 +58,13 @@ class Deliveries:
             raise OtpError("not_found", "no verification with this id", field="id")
         return Verification.from_record(record, to_ms(self.clock()))
 
+    def _sealed_code(self, verification_id: str) -> str | None:
+        """The pending code, opened from the seal its verification keeps (None: none)."""
+        record = self.store.get(verification_id)
+        if record is None or self.sealer is None:
+            return None
+        return self.sealer.unseal(verification_id, record.get("sealed", ""))
+
     def _deliver(self, message: CodeMessage, gen: int) -> DeliveryReceipt:
         """Hand the code to its channel and note how it went (the hash of a
         channel-dictated code replaces ours)."""
@@ -95,7 +102,7 @@ class Deliveries:
         verification_id: str,
         channel: str,
         *,
-        code: str | None = None,
+        same_code: bool = False,
         send_key: str | None = None,
     ) -> DeliveryReceipt:
         """Fallback: the code again over ``channel`` for the same pending
@@ -103,13 +110,15 @@ class Deliveries:
         ``max_redeliveries``, default 2). Raises :class:`DeliveryError` if
         that channel fails too.
 
-        With ``code`` (the code already sent, kept sealed by the channels) the
-        customer gets the *same* code, valid until the same moment: the earlier
-        message stays right, so two messages never contradict each other.
-        Without it a new code replaces the old one, with a fresh lifetime.
+        With ``same_code`` the customer gets the *same* code, unsealed from the
+        verification (:mod:`app.otp.sealing`), valid until the same moment: the
+        earlier message stays right, so two messages never contradict each other.
+        Without it, or when there is no seal to open (no sealer, a channel-dictated
+        code), a new code replaces the old one, with a fresh lifetime.
         ``send_key`` names the send for the channels' idempotency record.
         """
         current = self.get(verification_id)
+        code = self._sealed_code(current.id) if same_code else None
         if channel not in CHANNELS:
             raise invalid("channel", f"must be one of {', '.join(CHANNELS)}")
         policy = self.settings.policy(current.purpose)

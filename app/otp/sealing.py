@@ -10,8 +10,9 @@ with the hash when the verification ends, so a Redis dump of a finished
 verification holds nothing, and of a live one nothing readable without the
 server's key. Never logged, never answered.
 
-This is the one sealing helper of the OTP core; the fallback re-sends of the
-delivery channels can use it too.
+This is the one code sealer: a resend (start again) and a fallback
+redelivery (:meth:`app.otp.delivering.Deliveries.redeliver`, asked by the
+channels with ``same_code``) both open the seal of the verification itself.
 """
 
 from __future__ import annotations

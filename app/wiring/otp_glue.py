@@ -106,11 +106,13 @@ class FallbackOtp:
         verification_id: str,
         channel: str,
         *,
-        code: str | None = None,
+        same_code: bool = False,
         send_key: str | None = None,
     ) -> DeliveryReceipt:
         try:
-            return self.service.redeliver(verification_id, channel, code=code, send_key=send_key)
+            return self.service.redeliver(
+                verification_id, channel, same_code=same_code, send_key=send_key
+            )
         except OtpError as err:
             raise DeliveryError(err.code, str(err)) from None
 

@@ -55,7 +55,6 @@ from app.store.outbox import OutboxStore
 from app.store.persistence import check_persistence
 from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
-from app.store.sealed import SealedCodes
 from app.store.staff import StaffUsers
 from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
@@ -153,7 +152,6 @@ def build(
         channels.opt_outs,
         channel_settings.fallback,
         metrics,
-        sealed=SealedCodes(redis, settings.secret_key),
         waits=dict(channel_settings.fallback_waits),
         jobs=jobs,
         target=FallbackOtp(otp_service),

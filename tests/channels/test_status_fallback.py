@@ -259,3 +259,38 @@ def test_start_from_the_customer_lifts_the_recorded_opt_out(live: Services, post
     assert live.channels.opt_outs.channels(CUSTOMER) == {"whatsapp"}  # that channel only
     assert poster.send("MULAI", channel="whatsapp", sender=CUSTOMER).status_code == 200
     assert live.channels.opt_outs.channels(CUSTOMER) == set()
+
+
+def whatsapp_code(fake: FakeTwilio, customer: str = CUSTOMER) -> str:
+    (wa,) = [m for m in fake.created("Messages") if m.get("To") == f"whatsapp:{customer}"]
+    match = re.search(r"\b(\d{6})\b", wa.get("ContentVariables") or wa.get("Body") or "")
+    assert match, wa.form
+    return match.group(1)
+
+
+def test_a_fallback_resends_the_code_unsealed_from_its_verification(
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio, redis_client: Any
+) -> None:
+    verification_id, receipt = otp.start(CUSTOMER, "whatsapp")
+    post_status(poster, wa_status(receipt.message_id, "undelivered", "63016"))
+    assert otp.redeliveries == [(verification_id, "sms")]
+    code = whatsapp_code(fake_twilio)
+    assert sms_code(fake_twilio) == code  # the same code: either message is right
+    # One seal, in the verification's own hash; no delivery-side copy of the code.
+    assert [k for k in redis_client.scan_iter("*") if str(k).endswith(":sealed")] == []
+    (record_key,) = [k for k in redis_client.scan_iter("*") if f"v:{verification_id}" in str(k)]
+    assert redis_client.hget(record_key, "sealed")
+    assert code not in str(redis_client.hgetall(record_key))
+    assert otp.check(verification_id, code) == "approved"
+    assert redis_client.hget(record_key, "sealed") == ""  # wiped with the hash
+
+
+def test_a_verification_that_ended_is_not_redelivered(
+    live: Services, fake_twilio: FakeTwilio, otp: RecordingOtp, poster: Twilio
+) -> None:
+    verification_id, receipt = otp.start(CUSTOMER, "whatsapp")
+    live.otp.cancel(verification_id)
+    post_status(poster, wa_status(receipt.message_id, "undelivered", "63016"))
+    assert otp.redeliveries == [(verification_id, "sms")]  # asked for, and refused
+    assert [m.get("To") for m in fake_twilio.created("Messages")] == [WA_CUSTOMER]
+    assert live.otp.get(verification_id).status == "canceled"

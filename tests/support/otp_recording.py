@@ -54,11 +54,13 @@ class RecordingOtp:
         verification_id: str,
         channel: str,
         *,
-        code: str | None = None,
+        same_code: bool = False,
         send_key: str | None = None,
     ) -> DeliveryReceipt:
         self.redeliveries.append((verification_id, channel))
-        return self._target.redeliver(verification_id, channel, code=code, send_key=send_key)
+        return self._target.redeliver(
+            verification_id, channel, same_code=same_code, send_key=send_key
+        )
 
     def record_delivery_status(
         self, verification_id: str, message_id: str, status: str, error_code: str | None = None

@@ -64,7 +64,6 @@ from app.store.keys.delivery import (
     fallback_steps,
     legacy_opt_out,
     opt_out,
-    sealed_code,
     send_attempt,
 )
 from app.store.keys.fraud import (
@@ -163,7 +162,6 @@ __all__ = [
     "outbox_pattern",
     "profile",
     "rate_limit_pattern",
-    "sealed_code",
     "seen",
     "send_attempt",
     "session",

@@ -50,9 +50,3 @@ ATTEMPT_TTL = 86400  # far longer than any code lives, or any job is retried
 def send_attempt(send_key: str) -> str:
     """Hash state/sid/at of one send attempt (``<verification id>:<gen or step>:<channel>``)."""
     return _key(f"send:{send_key}", "attempt")
-
-
-def sealed_code(verification_id: str) -> str:
-    """The code sent for a verification, AES-GCM sealed with the server key: a fallback
-    re-sends the same code. Lives exactly as long as the code (TTL = its expiry)."""
-    return _key(f"ver:{verification_id}", "sealed")
