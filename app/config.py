@@ -20,9 +20,12 @@ from app.retention import Retention
 #: The source checkout (tests and benchmarks use its flows); never a default of a
 #: running server, which serves its project folder (app.project.home).
 ROOT = Path(__file__).resolve().parent.parent
-#: The languages Sandi answers in, first the default: every flow text, FAQ entry
-#: and message template comes in each (templates/<locale>/...).
+#: The languages Sandi answers in unless ``SANDI_LOCALES`` names others: every
+#: flow text, FAQ entry and message template comes in each (templates/<locale>/...).
+#: Only the default: a running server reads ``Settings.locales``.
 LOCALES = ("id", "en")
+#: A locale is a short language code (ISO 639-1 or -3), as in ``templates/<locale>/``.
+_LOCALE = re.compile(r"^[a-z]{2,3}$")
 
 #: Signs the simulator's and the tests' webhooks when no Twilio token is set.
 #: Never accepted in production, where TWILIO_AUTH_TOKEN is required.
@@ -58,6 +61,8 @@ class Settings:
     lock_timeout: float
     trust_proxy: bool
     log_level: str
+    #: The languages of this server (``SANDI_LOCALES``), first the default's fallback.
+    locales: tuple[str, ...] = LOCALES
     #: The only customers the simulator may talk as once the server is live.
     test_numbers: frozenset[str] = frozenset()
     #: How long each kind of data is kept (``app.retention``, docs/privacy.md).
@@ -114,6 +119,7 @@ class Settings:
             retention = Retention.from_mapping(m)
         except ValueError as err:
             raise ConfigError(str(err)) from None
+        locales = locales_setting(text("SANDI_LOCALES"))
         return cls(
             env=env,
             redis_url=text("REDIS_URL"),
@@ -128,7 +134,8 @@ class Settings:
             flows_dir=_path(text("SANDI_FLOWS_DIR"), project / "flows"),
             templates_dir=_path(text("SANDI_TEMPLATES_DIR"), project / "templates"),
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), project / "instance"),
-            default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", LOCALES),
+            default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", locales),
+            locales=locales,
             session_ttl=retention.session,
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
@@ -221,6 +228,20 @@ def _int(m: Mapping[str, Any], name: str, default: int, *, minimum: int) -> int:
     if number < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {number}")
     return number
+
+
+def locales_setting(value: str | None) -> tuple[str, ...]:
+    """``SANDI_LOCALES`` (``id,en,jv``): distinct short language codes, at least one."""
+    if not value:
+        return LOCALES
+    found = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    wrong = [lc for lc in found if not _LOCALE.match(lc)]
+    if not found or wrong:
+        raise ConfigError(
+            "SANDI_LOCALES must list language codes (2 or 3 letters) separated by commas, "
+            f"such as id,en,jv; not {value!r}"
+        )
+    return found
 
 
 def _choice(m: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:

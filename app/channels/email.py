@@ -26,7 +26,7 @@ import jinja2
 
 from app.channels.http_client import CONNECT_RETRIES, announce_write
 from app.channels.settings import ChannelSettings
-from app.config import LOCALES, ConfigError
+from app.config import ConfigError
 from app.content.render import TemplateSource
 from app.content.template_safety import sandboxed
 from app.logs import mask
@@ -196,7 +196,7 @@ class EmailChannel:
         self._compiled: dict[str, jinja2.Template] = {}
 
     def _html(self, locale: str, context: dict[str, Any]) -> str:
-        for candidate in (locale, *[lc for lc in LOCALES if lc != locale]):
+        for candidate in (locale, *[lc for lc in self.templates.locales if lc != locale]):
             if self.templates.exists("otp_email_html", candidate):
                 text = self.templates.source("otp_email_html", candidate)
                 return self._compile(text).render(context)

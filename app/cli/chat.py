@@ -23,7 +23,7 @@ QUIT = {"/quit", "/exit"}
 @click.option("--from", "sender", default="+6281234567890", help="The customer's number (E.164).")
 @click.option("--name", default="Budi", help="WhatsApp profile name.")
 @click.option(
-    "--lang", type=click.Choice(["id", "en"]), default=None, help="Start in this language."
+    "--lang", default=None, help="Start in this language (one of SANDI_LOCALES: id, en...)."
 )
 @click.option("--reset/--keep", default=True, help="Start a fresh conversation (default).")
 @click.option("--verbose", is_flag=True, help="Show the server's log lines too.")
@@ -53,6 +53,10 @@ def _chat(channel: str, sender: str, name: str, lang: str | None, reset: bool) -
     except Rejected as err:
         raise click.BadParameter(str(err)) from None
     svc = services()
+    if lang and lang not in svc.settings.locales:
+        raise click.BadParameter(
+            f"must be one of {', '.join(svc.settings.locales)}", param_hint="--lang"
+        )
     sim = Simulator(current_app._get_current_object(), svc)  # type: ignore[attr-defined]
     chan = Channel(channel)
     if reset or lang:

@@ -57,7 +57,7 @@ def check(directory: Path | None, templates_dir: Path | None, output: str) -> No
     """Check flows, FAQ and templates; print file:line:col problems; exit 1 on errors."""
     settings = Settings.load()
     directory, templates_dir = _folders(directory, templates_dir, settings)
-    snapshot = take(directory, templates_dir)
+    snapshot = take(directory, templates_dir, settings.locales)
     flowset, _, problems = check_snapshot(snapshot, settings_checks(settings.raw))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
@@ -123,7 +123,7 @@ def graph(
     settings = Settings.load()
     directory, templates_dir = _folders(directory, templates_dir, settings)
     flowset, _, problems = check_snapshot(
-        take(directory, templates_dir), settings_checks(settings.raw)
+        take(directory, templates_dir, settings.locales), settings_checks(settings.raw)
     )
     if flowset is None:
         for problem in problems:

@@ -56,9 +56,11 @@ class Origins:
 
 
 class Builder:
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], locales: tuple[str, ...] = LOCALES) -> None:
         self.problems = problems
         self.origins = Origins()
+        #: ``SANDI_LOCALES``: every translated text needs each, and no other.
+        self.locales = locales
 
     def build(self, docs: list[Document]) -> f.FlowSet:
         flows: dict[str, f.Flow] = {}
@@ -97,6 +99,7 @@ class Builder:
             menu_flow=settings.get("menu_flow", "welcome"),
             agent_flow=settings.get("agent_flow", "agent"),
             variables=frozenset(variables),
+            locales=self.locales,
         )
 
     def _flow(self, doc: Document) -> f.Flow:
@@ -113,6 +116,7 @@ class Builder:
             if step is not None:
                 steps.append(step)
         triggers = data.get("triggers", {})
+        self._languages(doc, ("triggers",), triggers, required=False)
         return f.Flow(
             id=flow_id,
             where=doc.where(("flow",)),
@@ -120,7 +124,7 @@ class Builder:
             description=data.get("description", ""),
             triggers={
                 lc: tuple(normalise(t) for t in triggers.get(lc, []) if normalise(t))
-                for lc in LOCALES
+                for lc in self.locales
             },
             buttons=tuple(triggers.get("buttons", [])),
         )
@@ -236,12 +240,12 @@ class Builder:
         choices = tuple(
             f.Choice(
                 value=c["value"],
-                label=_text(c["label"]),
+                label=self._text(doc, (*path, "choices", i, "label"), c["label"]),
                 words=tuple(normalise(w) for w in c.get("words", [])),
                 goto=c.get("goto"),
                 goto_flow=c.get("goto_flow"),
             )
-            for c in raw.get("choices", [])
+            for i, c in enumerate(raw.get("choices", []))
         )
         return f.Ask(
             template=raw["ask"],
@@ -277,20 +281,47 @@ class Builder:
         return f.FaqEntry(
             id=entry["id"],
             where=doc.where(path),
-            title=_text(entry["title"]),
-            questions={lc: tuple(entry["questions"][lc]) for lc in LOCALES},
+            title=self._text(doc, (*path, "title"), entry["title"]),
+            questions=self._questions(doc, (*path, "questions"), entry["questions"]),
             answer=entry.get("answer", f"faq/{entry['id']}"),
         )
+
+    def _text(self, doc: Document, path: NodePath, raw: Any) -> f.Text:
+        """One text per language: the same for all, or each translated (checked)."""
+        if isinstance(raw, dict):
+            self._languages(doc, path, raw)
+            return f.Text({lc: raw[lc] for lc in self.locales if lc in raw})
+        return f.Text(dict.fromkeys(self.locales, str(raw)))
+
+    def _questions(
+        self, doc: Document, path: NodePath, raw: dict[str, Any]
+    ) -> dict[str, tuple[str, ...]]:
+        self._languages(doc, path, raw)
+        return {lc: tuple(raw.get(lc, ())) for lc in self.locales}
+
+    def _languages(
+        self, doc: Document, path: NodePath, raw: dict[str, Any], *, required: bool = True
+    ) -> None:
+        """A missing translation, or a language this server does not speak, is an error."""
+        configured = ",".join(self.locales)
+        for lc in raw:
+            if lc not in self.locales and lc != "buttons":
+                self.problems.append(
+                    doc.problem(
+                        (*path, lc),
+                        f"'{lc}' is not a language of this server (SANDI_LOCALES={configured})",
+                        key=True,
+                    )
+                )
+        for lc in self.locales if required else ():
+            if lc not in raw:
+                self.problems.append(
+                    doc.problem(path, f"no '{lc}' translation (SANDI_LOCALES={configured})")
+                )
 
 
 class _Skip(Exception):
     """A step whose problem was already reported; leave it out of the model."""
-
-
-def _text(raw: Any) -> f.Text:
-    if isinstance(raw, dict):
-        return f.Text(id=raw["id"], en=raw["en"])
-    return f.Text(id=str(raw), en=str(raw))
 
 
 def _variables_set(flow: f.Flow) -> set[str]:

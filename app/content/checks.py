@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.config import LOCALES
 from app.content import flows as f
 from app.content.graph import graph_problems, targets
 from app.content.source import Document, NodePath, Problem, Where
@@ -203,7 +202,7 @@ def _triggers(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
     commands = {w: name for name, words in flowset.commands.words.items() for w in words}
     for flow in flowset.flows.values():
         doc = origins.flow_doc[flow.id]
-        for lc in LOCALES:
+        for lc in flowset.locales:
             for index, phrase in enumerate(flow.triggers.get(lc, ())):
                 where = doc.where(("triggers", lc, index))
                 if phrase in commands:
@@ -236,7 +235,15 @@ def _commands(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
     for doc, path in origins.commands:
         name = str(path[-1])
         target = flowset.commands.flows.get(name)
-        if name not in f.BUILTIN_COMMANDS and not target:
+        builtin = name in f.BUILTIN_COMMANDS or f.command_locale(name, flowset.locales)
+        if name.startswith(f.LANGUAGE_COMMAND_PREFIX) and not builtin and not target:
+            yield doc.problem(
+                path,
+                f"command '{name}' chooses a language this server does not speak "
+                f"(SANDI_LOCALES={','.join(flowset.locales)})",
+                key=True,
+            )
+        elif not builtin and not target:
             yield doc.problem(
                 path,
                 f"command '{name}' needs a 'flow:' to start (or use a built-in name)",

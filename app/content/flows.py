@@ -8,8 +8,10 @@ line a marketer has to change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from app.config import LOCALES
 from app.content.expressions import Expression, Value
 from app.content.source import Where
 
@@ -20,17 +22,33 @@ EXPECT = ("text", "number", "choice", "email", "phone", "yes_no", "otp_code")
 BUILTIN_COMMANDS = (
     "menu", "cancel", "help", "agent", "stop", "start", "indonesian", "english", "resend",
 )  # fmt: skip
+#: The two language commands Sandi ships with; any other language of ``SANDI_LOCALES``
+#: gets one by naming it ``lang_<locale>`` in ``commands:`` (``lang_jv: [basa jawa]``).
+LANGUAGE_COMMANDS = {"indonesian": "id", "english": "en"}
+LANGUAGE_COMMAND_PREFIX = "lang_"
+
+
+def command_locale(name: str | None, locales: tuple[str, ...]) -> str | None:
+    """The language a command switches to, if it is a language command of ``locales``."""
+    if not name:
+        return None
+    locale = LANGUAGE_COMMANDS.get(name) or name.removeprefix(LANGUAGE_COMMAND_PREFIX)
+    return locale if locale in locales and locale != name else None
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A short text in both languages (button labels, FAQ titles)."""
+    """A short text in every language of the server (button labels, FAQ titles).
 
-    id: str
-    en: str
+    ``texts`` maps each locale to its text; the checks make sure each locale of
+    ``SANDI_LOCALES`` has one, so :meth:`get` falls back (to the first text)
+    only for a locale the flows were not checked in.
+    """
+
+    texts: Mapping[str, str]
 
     def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.id
+        return self.texts.get(locale) or next(iter(self.texts.values()), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +236,8 @@ class FlowSet:
     #: Every variable some flow sets (the engine gives each a value, None until set).
     variables: frozenset[str]
     warnings: tuple[object, ...] = ()
+    #: The languages the flows were checked in (``SANDI_LOCALES``), the first the fallback.
+    locales: tuple[str, ...] = LOCALES
 
 
 #: Variables every template and condition may use, besides those flows set.

@@ -71,7 +71,7 @@ def check_flows(
             docs.append(result)
     if not docs and not problems:
         problems.append(Problem(_where_dir(flows_dir), "no flow files (*.yml) in this folder"))
-    builder = Builder(problems)
+    builder = Builder(problems, templates.locales)
     flowset = builder.build(docs)
     problems.extend(check_flowset(flowset, builder.origins, templates, flow_checks))
     problems.sort(key=lambda p: (p.where, p.message))

@@ -16,7 +16,6 @@ from typing import Any
 
 import jinja2
 
-from app.config import LOCALES
 from app.content.gsm7 import SEGMENT, septets
 from app.content.render import Templates, TemplateSource
 from app.content.source import Problem, Where, display_name
@@ -63,7 +62,7 @@ def template_problems(templates: TemplateSource, brand: str) -> list[tuple[str, 
         amount="Rp 999.999.999.999", payee="W" * 20,
     )  # fmt: skip
     problems = []
-    for locale in LOCALES:
+    for locale in templates.locales:
         path = f"{locale}/{TEMPLATE}.j2"
         if not templates.exists(TEMPLATE, locale):
             log.warning("templates/%s is missing: no OTP SMS in that language", path)
@@ -101,7 +100,7 @@ def service_name_problem(
         amount="Rp 999.999.999.999" if payment else None, payee="W" * 20 if payment else None,
     )  # fmt: skip
     longest = 0
-    for locale in LOCALES:
+    for locale in templates.locales:
         if not templates.exists(TEMPLATE, locale):
             continue
         try:

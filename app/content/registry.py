@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
+from app.config import LOCALES
 from app.content.checks import VersionChecks
 from app.content.flows import FlowSet
 from app.content.loader import check_flows
@@ -100,6 +101,7 @@ class FlowRegistry(Generic[B]):
         build_bot: Callable[[FlowSet, Templates, str], B],
         clock: Callable[[], float] = time.time,
         checks: VersionChecks = NO_EXTRA,
+        locales: tuple[str, ...] = LOCALES,
     ) -> None:
         """Load the first version; raise :class:`FlowError` if it does not check.
 
@@ -112,8 +114,9 @@ class FlowRegistry(Generic[B]):
         self._build_bot = build_bot
         self._clock = clock
         self._checks = checks
+        self.locales = locales
         self._lock = threading.Lock()
-        snapshot = take(flows_dir, templates_dir)
+        snapshot = take(flows_dir, templates_dir, locales)
         flowset, templates, problems = check_snapshot(snapshot, self._checks)
         if flowset is None:
             errors = [p for p in problems if p.severity == "error"]
@@ -128,7 +131,7 @@ class FlowRegistry(Generic[B]):
     def reload(self, reason: str = "reload") -> ReloadResult:
         """Read the folders again; serve them if they check, else keep the last good ones."""
         with self._lock:
-            snapshot = take(self.flows_dir, self.templates_dir)
+            snapshot = take(self.flows_dir, self.templates_dir, self.locales)
             if snapshot.version == self._current.version:
                 if self.rejected is not None:
                     log.info("flows are back to version %s (%s)", snapshot.version, reason)

@@ -27,11 +27,19 @@ class Templates:
     With ``sources`` (``{"id/welcome/menu.j2": text}``, see
     :mod:`app.content.snapshot`) nothing is read from disk again: a hot
     reload validates one snapshot and then serves exactly that, even while an
-    editor is half-way through saving the next change.
+    editor is half-way through saving the next change. ``locales`` are the
+    languages of this server (``SANDI_LOCALES``): the order a missing
+    template falls back in, and what the checks look for.
     """
 
-    def __init__(self, root: Path, sources: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        sources: Mapping[str, str] | None = None,
+        locales: tuple[str, ...] = LOCALES,
+    ) -> None:
         self.root = root
+        self.locales = locales
         self.sources = dict(sources) if sources is not None else None
         self._on_disk: dict[tuple[str, str], bool] = {}
         loader: jinja2.BaseLoader = (
@@ -75,8 +83,8 @@ class Templates:
             return file.read()
 
     def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
-        """Render in ``locale``, falling back to the other language with a warning."""
-        for candidate in (locale, *[lc for lc in LOCALES if lc != locale]):
+        """Render in ``locale``, falling back to the other languages with a warning."""
+        for candidate in (locale, *[lc for lc in self.locales if lc != locale]):
             if self.exists(name, candidate):
                 if candidate != locale:
                     log.warning("template %s missing in %s; using %s", name, locale, candidate)
@@ -87,6 +95,9 @@ class Templates:
 
 class TemplateSource(Protocol):
     """What the delivery channels need of the templates."""
+
+    @property
+    def locales(self) -> tuple[str, ...]: ...
 
     def exists(self, name: str, locale: str) -> bool: ...
 
@@ -110,6 +121,10 @@ class LiveTemplates:
 
     def follow(self, current: Callable[[], Templates]) -> None:
         self._current = current
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return self._current().locales
 
     def exists(self, name: str, locale: str) -> bool:
         return self._current().exists(name, locale)

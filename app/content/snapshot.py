@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.config import LOCALES
 from app.content.loader import flow_files
 from app.content.render import Templates
 from app.content.source import Problem, Where, display_name
@@ -34,9 +35,11 @@ class Snapshot:
     #: Files that could not be read (a problem each, at line 1).
     unreadable: tuple[Problem, ...] = ()
     version: str = field(default="")
+    #: The languages every text and template is checked in (``SANDI_LOCALES``).
+    locales: tuple[str, ...] = LOCALES
 
     def templates(self) -> Templates:
-        return Templates(self.templates_dir, self.template_texts)
+        return Templates(self.templates_dir, self.template_texts, self.locales)
 
     def sources(self, problems: Iterable[Problem]) -> dict[str, str]:
         """The text of each file ``problems`` point at, by the name they print (for excerpts)."""
@@ -53,8 +56,9 @@ class Snapshot:
         return found
 
 
-def take(flows_dir: Path, templates_dir: Path) -> Snapshot:
-    """Read every flow file and template now; hash them into a version."""
+def take(flows_dir: Path, templates_dir: Path, locales: tuple[str, ...] = LOCALES) -> Snapshot:
+    """Read every flow file and template now; hash them into a version (the
+    languages too: the same files checked for other languages are another version)."""
     unreadable: list[Problem] = []
     flow_texts: dict[Path, str] = {}
     if flows_dir.is_dir():
@@ -75,6 +79,8 @@ def take(flows_dir: Path, templates_dir: Path) -> Snapshot:
         digest.update(f"templates/{name}\0{text}\0".encode())
     for problem in unreadable:
         digest.update(f"unreadable/{problem.where.file}\0".encode())
+    if locales != LOCALES:
+        digest.update(f"locales/{','.join(locales)}\0".encode())
     return Snapshot(
         flows_dir=flows_dir,
         templates_dir=templates_dir,
@@ -82,6 +88,7 @@ def take(flows_dir: Path, templates_dir: Path) -> Snapshot:
         template_texts=template_texts,
         unreadable=tuple(unreadable),
         version=digest.hexdigest()[:VERSION_LENGTH],
+        locales=locales,
     )
 
 

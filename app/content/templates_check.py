@@ -17,7 +17,6 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
-from app.config import LOCALES
 from app.content import flows as f
 from app.content.gsm7 import GSM7, GSM7_EXTENDED
 from app.content.render import Templates
@@ -48,15 +47,15 @@ def check_templates(
         if wanted[ref.name] is None:
             wanted[ref.name] = ref.where
     for name, where in wanted.items():
-        present = [lc for lc in LOCALES if templates.exists(name, lc)]
+        present = [lc for lc in templates.locales if templates.exists(name, lc)]
         if not present:
-            at = where or template_where(templates, name, LOCALES[0])
+            at = where or template_where(templates, name, templates.locales[0])
             why = "" if where else " (the bot says it itself)"
             problems.append(
                 Problem(at, f"missing template '{name}'{why}: add {_files(templates, name)}")
             )
             continue
-        for lc in LOCALES:
+        for lc in templates.locales:
             if lc not in present:
                 problems.append(
                     Problem(
@@ -83,9 +82,9 @@ def _check_the_rest(templates: Templates, checked: set[str]) -> Iterator[Problem
     if templates.sources is not None:
         found = [_name_and_locale(key) for key in templates.sources]
     else:
-        found = all_templates(templates.root)
+        found = all_templates(templates.root, templates.locales)
     for name, locale in sorted(found):
-        if name in checked or locale not in LOCALES:
+        if name in checked or locale not in templates.locales:
             continue
         try:
             source = templates.source(name, locale)
@@ -101,9 +100,10 @@ def _check_the_rest(templates: Templates, checked: set[str]) -> Iterator[Problem
             yield Problem(template_where(templates, name, locale, line, col), message)
 
 
-def _files(templates: Templates, name: str, locales: Iterable[str] = LOCALES) -> str:
+def _files(templates: Templates, name: str, locales: Iterable[str] | None = None) -> str:
     return " and ".join(
-        display_name(templates.root / lc / f"{name}.j2", templates.root) for lc in locales
+        display_name(templates.root / lc / f"{name}.j2", templates.root)
+        for lc in (templates.locales if locales is None else locales)
     )
 
 
@@ -258,10 +258,10 @@ def _locate(source: str, var: str) -> tuple[int, int]:
     return _position(source, match.start()) if match else (1, 1)
 
 
-def all_templates(root: Path) -> list[tuple[str, str]]:
-    """(name, locale) for every template file under ``root``."""
+def all_templates(root: Path, locales: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, locale) for every template file of ``locales`` under ``root``."""
     out = []
-    for lc in LOCALES:
+    for lc in locales:
         base = root / lc
         out += [(str(p.relative_to(base).with_suffix("")), lc) for p in sorted(base.rglob("*.j2"))]
     return out

@@ -140,7 +140,7 @@ def match_choice(
 
 
 def _names(choice: Choice) -> set[str]:
-    found = {normalise(choice.label.id), normalise(choice.label.en), normalise(choice.value)}
+    found = {*(normalise(t) for t in choice.label.texts.values()), normalise(choice.value)}
     found.update(choice.words)
     return {n for n in found if n}
 

@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.config import LOCALES
 from app.content import flows as f
 from app.content.messages import Conversation, InboundMessage, Turn
 from app.content.render import Templates
@@ -215,14 +214,17 @@ class FlowBot:
         return "fresh"
 
     def locale(self, d: Dialogue, command: str | None) -> str:
-        if command in ("indonesian", "english"):
-            return "id" if command == "indonesian" else "en"
+        """The language to answer in (the order is in app.conversation.language)."""
+        locales = d.flowset.locales
+        chosen = f.command_locale(command, locales)
+        if chosen:
+            return chosen
         for source in (d.profile.get("locale"), d.session.get("locale")):
-            if source in LOCALES:
+            if source in locales:
                 return str(source)
         return (
-            detect(d.message.body or "")
-            or country_locale(d.message.sender)
+            detect(d.message.body or "", locales)
+            or country_locale(d.message.sender, locales)
             or self.settings.default_locale
         )
 

@@ -1,9 +1,14 @@
-"""Which language to answer in: Indonesian (``id``) or English (``en``).
+"""Which language to answer in, of the server's ``SANDI_LOCALES`` (default ``id``, ``en``).
 
 The order, first that applies: the customer's explicit choice (a language
 command, kept in the profile), the language this session settled on, the
 language detected in the session's first message, the number's country
 (+62 is Indonesia), then ``SANDI_DEFAULT_LOCALE``.
+
+Only Indonesian and English have a detector. A locale without one (``jv``
+added to ``SANDI_LOCALES``) is never guessed: the customer's explicit choice
+(its ``lang_<locale>`` command) or ``SANDI_DEFAULT_LOCALE`` selects it. A
+detected language the server does not speak says nothing.
 
 Detection only has to tell two languages apart, mostly in short chat
 messages ("halo", "selamat pagi", "hi", "good morning") where statistical
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from app.config import LOCALES
 from app.content.text import wordlist, words
 
 INDONESIAN = wordlist(
@@ -50,8 +56,14 @@ _ID_AFFIX = re.compile(r"^\w{3,}(?:nya|kan|lah|kah)$")
 MARGIN = 1
 
 
-def detect(text: str) -> str | None:
-    """``"id"``, ``"en"`` or None when the text gives no clue."""
+def detect(text: str, locales: tuple[str, ...] = LOCALES) -> str | None:
+    """``"id"``, ``"en"`` or None when the text gives no clue (or names a
+    language not in ``locales``)."""
+    found = _detect(text)
+    return found if found in locales else None
+
+
+def _detect(text: str) -> str | None:
     tokens = words(text)[:60]
     if not tokens:
         return None
@@ -71,6 +83,6 @@ def detect(text: str) -> str | None:
     return None
 
 
-def country_locale(number: str) -> str | None:
-    """Indonesian for Indonesian numbers; nothing to say about the others."""
-    return "id" if number.startswith("+62") else None
+def country_locale(number: str, locales: tuple[str, ...] = LOCALES) -> str | None:
+    """Indonesian for Indonesian numbers (if the server speaks it); nothing about the others."""
+    return "id" if number.startswith("+62") and "id" in locales else None

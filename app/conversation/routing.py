@@ -41,7 +41,7 @@ class Router:
             d.reset_session()
             d.profile["opted_out"] = d.ts
             d.say("common/opted_out")
-        elif name in ("indonesian", "english"):
+        elif f.command_locale(name, flows.locales):
             d.profile["locale"] = d.locale
             d.say("common/language_set")
             if waiting:

@@ -34,6 +34,8 @@ from app.content.source import Document, NodePath, Problem, Where, display_name,
 
 DEFAULT_SENDER = "+6281100000001"
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+#: A language code as in SANDI_LOCALES; the runner answers in it if the server speaks it.
+_LOCALE = re.compile(r"^[a-z]{2,3}$")
 CASE_KEYS = ("test", "channel", "sender", "name", "locale", "steps")
 STEP_KINDS = ("user", "tap", "bot", "no_reply", "otp_sent", "session")
 BOT_KEYS = ("text", "matches", "contains", "template", "buttons")
@@ -157,8 +159,11 @@ class _Reader:
                 (*path, "sender"), f"sender must be a number like +6281234567890, not {sender!r}"
             )
         locale = raw.get("locale")
-        if locale is not None and locale not in ("id", "en"):
-            self.problem((*path, "locale"), f"locale must be id or en, not {locale!r}")
+        if locale is not None and not (isinstance(locale, str) and _LOCALE.match(locale)):
+            self.problem(
+                (*path, "locale"),
+                f"locale must be a language code such as id or en, not {locale!r}",
+            )
         steps_raw = raw.get("steps")
         if not isinstance(steps_raw, list) or not steps_raw:
             self.problem(path, "a test needs 'steps:', a list starting with '- user: ...'")

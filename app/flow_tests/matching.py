@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import jinja2
 from jinja2 import nodes
 
-from app.config import LOCALES
 from app.content.messages import Button
 from app.content.render import Templates
 from app.flow_tests.cases import BotExpect
@@ -27,7 +26,7 @@ _ANY = "(?:.*?)"
 
 def template_pattern(templates: Templates, name: str, locale: str) -> re.Pattern[str] | None:
     """The template (in ``locale``, else the other language) as a regular expression."""
-    for candidate in (locale, *[lc for lc in LOCALES if lc != locale]):
+    for candidate in (locale, *[lc for lc in templates.locales if lc != locale]):
         if templates.exists(name, candidate):
             try:
                 tree = templates.env.parse(templates.source(name, candidate))
@@ -138,7 +137,7 @@ def _template(
     language = (
         locale
         if templates.exists(name, locale)
-        else next(lc for lc in LOCALES if templates.exists(name, lc))
+        else next(lc for lc in templates.locales if templates.exists(name, lc))
     )
     wanted = templates.source(name, language)
     return [

@@ -205,7 +205,7 @@ class CaseRunner:
     def _locale(self, state: _State) -> str:
         conversation = self._conversation(state)
         for value in (conversation.session.get("locale"), conversation.profile.get("locale")):
-            if value in ("id", "en"):
+            if value in self.services.settings.locales:
                 return str(value)
         return state.case.locale or self.services.settings.default_locale
 

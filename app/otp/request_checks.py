@@ -57,14 +57,15 @@ def channel_of(value: object, policy: PurposePolicy, purpose: str) -> str:
     return value
 
 
-def locale_of(value: object, default: str) -> str:
+def locale_of(value: object, default: str, locales: tuple[str, ...] = LOCALES) -> str:
+    """The code's language: one of ``locales`` (the OTP messages' templates)."""
     if value is None:
         return default
     if isinstance(value, str):
         short = value.strip().lower().replace("_", "-").split("-")[0]
-        if short in LOCALES:
+        if short in locales:
             return short
-    raise invalid("locale", f"must be one of {', '.join(LOCALES)}")
+    raise invalid("locale", f"must be one of {', '.join(locales)}")
 
 
 def binding_of(

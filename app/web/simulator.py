@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from app.config import LOCALES
 from app.content.messages import Channel
 from app.flow_tests.driver import Simulator
 from app.logs import mask
@@ -91,6 +90,7 @@ def page() -> str:
         "simulator.html",
         sandbox=s.sandbox,
         default_locale=s.default_locale,
+        locales=s.locales,
         default_number=min(s.test_numbers) if s.test_numbers else "+6281234567890",
         url_map_endpoints=set(current_app.view_functions),
     )
@@ -129,7 +129,7 @@ def reset() -> Response | tuple[Response, int]:
     except Rejected as err:
         return _bad(str(err))
     locale = data.get("locale")
-    profile = {"locale": locale} if locale in LOCALES else {}
+    profile = {"locale": locale} if locale in services().settings.locales else {}
     cancelled = cancel_pending(services(), channel, sender)
     for address in [sender, *code_addresses(services(), channel, sender)]:
         services().outbox.clear(address)

@@ -89,7 +89,7 @@ class ReloadSettings:
 
 def check_on_disk(settings: Settings) -> tuple[str, list[Problem]]:
     """The version on disk and its problems (what a reload would decide on)."""
-    snapshot = take(settings.flows_dir, settings.templates_dir)
+    snapshot = take(settings.flows_dir, settings.templates_dir, settings.locales)
     _, _, problems = check_snapshot(snapshot, settings_checks(settings.raw))
     return snapshot.version, problems
 

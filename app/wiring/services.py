@@ -119,7 +119,7 @@ def build(
     """Wire one app. ``otp`` replaces the chat flows' OTP port (tests only)."""
     # OTP messages render from the serving version's templates once the flow
     # registry exists (built below, after the channels it needs).
-    started_with = Templates(settings.templates_dir)
+    started_with = Templates(settings.templates_dir, locales=settings.locales)
     templates = LiveTemplates(lambda: started_with)
     redis = connect_settings(settings)
     if settings.production:
@@ -207,6 +207,7 @@ def build(
         settings.templates_dir,
         build_bot,
         checks=version_checks(channel_settings.brand),
+        locales=settings.locales,
     )
     templates.follow(lambda: flows.current.templates)
     audit = AuditTrail(redis, retention.audit)

@@ -15,9 +15,9 @@ from app.conversation.answers import (
 )
 
 CHANNELS = (
-    Choice("sms", Text("SMS", "SMS"), ("pesan",)),
-    Choice("call", Text("Telepon", "Voice call"), ("telpon", "panggilan")),
-    Choice("whatsapp", Text("WhatsApp", "WhatsApp"), ("wa",)),
+    Choice("sms", Text({"id": "SMS", "en": "SMS"}), ("pesan",)),
+    Choice("call", Text({"id": "Telepon", "en": "Voice call"}), ("telpon", "panggilan")),
+    Choice("whatsapp", Text({"id": "WhatsApp", "en": "WhatsApp"}), ("wa",)),
 )
 
 

@@ -215,7 +215,7 @@ def entry(entry_id: str, id_questions: tuple[str, ...], en_questions: tuple[str,
     return FaqEntry(
         id=entry_id,
         where=Where("faq.yml", 1, 1),
-        title=Text(entry_id, entry_id),
+        title=Text({"id": entry_id, "en": entry_id}),
         questions={"id": id_questions, "en": en_questions},
         answer=f"faq/{entry_id}",
     )
