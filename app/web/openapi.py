@@ -3,7 +3,9 @@
 Hand-written rather than generated (apiflask, spectree, flask-openapi3): those
 libraries want to own the Flask app class or bring pydantic, for a handful of
 routes. The request schemas (:mod:`app.web.openapi_schemas`) are not only
-documentation: the views validate every body against them. The suite checks
+documentation: the views validate every body against them; the answers'
+schemas are in :mod:`app.web.openapi_results`, the shared pieces in
+:mod:`app.web.openapi_parts`, the platform's paths in :mod:`app.web.openapi_platform`. The suite checks
 every response against this document, runs schemathesis (``--checks all``,
 stateful links included) and openapi-spec-validator on it, so the document
 cannot drift from the code unnoticed. Every status a route can answer is listed,
@@ -15,66 +17,60 @@ from __future__ import annotations
 from typing import Any
 
 from app.web import openapi_customers
-from app.web.openapi_schemas import (
-    CHECK_REQUEST,
+from app.web.openapi_parts import (
+    AUTH as _AUTH,
+)
+from app.web.openapi_parts import (
+    ID as _ID,
+)
+from app.web.openapi_parts import (
+    MALFORMED as _MALFORMED,
+)
+from app.web.openapi_parts import (
+    TOO_LARGE as _TOO_LARGE,
+)
+from app.web.openapi_parts import (
+    TOO_MANY as _TOO_MANY,
+)
+from app.web.openapi_parts import (
+    UNAVAILABLE as _UNAVAILABLE,
+)
+from app.web.openapi_parts import (
+    body as _body,
+)
+from app.web.openapi_parts import (
+    error as _error,
+)
+from app.web.openapi_parts import (
+    ok as _ok,
+)
+from app.web.openapi_platform import platform_paths
+from app.web.openapi_results import (
+    CHECK_RESULT,
+    ERROR,
     ERROR_STATUS,
-    SCHEMAS,
-    START_REQUEST,
-    VERIFICATION_ID,
+    HANDOFFS,
+    INSIGHTS,
+    RELEASED,
+    VERIFICATION,
 )
+from app.web.openapi_schemas import CHECK_REQUEST, RELEASE_REQUEST, START_REQUEST
 
-__all__ = ["CHECK_REQUEST", "ERROR_STATUS", "START_REQUEST", "document"]
+__all__ = ["CHECK_REQUEST", "ERROR_STATUS", "SCHEMAS", "START_REQUEST", "document"]
 
-_JSON = "application/json"
+#: Every schema the document names (``components.schemas``): requests, then results.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "StartRequest": START_REQUEST,
+    "CheckRequest": CHECK_REQUEST,
+    "Verification": VERIFICATION,
+    "CheckResult": CHECK_RESULT,
+    "ReleaseRequest": RELEASE_REQUEST,
+    "Handoffs": HANDOFFS,
+    "Released": RELEASED,
+    "Insights": INSIGHTS,
+    "Error": ERROR,
+}
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _error(description: str, codes: list[str], retry: bool = False) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "description": f"{description} (error codes: {', '.join(codes)})",
-        "content": {_JSON: {"schema": _ref("Error")}},
-    }
-    if retry:
-        answer["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
-    return answer
-
-
-def _ok(description: str, schema: str, links: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "description": description,
-        "content": {_JSON: {"schema": _ref(schema)}},
-    }
-    if links:
-        answer["links"] = links
-    return answer
-
-
-def _body(schema: str, examples: list[dict[str, Any]]) -> dict[str, Any]:
-    named = {f"example{i + 1}": {"value": value} for i, value in enumerate(examples)}
-    return {"required": True, "content": {_JSON: {"schema": _ref(schema), "examples": named}}}
-
-
-_AUTH = _error("Missing or unknown API key", ["unauthorized"])
-_MALFORMED = _error("The body breaks the schema", ["invalid_json", "invalid_parameter"])
-_TOO_LARGE = _error("The body is over the size limit", ["request_entity_too_large"])
-_UNAVAILABLE = _error("Storage unavailable or busy; retry", ["unavailable", "busy"], retry=True)
-_ID = [
-    {
-        "name": "id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string", "pattern": VERIFICATION_ID},
-        "example": "VE0123456789abcdef0123456789abcdef",
-    }
-]
-_TOO_MANY = _error(
-    "Limited; see Retry-After",
-    ["resend_cooldown", "max_sends_reached", "max_attempts_reached", "rate_limited"],
-    retry=True,
-)
 #: Stateful testing and client generators follow these from a start's answer. (No
 #: link to the check: once a sibling step has canceled the verification, a check
 #: by its id is a 404, as on Twilio, which a link-follower takes for a lost resource.)
@@ -240,123 +236,6 @@ def _insights_paths() -> dict[str, Any]:
     }
 
 
-def _platform_paths() -> dict[str, Any]:
-    status = {
-        "type": "object",
-        "required": ["status"],
-        "properties": {"status": {"type": "string"}},
-    }
-    outbox_to = {
-        "name": "to",
-        "in": "query",
-        "required": True,
-        "schema": {"type": "string", "minLength": 1},
-        "description": "E.164 number (whatsapp:+62... for the WhatsApp messages only) or e-mail",
-        "example": "+6281234567890",
-    }
-    outbox = {
-        "type": "object",
-        "required": ["to", "messages"],
-        "properties": {
-            "to": {"type": "string"},
-            "messages": {"type": "array", "items": {"type": "object"}},
-        },
-    }
-    cleared = {
-        "type": "object",
-        "required": ["to", "cleared"],
-        "properties": {"to": {"type": "string"}, "cleared": {"const": True}},
-    }
-    missing_to = _error("No address given", ["missing_to"])
-    bad_to = _error("Not a possible phone number", ["invalid_to"])
-    return {
-        "/v1/openapi.json": {
-            "get": {
-                "operationId": "openapi",
-                "summary": "This document",
-                "security": [],
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3.1 document",
-                        "content": {_JSON: {"schema": {"type": "object"}}},
-                    }
-                },
-            }
-        },
-        "/healthz": {
-            "get": {
-                "operationId": "healthz",
-                "summary": "Liveness: the process answers (says nothing of Redis on purpose)",
-                "security": [],
-                "responses": {
-                    "200": {"description": "alive", "content": {_JSON: {"schema": status}}}
-                },
-            }
-        },
-        "/readyz": {
-            "get": {
-                "operationId": "readyz",
-                "summary": "Readiness: Redis answers",
-                "security": [],
-                "responses": {
-                    "200": {"description": "ready", "content": {_JSON: {"schema": status}}},
-                    "503": {"description": "Redis down", "content": {_JSON: {"schema": status}}},
-                },
-            }
-        },
-        "/metrics": {
-            "get": {
-                "operationId": "metrics",
-                "summary": "Prometheus metrics (text exposition format 0.0.4)",
-                "security": [],
-                "responses": {
-                    "200": {
-                        "description": "metrics",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
-                },
-            }
-        },
-        "/sandbox/outbox": {
-            "get": {
-                "operationId": "readOutbox",
-                "summary": "Sandbox mode only (404 otherwise): what would have been sent",
-                "security": [],
-                "parameters": [
-                    outbox_to,
-                    {
-                        "name": "channel",
-                        "in": "query",
-                        "schema": {"type": "string"},
-                        "description": "only that channel's messages (sms, whatsapp, ...)",
-                    },
-                ],
-                "responses": {
-                    "200": {"description": "oldest first", "content": {_JSON: {"schema": outbox}}},
-                    "400": missing_to,
-                    "422": bad_to,
-                    "503": _UNAVAILABLE,
-                },
-            },
-            "delete": {
-                "operationId": "clearOutbox",
-                "summary": "Sandbox mode only: forget what was sent to one address (a page "
-                "action: it carries the page's X-CSRF-Token, as the simulator sends it)",
-                "security": [],
-                "parameters": [outbox_to],
-                "responses": {
-                    "200": {"description": "cleared", "content": {_JSON: {"schema": cleared}}},
-                    "400": missing_to,
-                    "401": _error("A live server's pages need a staff login", ["login_required"]),
-                    "403": _error("No or a wrong X-CSRF-Token", ["csrf"]),
-                    "422": bad_to,
-                    "503": _UNAVAILABLE,
-                },
-            },
-        },
-    }
-
-
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -396,6 +275,6 @@ def document() -> dict[str, Any]:
             **_handoff_paths(),
             **openapi_customers.PATHS,
             **_insights_paths(),
-            **_platform_paths(),
+            **platform_paths(),
         },
     }

@@ -26,13 +26,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app.config import LOCALES
 from app.otp.errors import OtpError
 from app.otp.model import APPROVED, CANCELED, EXPIRED, Verification
-from app.otp.verify_services import service_code_length, service_name
 from app.store.verify_services import TooManyServices, VerifyService
 from app.web import openapi_v2
 from app.web import verify_v2_json as render
+from app.web import verify_v2_params as params
 from app.web import verify_v2_settings as v2_settings
 from app.web.auth import basic_key
 from app.web.current import services
@@ -128,16 +127,18 @@ def create_service() -> tuple[Response, int]:
     form = request.form
     v2_settings.refuse_custom_codes()
     purpose = v2_settings.service_purpose(form.get("Purpose"), form.get("Psd2Enabled"), None)
-    code_length = _code_length(form.get("CodeLength"), purpose)
-    name = _service_name(_required("FriendlyName"), "FriendlyName", purpose, code_length)
+    code_length = params.code_length(form.get("CodeLength"), purpose)
+    name = params.service_name(
+        params.required("FriendlyName"), "FriendlyName", purpose, code_length
+    )
     service = services().verify_services.create(name, code_length, purpose, services().clock())
     return jsonify(_service_json(service)), 201
 
 
 @bp.get("/Services")
 def list_services() -> Response:
-    size = _whole(request.args.get("PageSize"), "PageSize", 50, 1, 1000)
-    page = _whole(request.args.get("Page"), "Page", 0, 0, 10**6)
+    size = params.whole(request.args.get("PageSize"), "PageSize", 50, 1, 1000)
+    page = params.whole(request.args.get("Page"), "Page", 0, 0, 10**6)
     found = services().verify_services.list()
     items = [_service_json(s) for s in found[page * size : (page + 1) * size]]
     more = len(found) > (page + 1) * size
@@ -160,9 +161,9 @@ def update_service(sid: str) -> Response:
     length: int | None = service.code_length
     if form.get("CodeLength") is not None or purpose != service.purpose:
         raw = form.get("CodeLength", service.code_length)
-        length = _code_length(None if raw is None else str(raw), purpose)
+        length = params.code_length(None if raw is None else str(raw), purpose)
     # The name must fit the wording of the service as it will be, not as it was.
-    name = _service_name(name, "FriendlyName", purpose, length)
+    name = params.service_name(name, "FriendlyName", purpose, length)
     store = services().verify_services
     updated = store.update(
         service, services().clock(), friendly_name=name, purpose=purpose, code_length=length
@@ -186,19 +187,21 @@ def start(sid: str) -> tuple[Response, int]:
     for name in REFUSED:
         if form.get(name) is not None:
             raise invalid(name, "is not supported: Sandi makes every code itself")
-    channel = _required("Channel")
+    channel = params.required("Channel")
     if channel == "sna":
         raise invalid("Channel", "sna (silent network auth) is not supported by Sandi")
     custom = form.get("CustomFriendlyName")
     brand = service.friendly_name
     if custom:
-        brand = _service_name(custom, "CustomFriendlyName", service.purpose, service.code_length)
+        brand = params.service_name(
+            custom, "CustomFriendlyName", service.purpose, service.code_length
+        )
     otp = services().otp
     started = otp.start(
-        _required("To"),
+        params.required("To"),
         channel,
         purpose=service.purpose,
-        locale=_locale(form.get("Locale")),
+        locale=params.locale(form.get("Locale")),
         client_ip=request.remote_addr,
         api_key=g.api_key.sid,
         amount=form.get("Amount"),
@@ -224,7 +227,7 @@ def fetch(sid: str, ref: str) -> Response:
 @bp.post("/Services/<sid>/Verifications/<ref>")
 def update(sid: str, ref: str) -> Response:
     service = _service(sid)
-    status = _required("Status")
+    status = params.required("Status")
     if status == "approved":
         raise invalid(
             "Status",
@@ -240,7 +243,7 @@ def update(sid: str, ref: str) -> Response:
 @bp.post("/Services/<sid>/VerificationCheck")
 def check(sid: str) -> Response:
     service, form = _service(sid), request.form
-    code = _required("Code")
+    code = params.required("Code")
     to, vsid = form.get("To") or None, form.get("VerificationSid") or None
     if (to is None) == (vsid is None):
         raise invalid("To", "give either To or VerificationSid")
@@ -293,54 +296,6 @@ def _verification(service: VerifyService, ref: str) -> Verification:
     if (v.purpose, v.service) != (service.purpose, service.sid):
         raise not_found(request.path)
     return v
-
-
-def _required(name: str) -> str:
-    value = request.form.get(name)
-    if value is None or not value.strip():
-        raise invalid(name, "is required")
-    return value
-
-
-def _service_name(value: str, parameter: str, purpose: str, code_length: int | None) -> str:
-    """Up to Twilio's 32 characters, while this service's own OTP SMS (its
-    purpose's wording, code length and lifetime) stays one segment."""
-    try:
-        return service_name(
-            value, services().templates, parameter, purpose=purpose,
-            policy=services().otp.settings.policy(purpose), code_length=code_length,
-        )  # fmt: skip
-    except OtpError as err:
-        raise invalid(parameter, err.message.removeprefix(f"{parameter}: ")) from None
-
-
-def _code_length(value: str | None, purpose: str) -> int | None:
-    """As the purpose's policy allows (6-10 unless the operator allows shorter)."""
-    try:
-        return service_code_length(value, services().otp.settings.policy(purpose))
-    except OtpError as err:
-        raise invalid("CodeLength", err.message.removeprefix("CodeLength: ")) from None
-
-
-def _whole(value: str | None, name: str, default: int, low: int, high: int) -> int:
-    if value is None or value == "":
-        return default
-    # ASCII digits only: str.isdigit() takes '²' and '٣', which int() then refuses.
-    if not _ASCII_WHOLE.fullmatch(value.strip()) or not low <= int(value) <= high:
-        raise invalid(name, f"must be a whole number from {low} to {high}")
-    return int(value)
-
-
-_ASCII_WHOLE = re.compile(r"[0-9]{1,9}")
-
-
-def _locale(value: str | None) -> str | None:
-    """Twilio takes ~40 languages; Sandi's templates are ``id`` and ``en``. Any
-    other falls back to the server's default language instead of failing."""
-    if not value:
-        return None
-    language = value.strip().lower().replace("_", "-").split("-")[0]
-    return language if language in LOCALES else None
 
 
 def _base() -> str:

@@ -17,7 +17,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from app.web import openapi_v2
-from app.web.openapi_schemas import CHECK_REQUEST, RELEASE_REQUEST, SCHEMAS, START_REQUEST
+from app.web.openapi import SCHEMAS
+from app.web.openapi_schemas import CHECK_REQUEST, RELEASE_REQUEST, START_REQUEST
 from tests.support.otp import CUSTOMER
 
 V1_KEY = "contract-key"
