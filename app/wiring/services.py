@@ -19,7 +19,7 @@ from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
 from app.channels.status import DeliveryStatus
 from app.channels.twilio_api import HttpClientFactory
-from app.config import Settings
+from app.config import Settings, jobs_cluster_problem
 from app.content.flows import FlowSet
 from app.content.registry import FlowRegistry
 from app.content.render import LiveTemplates, Templates, TemplateSource
@@ -208,7 +208,7 @@ def build(
         settings.flows_dir,
         settings.templates_dir,
         build_bot,
-        checks=version_checks(channel_settings.brand),
+        checks=version_checks(channel_settings.brand, otp_service.settings),
     )
     templates.follow(lambda: flows.current.templates)
     audit = AuditTrail(redis, retention.audit)
@@ -250,11 +250,10 @@ def _jobs(settings: Settings) -> RqJobs | None:
     """rq on the same Redis; None (with an error logged) where rq cannot run."""
     connection = jobs_connection(settings)
     if connection is None:
-        log.error(
-            "REDIS_URL is a Redis Cluster, where rq cannot keep its keys: set "
-            "SANDI_JOBS_REDIS_URL to a plain Redis for background jobs; until then no "
-            "fallback is sent"
-        )
+        # Production refuses this at start (app.config.production_refusals); here it is
+        # development, which keeps running without background jobs.
+        problem = jobs_cluster_problem(settings.redis_url, settings.raw.get("SANDI_JOBS_REDIS_URL"))
+        log.warning("%s (development keeps running without a job queue)", problem)
         return None
     return RqJobs(connection, JobSettings.from_settings(settings))
 
