@@ -28,7 +28,7 @@ from app.conversation.handoff import HandoffDesk
 from app.conversation.ports import Backend, OtpPort
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import ServingBot, TurnRunner
-from app.edges.backend import HttpBackend, RecordingBackend, call_budget
+from app.edges.backend import HttpBackend, RecordingBackend, RoutedBackend, call_budget
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
 from app.otp.fraud import FraudGuard, FraudStore
@@ -108,6 +108,8 @@ class Services:
     #: The fraud guard's counts, blocks and lists, and the OTP insights' buckets.
     fraud: FraudStore
     insights: InsightsStore
+    #: The flows' back end; conversation tests route their own conversation elsewhere.
+    backend: RoutedBackend
 
 
 def build(
@@ -176,7 +178,7 @@ def build(
     conversation = ConversationSettings.from_mapping(settings.raw)
     records = RedisRecordStore(redis, retention.backend_record)
     handoff_index = RedisHandoffIndex(redis)
-    backend = _backend(settings, conversation, records, clock)
+    backend = RoutedBackend(_backend(settings, conversation, records, clock))
     customer_index = CustomerIndex(redis)
 
     def link(customer: str, address: str) -> None:
@@ -243,6 +245,7 @@ def build(
         customers=customers,
         fraud=RedisFraudStore(redis),
         insights=RedisInsightsStore(redis),
+        backend=backend,
     )
 
 
