@@ -215,11 +215,15 @@ class _Reader:
             return Step(kind, where)
         if kind == "otp_sent":
             spec = {"channel": value} if isinstance(value, str) else value
-            if not isinstance(spec, dict) or self._unknown(spec, (*path, kind), ("channel", "to")):
+            known = ("channel", "to", "contains")
+            if not isinstance(spec, dict) or self._unknown(spec, (*path, kind), known):
                 self.problem((*path, kind), "otp_sent needs {channel: sms} (and maybe to: ...)")
                 return None
-            to = spec.get("to")
-            return Step(kind, where, channel=spec.get("channel"), to=str(to) if to else None)
+            to, contains = spec.get("to"), spec.get("contains")
+            return Step(
+                kind, where, channel=spec.get("channel"), to=str(to) if to else None,
+                text=str(contains) if contains is not None else "",
+            )  # fmt: skip
         if kind == "http_called":
             return self._http_called((*path, kind), where, value)
         if not isinstance(value, dict) or not value:

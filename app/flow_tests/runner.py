@@ -206,13 +206,16 @@ class CaseRunner:
         found = [
             e
             for e in entries
-            if "code" in e and (not step.channel or e.get("channel") == step.channel)
+            if "code" in e
+            and (not step.channel or e.get("channel") == step.channel)
+            and step.text in _said(e)
         ]
         if not found:
             seen = [f"[{e.get('channel')}] {str(e.get('body', ''))[:80]}" for e in entries] or [
                 "(nothing)"
             ]
             what = f" by {step.channel}" if step.channel else ""
+            what += f" saying {step.text!r}" if step.text else ""
             raise _Failed(
                 Failure(
                     step.where, f"no code was sent{what} to {address}; the outbox got:", tuple(seen)
@@ -297,3 +300,8 @@ def _find_button(buttons: Iterable[tuple[str, str]], title: str) -> tuple[str, s
 
 def _quote(text: str) -> list[str]:
     return ["| " + line for line in (text.splitlines() or [""])]
+
+
+def _said(entry: dict[str, Any]) -> str:
+    """What an outbox entry told the customer: the SMS body, the call's words, the e-mail."""
+    return " ".join(str(entry.get(k) or "") for k in ("body", "preview", "subject", "text"))
