@@ -159,12 +159,16 @@ def parse_digits(text: str) -> str | None:
 def check_answer(step: Ask, text: str, payload: str | None, locale: str) -> Answer:
     """Validate ``text`` for an ``ask`` step; ``Answer(ok=False)`` when it does not fit.
 
-    A ``pattern`` is checked first, on the answer as typed (spaces trimmed and
-    collapsed), whatever ``expect`` says; then ``expect`` reads the value.
+    A ``pattern`` works with every ``expect``: it must match the whole answer as
+    typed (spaces trimmed and collapsed), or for ``digits`` the digits read
+    (``0812 3456`` is matched as ``08123456``).
     """
-    if step.pattern and not re.fullmatch(step.pattern, " ".join(text.split())):
-        return INVALID
-    return _expected(step, text, payload, locale)
+    answer = _expected(step, text, payload, locale)
+    if answer.ok and step.pattern:
+        typed = answer.value if step.expect == "digits" else " ".join(text.split())
+        if not re.fullmatch(step.pattern, str(typed)):
+            return INVALID
+    return answer
 
 
 def _expected(step: Ask, text: str, payload: str | None, locale: str) -> Answer:

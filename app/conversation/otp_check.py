@@ -10,6 +10,7 @@ failing each customer who reaches the step. The policy is the operator's
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from app.content.builder import Origins
     from app.content.checks import FlowCheck
 
+#: What ``channel: [...]`` may list: the channels a fallback can move between
+#: for one phone number (``auto`` picks one itself; e-mail needs another address;
+#: a flash call dictates its own code).
+LISTED = ("whatsapp", "sms", "call")
 _EXAMPLE = 'amount: "{{ order.amount | rupiah }}" and payee: "{{ order.payee }}"'
 
 
@@ -62,8 +67,14 @@ def step_problems(
     channels = step.fallback or ((str(single.value),) if isinstance(single, Literal) else ())
     for index, channel in enumerate(channels):
         name = channel.strip().lower()
-        if name in CHANNELS and name != "auto" and name not in policy.channels:
-            where: NodePath = (*path, "channel", index) if step.fallback else (*path, "channel")
+        where: NodePath = (*path, "channel", index) if step.fallback else (*path, "channel")
+        if step.fallback and name not in LISTED:
+            close = difflib.get_close_matches(name, LISTED, n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f" (a list takes {', '.join(LISTED)})"
+            )
+            yield where, f"'{channel}' is not a channel a list can name{hint}"
+        elif name in CHANNELS and name != "auto" and name not in policy.channels:
             allowed = ", ".join(c for c in CHANNELS if c in policy.channels)
             yield (
                 where,

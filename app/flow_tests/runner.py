@@ -304,4 +304,6 @@ def _quote(text: str) -> list[str]:
 
 def _said(entry: dict[str, Any]) -> str:
     """What an outbox entry told the customer: the SMS body, the call's words, the e-mail."""
-    return " ".join(str(entry.get(k) or "") for k in ("body", "preview", "subject", "text"))
+    extra = entry.get("extra")
+    subject = extra.get("subject", "") if isinstance(extra, dict) else ""
+    return f"{subject} {entry.get('body') or ''}"
