@@ -214,7 +214,10 @@ def test_a_payment_call_says_the_amount_and_payee_and_its_token_keeps_them(
     live.channels.deliver(message)
     (sent,) = fake_twilio.created("Calls")
     root = ET.fromstring(sent.get("Twiml") or "")
-    assert spoken(root)[0] == "Halo, ini TokoKu. Kode untuk membayar Rp150.000 kepada Toko Kenari adalah"
+    assert (
+        spoken(root)[0]
+        == "Halo, ini TokoKu. Kode untuk membayar Rp150.000 kepada Toko Kenari adalah"
+    )
     action = urlsplit(root.find("Gather").get("action") or "")  # type: ignore[union-attr]
     token = action.query.removeprefix("t=")
     grant = live.channels.voice.tokens.open(message.verification_id, token, now=0)
