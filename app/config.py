@@ -190,8 +190,34 @@ def production_refusals(m: Mapping[str, Any], text: Any) -> None:
         problems.append(
             f"SANDI_PUBLIC_URL must be a URL like https://bot.example.com, not {public!r}"
         )
+    cluster = jobs_cluster_problem(text("REDIS_URL"), text("SANDI_JOBS_REDIS_URL"))
+    if cluster:
+        problems.append(cluster)
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+#: URL schemes of a Redis Cluster (app.store.connection picks the cluster client by them).
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+
+def jobs_cluster_problem(redis_url: str | None, jobs_url: str | None) -> str | None:
+    """Why the job queue cannot run, or None: rq keeps keys no hash tag can put on
+    one Redis Cluster slot, so a cluster needs a plain Redis of its own for jobs.
+    Production refuses to start on it (no fallback would ever be sent);
+    development only warns (:func:`app.wiring.services.build`)."""
+    if jobs_url and jobs_url.startswith(CLUSTER_SCHEMES):
+        return (
+            "SANDI_JOBS_REDIS_URL is a Redis Cluster too: rq needs a plain Redis "
+            "(redis://host:6379/0) for the job queue"
+        )
+    if not jobs_url and redis_url and redis_url.startswith(CLUSTER_SCHEMES):
+        return (
+            "REDIS_URL is a Redis Cluster, where rq cannot keep its job queue: set "
+            "SANDI_JOBS_REDIS_URL to a plain Redis (redis://host:6379/0) for background jobs "
+            "(fallback sends, no-receipt checks); without it no fallback is ever sent"
+        )
+    return None
 
 
 def _numbers(value: str | None, name: str) -> frozenset[str]:

@@ -63,3 +63,23 @@ def test_bad_values_say_what_to_fix(name, value, message) -> None:
 def test_public_url_loses_its_trailing_slash() -> None:
     s = Settings.from_mapping({"SANDI_PUBLIC_URL": "https://bot.example.co.id/"})
     assert s.public_url == "https://bot.example.co.id"
+
+
+_PRODUCTION = {
+    "SANDI_ENV": "production",
+    "SANDI_SECRET_KEY": "k7Qe9xW2mZ4rT8vY1uB6nC3pL5sD0fGhJ",
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "t",
+    "SANDI_PUBLIC_URL": "https://bot.example.co.id",
+}
+
+
+def test_production_refuses_a_cluster_without_a_plain_redis_for_jobs() -> None:
+    cluster = {**_PRODUCTION, "REDIS_URL": "redis+cluster://10.0.0.5:7000/0"}
+    with pytest.raises(ConfigError, match=re.escape("set SANDI_JOBS_REDIS_URL to a plain Redis")):
+        Settings.from_mapping(cluster)
+    with pytest.raises(ConfigError, match="SANDI_JOBS_REDIS_URL is a Redis Cluster too"):
+        Settings.from_mapping({**cluster, "SANDI_JOBS_REDIS_URL": "rediss+cluster://10.0.0.6:7000"})
+    fixed = Settings.from_mapping({**cluster, "SANDI_JOBS_REDIS_URL": "redis://10.0.0.9:6379/0"})
+    assert fixed.redis_url == "redis+cluster://10.0.0.5:7000/0"
+    assert Settings.from_mapping({**_PRODUCTION, "REDIS_URL": "redis://10.0.0.5:6379/0"}).production

@@ -218,6 +218,9 @@ class EmailChannel:
             "code": message.code,
             "minutes": max(1, math.ceil(message.expires_in / 60)),
             "purpose": message.purpose,
+            # A payment code says what it approves (PSD2 dynamic linking).
+            "amount": message.amount or "",
+            "payee": message.payee or "",
         }
         email = EmailMessage()
         email["Subject"] = self.templates.render("otp_email_subject", message.locale, context)

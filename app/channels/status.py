@@ -191,7 +191,8 @@ class DeliveryStatus:
         if status in SETTLED and self.jobs is not None:
             self.jobs.cancel_check(report.message_id)
         fallback_from = None
-        if status in FAILED and change.verification_id and change.channel in self.chain:
+        chain = self.chain_of(change.verification_id) if change.verification_id else ()
+        if status in FAILED and change.verification_id and change.channel in chain:
             fallback_from = change.channel
             self._enqueue_fallback(change.verification_id, change.channel, report.message_id)
         return Recorded(status, change, fallback_from)
@@ -204,7 +205,10 @@ class DeliveryStatus:
         channel = message.channel
         if not self.watching or self.jobs is None:
             return
-        if channel not in self.chain or channel == self.chain[-1]:
+        if message.fallback:
+            self.steps.keep_order(message.verification_id, message.fallback)
+        chain = message.fallback or self.chain_of(message.verification_id)
+        if channel not in chain or channel == chain[-1]:
             return
         if early in FAILED:
             self._enqueue_fallback(message.verification_id, channel, message_id)
@@ -214,6 +218,10 @@ class DeliveryStatus:
         wait = self.waits.get(channel, 0)
         if wait > 0:
             self.jobs.check_later(message_id, wait)
+
+    def chain_of(self, verification_id: str) -> tuple[str, ...]:
+        """The verification's own fallback order, else the server's (``SANDI_FALLBACK``)."""
+        return self.steps.order(verification_id) or self.chain
 
     def _enqueue_fallback(self, verification_id: str, channel: str, message_id: str) -> None:
         if self.jobs is None:
@@ -270,8 +278,9 @@ class DeliveryStatus:
             return None
         to = record.get("to")
         opted_out = self.opt_outs.channels(to) if to else set()
-        start = self.chain.index(failed) + 1 if failed in self.chain else len(self.chain)
-        for channel in self.chain[start:]:
+        chain = self.chain_of(verification_id)
+        start = chain.index(failed) + 1 if failed in chain else len(chain)
+        for channel in chain[start:]:
             if channel in opted_out:
                 log.info("fallback for %s skips %s: opted out", verification_id, channel)
                 continue

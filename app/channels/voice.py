@@ -9,6 +9,7 @@ Polly's ``en-US`` Joanna. Digits are separated by commas so every voice reads
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -59,16 +60,21 @@ class VoiceChannel:
     def _say(self, target: VoiceResponse | Gather, text: str, locale: str) -> None:
         target.say(text, **VOICES.get(locale, VOICES["en"]))
 
-    def _text(self, name: str, locale: str, brand: str = "") -> str:
-        return self.templates.render(name, locale, {"brand": brand or self.settings.brand})
+    def _text(
+        self, name: str, locale: str, brand: str = "", grant: RepeatGrant | None = None
+    ) -> str:
+        context = {
+            "brand": brand or self.settings.brand,
+            "amount": grant.amount if grant else "",
+            "payee": grant.payee if grant else "",
+        }
+        return self.templates.render(name, locale, context)
 
     def _action(self, verification_id: str, grant: RepeatGrant) -> str | None:
         base = self.settings.callback_base
         if base is None or grant.repeats_left <= 0:
             return None
-        after = RepeatGrant(
-            grant.code, grant.locale, grant.expires_at, grant.repeats_left - 1, grant.brand
-        )
+        after = replace(grant, repeats_left=grant.repeats_left - 1)
         token = self.tokens.seal(verification_id, after)
         return f"{base}{repeat_path(verification_id)}?t={token}"
 
@@ -84,7 +90,7 @@ class VoiceChannel:
         if action:
             target = response.gather(action=action, method="POST", num_digits=1, timeout=5)
         opening = "otp_call_intro" if first else "otp_call_again"
-        self._say(target, self._text(opening, locale, grant.brand), locale)
+        self._say(target, self._text(opening, locale, grant.brand, grant), locale)
         target.pause(length=1)
         self._say(target, spoken_digits(grant.code), locale)
         target.pause(length=1)
@@ -109,7 +115,7 @@ class VoiceChannel:
         expires_at = int(self.clock().timestamp()) + message.expires_in
         grant = RepeatGrant(
             message.code, message.locale, expires_at, self.settings.voice_repeats,
-            message.brand or "",
+            message.brand or "", message.amount or "", message.payee or "",
         )  # fmt: skip
         twiml = self.twiml(message.verification_id, grant)
         if len(twiml) > MAX_TWIML:  # pragma: no cover - only with absurd templates
@@ -124,7 +130,7 @@ class VoiceChannel:
         }
         spoken = " ".join(
             [
-                self._text("otp_call_intro", message.locale, message.brand or ""),
+                self._text("otp_call_intro", message.locale, message.brand or "", grant),
                 spoken_digits(message.code),
                 self._text("otp_call_again", message.locale, message.brand or ""),
                 spoken_digits(message.code),

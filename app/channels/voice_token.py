@@ -35,6 +35,9 @@ class RepeatGrant:
     expires_at: int  # epoch seconds
     repeats_left: int
     brand: str = ""  # the name the call says ("" = SANDI_BRAND)
+    #: A payment code's amount and payee: the call says them (PSD2 dynamic linking).
+    amount: str = ""
+    payee: str = ""
 
 
 class Expired(Exception):
@@ -50,7 +53,15 @@ class RepeatTokens:
 
     def seal(self, verification_id: str, grant: RepeatGrant) -> str:
         plain = json.dumps(
-            [grant.code, grant.locale, grant.expires_at, grant.repeats_left, grant.brand],
+            [
+                grant.code,
+                grant.locale,
+                grant.expires_at,
+                grant.repeats_left,
+                grant.brand,
+                grant.amount,
+                grant.payee,
+            ],
             separators=(",", ":"),
         ).encode()
         nonce = os.urandom(_NONCE)
@@ -62,12 +73,14 @@ class RepeatTokens:
         try:
             sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], verification_id.encode())
-            # Tokens sealed before the brand was added carry four items.
+            # Tokens sealed before the brand (then the payment) was added carry fewer items.
             code, locale, expires_at, left, *rest = json.loads(plain)
         except (binascii.Error, ValueError, InvalidTag, TypeError):
             return None
-        brand = str(rest[0]) if rest else ""
-        grant = RepeatGrant(str(code), str(locale), int(expires_at), int(left), brand)
+        brand, amount, payee = (str(v) for v in [*rest, "", "", ""][:3])
+        grant = RepeatGrant(
+            str(code), str(locale), int(expires_at), int(left), brand, amount, payee
+        )
         if now >= grant.expires_at:
             raise Expired(verification_id)
         return grant

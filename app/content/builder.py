@@ -178,10 +178,16 @@ class Builder:
                     **base,
                 )
             if kind == "otp_issue":
+                channels = raw["channel"] if isinstance(raw["channel"], list) else None
+                amount = value((*path, "amount"), raw["amount"]) if "amount" in raw else None
+                payee = value((*path, "payee"), raw["payee"]) if "payee" in raw else None
                 return f.OtpIssue(
                     purpose=raw["otp_issue"],
-                    channel=value((*path, "channel"), raw["channel"]),
+                    channel=value((*path, "channel"), channels[0] if channels else raw["channel"]),
+                    fallback=tuple(channels or ()),
                     to=value((*path, "to"), raw["to"]) if "to" in raw else None,
+                    amount=amount,
+                    payee=payee,
                     template=raw.get("say", "otp/sent"),
                     on_error=raw.get("on_error"),
                     **base,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.content import flows as f
+from app.content.expressions import Value
 from app.content.graph import graph_problems, targets
 from app.content.source import Document, NodePath, Problem, Where
 from app.content.templates_check import TemplateRef, check_templates
@@ -172,11 +173,17 @@ def _variables(
             used.append(((*path, "channel"), step.channel.variables))
             if step.to is not None:
                 used.append(((*path, "to"), step.to.variables))
+            used += [((*path, k), v.variables) for k, v in _binding(step)]
         for where, names in used:
             for name in sorted(names - known):
                 yield doc.problem(
                     where, f"unknown variable '{name}' (no step sets it){_hint(name, known)}"
                 )
+
+
+def _binding(step: f.OtpIssue) -> list[tuple[str, Value]]:
+    """The payment binding's values (``amount``, ``payee``) a step gives."""
+    return [(k, v) for k, v in (("amount", step.amount), ("payee", step.payee)) if v is not None]
 
 
 #: The YAML key that names each kind of step's template.

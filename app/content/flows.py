@@ -16,7 +16,7 @@ from app.content.expressions import Expression, Value
 from app.content.source import Where
 
 #: Kinds of answer an ``ask`` step accepts.
-EXPECT = ("text", "number", "choice", "email", "phone", "yes_no", "otp_code")
+EXPECT = ("text", "number", "digits", "choice", "email", "phone", "yes_no", "otp_code")
 
 #: Commands with built-in behaviour (their words may be extended in YAML).
 BUILTIN_COMMANDS = (
@@ -139,10 +139,17 @@ class Http(Step):
 @dataclass(frozen=True, kw_only=True)
 class OtpIssue(Step):
     purpose: str
+    #: With a list of channels: the first of them (a literal), ``fallback`` holds them all.
     channel: Value
     to: Value | None = None
     template: str = "otp/sent"
     on_error: str | None = None
+    #: ``channel: [whatsapp, sms]``: the verification's fallback order ("the next one
+    #: when the code is not delivered"); empty for a single channel.
+    fallback: tuple[str, ...] = ()
+    #: Payment purposes bind the code to these (PSD2 dynamic linking); both or neither.
+    amount: Value | None = None
+    payee: Value | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,7 +250,10 @@ class FlowSet:
 #: Variables every template and condition may use, besides those flows set.
 BUILTIN_VARS = ("name", "sender", "channel", "locale")
 #: Set by the engine for the message at hand (None when they do not apply).
-EXTRA_VARS = ("tries_left", "attempts_left", "retry_after", "otp_channel", "otp_to", "error")
+EXTRA_VARS = (
+    "tries_left", "attempts_left", "retry_after", "otp_channel", "otp_to", "otp_amount",
+    "otp_payee", "error",
+)  # fmt: skip
 
 #: Templates the engine itself says (besides those the flows name).
 SYSTEM_TEMPLATES = (
@@ -252,6 +262,7 @@ SYSTEM_TEMPLATES = (
     "common/media", "common/empty", "common/error", "common/handoff_over",
     "common/flow_changed",
     "otp/sent", "otp/cooldown", "otp/failed", "otp/wrong", "otp/expired", "otp/enter_code",
+    "otp/payment_whatsapp",
     "faq/pick", "faq/not_found",
     "button/menu", "button/agent", "button/yes", "button/no", "button/none",
     *(f"invalid/{kind}" for kind in EXPECT),

@@ -20,6 +20,8 @@ from jinja2 import nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from app.content.filters import FILTERS
+
 #: Globals a message template may use; Jinja's others (``cycler``, ``joiner``,
 #: ``lipsum``) are not needed in a message and are refused by the check.
 SAFE_GLOBALS = frozenset({"range", "dict", "namespace"})
@@ -28,8 +30,9 @@ REMOVED_GLOBALS = frozenset(DEFAULT_NAMESPACE) - SAFE_GLOBALS
 
 
 def sandboxed(**options: Any) -> ImmutableSandboxedEnvironment:
-    """A sandboxed Jinja2 environment with only :data:`SAFE_GLOBALS`."""
+    """A sandboxed Jinja2 environment with only :data:`SAFE_GLOBALS`, and Sandi's filters."""
     env = ImmutableSandboxedEnvironment(**options)
+    env.filters.update(FILTERS)  # rupiah, date, datetime: app.content.filters
     for name in REMOVED_GLOBALS:
         env.globals.pop(name, None)
     return env

@@ -35,6 +35,8 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 _NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
 _INDEX = re.compile(r"^(\d{1,2})[.)]?$")
 
+#: The longest answer ``expect: digits`` takes (an IBAN-length number).
+MAX_DIGITS = 34
 #: How close a typed label must be to count as that choice (0-100).
 CHOICE_SIMILARITY = 80
 
@@ -145,9 +147,41 @@ def _names(choice: Choice) -> set[str]:
     return {n for n in found if n}
 
 
+def parse_digits(text: str) -> str | None:
+    """``"00123456"``, ``"0012 3456"`` and ``"0012-3456"`` are ``"00123456"``: kept as
+    text, so leading zeros stay (order and account numbers); digits of any script count."""
+    candidate = _OTP_SEPARATORS.sub("", text.strip())
+    if not candidate or len(candidate) > MAX_DIGITS or not candidate.isdecimal():
+        return None
+    return "".join(str(unicodedata.decimal(c)) for c in candidate)
+
+
 def check_answer(step: Ask, text: str, payload: str | None, locale: str) -> Answer:
-    """Validate ``text`` for an ``ask`` step; ``Answer(ok=False)`` when it does not fit."""
+    """Validate ``text`` for an ``ask`` step; ``Answer(ok=False)`` when it does not fit.
+
+    A ``pattern`` works with every ``expect``: it must match the whole answer as
+    typed (spaces trimmed and collapsed), or for ``digits`` the digits read
+    (``0812 3456`` is matched as ``08123456``).
+    """
+    answer = _expected(step, text, payload, locale)
+    if answer.ok and step.pattern:
+        typed = answer.value if step.expect == "digits" else " ".join(text.split())
+        if not re.fullmatch(step.pattern, str(typed)):
+            return INVALID
+    return answer
+
+
+def _expected(step: Ask, text: str, payload: str | None, locale: str) -> Answer:
     expect = step.expect
+    if expect == "digits":
+        digits = parse_digits(text)
+        if digits is None:
+            return INVALID
+        if (step.min_length is not None and len(digits) < step.min_length) or (
+            step.max_length is not None and len(digits) > step.max_length
+        ):
+            return INVALID
+        return Answer(True, digits)
     if expect == "choice":
         choice = match_choice(step.choices, text, payload, locale)
         return Answer(True, choice.value) if choice else INVALID
@@ -183,13 +217,14 @@ def check_answer(step: Ask, text: str, payload: str | None, locale: str) -> Answ
 
 def _text(step: Ask, text: str) -> Answer:
     value = " ".join(text.split())
-    if not has_letters(value):
-        # Digits only or emoji only: not what a text question asks for.
+    if not step.pattern and not has_letters(value):
+        # Digits only or emoji only: not what a text question asks for (unless a
+        # pattern says what the answer looks like: an order number "INV-00123").
+        return INVALID
+    if not value:
         return INVALID
     if step.min_length is not None and len(value) < step.min_length:
         return INVALID
     if len(value) > (step.max_length or 500):
-        return INVALID
-    if step.pattern and not re.fullmatch(step.pattern, value):
         return INVALID
     return Answer(True, value)

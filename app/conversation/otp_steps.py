@@ -14,10 +14,11 @@ The code itself never passes through here except on its way to
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.content import flows as f
 from app.content.expressions import safe_evaluate
+from app.content.filters import rupiah
 from app.content.text import normalise
 from app.conversation.answers import parse_otp_code
 from app.conversation.dialogue import Dialogue
@@ -45,16 +46,25 @@ class OtpSteps:
     def is_resend(self, text: str) -> bool:
         return normalise(text) in self.resend_words
 
-    def _start(self, d: Dialogue, to: str, channel: str, purpose: str) -> OtpStart:
+    def _start(
+        self, d: Dialogue, to: str, channel: str, purpose: str, sent: dict[str, Any]
+    ) -> OtpStart:
         if self.port is None:
             log.error("otp step for %s but no OTP service is configured", purpose)
             return OtpStart("failed")
+        # Only what the step uses is passed: a payment's binding, a list's order.
+        extra = {k: sent[k] for k in ("amount", "payee") if sent.get(k)}
+        if sent.get("fallback"):
+            extra["fallback"] = tuple(sent["fallback"])
         # The customer asking is counted too: one chat cannot spray codes at many addresses.
         result = self.port.start(
             to=to, channel=channel, purpose=purpose, locale=d.locale,
-            flow=d.flow_id, sender=d.message.sender,
+            flow=d.flow_id, sender=d.message.sender, **extra,
         )  # fmt: skip
-        log.info("otp %s via %s to %s: %s", purpose, channel, mask(to), result.status)
+        log.info(
+            "otp %s via %s to %s: %s%s", purpose, channel, mask(to), result.status,
+            f" ({result.reason})" if result.reason else "",
+        )  # fmt: skip
         return result
 
     def issue(self, d: Dialogue, step: f.OtpIssue) -> Go:
@@ -64,15 +74,29 @@ class OtpSteps:
             to = str(value).strip() if value and not error else ""
         channel_value, error = safe_evaluate(step.channel, d.context())
         channel = str(channel_value or "").strip().lower()
+        binding, problem = _binding(d, step)
         if error or channel not in OTP_CHANNELS or not to:
             log.error("otp_issue %s: bad channel %r or address", step.purpose, channel)
             result = OtpStart("failed")
+        elif problem:
+            log.error("otp_issue %s in flow %s: %s", step.purpose, d.flow_id, problem)
+            result = OtpStart("failed")
         else:
-            otp_state = d.session.setdefault("otp", {})
-            otp_state[step.purpose] = {"to": to, "channel": channel}
-            result = self._start(d, to, channel, step.purpose)
+            sent: dict[str, Any] = {"to": to, "channel": channel, **binding}
+            if step.fallback:
+                sent["fallback"] = list(step.fallback)
+            d.session.setdefault("otp", {})[step.purpose] = sent
+            if binding and channel == "whatsapp":
+                self._whatsapp_notice(d, binding)  # before the code's own message
+            result = self._start(d, to, channel, step.purpose, sent)
+        used = result.channel or channel
         if result.status == "pending":
-            d.say(step.template, otp_channel=result.channel or channel, otp_to=to)
+            if binding and used == "whatsapp" and channel != "whatsapp":
+                self._whatsapp_notice(d, binding)  # auto (or a list) chose WhatsApp
+            d.say(
+                step.template, otp_channel=used, otp_to=to,
+                otp_amount=binding.get("amount"), otp_payee=binding.get("payee"),
+            )  # fmt: skip
             return Go(step.next)
         if result.status == "cooldown":
             d.say("otp/cooldown", retry_after=result.retry_after, otp_channel=channel, otp_to=to)
@@ -85,6 +109,11 @@ class OtpSteps:
         d.say("otp/failed", d.offer(d.escape_buttons()))
         return END
 
+    def _whatsapp_notice(self, d: Dialogue, binding: dict[str, str]) -> None:
+        """WhatsApp's authentication template shows only the code (Meta fixes its
+        text): the chat says which payment it approves, in the customer's language."""
+        d.say("otp/payment_whatsapp", otp_amount=binding["amount"], otp_payee=binding["payee"])
+
     def confirm(self, d: Dialogue, step: f.OtpConfirm, text: str, steps: Steps) -> Go:
         state = d.session.get("otp")
         sent = state.get(step.purpose) if isinstance(state, dict) else None
@@ -92,7 +121,7 @@ class OtpSteps:
             return self._expired(d, step)
         to, channel = str(sent.get("to")), str(sent.get("channel"))
         if normalise(text) in self.resend_words:
-            result = self._start(d, to, channel, step.purpose)
+            result = self._start(d, to, channel, step.purpose, sent)
             if result.status == "pending":
                 d.say("otp/sent", otp_channel=result.channel or channel, otp_to=to)
             elif result.status == "cooldown":
@@ -108,7 +137,9 @@ class OtpSteps:
         _redact_code(d)
         if self.port is None:
             return self._expired(d, step)
-        check = self.port.check(to=to, purpose=step.purpose, code=code)
+        bound = {k: str(sent[k]) for k in ("amount", "payee") if sent.get(k)}
+        # A payment code approves only the amount and payee it was sent for.
+        check = self.port.check(to=to, purpose=step.purpose, code=code, **bound)
         log.info("otp check %s for %s: %s", step.purpose, mask(to), check.status)
         if check.status == "approved":
             if step.save_as:
@@ -146,3 +177,22 @@ def _redact_code(d: Dialogue) -> None:
         and str(last.get("in")) == (d.message.body or "")[: len(str(last.get("in")))]
     ):
         last["in"] = "[code]"
+
+
+def _binding(d: Dialogue, step: f.OtpIssue) -> tuple[dict[str, str], str | None]:
+    """The step's ``amount`` and ``payee`` as text (a number shown in Rupiah), or why not."""
+    found: dict[str, str] = {}
+    for name, value in (("amount", step.amount), ("payee", step.payee)):
+        if value is None:
+            continue
+        result, error = safe_evaluate(value, d.context())
+        if error:
+            return {}, f"{name} cannot be worked out: {error}"
+        if isinstance(result, int | float) and not isinstance(result, bool) and name == "amount":
+            text = rupiah(result)
+        else:
+            text = " ".join(str(result if result is not None else "").split())
+        if not text:
+            return {}, f"{name} is empty (is the variable set before this step?)"
+        found[name] = text
+    return found, None

@@ -56,13 +56,21 @@ class OtpPort(Protocol):
     def start(
         self, *, to: str, channel: str, purpose: str, locale: str,
         flow: str | None = None, sender: str = "",
+        amount: str | None = None, payee: str | None = None, fallback: tuple[str, ...] = (),
     ) -> OtpStart:  # fmt: skip
         """Send a code to ``to``. ``flow`` and ``sender`` say who asks: the flow (OTP
         insights) and the number of the conversation (the per-sender limits and fraud
-        guard; an e-mail address it verifies is found, and erased, with that customer)."""
+        guard; an e-mail address it verifies is found, and erased, with that customer).
+        ``amount`` and ``payee``: the payment a payment purpose's code approves.
+        ``fallback``: the verification's own fallback order (``channel`` first)."""
         ...
 
-    def check(self, *, to: str, purpose: str, code: str) -> OtpCheck: ...
+    def check(
+        self, *, to: str, purpose: str, code: str,
+        amount: str | None = None, payee: str | None = None,
+    ) -> OtpCheck:  # fmt: skip
+        """Check ``code``; a payment code is approved only with its own amount and payee."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

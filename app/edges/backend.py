@@ -26,7 +26,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.conversation.ports import BackendResult, RecordStore
+from app.conversation.ports import Backend, BackendResult, RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +132,30 @@ class RecordingBackend:
     ) -> BackendResult:
         self.store.record(conversation_id, path, payload)
         return BackendResult(ok=True, status=None, data={"recorded": True})
+
+
+class RoutedBackend:
+    """The back end the flows call, with per-conversation stand-ins for tests.
+
+    ``sandi flows test`` points one test's conversation at its loopback back end
+    (:mod:`app.flow_tests.backend_double`) for the length of that test; every
+    other conversation keeps the configured back end. Routes live in this
+    process's memory only: nothing outside the test runner can set one.
+    """
+
+    def __init__(self, default: Backend) -> None:
+        self.default = default
+        self._routes: dict[str, Backend] = {}
+
+    def route(self, conversation_id: str, backend: Backend | None) -> None:
+        """Send ``conversation_id``'s calls to ``backend`` (None: back to the default)."""
+        if backend is None:
+            self._routes.pop(conversation_id, None)
+        else:
+            self._routes[conversation_id] = backend
+
+    def call(
+        self, path: str, payload: Mapping[str, Any], *, conversation_id: str, timeout: float
+    ) -> BackendResult:
+        chosen = self._routes.get(conversation_id, self.default)
+        return chosen.call(path, payload, conversation_id=conversation_id, timeout=timeout)

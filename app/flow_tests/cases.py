@@ -15,6 +15,13 @@ tests:
       - user: "{{ otp }}"        # the code just sent, read from the sandbox outbox
       - bot: /terverifikasi/      # a regular expression between slashes
       - session: {code_channel: sms}
+  - test: an order the back end knows
+    http:                        # what the flows' http steps get (a real loopback server)
+      /orders/lookup: {status: 200, json: {found: true, amount: 150000}}
+      /orders/confirm: down      # no answer at all: the on_error branch
+    steps:
+      - user: bayar
+      - http_called: {path: /orders/lookup, body: {order: "00123456"}}
 ```
 
 A file that cannot be read as tests is reported like a broken flow, as
@@ -31,13 +38,14 @@ from typing import Any
 
 from app.content.messages import Channel
 from app.content.source import Document, NodePath, Problem, Where, display_name, read_yaml
+from app.flow_tests.backend_double import DOWN, HttpAnswer
 
 DEFAULT_SENDER = "+6281100000001"
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 #: A language code as in SANDI_LOCALES; the runner answers in it if the server speaks it.
 _LOCALE = re.compile(r"^[a-z]{2,3}$")
-CASE_KEYS = ("test", "channel", "sender", "name", "locale", "steps")
-STEP_KINDS = ("user", "tap", "bot", "no_reply", "otp_sent", "session")
+CASE_KEYS = ("test", "channel", "sender", "name", "locale", "http", "steps")
+STEP_KINDS = ("user", "tap", "bot", "no_reply", "otp_sent", "session", "http_called")
 BOT_KEYS = ("text", "matches", "contains", "template", "buttons")
 
 
@@ -75,6 +83,8 @@ class Step:
     channel: str | None = None
     to: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    #: ``http_called``: the back-end path the flow must have called.
+    route: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,8 @@ class Case:
     profile_name: str | None
     locale: str | None
     steps: tuple[Step, ...]
+    #: What each back-end path answers in this test; None: the configured back end.
+    http: dict[str, HttpAnswer] | None = None
 
 
 def case_files(folder: Path) -> list[Path]:
@@ -169,6 +181,7 @@ class _Reader:
             self.problem(path, "a test needs 'steps:', a list starting with '- user: ...'")
             steps_raw = []
         steps = [self._step((*path, "steps", i), s) for i, s in enumerate(steps_raw)]
+        http = self._http((*path, "http"), raw["http"]) if "http" in raw else None
         if len(self.problems) > before:
             return None
         name = raw.get("name")
@@ -180,6 +193,7 @@ class _Reader:
             profile_name=(str(name) if name else "Budi") if channel == "whatsapp" else None,
             locale=locale,
             steps=tuple(s for s in steps if s is not None),
+            http=http,
         )
 
     def _step(self, path: NodePath, raw: Any) -> Step | None:
@@ -206,11 +220,17 @@ class _Reader:
             return Step(kind, where)
         if kind == "otp_sent":
             spec = {"channel": value} if isinstance(value, str) else value
-            if not isinstance(spec, dict) or self._unknown(spec, (*path, kind), ("channel", "to")):
+            known = ("channel", "to", "contains")
+            if not isinstance(spec, dict) or self._unknown(spec, (*path, kind), known):
                 self.problem((*path, kind), "otp_sent needs {channel: sms} (and maybe to: ...)")
                 return None
-            to = spec.get("to")
-            return Step(kind, where, channel=spec.get("channel"), to=str(to) if to else None)
+            to, contains = spec.get("to"), spec.get("contains")
+            return Step(
+                kind, where, channel=spec.get("channel"), to=str(to) if to else None,
+                text=str(contains) if contains is not None else "",
+            )  # fmt: skip
+        if kind == "http_called":
+            return self._http_called((*path, kind), where, value)
         if not isinstance(value, dict) or not value:
             self.problem((*path, kind), "session needs {variable: value, ...}")
             return None
@@ -251,3 +271,42 @@ class _Reader:
         except re.error as err:
             self.problem(path, f"not a valid regular expression: {err}")
             return None
+
+    def _http(self, path: NodePath, raw: Any) -> dict[str, HttpAnswer] | None:
+        """``/path: {status: 200, json: {...}}`` or ``/path: down``, per back-end path."""
+        usage = "http needs '/path: {status: 200, json: {...}}' or '/path: down' lines"
+        if not isinstance(raw, dict) or not raw:
+            self.problem(path, usage)
+            return None
+        answers: dict[str, HttpAnswer] = {}
+        for key, spec in raw.items():
+            where: NodePath = (*path, key)
+            route = "/" + str(key).lstrip("/")
+            if spec == DOWN:
+                answers[route] = HttpAnswer(down=True)
+                continue
+            if not isinstance(spec, dict) or self._unknown(spec, where, ("status", "json")):
+                self.problem(where, usage)
+                continue
+            status = spec.get("status", 200)
+            if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+                self.problem(
+                    (*where, "status"),
+                    f"status must be an HTTP status such as 200 or 404, not {status!r}",
+                )
+                continue
+            answers[route] = HttpAnswer(status=status, body=spec.get("json", {}))
+        return answers
+
+    def _http_called(self, path: NodePath, where: Where, value: Any) -> Step | None:
+        spec = {"path": value} if isinstance(value, str) else value
+        if (
+            not isinstance(spec, dict)
+            or "path" not in spec
+            or self._unknown(spec, path, ("path", "body"))
+            or not isinstance(spec.get("body", {}), dict)
+        ):
+            self.problem(path, "http_called needs {path: /orders/lookup} (and maybe body: {...})")
+            return None
+        route = "/" + str(spec["path"]).lstrip("/")
+        return Step("http_called", where, route=route, values=dict(spec.get("body") or {}))

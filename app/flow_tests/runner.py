@@ -18,6 +18,8 @@ import jinja2
 from app.content.messages import Reply, conversation_id
 from app.content.source import Where
 from app.content.template_safety import sandboxed
+from app.edges.backend import HttpBackend, call_budget
+from app.flow_tests.backend_double import BackendDouble
 from app.flow_tests.cases import Case, Step
 from app.flow_tests.driver import Simulator
 from app.flow_tests.matching import match
@@ -56,6 +58,13 @@ class CaseRunner:
     def __init__(self, simulator: Simulator, services: Services) -> None:
         self.sim = simulator
         self.services = services
+        #: Started by the first test that declares ``http:`` answers; :meth:`close` stops it.
+        self.backend: BackendDouble | None = None
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
 
     def run(self, case: Case) -> CaseResult:
         result = CaseResult(case)
@@ -66,12 +75,30 @@ class CaseRunner:
             if address:
                 self.services.outbox.clear(address)
                 self._lift_send_limit(address)
+        cid = conversation_id(case.channel, case.sender)
+        if case.http is not None:
+            self._backend().answer(case.http)
+            self.services.backend.route(cid, self._adapter())
         try:
             for step in case.steps:
                 self._step(step, state, result)
         except _Failed as failed:
             result.failure = failed.failure
+        finally:
+            self.services.backend.route(cid, None)
         return result
+
+    def _backend(self) -> BackendDouble:
+        if self.backend is None:
+            self.backend = BackendDouble(self.services.settings.secret_key)
+        return self.backend
+
+    def _adapter(self) -> HttpBackend:
+        """The real signed adapter, pointed at the loopback back end."""
+        settings = self.services.settings
+        return HttpBackend(
+            self._backend().url, settings.secret_key, max_timeout=call_budget(settings.lock_timeout)
+        )
 
     def _lift_send_limit(self, address: str) -> None:
         """Forget the test address's code sends, so tests can run many times an hour.
@@ -117,6 +144,8 @@ class CaseRunner:
             self._otp_sent(step, state, result)
         elif step.kind == "session":
             self._session(step, state)
+        elif step.kind == "http_called":
+            self._http_called(step, state)
 
     def _send(self, step: Step, state: _State, result: CaseResult) -> None:
         case = state.case
@@ -155,6 +184,10 @@ class CaseRunner:
         state.offset = 0
         state.buttons = [(b.payload, b.title) for r in exchange.replies for b in r.buttons]
         result.transcript += [("bot", r.text) for r in exchange.replies]
+        if self.backend is not None and state.case.http is not None:
+            calls = self.backend.calls[state.calls_seen :]
+            state.calls_seen += len(calls)
+            result.transcript += [("http", f"POST {c.path} {c.body!r}") for c in calls]
 
     def _fill(self, step: Step, state: _State) -> str:
         if "{{" not in step.text and "{%" not in step.text:
@@ -173,13 +206,16 @@ class CaseRunner:
         found = [
             e
             for e in entries
-            if "code" in e and (not step.channel or e.get("channel") == step.channel)
+            if "code" in e
+            and (not step.channel or e.get("channel") == step.channel)
+            and step.text in _said(e)
         ]
         if not found:
             seen = [f"[{e.get('channel')}] {str(e.get('body', ''))[:80]}" for e in entries] or [
                 "(nothing)"
             ]
             what = f" by {step.channel}" if step.channel else ""
+            what += f" saying {step.text!r}" if step.text else ""
             raise _Failed(
                 Failure(
                     step.where, f"no code was sent{what} to {address}; the outbox got:", tuple(seen)
@@ -187,6 +223,24 @@ class CaseRunner:
             )
         state.values["otp"] = str(found[-1]["code"])
         result.transcript.append(("outbox", f"[{found[-1].get('channel')}] code sent to {address}"))
+
+    def _http_called(self, step: Step, state: _State) -> None:
+        if state.case.http is None or self.backend is None:
+            raise _Failed(
+                Failure(step.where, "http_called needs the test's 'http:' answers (none given)")
+            )
+        calls = [c for c in self.backend.calls if c.path == step.route]
+        for call in calls:
+            body = call.body if isinstance(call.body, dict) else {}
+            if all(body.get(k) == v for k, v in step.values.items()):
+                if not call.signed:
+                    raise _Failed(Failure(step.where, f"{call.path} was called unsigned"))
+                return
+        made = [f"POST {c.path} {c.body!r}" for c in self.backend.calls] or ["(none)"]
+        what = f" with {step.values!r}" if step.values else ""
+        raise _Failed(
+            Failure(step.where, f"no call to {step.route}{what}; the calls were:", tuple(made))
+        )
 
     def _session(self, step: Step, state: _State) -> None:
         saved = self._conversation(state).session.get("vars") or {}
@@ -222,6 +276,8 @@ class _State:
     outbox_seen: dict[str, int] = field(default_factory=dict)
     #: How much of ``pending[0]`` earlier ``bot:`` steps have matched.
     offset: int = 0
+    #: Back-end calls already in the transcript.
+    calls_seen: int = 0
 
     def __post_init__(self) -> None:
         self.values.update(sender=self.case.sender, channel=self.case.channel.value)
@@ -244,3 +300,10 @@ def _find_button(buttons: Iterable[tuple[str, str]], title: str) -> tuple[str, s
 
 def _quote(text: str) -> list[str]:
     return ["| " + line for line in (text.splitlines() or [""])]
+
+
+def _said(entry: dict[str, Any]) -> str:
+    """What an outbox entry told the customer: the SMS body, the call's words, the e-mail."""
+    extra = entry.get("extra")
+    subject = extra.get("subject", "") if isinstance(extra, dict) else ""
+    return f"{subject} {entry.get('body') or ''}"

@@ -37,6 +37,9 @@ class CodeMessage:
     #: Idempotency key of this send (``<id>:<generation>`` or ``<id>:fallback:<channel>``):
     #: the channels record the attempt under it before it goes out and never send it twice.
     send_key: str | None = None
+    #: This verification's own fallback order (a chat flow's ``channel: [whatsapp, sms]``),
+    #: ``channel`` first; empty: the server's ``SANDI_FALLBACK``.
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,8 @@ class StartCommand:
     #: The code sealed (app.otp.sealing) so a resend can repeat it; with "same":
     #: the seal the open verification must still hold.
     sealed: str = ""
+    #: The verification's own fallback order (see :attr:`CodeMessage.fallback`); not stored.
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

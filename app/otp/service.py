@@ -109,6 +109,7 @@ class OtpService(Deliveries):
         sender: str | None = None,
         service: str | None = None,
         flow: str | None = None,
+        fallback: tuple[str, ...] = (),
     ) -> Started:
         """Send a code: a new verification, or a resend of the one pending for
         ``to`` and ``purpose`` (same id, failures kept, and — as Twilio Verify
@@ -123,12 +124,13 @@ class OtpService(Deliveries):
         the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
         Verify service's ``CodeLength`` and ``FriendlyName``. ``service`` (a VA
         sid) keeps the verification apart from every other service's and from
-        ``/v1``'s on the same number, as on Twilio.
+        ``/v1``'s on the same number, as on Twilio. ``fallback``: the order the
+        channels try after ``channel`` (a chat flow's list of channels).
         """
         try:
             return self._start(
                 to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand,
-                sender, service or "", flow,
+                sender, service or "", flow, fallback,
             )  # fmt: skip
         except OtpError as err:
             self._refused(err)
@@ -149,12 +151,14 @@ class OtpService(Deliveries):
         sender: str | None = None,
         service: str = "",
         flow: str | None = None,
+        fallback: tuple[str, ...] = (),
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
         digits_ = req.digits_of(digits, policy)
         brand_ = req.brand_of(brand)
         channel_ = req.channel_of(channel, policy, purpose_)
+        order = tuple(req.channel_of(c, policy, purpose_) for c in fallback)
         dest = parse_destination(to, channel_)
         if channel_ == "auto" and dest.kind == "email":
             # auto picks by address: an e-mail address can only go by e-mail
@@ -175,7 +179,7 @@ class OtpService(Deliveries):
             cooldown=policy.resend_cooldown, retention=self.settings.retention,
             to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
             amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
-            service=service,
+            service=service, fallback=order,
         )  # fmt: skip
         ctx = SendContext()  # set once, when the send is counted
         counted = False  # one unit of the send limits per request, even on a retry
@@ -290,7 +294,7 @@ class OtpService(Deliveries):
         message = CodeMessage(
             verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
             purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
-            brand=c.brand or None, send_key=f"{vid}:{written.gen}",
+            brand=c.brand or None, send_key=f"{vid}:{written.gen}", fallback=c.fallback,
         )  # fmt: skip
         try:
             receipt = self._deliver(message, written.gen)

@@ -153,7 +153,25 @@ class FallbackSteps:
 
     def taken(self, verification_id: str) -> dict[str, str]:
         steps: dict[str, str] = self.redis.hgetall(keys.fallback_steps(verification_id))  # type: ignore[assignment]
+        steps.pop(_ORDER, None)
         return steps
+
+    def keep_order(self, verification_id: str, order: tuple[str, ...]) -> None:
+        """The verification's own fallback order (a chat flow's list of channels),
+        beside its claimed steps: every later send and callback of it reads this."""
+        key = keys.fallback_steps(verification_id)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, _ORDER, ">".join(order))
+        pipe.expire(key, keys.FALLBACK_TTL)
+        pipe.execute()
+
+    def order(self, verification_id: str) -> tuple[str, ...] | None:
+        value = self.redis.hget(keys.fallback_steps(verification_id), _ORDER)
+        return tuple(str(value).split(">")) if value else None
+
+
+#: The field of a verification's fallback hash that holds its own order (no channel's name).
+_ORDER = "order"
 
 
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES", "MULAI"})

@@ -8,6 +8,7 @@ adapters translate, so neither core has to know the other.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from app.conversation.ports import OtpCheck, OtpCheckStatus, OtpStart
@@ -17,8 +18,14 @@ from app.otp.model import MAX_ATTEMPTS, PENDING
 from app.otp.ports import DeliveryError, DeliveryReceipt
 from app.otp.service import OtpService
 
+log = logging.getLogger(__name__)
+
 _COOLDOWN = {"resend_cooldown"}
 _FAILED = {"delivery_failed", "busy"}
+#: Refusals that no customer causes: the flow asks for what the OTP policy forbids.
+_FLOW_MISTAKES = {"payment_binding_required", "binding_not_allowed", "channel_not_allowed"}
+#: Fields the flow fills in (an invalid address is the customer's typing, not these).
+_FLOW_FIELDS = {"amount", "payee", "channel"}
 
 
 class ChatOtp:
@@ -32,17 +39,23 @@ class ChatOtp:
     def start(
         self, *, to: str, channel: str, purpose: str, locale: str,
         flow: str | None = None, sender: str = "",
+        amount: str | None = None, payee: str | None = None, fallback: tuple[str, ...] = (),
     ) -> OtpStart:  # fmt: skip
         self._link(sender or None, to)
         try:
             started = self.service.start(
-                to, channel, purpose, locale, flow=flow, sender=sender or None
-            )
+                to, channel, purpose, locale, amount=amount, payee=payee,
+                flow=flow, sender=sender or None, fallback=fallback,
+            )  # fmt: skip
         except OtpError as err:
             if err.code in _COOLDOWN:
                 return OtpStart("cooldown", retry_after=err.retry_after)
             if err.code in _FAILED:
                 return OtpStart("failed")
+            if err.code in _FLOW_MISTAKES or err.field in _FLOW_FIELDS:
+                # A refusal no customer causes (a binding the purpose wants, a channel
+                # it forbids): the flow is wrong, every run; say so where staff look.
+                log.error("otp %s from flow %s refused: %s (%s)", purpose, flow, err.code, err)
             return OtpStart("refused", retry_after=err.retry_after, reason=err.code)
         return OtpStart("pending", channel=started.verification.channel)
 
@@ -57,9 +70,14 @@ class ChatOtp:
         if address != customer:
             self.link(customer, address)
 
-    def check(self, *, to: str, purpose: str, code: str) -> OtpCheck:
+    def check(
+        self, *, to: str, purpose: str, code: str,
+        amount: str | None = None, payee: str | None = None,
+    ) -> OtpCheck:  # fmt: skip
         try:
-            result = self.service.check(code=code, to=to, purpose=purpose)
+            result = self.service.check(
+                code=code, to=to, purpose=purpose, amount=amount, payee=payee
+            )
         except OtpError as err:
             if err.code == "max_attempts_reached":
                 return OtpCheck("max_attempts_reached", attempts_left=0)

@@ -19,7 +19,7 @@ from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
 from app.channels.status import DeliveryStatus
 from app.channels.twilio_api import HttpClientFactory
-from app.config import Settings
+from app.config import Settings, jobs_cluster_problem
 from app.content.flows import FlowSet
 from app.content.registry import FlowRegistry
 from app.content.render import LiveTemplates, Templates, TemplateSource
@@ -28,7 +28,7 @@ from app.conversation.handoff import HandoffDesk
 from app.conversation.ports import Backend, OtpPort
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import ServingBot, TurnRunner
-from app.edges.backend import HttpBackend, RecordingBackend, call_budget
+from app.edges.backend import HttpBackend, RecordingBackend, RoutedBackend, call_budget
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
 from app.otp.fraud import FraudGuard, FraudStore
@@ -107,6 +107,8 @@ class Services:
     #: The fraud guard's counts, blocks and lists, and the OTP insights' buckets.
     fraud: FraudStore
     insights: InsightsStore
+    #: The flows' back end; conversation tests route their own conversation elsewhere.
+    backend: RoutedBackend
 
 
 def build(
@@ -174,7 +176,7 @@ def build(
     conversation = ConversationSettings.from_mapping(settings.raw)
     records = RedisRecordStore(redis, retention.backend_record)
     handoff_index = RedisHandoffIndex(redis)
-    backend = _backend(settings, conversation, records, clock)
+    backend = RoutedBackend(_backend(settings, conversation, records, clock))
     customer_index = CustomerIndex(redis)
 
     def link(customer: str, address: str) -> None:
@@ -206,7 +208,7 @@ def build(
         settings.flows_dir,
         settings.templates_dir,
         build_bot,
-        checks=version_checks(channel_settings.brand),
+        checks=version_checks(channel_settings.brand, otp_service.settings),
         locales=settings.locales,
     )
     templates.follow(lambda: flows.current.templates)
@@ -242,6 +244,7 @@ def build(
         customers=customers,
         fraud=RedisFraudStore(redis),
         insights=RedisInsightsStore(redis),
+        backend=backend,
     )
 
 
@@ -249,11 +252,10 @@ def _jobs(settings: Settings) -> RqJobs | None:
     """rq on the same Redis; None (with an error logged) where rq cannot run."""
     connection = jobs_connection(settings)
     if connection is None:
-        log.error(
-            "REDIS_URL is a Redis Cluster, where rq cannot keep its keys: set "
-            "SANDI_JOBS_REDIS_URL to a plain Redis for background jobs; until then no "
-            "fallback is sent"
-        )
+        # Production refuses this at start (app.config.production_refusals); here it is
+        # development, which keeps running without background jobs.
+        problem = jobs_cluster_problem(settings.redis_url, settings.raw.get("SANDI_JOBS_REDIS_URL"))
+        log.warning("%s (development keeps running without a job queue)", problem)
         return None
     return RqJobs(connection, JobSettings.from_settings(settings))
 

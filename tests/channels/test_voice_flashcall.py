@@ -202,3 +202,24 @@ def test_flash_call_pool_may_come_from_a_file(tmp_path: Path) -> None:
     pool.write_text("\n".join(FLASH_POOL) + "\n")
     parsed = ChannelSettings.from_settings(settings_with(SANDI_FLASHCALL_NUMBERS=f"@{pool}"))
     assert parsed.flashcall_numbers == FLASH_POOL
+
+
+def test_a_payment_call_says_the_amount_and_payee_and_its_token_keeps_them(
+    live: Services, fake_twilio: FakeTwilio, poster: Twilio
+) -> None:
+    message = CodeMessage(
+        "VE" + "5" * 32, CUSTOMER, "call", CODE, "id", "payment", 300,
+        amount="Rp150.000", payee="Toko Kenari",
+    )  # fmt: skip
+    live.channels.deliver(message)
+    (sent,) = fake_twilio.created("Calls")
+    root = ET.fromstring(sent.get("Twiml") or "")
+    assert (
+        spoken(root)[0]
+        == "Halo, ini TokoKu. Kode untuk membayar Rp150.000 kepada Toko Kenari adalah"
+    )
+    action = urlsplit(root.find("Gather").get("action") or "")  # type: ignore[union-attr]
+    token = action.query.removeprefix("t=")
+    grant = live.channels.voice.tokens.open(message.verification_id, token, now=0)
+    assert grant is not None and (grant.amount, grant.payee) == ("Rp150.000", "Toko Kenari")
+    assert spoken(press(poster, root.find("Gather").get("action"))).count(DIGITS) == 2  # type: ignore[union-attr]

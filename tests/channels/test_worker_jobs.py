@@ -9,6 +9,7 @@ same settings. No sleeping for time to pass: every wait polls for a result.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ import pytest
 from flask import Flask
 
 from app import create_app
+from app.config import ROOT
 from app.wiring.services import Services
 from tests.channels.conftest import deliver
+from tests.support.chat import Chat
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.polling import wait_for
 from tests.support.twilio_webhooks import Twilio
@@ -173,3 +176,45 @@ def test_whatsapp_without_delivered_falls_back_to_sms_after_the_wait_and_not_whe
     code = (wa.get("ContentVariables") or "").split('"')[3]
     assert code in (sms_text.get("Body") or "")  # the same code, so both messages are right
     assert services.otp.check(verification_id=quiet_vid, code=code).valid
+
+
+LIST_FLOW = """\
+flow: code_by_list
+triggers: {id: [kode daftar], en: [code by list]}
+steps:
+  - otp_issue: login
+    channel: [whatsapp, call]
+  - otp_confirm: login
+  - end:
+"""
+
+
+def test_a_chat_flows_list_of_channels_is_that_verifications_fallback_order(
+    job_config: dict[str, Any], redis_client: Any, fake_twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """``channel: [whatsapp, call]``: a silent WhatsApp is followed by a call, not by the
+    SMS the server's own order (SANDI_FALLBACK=whatsapp>sms) would send, on a real worker."""
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows, ignore=shutil.ignore_patterns("tests"))
+    (flows / "code_by_list.yml").write_text(LIST_FLOW, encoding="utf-8")
+    job_config.update(SANDI_FALLBACK_WAIT_WHATSAPP="1", SANDI_FLOWS_DIR=str(flows))
+    app, services = build(job_config)
+    customer = "+6281500000091"
+    fake_twilio.silence(f"whatsapp:{customer}")
+    chat = Chat(Twilio(app.test_client(), token=job_config["TWILIO_AUTH_TOKEN"]), sender=customer)
+    assert "WhatsApp" in chat.say("kode daftar")
+    deliver(
+        Twilio(app.test_client(), token=job_config["TWILIO_AUTH_TOKEN"]),
+        fake_twilio.take_callbacks(),
+    )
+    with workers(worker_env(job_config), tmp_path) as pool:
+        pool.start()
+        wait_for(lambda: fake_twilio.created("Calls"), 30, 0.05, what="the call fallback")
+        wait_for(lambda: drained(services, 1), 30, 0.05, what="the checks")
+    assert sms(fake_twilio) == []  # the server's order (whatsapp>sms) was not used
+    (call,) = fake_twilio.created("Calls")
+    assert call.get("To") == customer
+    wa = next(r for r in fake_twilio.created("Messages") if r.get("To") == f"whatsapp:{customer}")
+    code = (wa.get("ContentVariables") or "").split('"')[3]
+    spoken = ", ".join(code) + "."
+    assert spoken in (call.get("Twiml") or "")  # the same code, read out

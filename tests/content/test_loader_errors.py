@@ -99,7 +99,7 @@ def test_wrong_values(shop: Path) -> None:
         """,
     ) == [
         "flows/broken.yml:2:7: 'flow': 'Broken Flow' is not valid (lower_case letters, digits and underscores, starting with a letter)",
-        "flows/broken.yml:5:13: 'expect' (step 1) must be one of text, number, choice, email, phone, yes_no, otp_code, not 'emial'; did you mean 'email'?",
+        "flows/broken.yml:5:13: 'expect' (step 1) must be one of text, number, digits, choice, email, phone, yes_no, otp_code, not 'emial'; did you mean 'email'?",
         "flows/broken.yml:6:12: 'tries' (step 1) must be a whole number",
         "flows/broken.yml:7:14: 'choices' (step 1) must not be empty",
     ]
@@ -212,7 +212,7 @@ def test_conditions_variables_and_patterns(shop: Path) -> None:
         "flows/broken.yml:6:14: 'pattern' is not a valid regular expression: unterminated character set at position 0",
         "flows/broken.yml:7:9: cannot read the condition 'answer ==': unexpected 'end of print statement'",
         "flows/broken.yml:9:9: unknown variable 'anwser' (no step sets it); did you mean 'answer'?",
-        "flows/broken.yml:11:18: unknown variable 'amount' (no step sets it)",
+        "flows/broken.yml:11:18: unknown variable 'amount' (no step sets it); did you mean 'otp_amount'?",
     ]
 
 

@@ -54,6 +54,17 @@ def test_readiness_on_the_cluster(cluster_app) -> None:
     assert cluster_app.test_client().get("/readyz").status_code == 200
 
 
+def test_development_on_a_cluster_warns_that_jobs_need_a_plain_redis(
+    cluster, app_config, caplog
+) -> None:
+    app_config["REDIS_URL"] = cluster.url
+    with caplog.at_level("WARNING", logger="app.wiring.services"):
+        create_app(app_config)
+    warned = [r.getMessage() for r in caplog.records if "SANDI_JOBS_REDIS_URL" in r.getMessage()]
+    assert warned and "set SANDI_JOBS_REDIS_URL to a plain Redis" in warned[0]
+    assert all(r.levelname == "WARNING" for r in caplog.records if "SANDI_JOBS" in r.getMessage())
+
+
 @pytest.fixture
 def otp_cluster_app(cluster, app_config):
     cluster.client().flushall()
