@@ -26,6 +26,7 @@ from ruamel.yaml.scanner import Scanner
 
 from app.config import ConfigError
 from app.content.fast_yaml import parse_fast, plain_scalar
+from app.content.plain_yaml import explain
 
 #: A path into a document: keys and list indexes from the root.
 NodePath = tuple[str | int, ...]
@@ -158,10 +159,8 @@ def parse_with(yaml: YAML, text: str, name: str) -> Document | Problem:
     try:
         root = yaml.load(text)
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line, mark.column) if mark else (0, 0)
-        what = " ".join(str(part) for part in (err.context, err.problem) if part)
-        return Problem(Where(name, line + 1, col + 1), f"YAML syntax: {what or err}")
+        plain = explain(err, text)
+        return Problem(Where(name, plain.line, plain.col), plain.message)
     except Exception as err:  # ruamel raises a few unmarked errors (e.g. bad tags)
         return Problem(Where(name, 1, 1), f"YAML syntax: {err}")
     doc = Document(file=name, data=None)

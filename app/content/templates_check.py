@@ -20,6 +20,7 @@ from jinja2 import meta, nodes
 from app.config import LOCALES
 from app.content import flows as f
 from app.content.gsm7 import GSM7, GSM7_EXTENDED
+from app.content.plain_jinja import template_error
 from app.content.render import Templates
 from app.content.source import Problem, Where, display_name
 from app.content.template_safety import needs_full_check, unsafe_uses
@@ -120,10 +121,8 @@ def _check_one(
         try:
             ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
         except jinja2.TemplateSyntaxError as err:
-            yield Problem(
-                template_where(templates, name, locale, err.lineno or 1),
-                f"template syntax: {err.message}",
-            )
+            line, col, message = template_error(source, err)
+            yield Problem(template_where(templates, name, locale, line, col), message)
             return
         unsafe = list(unsafe_uses(ast, source))
         for line, col, message in unsafe:
