@@ -71,6 +71,11 @@ def plain_expression_error(expression: str, message: str, *, named: bool = True)
             f"'{got}' is not expected in {it}: join two values with an operator "
             "(==, and, or, >) and put text in quotes (\"like this\")"
         )
+    if message.startswith("Expected an expression"):
+        word = shown.split(" ", 1)[0]
+        if word in ("if", "elif", "for"):
+            return f"{{% {word} %}} needs a condition after '{word}', e.g. {{% {word} name %}}"
+        return f"{it} is missing a value: write a variable name or a value there"
     if message.startswith("Encountered unknown tag"):
         tag = message.split("'")[1] if "'" in message else "?"
         if tag.startswith("end"):

@@ -49,6 +49,17 @@ def explain(err: MarkedYAMLError, text: str) -> Explained:
             f"this {quote} is never closed: add the closing {quote} at the end of the value "
             "(text in quotes must start and end on the same line)",
         )
+    if context.startswith("while parsing a flow"):
+        opened = _unclosed_bracket(lines)
+        if opened is not None:
+            row, column, bracket = opened
+            close = "]" if bracket == "[" else "}"
+            return Explained(
+                row + 1,
+                column + 1,
+                f"this {bracket} is never closed: add {close} at the end of the "
+                f"{'list' if bracket == '[' else 'set of values'}",
+            )
     if "'\\t'" in problem:
         return Explained(
             line + 1,
@@ -117,6 +128,14 @@ def _misaligned(lines: list[str], line: int, col: int) -> Explained:
         item_line, item_match = item
         dash_col = len(item_match.group("indent"))
         key_col = dash_col + len(item_match.group("dash") or "")
+        if here.lstrip().startswith("- "):
+            return Explained(
+                line + 1,
+                indent + 1,
+                f"this list item starts in column {indent + 1}, but the one on line "
+                f"{item_line + 1} starts in column {dash_col + 1}: put its '-' right under "
+                "the '-' above",
+            )
         if indent == dash_col:
             return Explained(
                 line + 1,
@@ -137,6 +156,25 @@ def _misaligned(lines: list[str], line: int, col: int) -> Explained:
         f"'{name}' is not lined up with the lines around it: check its indentation "
         "(spaces before it) and whether it needs a '- ' in front",
     )
+
+
+def _unclosed_bracket(lines: list[str]) -> tuple[int, int, str] | None:
+    """The last ``[`` or ``{`` (outside quotes) that no bracket closes."""
+    stack: list[tuple[int, int, str]] = []
+    for row, text in enumerate(lines):
+        quote = ""
+        for column, char in enumerate(text):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#" and (column == 0 or text[column - 1] == " "):
+                break
+            elif char in "[{":
+                stack.append((row, column, char))
+            elif char in "]}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
 
 
 def _previous_key(lines: list[str], line: int) -> tuple[int, re.Match[str]] | None:

@@ -208,7 +208,7 @@ def build(
         settings.flows_dir,
         settings.templates_dir,
         build_bot,
-        checks=version_checks(channel_settings.brand),
+        checks=version_checks(channel_settings.brand, OtpSettings.from_mapping(settings.raw)),
     )
     templates.follow(lambda: flows.current.templates)
     audit = AuditTrail(redis, retention.audit)
