@@ -59,8 +59,7 @@ def plain_expression_error(expression: str, message: str, *, named: bool = True)
         )
         if last:
             return (
-                f"{it} stops after '{last}': write what it compares with, "
-                f"e.g. '{shown} {example}'"
+                f"{it} stops after '{last}': write what it compares with, e.g. '{shown} {example}'"
                 if example
                 else f"{it} stops after '{last}': write what comes after it"
             )
@@ -69,7 +68,7 @@ def plain_expression_error(expression: str, message: str, *, named: bool = True)
         got = message.rsplit("got ", 1)[1].strip("'")
         return (
             f"'{got}' is not expected in {it}: join two values with an operator "
-            "(==, and, or, >) and put text in quotes (\"like this\")"
+            '(==, and, or, >) and put text in quotes ("like this")'
         )
     if message.startswith("Expected an expression"):
         word = shown.split(" ", 1)[0]
@@ -92,9 +91,8 @@ def _unclosed(source: str, block: str) -> tuple[int, int] | None:
     for match in _BLOCK_TAG.finditer(source):
         word = match.group(1)
         if word in _OPENERS:
-            if word == "set" and "%}" in source[match.end() :].split("\n", 1)[0]:
-                if "=" in source[match.end() :].split("%}", 1)[0]:
-                    continue  # {% set x = 1 %} closes itself
+            if word == "set" and "=" in source[match.end() :].split("%}", 1)[0]:
+                continue  # {% set x = 1 %} closes itself
             stack.append((word, match.start()))
         elif word.startswith("end") and stack and stack[-1][0] == word[3:]:
             stack.pop()

@@ -142,9 +142,9 @@ def _can_match(items: Any, test: Any) -> bool:
             return True
         if name == "IN" and _set_matches(arg, test):
             return True
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[1] != 0:
-            if _can_match(arg[2], test):
-                return True
+        repeats = name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+        if repeats and arg[1] != 0 and _can_match(arg[2], test):
+            return True
         if name in ("SUBPATTERN", "ATOMIC_GROUP") and _can_match(arg[-1], test):
             return True
         if name == "BRANCH" and any(_can_match(sub, test) for sub in arg[1]):

@@ -58,9 +58,7 @@ def check_templates(
                 existing = sorted({n for n, _ in _all_names(templates)})
             hint = _template_hint(name, existing)
             problems.append(
-                Problem(
-                    at, f"missing template '{name}'{why}: add {_files(templates, name)}{hint}"
-                )
+                Problem(at, f"missing template '{name}'{why}: add {_files(templates, name)}{hint}")
             )
             continue
         for lc in LOCALES:

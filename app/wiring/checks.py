@@ -48,8 +48,15 @@ def channel_check(otp: OtpSettings) -> FlowCheck:
                     continue
                 allowed = sorted(otp.policy(step.purpose).channels)
                 path = origins.step_path[(flow.id, step.id)]
+                line = doc.where((*path, "channel")).line
+                saved = step.channel.source.strip() if isinstance(step.channel, Expression) else ""
                 for where, value in _channel_values(flow, origins, step):
                     message = _refusal(value, step.purpose, allowed)
+                    if message and where is not None:
+                        message += (
+                            f" (this choice is saved as '{saved}'"
+                            f", the channel of the code sent at line {line})"
+                        )
                     if message:
                         yield doc.problem(where or (*path, "channel"), message)
 

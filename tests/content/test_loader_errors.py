@@ -64,7 +64,10 @@ def test_duplicate_key(shop: Path) -> None:
           - end:
         """,
     )
-    assert found[0] == "flows/broken.yml:3:1: 'flow:' is written twice at the same level: keep one of them"
+    assert (
+        found[0]
+        == "flows/broken.yml:3:1: 'flow:' is written twice at the same level: keep one of them"
+    )
 
 
 def test_misspelt_step_kind_and_key(shop: Path) -> None:
@@ -213,7 +216,7 @@ def test_conditions_variables_and_patterns(shop: Path) -> None:
     ) == [
         "flows/broken.yml:6:14: 'pattern' is not a valid regular expression: unterminated character set at position 0",
         "flows/broken.yml:7:9: cannot read the condition 'answer ==': it stops after '==': "
-        'write what it compares with, e.g. \'answer == "sms"\'',
+        "write what it compares with, e.g. 'answer == \"sms\"'",
         "flows/broken.yml:9:9: unknown variable 'anwser' (no step sets it); did you mean 'answer'?",
         "flows/broken.yml:11:18: unknown variable 'amount' (no step sets it)",
     ]
