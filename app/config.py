@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.project import home
+from app.project import content_folder, home
 from app.retention import Retention
 
 #: The source checkout (tests and benchmarks use its flows); never a default of a
@@ -131,8 +131,8 @@ class Settings:
             public_url=(text("SANDI_PUBLIC_URL") or "").rstrip("/") or None,
             secret_key=secret or DEV_SECRET_KEY,
             sandbox=_flag(m, "SANDI_SANDBOX", default=not has_twilio),
-            flows_dir=_path(text("SANDI_FLOWS_DIR"), project / "flows"),
-            templates_dir=_path(text("SANDI_TEMPLATES_DIR"), project / "templates"),
+            flows_dir=_path(text("SANDI_FLOWS_DIR"), content_folder(project, "flows")),
+            templates_dir=_path(text("SANDI_TEMPLATES_DIR"), content_folder(project, "templates")),
             instance_dir=_path(text("SANDI_INSTANCE_DIR"), project / "instance"),
             default_locale=_choice(m, "SANDI_DEFAULT_LOCALE", locales),
             locales=locales,

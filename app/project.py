@@ -33,6 +33,22 @@ def home(environ: Mapping[str, str] | None = None) -> Path:
     return Path(value).expanduser().resolve() if value else Path.cwd()
 
 
+def bundled(name: str) -> Path:
+    """The demo's ``flows`` or ``templates`` folder shipped inside the package."""
+    return Path(str(template() / name)).resolve()
+
+
+def content_folder(project: Path, name: str) -> Path:
+    """``./flows`` (``./templates``) of the project when it exists, else the bundled demo.
+
+    The README's promise: a server started in a folder serves that folder's
+    flows. Only a folder with none of its own (a first ``sandi run`` anywhere)
+    gets the demo, and the start-up banner says so.
+    """
+    own = project / name
+    return own if own.is_dir() else bundled(name)
+
+
 def load_env() -> None:
     """Read the project's ``.env`` (settings already in the environment win).
 

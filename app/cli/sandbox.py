@@ -8,6 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from app.config import ConfigError, Settings
+from app.content.source import display_name
+from app.project import bundled, home
 from app.store.sandbox_reset import reset_sandbox
 from app.web.current import services
 from app.web.start import LINKS
@@ -42,6 +44,25 @@ def banner(host: str, port: int, settings: Settings) -> list[str]:
         if endpoint.startswith("inbox.") and importlib.util.find_spec("app.web.inbox") is None:
             continue
         lines.append(f"  {label + ':':11s} {base}{path}")
+    lines.extend(content_lines(settings))
+    return lines
+
+
+def content_lines(settings: Settings) -> list[str]:
+    """Which flows and templates this server serves: the folder's own, or the bundled demo."""
+    lines = []
+    for label, folder, name in (
+        ("flows", settings.flows_dir, "flows"),
+        ("templates", settings.templates_dir, "templates"),
+    ):
+        if folder == bundled(name) and not (home() / name).is_dir():
+            lines.append(
+                f"  {label + ':':11s} the bundled demo ({folder}): there is no ./{name} here "
+                "(sandi init DIR writes a project of your own)"
+            )
+        else:
+            shown = display_name(folder, None)
+            lines.append(f"  {label + ':':11s} {shown if shown.startswith('/') else './' + shown}")
     return lines
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from app.content import flows as f
 from app.content.expressions import Value
 from app.content.graph import graph_problems, targets
+from app.content.save_checks import value_problems
 from app.content.source import Document, NodePath, Problem, Where
 from app.content.templates_check import TemplateRef, check_templates
 
@@ -71,6 +72,7 @@ def check_flowset(
             problems.extend(graph_problems(flow, doc, origins.step_path))
         problems.extend(_variables(flow, origins, doc, known))
         refs.extend(_template_refs(flow, origins, doc))
+    problems.extend(value_problems(flowset, origins))
     problems.extend(_triggers(flowset, origins))
     problems.extend(_commands(flowset, origins))
     problems.extend(_faq(flowset, origins, refs))

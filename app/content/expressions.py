@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from app.content.plain_jinja import plain_expression_error, template_error
 from app.content.template_safety import sandboxed
 
 _ENV = sandboxed(undefined=jinja2.StrictUndefined, autoescape=False)
@@ -75,7 +76,8 @@ def compile_condition(source: str) -> Expression:
         ast = _ENV.parse("{{ " + source + " }}")
         run = _ENV.compile_expression(source, undefined_to_none=False)
     except jinja2.TemplateSyntaxError as err:
-        raise ExpressionError(f"cannot read the condition {source!r}: {err.message}") from None
+        plain = plain_expression_error(source, err.message or str(err), named=False)
+        raise ExpressionError(f"cannot read the condition {source!r}: {plain}") from None
     return Expression(source, frozenset(meta.find_undeclared_variables(ast)), run)
 
 
@@ -90,7 +92,8 @@ def compile_value(raw: Any) -> Value:
         ast = _ENV.parse(raw)
         template = _ENV.from_string(raw)
     except jinja2.TemplateSyntaxError as err:
-        raise ExpressionError(f"cannot read {raw!r}: {err.message}") from None
+        _, _, plain = template_error(raw, err)
+        raise ExpressionError(f"cannot read {raw!r}: {plain}") from None
     return TextTemplate(raw, frozenset(meta.find_undeclared_variables(ast)), template)
 
 

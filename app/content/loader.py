@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.content import flows as f
 from app.content.builder import Builder
+from app.content.cascade import LeftOut, fold, left_out
 from app.content.checks import FlowCheck, check_flowset
 from app.content.render import Templates
 from app.content.schema import validate
@@ -59,24 +60,36 @@ def check_flows(
         return None, [Problem(_where_dir(flows_dir), "the flows folder does not exist")]
     problems: list[Problem] = []
     docs: list[Document] = []
+    broken: list[LeftOut] = []
     for path in sorted(texts) if texts is not None else flow_files(flows_dir):
         name = display_name(path, flows_dir)
         result = parse_yaml(texts[path], name) if texts is not None else read_yaml(path, name)
         if isinstance(result, Problem):
             problems.append(result)
+            broken.append(left_out(result, texts[path] if texts is not None else _text(path)))
             continue
         found = validate(result)
         problems.extend(found)
         if not found:
             docs.append(result)
+        elif "flow" in result.data:
+            broken.append(left_out(min(found, key=lambda p: p.where), result.text, result.data))
     if not docs and not problems:
         problems.append(Problem(_where_dir(flows_dir), "no flow files (*.yml) in this folder"))
     builder = Builder(problems, templates.locales)
     flowset = builder.build(docs)
     problems.extend(check_flowset(flowset, builder.origins, templates, flow_checks))
+    problems = fold(problems, broken)
     problems.sort(key=lambda p: (p.where, p.message))
     errors = [p for p in problems if p.severity == "error"]
     return (None if errors else flowset), problems
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _where_dir(path: Path) -> Where:

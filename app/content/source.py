@@ -12,6 +12,7 @@ every broken file, is read here as before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ from ruamel.yaml.scanner import Scanner
 
 from app.config import ConfigError
 from app.content.fast_yaml import parse_fast, plain_scalar
+from app.content.plain_yaml import explain
 
 #: A path into a document: keys and list indexes from the root.
 NodePath = tuple[str | int, ...]
@@ -80,6 +82,18 @@ class Document:
     data: Any
     values: dict[NodePath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[NodePath, tuple[int, int]] = field(default_factory=dict)
+    #: The file as written (what a value looked like before YAML read it: ``1.000``).
+    text: str = field(default="", repr=False)
+
+    def written(self, path: NodePath) -> str:
+        """The value at ``path`` as typed in the file (up to a comment or the line's end)."""
+        if path not in self.values or not self.text:
+            return ""
+        line, col = self.values[path]
+        rows = self.text.splitlines()
+        row = rows[line] if line < len(rows) else ""
+        token = re.match(r"[^\s,#}\]]*", row[col:])
+        return token.group() if token else ""
 
     def where(self, path: NodePath = (), *, key: bool = False) -> Where:
         """The place of the node at ``path`` (its key with ``key=True``).
@@ -146,7 +160,7 @@ def parse_yaml(text: str, name: str) -> Document | Problem:
     if fast is None:
         return parse_pure(text, name)
     data, values, keys = fast
-    return Document(file=name, data=data, values=values, keys=keys)
+    return Document(file=name, data=data, values=values, keys=keys, text=text)
 
 
 def parse_pure(text: str, name: str) -> Document | Problem:
@@ -158,13 +172,11 @@ def parse_with(yaml: YAML, text: str, name: str) -> Document | Problem:
     try:
         root = yaml.load(text)
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line, mark.column) if mark else (0, 0)
-        what = " ".join(str(part) for part in (err.context, err.problem) if part)
-        return Problem(Where(name, line + 1, col + 1), f"YAML syntax: {what or err}")
+        plain = explain(err, text)
+        return Problem(Where(name, plain.line, plain.col), plain.message)
     except Exception as err:  # ruamel raises a few unmarked errors (e.g. bad tags)
         return Problem(Where(name, 1, 1), f"YAML syntax: {err}")
-    doc = Document(file=name, data=None)
+    doc = Document(file=name, data=None, text=text)
     lc = getattr(root, "lc", None)
     doc.values[()] = (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
     doc.data = _plain(root, (), doc)

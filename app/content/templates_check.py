@@ -19,6 +19,7 @@ from jinja2 import meta, nodes
 
 from app.content import flows as f
 from app.content.gsm7 import GSM7, GSM7_EXTENDED
+from app.content.plain_jinja import template_error
 from app.content.render import Templates
 from app.content.source import Problem, Where, display_name
 from app.content.template_safety import needs_full_check, unsafe_uses
@@ -46,13 +47,17 @@ def check_templates(
         wanted.setdefault(ref.name, ref.where)
         if wanted[ref.name] is None:
             wanted[ref.name] = ref.where
+    existing: list[str] | None = None
     for name, where in wanted.items():
         present = [lc for lc in templates.locales if templates.exists(name, lc)]
         if not present:
             at = where or template_where(templates, name, templates.locales[0])
             why = "" if where else " (the bot says it itself)"
+            if existing is None:
+                existing = sorted({n for n, _ in _all_names(templates)})
+            hint = _template_hint(name, existing)
             problems.append(
-                Problem(at, f"missing template '{name}'{why}: add {_files(templates, name)}")
+                Problem(at, f"missing template '{name}'{why}: add {_files(templates, name)}{hint}")
             )
             continue
         for lc in templates.locales:
@@ -77,13 +82,27 @@ def _name_and_locale(key: str) -> tuple[str, str]:
     return name, locale
 
 
+def _template_hint(name: str, existing: list[str]) -> str:
+    """A near name: in the same folder by the file's own name, else across all names."""
+    folder, _, base = name.rpartition("/")
+    siblings = {n.rpartition("/")[2]: n for n in existing if n.rpartition("/")[0] == folder}
+    close = difflib.get_close_matches(base, sorted(siblings), n=1, cutoff=0.6)
+    found = siblings[close[0]] if close else None
+    if found is None:
+        near = difflib.get_close_matches(name, existing, n=1, cutoff=0.85)
+        found = near[0] if near else None
+    return f"; did you mean '{found}'?" if found else ""
+
+
+def _all_names(templates: Templates) -> list[tuple[str, str]]:
+    if templates.sources is not None:
+        return [_name_and_locale(key) for key in templates.sources]
+    return all_templates(templates.root, templates.locales)
+
+
 def _check_the_rest(templates: Templates, checked: set[str]) -> Iterator[Problem]:
     """Templates no flow names (OTP messages, spares) still may not leave the sandbox."""
-    if templates.sources is not None:
-        found = [_name_and_locale(key) for key in templates.sources]
-    else:
-        found = all_templates(templates.root, templates.locales)
-    for name, locale in sorted(found):
+    for name, locale in sorted(_all_names(templates)):
         if name in checked or locale not in templates.locales:
             continue
         try:
@@ -115,15 +134,20 @@ def _check_one(
     except (OSError, UnicodeDecodeError) as err:
         yield Problem(template_where(templates, name, locale), f"cannot read the template: {err}")
         return
+    if not _COMMENTS.sub("", source).strip():
+        yield Problem(
+            template_where(templates, name, locale),
+            "the template is empty: the bot would send an empty message here; "
+            "write what it should say",
+        )
+        return
     used = None if needs_full_check(source) else simple_variables(source, templates.env)
     if used is None:
         try:
             ast = templates.env.parse(source, name=f"{locale}/{name}.j2")
         except jinja2.TemplateSyntaxError as err:
-            yield Problem(
-                template_where(templates, name, locale, err.lineno or 1),
-                f"template syntax: {err.message}",
-            )
+            line, col, message = template_error(source, err)
+            yield Problem(template_where(templates, name, locale, line, col), message)
             return
         unsafe = list(unsafe_uses(ast, source))
         for line, col, message in unsafe:
@@ -221,6 +245,7 @@ def simple_variables(source: str, env: jinja2.Environment) -> set[str] | None:
 
 #: The first character outside both (a tab passes too).
 _NOT_GSM7 = re.compile("[^" + re.escape("".join(sorted(GSM7 | GSM7_EXTENDED | {"\t"}))) + "]")
+_COMMENTS = re.compile(r"\{#.*?#\}", re.DOTALL)
 _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: Twilio recommends at most 3 parts for a message.
 MAX_SMS_PARTS = 3

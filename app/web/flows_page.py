@@ -102,6 +102,7 @@ def page() -> str:
                 "svg": Markup(render_svg(d, _flagged(d, flow, current.warnings))),  # noqa: S704 - escaped in render_svg
                 "mermaid": to_mermaid(d),
                 "problems": shown(problems, current.sources),
+                "try_link": try_link(flow),
                 "rejected": [
                     p
                     for p in (rejected.errors if rejected else ())
@@ -123,20 +124,44 @@ def page() -> str:
     )
 
 
+def try_link(flow: f.Flow, locale: str = "id") -> dict[str, str] | None:
+    """What the simulator sends to start ``flow``: a trigger (in ``locale`` when it has
+    one) as the customer's words, and its button when it has one; None when nothing
+    starts it (a flow only other flows lead to)."""
+    phrases = [*flow.triggers.get(locale, ()), *(p for v in flow.triggers.values() for p in v)]
+    if not phrases and not flow.buttons:
+        return None
+    start = {"flow": flow.id, "text": phrases[0] if phrases else flow.id}
+    if flow.buttons:
+        start["payload"] = flow.buttons[0]
+    return start
+
+
 @bp.get("/flows/api/status")
 def status() -> Response:
+    """The serving version and, while an edit is refused, its errors with their lines.
+
+    Both /flows and /simulator poll this to show (and clear) the banner live.
+    """
     registry = services().flows
     rejected = registry.rejected
+    items = shown(rejected.errors, rejected.sources) if rejected else []
     return jsonify(
         version=registry.current.version,
         rejected=rejected.version if rejected else None,
+        rejected_at=_when(rejected.at) if rejected else None,
         errors=[
             {
-                "file": p.where.file,
-                "line": p.where.line,
-                "col": p.where.col,
-                "message": p.message,
+                "file": item.problem.where.file,
+                "line": item.problem.where.line,
+                "col": item.problem.where.col,
+                "message": item.problem.message,
+                "where": str(item.problem.where),
+                "excerpt": [
+                    {"number": number, "text": text, "here": here}
+                    for number, text, here in item.lines
+                ],
             }
-            for p in (rejected.errors if rejected else ())
+            for item in items
         ],
     )

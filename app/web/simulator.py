@@ -16,6 +16,7 @@ from app.flow_tests.driver import Simulator
 from app.logs import mask
 from app.web.current import services
 from app.web.errors import json_error
+from app.web.flows_page import try_link
 from app.web.sim_codes import cancel_pending, code_addresses
 from app.web.staff import protect
 from app.web.twilio_request import Rejected, e164
@@ -85,9 +86,13 @@ def _simulator() -> Simulator:
 
 @bp.get("/simulator")
 def page() -> str:
-    s = services().settings
+    """The phone; ``?flow=NAME`` (the /flows page's "Try this flow") starts that flow."""
+    svc = services()
+    s = svc.settings
+    wanted = svc.flows.current.flowset.flows.get(request.args.get("flow", ""))
     return render_template(
         "simulator.html",
+        start=try_link(wanted, s.default_locale) if wanted else None,
         sandbox=s.sandbox,
         default_locale=s.default_locale,
         locales=s.locales,

@@ -71,8 +71,8 @@ def test_the_golden_file_covers_at_least_fifteen_kinds_of_mistake() -> None:
     # Every broken file is reported, plus its templates: no mistake goes unnoticed.
     assert broken_files <= files
     kinds = [
-        "YAML syntax: while scanning a quoted scalar",  # syntax
-        "YAML syntax: mapping values are not allowed here",  # wrong indentation
+        'this " is never closed: add the closing "',  # syntax
+        "'expect:' is indented further than 'ask:' on line 5",  # wrong indentation
         "unknown key 'tires'; did you mean 'tries'?",
         "unknown kind of step 'sya'; did you mean 'say'?",
         "unknown step 'finsh'; did you mean 'finish'?",
@@ -81,7 +81,7 @@ def test_the_golden_file_covers_at_least_fifteen_kinds_of_mistake() -> None:
         "has no en version",  # missing translation
         "unknown variable 'nama_pelanggan'",  # in a template
         "unknown variable 'total_belanja'",  # in a condition
-        "template syntax: Unexpected end of template",
+        "{% if %} is never closed: add {% endif %}",
         "is not in the SMS alphabet (GSM-7)",
         "more than 3 SMS parts",
         "nobody can reach this step",

@@ -169,6 +169,66 @@ $("channel").addEventListener("change", () => {
   reset();
 });
 $("number").addEventListener("change", reset);
+// The same banner as /flows while an edit on disk is refused: shown and cleared
+// live, from the status both pages poll.
+const flowsStatus = $("flows-status");
+
+function showProblem(error) {
+  const li = document.createElement("li");
+  li.className = "error";
+  const head = document.createElement("div");
+  const where = document.createElement("code");
+  where.className = "where";
+  where.textContent = error.where;
+  const label = document.createElement("strong");
+  label.textContent = "error:";
+  head.append(where, " ", label, " " + error.message);
+  li.appendChild(head);
+  if (error.excerpt && error.excerpt.length) {
+    const pre = document.createElement("pre");
+    pre.className = "excerpt";
+    for (const line of error.excerpt) {
+      const span = document.createElement("span");
+      span.className = line.here ? "here" : "";
+      span.textContent = `${String(line.number).padStart(4)} | ${line.text}`;
+      pre.append(span, "\n");
+      if (line.here) pre.append(`     | ${" ".repeat(Math.max(0, error.col - 1))}^\n`);
+    }
+    li.appendChild(pre);
+  }
+  return li;
+}
+
+let shownRejected = null;
+
+async function checkFlows() {
+  let status;
+  try {
+    const response = await fetch(flowsStatus.dataset.statusUrl, { cache: "no-store", credentials: "same-origin" });
+    if (!response.ok) return;
+    status = await response.json();
+  } catch (err) {
+    return; // the server is restarting: try again next time
+  }
+  const rejected = status.rejected || "";
+  if (rejected === shownRejected) return;
+  shownRejected = rejected;
+  flowsStatus.hidden = !rejected;
+  $("flows-status-count").textContent = String(status.errors.length);
+  $("flows-status-errors").replaceChildren(...status.errors.map(showProblem));
+}
+
+async function startFlow() {
+  const { startFlow: flow, startText: text, startPayload: payload } = flowsStatus.dataset;
+  if (!flow) return;
+  $("phone-title").textContent += ` · trying ${flow}`;
+  await reset();
+  await send(text || flow, payload || undefined);
+}
+
 setInterval(refreshOutbox, 2000);
+setInterval(checkFlows, 2000);
 emptyChat();
 refreshOutbox();
+checkFlows();
+startFlow();
