@@ -178,6 +178,8 @@ def check_answer(step: Ask, text: str, payload: str | None, locale: str) -> Answ
     if expect == "otp_code":
         code = parse_otp_code(text)
         return INVALID if code is None else Answer(True, code)
+    if expect == "media":
+        return INVALID  # typed text is never the file (conversation/media_answers.py)
     return _text(step, text)
 
 
