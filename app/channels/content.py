@@ -7,12 +7,16 @@ approved template), four to ten, or titles too long for a button, become
 ``twilio/list-picker``. Each button's ``id`` is the choice's payload, so a tap
 (``ButtonPayload`` / ``ListId``) selects exactly that choice.
 
-The content holds the rendered text itself, so the digest of (account, type,
-text, buttons, language) names it: the same menu in the same language is made
-once (``POST /v1/Content``) and its sid cached in Redis. Anything the Content
-API could refuse (an empty or too long body, a payload over 200 characters,
-more than ten choices) gives no content at all: the caller sends the numbered
-text instead.
+The text is the content's one variable (``body: "{{1}}"``, sent as
+``ContentVariables={"1": text}``): the greeting says the customer's name, and
+one content per name would mean a Content API call on every new customer's
+first message and a Twilio account full of copies. So the digest of (account,
+type, buttons, list label, language) names a content, made once (``POST
+/v1/Content``) and its sid cached in Redis. A text longer than a variable may
+be (255 characters) is written into the content itself, and then the text is
+part of the digest. Anything the Content API could refuse (an empty or too
+long body, a payload over 200 characters, more than ten choices) gives no
+content at all: the caller sends the numbered text instead.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ LIST_ITEM = 24
 LIST_DESCRIPTION = 72
 LIST_BUTTON = 20
 BODY_MAX = 1024
+#: The longest variable value the Content API takes.
+VARIABLE_MAX = 255
+#: The sample Twilio requires for the text variable (never a customer's words).
+SAMPLE = {"id": "Silakan pilih:", "en": "Please choose:"}
 ID_MAX = 200
 #: How long a worker waits for another one creating the same content (seconds).
 WAIT_FOR_OTHER = 3.0
@@ -62,17 +70,22 @@ class ContentSpec:
     kind: str
     language: str
     data: dict[str, Any]
+    #: ``ContentVariables`` of the send (the text), not part of what the content is.
+    values: dict[str, str]
 
     def digest(self, account_sid: str) -> str:
         raw = json.dumps([account_sid, self.kind, self.language, self.data], sort_keys=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def request(self, digest: str) -> dict[str, Any]:
-        return {
+        request: dict[str, Any] = {
             "friendly_name": f"sandi_{self.kind.split('/')[1].replace('-', '_')}_{digest[:16]}",
             "language": self.language,
             "types": {self.kind: self.data},
         }
+        if self.values:
+            request["variables"] = {"1": SAMPLE.get(self.language, SAMPLE["en"])}
+        return request
 
 
 def _cut(text: str, limit: int) -> str:
@@ -91,10 +104,12 @@ def content_spec(
         return None
     if len({b.payload for b in buttons}) != len(buttons):
         return None  # a tap must name one choice
+    values = {"1": body} if len(body) <= VARIABLE_MAX else {}
+    shown = "{{1}}" if values else body
     short = all(len(" ".join(b.title.split())) <= QUICK_REPLY_TITLE for b in buttons)
     if len(buttons) <= QUICK_REPLY_MAX and short:
         actions = [{"title": _cut(b.title, QUICK_REPLY_TITLE), "id": b.payload} for b in buttons]
-        return ContentSpec(QUICK_REPLY, language, {"body": body, "actions": actions})
+        return ContentSpec(QUICK_REPLY, language, {"body": shown, "actions": actions}, values)
     items = []
     for b in buttons:
         item: dict[str, Any] = {"item": _cut(b.title, LIST_ITEM), "id": b.payload}
@@ -102,7 +117,8 @@ def content_spec(
             item["description"] = _cut(b.title, LIST_DESCRIPTION)
         items.append(item)
     label = _cut(list_label, LIST_BUTTON) or LIST_LABEL.get(language, LIST_LABEL["en"])
-    return ContentSpec(LIST_PICKER, language, {"body": body, "button": label, "items": items})
+    data = {"body": shown, "button": label, "items": items}
+    return ContentSpec(LIST_PICKER, language, data, values)
 
 
 class ContentMaker:

@@ -17,6 +17,7 @@ already have reached Twilio.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -144,7 +145,10 @@ class WhatsAppReplies:
             log.info("whatsapp choices sent as numbered text: %s", err)
             parts.append(({"body": text}, text))
             return parts, "text"
-        parts.append(({"content_sid": sid}, text))
+        params = {"content_sid": sid}
+        if spec.values:
+            params["content_variables"] = json.dumps(spec.values, ensure_ascii=False)
+        parts.append((params, text))
         return parts, spec.kind.removeprefix("twilio/")
 
     def _list_label(self, reply: WhatsAppReply) -> str:
