@@ -90,7 +90,7 @@ def test_english_customers_get_english_content(poster: Twilio, fake_twilio: Fake
     english = [r for r in fake_twilio.content_requests if r["language"] == "en"]
     assert english, fake_twilio.content_requests
     items = english[-1]["types"]["twilio/list-picker"]["items"]
-    assert [i["item"] for i in items][0] == "Verify my number"
+    assert items[0]["item"] == "Verify my number"
     assert english[-1]["types"]["twilio/list-picker"]["button"] == "See options"
 
 
