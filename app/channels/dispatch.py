@@ -10,6 +10,7 @@ nothing here raises anything else at a caller for a provider's trouble.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -19,9 +20,11 @@ from typing import Protocol
 import jinja2
 from email_validator import EmailNotValidError, validate_email
 
+from app.channels.content import ContentMaker, ContentSpec, ContentUnavailable
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
 from app.channels.http_client import before_write
+from app.channels.media_probe import MediaProbe
 from app.channels.settings import CHANNELS, ChannelSettings
 from app.channels.sms import SmsChannel
 from app.channels.timing import TimedMailer, TimedTwilio
@@ -34,6 +37,8 @@ from app.channels.twilio_api import (
     rebased_http_client,
 )
 from app.channels.voice import VoiceChannel
+from app.channels.wa_replies import ContentSource, SandboxContent, Sent, WhatsAppReplies
+from app.channels.wa_replies import WhatsAppReply as WhatsAppReply
 from app.channels.whatsapp import WhatsAppChannel
 from app.content.messages import Channel, conversation_id
 from app.content.render import TemplateSource
@@ -46,6 +51,7 @@ from app.retention import DEFAULTS, Retention
 from app.store import keys
 from app.store.attempts import SendAttempts
 from app.store.connection import RedisClient
+from app.store.content_cache import ContentCache
 from app.store.outbox import OutboxStore
 from app.store.tracking import DeliveryLog, Digest, OptOuts
 
@@ -72,6 +78,11 @@ class _NoTwilio:
         raise DeliveryError("channel_unavailable", "Twilio is not configured")
 
 
+class _NoContent:
+    def sid(self, spec: ContentSpec) -> str:  # pragma: no cover - as _NoTwilio
+        raise ContentUnavailable("Twilio is not configured")
+
+
 class _NoSmtp:
     def send(self, message: EmailMessage, *, code: str) -> None:  # pragma: no cover
         raise DeliveryError("channel_unavailable", "SMTP_URL is not configured")
@@ -90,6 +101,7 @@ class Channels:
         twilio_http_client: HttpClientFactory | None = None,
         mailer: Mailer | None = None,
         digest: Digest,
+        sleep: Callable[[float], None] = time.sleep,
         retention: Retention = DEFAULTS,
     ) -> None:
         self.settings = settings
@@ -104,18 +116,19 @@ class Channels:
         self.watch: Callable[[str, CodeMessage, str | None], None] | None = None
         self.attempts = SendAttempts(redis, stale_after=settings.twilio_timeout * 4 + 1)
         api: TwilioApi
+        content: ContentSource = _NoContent()
         if settings.sandbox:
             api = SandboxTwilio(outbox, clock)
+            content = SandboxContent()
         elif settings.account_sid and settings.auth_token:
-            api = TimedTwilio(
-                TwilioRest(
-                    settings.account_sid,
-                    settings.auth_token,
-                    settings.twilio_timeout,
-                    twilio_http_client or rebased_http_client(settings.twilio_api_base_url),
-                ),
-                metrics,
+            rest = TwilioRest(
+                settings.account_sid,
+                settings.auth_token,
+                settings.twilio_timeout,
+                twilio_http_client or rebased_http_client(settings.twilio_api_base_url),
             )
+            api = TimedTwilio(rest, metrics)
+            content = ContentMaker(rest.client, settings.account_sid, ContentCache(redis), sleep)
         else:
             api = _NoTwilio()
         if mailer is None:
@@ -131,6 +144,11 @@ class Channels:
         self.voice = VoiceChannel(settings, templates, api, clock)
         self.email = EmailChannel(settings, templates, mailer, clock)
         self.flashcall = FlashCallChannel(settings, api)
+        self.media_probe = MediaProbe(settings)
+        #: Bot and staff replies to WhatsApp customers by REST (buttons, lists, media).
+        self.whatsapp_replies = WhatsAppReplies(
+            self.whatsapp, api, content, self.attempts, templates, clock
+        )
         self.adapters: dict[str, CodeChannel] = {
             a.name: a for a in (self.sms, self.whatsapp, self.voice, self.email, self.flashcall)
         }
@@ -302,6 +320,31 @@ class Channels:
             return None
         try:
             return self.whatsapp.send_text(number, text)
+        except DeliveryError as err:
+            if err.code == "opted_out":
+                self.opt_outs.add(number, "whatsapp")
+            raise
+
+    def send_whatsapp(
+        self,
+        number: str,
+        reply: WhatsAppReply,
+        *,
+        from_number: str | None = None,
+        in_window: bool | None = None,
+        send_key: str | None = None,
+    ) -> Sent:
+        """A reply to a WhatsApp customer by REST: buttons or a list as Content, media as
+        MediaUrl, inside the window; the window template or a logged refusal outside it
+        (:mod:`app.channels.wa_replies`). Nothing to an opted-out customer. Raises
+        DeliveryError."""
+        if self.opt_outs.has(number, "whatsapp"):
+            log.info("whatsapp to %s not sent: opted out", mask(number))
+            return Sent()
+        try:
+            return self.whatsapp_replies.send(
+                number, reply, from_number=from_number, in_window=in_window, send_key=send_key
+            )
         except DeliveryError as err:
             if err.code == "opted_out":
                 self.opt_outs.add(number, "whatsapp")

@@ -58,7 +58,8 @@ class WhatsAppChannel:
         self.redis = redis
         self.clock = clock
 
-    def _sender(self) -> dict[str, str]:
+    def sender_params(self) -> dict[str, str]:
+        """Who a message leaves from: the WhatsApp number, the Messaging Service, or the sandbox."""
         s = self.settings
         if s.whatsapp_from:
             return {"from_": address(s.whatsapp_from)}
@@ -71,7 +72,7 @@ class WhatsAppChannel:
         variables = json.dumps({"1": message.code})
         params: dict[str, Any] = {
             "to": address(message.to),
-            **self._sender(),
+            **self.sender_params(),
             "content_sid": content_sid,
             "content_variables": variables,
             "status_callback": self.settings.status_callback,
@@ -110,7 +111,7 @@ class WhatsAppChannel:
         (``TWILIO_WHATSAPP_WINDOW_CONTENT_SID``) goes instead, with the text
         as its variable ``{{1}}``; without one, nothing is sent.
         """
-        params: dict[str, Any] = {"to": address(number), **self._sender()}
+        params: dict[str, Any] = {"to": address(number), **self.sender_params()}
         params["status_callback"] = self.settings.status_callback
         if self.in_window(number):
             params["body"] = text

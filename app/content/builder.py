@@ -144,7 +144,7 @@ class Builder:
         base: dict[str, Any] = {"id": step_id, "where": where, "next": nxt}
         try:
             if kind == "say":
-                return f.Say(template=raw["say"], **base)
+                return f.Say(template=raw["say"], media=raw.get("media"), **base)
             if kind == "ask":
                 return self._ask(doc, path, raw, base)
             if kind == "if":
@@ -243,6 +243,13 @@ class Builder:
                     (*path, "choices"), f"'choices' only works with expect: choice, not {expect}"
                 )
             )
+        for key in ("accept", "max_bytes"):
+            if key in raw and expect != "media":
+                self.problems.append(
+                    doc.problem(
+                        (*path, key), f"'{key}' only works with expect: media, not {expect}"
+                    )
+                )
         choices = tuple(
             f.Choice(
                 value=c["value"],
@@ -268,6 +275,8 @@ class Builder:
             min_length=raw.get("min_length"),
             max_length=raw.get("max_length"),
             pattern=raw.get("pattern"),
+            accept=tuple(str(t).lower() for t in raw.get("accept", ())),
+            max_bytes=raw.get("max_bytes"),
             **base,
         )
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from app.content import flows as f
 from app.content.expressions import Value
 from app.content.graph import graph_problems, targets
+from app.content.media import media_problems
 from app.content.save_checks import value_problems
 from app.content.source import Document, NodePath, Problem, Where
 from app.content.templates_check import TemplateRef, check_templates
@@ -79,6 +80,7 @@ def check_flowset(
     for extra in flow_checks:
         problems.extend(extra(flowset, origins))
     problems.extend(_settings(flowset, origins))
+    problems.extend(media_problems(flowset, origins, templates))
     problems.extend(check_templates(templates, refs, known))
     return problems
 

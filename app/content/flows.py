@@ -16,7 +16,7 @@ from app.content.expressions import Expression, Value
 from app.content.source import Where
 
 #: Kinds of answer an ``ask`` step accepts.
-EXPECT = ("text", "number", "digits", "choice", "email", "phone", "yes_no", "otp_code")
+EXPECT = ("text", "number", "digits", "choice", "email", "phone", "yes_no", "otp_code", "media")
 
 #: Commands with built-in behaviour (their words may be extended in YAML).
 BUILTIN_COMMANDS = (
@@ -76,6 +76,8 @@ class Step:
 @dataclass(frozen=True, kw_only=True)
 class Say(Step):
     template: str
+    #: An image or PDF sent with the text: an https URL or a file of the templates folder.
+    media: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +96,9 @@ class Ask(Step):
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
+    #: ``expect: media``: the content types taken (empty: any) and the largest size.
+    accept: tuple[str, ...] = ()
+    max_bytes: int | None = None
 
     @property
     def waits(self) -> bool:
@@ -252,7 +257,7 @@ BUILTIN_VARS = ("name", "sender", "channel", "locale")
 #: Set by the engine for the message at hand (None when they do not apply).
 EXTRA_VARS = (
     "tries_left", "attempts_left", "retry_after", "otp_channel", "otp_to", "otp_amount",
-    "otp_payee", "error",
+    "otp_payee", "error", "media_problem", "media_types", "media_max_mb",
 )  # fmt: skip
 
 #: Templates the engine itself says (besides those the flows name).
@@ -264,6 +269,6 @@ SYSTEM_TEMPLATES = (
     "otp/sent", "otp/cooldown", "otp/failed", "otp/wrong", "otp/expired", "otp/enter_code",
     "otp/payment_whatsapp",
     "faq/pick", "faq/not_found",
-    "button/menu", "button/agent", "button/yes", "button/no", "button/none",
+    "button/menu", "button/agent", "button/yes", "button/no", "button/none", "button/list",
     *(f"invalid/{kind}" for kind in EXPECT),
 )  # fmt: skip

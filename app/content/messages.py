@@ -28,6 +28,8 @@ class Channel(enum.StrEnum):
 class Media:
     url: str
     content_type: str
+    #: Bytes, when the media host said (a HEAD at the edge); None when unknown.
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +80,47 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message the bot says back in the same conversation."""
+    """One message the bot says back in the same conversation.
+
+    ``media`` are https URLs or files of the templates folder (``media/menu.jpg``,
+    turned into a signed URL at the edge); ``locale`` is the language it was said
+    in (WhatsApp content is created per language).
+    """
 
     text: str
     buttons: tuple[Button, ...] = ()
+    media: tuple[str, ...] = ()
+    locale: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": [[b.payload, b.title] for b in self.buttons]}
+        data: dict[str, Any] = {
+            "text": self.text,
+            "buttons": [[b.payload, b.title] for b in self.buttons],
+        }
+        if self.media:
+            data["media"] = list(self.media)
+        if self.locale:
+            data["locale"] = self.locale
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
         return cls(
             text=str(data["text"]),
             buttons=tuple(Button(str(p), str(t)) for p, t in data.get("buttons", [])),
+            media=tuple(str(m) for m in data.get("media", ())),
+            locale=str(data["locale"]) if data.get("locale") else None,
         )
+
+
+def numbered(text: str, buttons: tuple[Button, ...]) -> str:
+    """The text with its choices as a numbered list (typing a number or a label works):
+    what SMS always gets, and WhatsApp when no content could be made."""
+    if not buttons:
+        return text
+    lines = [text, ""] if text else []
+    lines += [f"{i}. {button.title}" for i, button in enumerate(buttons, start=1)]
+    return "\n".join(lines)
 
 
 #: The profile field the turn runner stamps on every inbound message (epoch

@@ -212,6 +212,8 @@ def _expected(step: Ask, text: str, payload: str | None, locale: str) -> Answer:
     if expect == "otp_code":
         code = parse_otp_code(text)
         return INVALID if code is None else Answer(True, code)
+    if expect == "media":
+        return INVALID  # typed text is never the file (conversation/media_answers.py)
     return _text(step, text)
 
 

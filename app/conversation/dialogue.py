@@ -139,10 +139,14 @@ class Dialogue:
             except (jinja2.TemplateError, TypeError, ValueError):
                 return LAST_RESORT.get(self.locale, LAST_RESORT["id"])
 
-    def say(self, name: str, buttons: tuple[Button, ...] = (), **extra: Any) -> None:
+    def say(
+        self, name: str, buttons: tuple[Button, ...] = (), media: str | None = None, **extra: Any
+    ) -> None:
         text = self.render(name, **extra)
-        if text or buttons:
-            self.replies.append(Reply(text, buttons))
+        if text or buttons or media:
+            # The language matters only where WhatsApp content is made of the reply.
+            locale = self.locale if buttons or media else None
+            self.replies.append(Reply(text, buttons, (media,) if media else (), locale))
 
     def label(self, name: str) -> str:
         """A system button's label, from templates/<locale>/button/<name>.j2."""
@@ -177,13 +181,20 @@ def merge(replies: list[Reply], limit: int = 1600) -> tuple[Reply, ...]:
     """Join a turn's messages into as few as fit (one SMS thread, order kept).
 
     Only the last message of a group may carry buttons, and a group stays
-    within Twilio's 1,600 characters.
+    within Twilio's 1,600 characters. A message with media ends its group: the
+    text is its caption, and a reply after it comes after the picture.
     """
     out: list[Reply] = []
     for reply in replies:
-        if out and not out[-1].buttons and len(out[-1].text) + 2 + len(reply.text) <= limit:
-            joined = f"{out[-1].text}\n\n{reply.text}" if out[-1].text else reply.text
-            out[-1] = Reply(joined, reply.buttons)
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and not last.buttons
+            and not last.media
+            and len(last.text) + 2 + len(reply.text) <= limit
+        ):
+            joined = f"{last.text}\n\n{reply.text}" if last.text else reply.text
+            out[-1] = Reply(joined, reply.buttons, reply.media, reply.locale)
         else:
             out.append(reply)
     return tuple(out)

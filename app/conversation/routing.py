@@ -67,6 +67,9 @@ class Router:
     # -- the step waiting for an answer ---------------------------------------
 
     def answer(self, d: Dialogue, step: f.Step, text: str, payload: str | None) -> None:
+        if isinstance(step, f.Ask) and step.expect == "media" and d.message.media:
+            self.steps.answer(d, step, text, payload)
+            return
         if not has_content(text) and (d.message.media or d.message.location or not text.strip()):
             template = "common/media" if d.message.media or d.message.location else "common/empty"
             if isinstance(step, f.Ask | f.OtpConfirm | f.FaqAsk):
@@ -160,7 +163,8 @@ class Router:
         if first:
             self.steps.start(d, d.flowset.start_flow)
         elif d.replies:
-            d.replies[-1] = Reply(d.replies[-1].text, d.offer(d.escape_buttons()))
+            last = d.replies[-1]
+            d.replies[-1] = Reply(last.text, d.offer(d.escape_buttons()), last.media, d.locale)
         else:
             self.not_understood(d)
 

@@ -21,6 +21,7 @@ from app.conversation.answers import check_answer
 from app.conversation.dialogue import Dialogue
 from app.conversation.faq import FaqIndex
 from app.conversation.go import END, STOP, WAIT, Go
+from app.conversation.media_answers import check_media, refusal_context
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend
 
@@ -87,7 +88,7 @@ class Steps:
 
     def enter(self, d: Dialogue, flow: f.Flow, step: f.Step) -> Go:
         if isinstance(step, f.Say):
-            d.say(step.template)
+            d.say(step.template, media=step.media)
             return Go(step.next)
         if isinstance(step, f.Ask):
             d.say(step.template, self.buttons(d, step))
@@ -150,6 +151,8 @@ class Steps:
         self.then(d, go)
 
     def answer_ask(self, d: Dialogue, step: f.Ask, text: str, payload: str | None) -> Go:
+        if step.expect == "media":
+            return self.answer_media(d, step)
         answer = check_answer(step, text, payload, d.locale)
         if not answer.ok:
             return self.invalid(
@@ -163,6 +166,16 @@ class Steps:
                     return Go(flow=choice.goto_flow)
                 if choice.goto:
                     return Go(choice.goto)
+        return Go(step.next)
+
+    def answer_media(self, d: Dialogue, step: f.Ask) -> Go:
+        """A photo or document: saved as ``{url, content_type, size}``, or said why not."""
+        answer = check_media(step, d.message.media)
+        if answer.value is None:
+            context = refusal_context(step, answer.reason or "missing")
+            return self.invalid(d, step, step.invalid or "invalid/media", **context)
+        if step.save_as:
+            d.set_var(step.save_as, answer.value)
         return Go(step.next)
 
     def invalid(

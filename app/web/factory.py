@@ -115,6 +115,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
+    from app.web import media
+
+    app.register_blueprint(media.bp)
     app.register_blueprint(delivery.bp)
     app.register_blueprint(handoffs.bp)
     app.register_blueprint(api.bp)

@@ -12,9 +12,11 @@ from app.conversation.turns import Outcome
 from app.logs import mask
 from app.store.tracking import OptOuts
 from app.web.current import services
+from app.web.media import public_media_url
 from app.web.twilio_request import Rejected, parse_inbound
 from app.web.twilio_signed import twilio_signed
 from app.web.twiml import messaging_twiml
+from app.web.wa_rest import send_by_rest, wants_rest, with_sizes
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ def inbound(form: MultiDict[str, str]) -> Response:
         )
         return Response(f"{err}\n", status=err.status, mimetype="text/plain")
 
+    if message.media and not s.settings.sandbox:
+        message = with_sizes(s, message)
     outcome = s.turns.run(message)
     channel = message.channel.value
     if not outcome.duplicate:
@@ -56,7 +60,16 @@ def inbound(form: MultiDict[str, str]) -> Response:
         " duplicate" if outcome.duplicate else "",
         elapsed * 1000,
     )
-    return Response(messaging_twiml(outcome.replies, message), mimetype=TWIML)
+    replies = outcome.replies
+    if wants_rest(s, message, replies):
+        replies = send_by_rest(s, message, replies)
+    return Response(messaging_twiml(replies, message, _media_url), mimetype=TWIML)
+
+
+def _media_url(ref: str) -> str | None:
+    settings = services().settings
+    base = settings.public_url or ("http://localhost" if settings.sandbox else None)
+    return public_media_url(ref, base, settings.secret_key)
 
 
 def _record_opt_change(

@@ -98,8 +98,11 @@ def parse_inbound(form: MultiDict[str, str], received_at: datetime) -> InboundMe
         message_sid=sid,
         received_at=received_at,
         profile_name=_plain(form.get("ProfileName") or "")[:100] or None,
-        button_payload=(form.get("ButtonPayload") or "").strip()[:256] or None,
-        button_text=(form.get("ButtonText") or "").strip()[:256] or None,
+        # A quick-reply tap says ButtonPayload, a list-picker pick ListId: both are the
+        # id Sandi gave the choice (app.channels.content).
+        button_payload=(form.get("ButtonPayload") or form.get("ListId") or "").strip()[:256]
+        or None,
+        button_text=(form.get("ButtonText") or form.get("ListTitle") or "").strip()[:256] or None,
         media=_media(form),
         location=_location(form),
     )

@@ -8,10 +8,11 @@ than built as an element tree by twilio's ``MessagingResponse``: same bytes
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.content.messages import Channel, InboundMessage, Reply
+from app.content.messages import Channel, InboundMessage, Reply, numbered
 
 
 def address(channel: Channel, number: str) -> str:
@@ -20,11 +21,7 @@ def address(channel: Channel, number: str) -> str:
 
 def reply_text(reply: Reply) -> str:
     """The text with its choices as a numbered list (typing a number or a label works)."""
-    if not reply.buttons:
-        return reply.text
-    lines = [reply.text, ""]
-    lines += [f"{i}. {button.title}" for i, button in enumerate(reply.buttons, start=1)]
-    return "\n".join(lines)
+    return numbered(reply.text, reply.buttons)
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -45,7 +42,13 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def messaging_twiml(replies: tuple[Reply, ...], message: InboundMessage) -> str:
+def messaging_twiml(
+    replies: tuple[Reply, ...],
+    message: InboundMessage,
+    media_url: Callable[[str], str | None] | None = None,
+) -> str:
+    """``media_url`` turns a reply's media into public URLs: WhatsApp gets them as
+    ``<Media>``, SMS as a link under the text (no MMS to Indonesia)."""
     if not replies:
         return empty_twiml()
     to = xml_text(address(message.channel, message.sender)).translate(_ATTRIBUTE)
@@ -54,6 +57,14 @@ def messaging_twiml(replies: tuple[Reply, ...], message: InboundMessage) -> str:
     for reply in replies:
         text = xml_text(reply_text(reply))
         head = f'<Message from="{from_}" to="{to}"'
+        urls = [u for u in map(media_url, reply.media) if u] if reply.media and media_url else []
+        if urls and message.channel is Channel.WHATSAPP:
+            media = "".join(f"<Media>{xml_text(u).translate(_TEXT)}</Media>" for u in urls[:1])
+            body = f"<Body>{text.translate(_TEXT)}</Body>" if text else ""
+            parts.append(f"{head}>{body}{media}</Message>")
+            continue
+        if urls:
+            text = "\n".join([text, *urls]) if text else "\n".join(urls)
         parts.append(f"{head}>{text.translate(_TEXT)}</Message>" if text else f"{head} />")
     parts.append("</Response>")
     return "".join(parts)

@@ -104,7 +104,7 @@ def test_wrong_values(shop: Path) -> None:
         """,
     ) == [
         "flows/broken.yml:2:7: 'flow': 'Broken Flow' is not valid (lower_case letters, digits and underscores, starting with a letter)",
-        "flows/broken.yml:5:13: 'expect' (step 1) must be one of text, number, digits, choice, email, phone, yes_no, otp_code, not 'emial'; did you mean 'email'?",
+        "flows/broken.yml:5:13: 'expect' (step 1) must be one of text, number, digits, choice, email, phone, yes_no, otp_code, media, not 'emial'; did you mean 'email'?",
         "flows/broken.yml:6:12: 'tries' (step 1) must be a whole number",
         "flows/broken.yml:7:14: 'choices' (step 1) must not be empty",
     ]

@@ -8,6 +8,14 @@ TwiML that parses with ``<Response>`` at its root — and answers with
 Twilio-shaped JSON (201, or the error body twilio-python turns into
 ``TwilioRestException``).
 
+It also implements the Content API's ``POST /v1/Content`` (JSON: friendly_name,
+language, and types each shaped as Twilio checks them: a quick reply of at most
+3 buttons with titles of at most 20 characters, a list picker of at most 10 items
+of at most 24, bodies of at most 1,024, ids unique and at most 200), keeping
+what it made in :attr:`FakeTwilio.contents`, and answers ``HEAD`` on a media
+URL it was told of (:meth:`FakeTwilio.add_media`) the way Twilio's does: a
+redirect to the stored file, which says its ``Content-Length``.
+
 Sandi reaches it the way it would reach any Twilio-compatible API:
 ``TWILIO_API_BASE_URL`` set to :attr:`FakeTwilio.base_url` (the real twilio
 client, on Sandi's own HTTP session). :class:`LoopbackHttpClient` remains for
@@ -42,10 +50,16 @@ from urllib.parse import parse_qs
 
 from twilio.http.http_client import TwilioHttpClient
 
+from tests.support.fake_content import TwilioError, check_content
+
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
 API = "https://api.twilio.com"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)\.json$")
+_MEDIA = re.compile(
+    r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$"
+)
+CONTENT_PATH = "/v1/Content"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: handle()'s status for "close the connection without an answer".
 DROP = -2
@@ -53,7 +67,7 @@ DROP = -2
 
 @dataclass
 class Recorded:
-    resource: str  # "Messages" | "Calls"
+    resource: str  # "Messages" | "Calls" | "Content"
     form: dict[str, list[str]]
     auth: tuple[str, str] | None
     status: int
@@ -72,12 +86,6 @@ class Callback:
     form: dict[str, str]
 
 
-class TwilioError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 @dataclass
 class _Script:
     # (To exactly as posted, resource or None) -> (HTTP status, Twilio code)
@@ -89,6 +97,7 @@ class _Script:
     delay: float = 0.0  # seconds between accepting a create and answering it
     drop_every: int = 0  # accept every n-th message, then drop the connection unanswered
     silent: set[str] = field(default_factory=set)  # To -> only "sent", never a final status
+    content_fail: list[tuple[int, int]] = field(default_factory=list)  # (status, code) per create
 
 
 class FakeTwilio:
@@ -97,6 +106,12 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.requests: list[Recorded] = []
         self.callbacks: list[Callback] = []
+        #: The contents made through POST /v1/Content: sid -> the JSON as created.
+        self.contents: dict[str, dict[str, Any]] = {}
+        #: JSON bodies of every Content API request, accepted or not.
+        self.content_requests: list[dict[str, Any]] = []
+        #: Media URL path -> (size in bytes, content type), for HEAD.
+        self.media: dict[str, tuple[int, str]] = {}
         self._script = _Script()
         self._accepted = 0
         #: Called with the new SID before the create is answered (a test posts
@@ -180,6 +195,20 @@ class FakeTwilio:
         is off, an SMS stuck at the carrier."""
         self._script.silent.add(to)
 
+    def fail_content(self, status: int = 500, code: int = 20500, times: int = 1) -> None:
+        """The next ``times`` Content API creates fail with this error."""
+        self._script.content_fail += [(status, code)] * times
+
+    def add_media(self, size: int, content_type: str = "image/jpeg") -> str:
+        """A customer's attachment Twilio holds: its ``MediaUrl`` as the webhook gives it
+        (``https://api.twilio.com/...``; a HEAD with the account's auth says its size)."""
+        path = (
+            f"/2010-04-01/Accounts/{self.account_sid}/Messages/MM{secrets.token_hex(16)}"
+            f"/Media/ME{secrets.token_hex(16)}"
+        )
+        self.media[path] = (size, content_type)
+        return API + path
+
     def release(self) -> None:
         """Let hung requests finish (their clients have long given up)."""
         self._release.set()
@@ -187,7 +216,13 @@ class FakeTwilio:
     # -- reading -----------------------------------------------------------------
 
     def created(self, resource: str | None = None) -> list[Recorded]:
-        return [r for r in self.requests if r.status == 201 and resource in (None, r.resource)]
+        """Messages and calls Twilio accepted (``resource="Content"``: contents made)."""
+        return [
+            r
+            for r in self.requests
+            if r.status == 201
+            and (r.resource == resource or (resource is None and r.resource != "Content"))
+        ]
 
     def take_callbacks(self) -> list[Callback]:
         with self._lock:
@@ -196,7 +231,58 @@ class FakeTwilio:
 
     # -- the API -----------------------------------------------------------------
 
+    def handle_content(self, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        """``POST /v1/Content``, checked as the Content API checks a create."""
+        auth = _basic_auth(headers.get("Authorization", ""))
+        record = Recorded("Content", {}, auth, 0)
+        with self._lock:
+            self.requests.append(record)
+        if auth != (self.account_sid, self.auth_token):
+            record.status = 401
+            return 401, _error(401, 20003, "Authenticate")
+        try:
+            if headers.get("Content-Type") != "application/json":
+                raise TwilioError(400, 20001, "expected a JSON body")
+            try:
+                data = json.loads(body)
+            except ValueError:
+                raise TwilioError(400, 20001, "the body is not JSON") from None
+            with self._lock:
+                self.content_requests.append(data)
+                failing = self._script.content_fail.pop(0) if self._script.content_fail else None
+            if failing:
+                raise TwilioError(failing[0], failing[1], "Content API error")
+            created = check_content(data)
+        except TwilioError as err:
+            record.status = err.status
+            return err.status, _error(err.status, err.code, err.message)
+        sid = "HX" + secrets.token_hex(16)
+        now = datetime.now(UTC).isoformat()
+        result = {
+            "sid": sid, "account_sid": self.account_sid, "date_created": now, "date_updated": now,
+            "url": f"https://content.twilio.com/v1/Content/{sid}", "links": {}, **created,
+        }  # fmt: skip
+        with self._lock:
+            self.contents[sid] = created
+            record.status, record.sid = 201, sid
+        return 201, result
+
+    def handle_head(self, path: str, headers: Any) -> tuple[int, dict[str, str]]:
+        """HEAD on a media URL: 307 to the stored file (auth required), which has a length."""
+        if path.startswith("/_media/"):
+            found = self.media.get(path.removeprefix("/_media"))
+            if found is None:
+                return 404, {}
+            return 200, {"Content-Length": str(found[0]), "Content-Type": found[1]}
+        if not _MEDIA.match(path) or path not in self.media:
+            return 404, {}
+        if _basic_auth(headers.get("Authorization", "")) != (self.account_sid, self.auth_token):
+            return 401, {}
+        return 307, {"Location": f"/_media{path}"}
+
     def handle(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        if path == CONTENT_PATH:
+            return self.handle_content(headers, body)
         match = _PATH.match(path)
         if not match:
             return 404, _error(404, 20404, "The requested resource was not found")
@@ -231,7 +317,7 @@ class FakeTwilio:
             if rule:
                 status, code = rule
                 raise TwilioError(status, code, f"Twilio error {code}")
-            result = self._message(one) if resource == "Messages" else self._call(one)
+            result = self._message(one, form) if resource == "Messages" else self._call(one)
         except TwilioError as err:
             record.status = err.status
             return err.status, _error(err.status, err.code, err.message)
@@ -247,7 +333,15 @@ class FakeTwilio:
                 return DROP, result
         return 201, result
 
-    def _message(self, f: dict[str, str]) -> dict[str, Any]:
+    def _check_media(self, form: dict[str, list[str]], whatsapp: bool) -> None:
+        urls = form.get("MediaUrl", [])
+        if len(urls) > 10 or (whatsapp and len(urls) > 1):
+            raise TwilioError(400, 21623, "Too many media URLs for this channel.")
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+/\S*$", url):
+                raise TwilioError(400, 21620, f"Invalid media URL: {url}")
+
+    def _message(self, f: dict[str, str], form_all: dict[str, list[str]]) -> dict[str, Any]:
         to, sender, service = f.get("To", ""), f.get("From", ""), f.get("MessagingServiceSid")
         if not to:
             raise TwilioError(400, 21604, "A 'To' phone number is required.")
@@ -266,7 +360,18 @@ class FakeTwilio:
         if content_sid is not None and not re.fullmatch(r"HX[0-9a-f]{32}", content_sid):
             raise TwilioError(400, 21655, "The ContentSid is invalid.")
         if "ContentVariables" in f:
+            if body is not None:
+                raise TwilioError(
+                    400, 35127, "Body and ContentVariables cannot be provided together"
+                )
             _check_variables(f["ContentVariables"])
+        self._check_media(form_all, is_wa)
+        if content_sid in self.contents and "ContentVariables" in f:
+            unknown = set(json.loads(f["ContentVariables"])) - set(
+                self.contents[content_sid].get("variables") or {}
+            )
+            if unknown:
+                raise TwilioError(400, 21656, "The ContentVariables Parameter is invalid.")
         if "ValidityPeriod" in f and not 1 <= int(f["ValidityPeriod"]) <= 36000:
             raise TwilioError(400, 21619, "ValidityPeriod must be between 1 and 36000.")
         _check_callback(f)
@@ -277,7 +382,8 @@ class FakeTwilio:
             "sid": sid, "account_sid": self.account_sid, "api_version": "2010-04-01",
             "to": to, "from": sender or None, "messaging_service_sid": service,
             "body": body or "", "status": "accepted" if service else "queued",
-            "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+            "num_segments": "1", "num_media": str(len(form_all.get("MediaUrl", []))),
+            "direction": "outbound-api",
             "error_code": None, "error_message": None, "price": None, "price_unit": "USD",
             "date_created": now, "date_updated": now, "date_sent": None,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
@@ -429,6 +535,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a hang test)
+
+    def do_HEAD(self) -> None:
+        status, headers = self.owner.handle_head(self.path, self.headers)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -57,6 +57,8 @@ from app.store.keys.conversations import (
 )
 from app.store.keys.delivery import (
     ATTEMPT_TTL,
+    CONTENT_LOCK_TTL,
+    CONTENT_TTL,
     DELIVERY_TTL,
     FALLBACK_TTL,
     OPT_OUT_TTL,
@@ -65,6 +67,8 @@ from app.store.keys.delivery import (
     legacy_opt_out,
     opt_out,
     send_attempt,
+    whatsapp_content,
+    whatsapp_content_lock,
 )
 from app.store.keys.fraud import (
     FRAUD_BLOCKS_TTL,
@@ -100,6 +104,8 @@ SHARED_CUSTOMER_KEYS: tuple[SharedKey, ...] = (
 
 __all__ = [
     "ATTEMPT_TTL",
+    "CONTENT_LOCK_TTL",
+    "CONTENT_TTL",
     "AUDIT_MAX",
     "AUDIT_TTL",
     "BACKEND_RECORD_MAX",
@@ -164,6 +170,8 @@ __all__ = [
     "rate_limit_pattern",
     "seen",
     "send_attempt",
+    "whatsapp_content",
+    "whatsapp_content_lock",
     "session",
     "staff_session",
     "staff_user_sessions",

@@ -50,3 +50,21 @@ ATTEMPT_TTL = 86400  # far longer than any code lives, or any job is retried
 def send_attempt(send_key: str) -> str:
     """Hash state/sid/at of one send attempt (``<verification id>:<gen or step>:<channel>``)."""
     return _key(f"send:{send_key}", "attempt")
+
+
+# --- WhatsApp content (buttons and lists) made through Twilio's Content API ---------
+# One ContentSid per (account, type, text, buttons, language) digest: made once,
+# reused for every customer who gets the same menu. The lock keeps two workers
+# from both creating it.
+CONTENT_TTL = 30 * 86400  # a menu unused for a month is made again when next needed
+CONTENT_LOCK_TTL = 15  # longer than one Content API call may take
+
+
+def whatsapp_content(digest: str) -> str:
+    """The ContentSid (``HX...``) made for one content digest."""
+    return _key(f"content:{digest}", "sid")
+
+
+def whatsapp_content_lock(digest: str) -> str:
+    """Held (SET NX) by the worker creating that content."""
+    return _key(f"content:{digest}", "lock")

@@ -1,0 +1,116 @@
+"""The fake Twilio's Content API checks: what ``POST /v1/Content`` refuses.
+
+Shapes and limits as Twilio documents them for in-session WhatsApp content:
+a quick reply of 1-3 buttons (titles at most 20 characters), a list picker of
+1-10 items (at most 24, descriptions 72, its button 20), bodies at most 1,024,
+ids unique and at most 200, a two-letter language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+_LANGUAGE = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
+
+
+class TwilioError(Exception):
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def check_content(data: Any) -> dict[str, Any]:
+    """The Content API's checks of a create; returns the content as stored (nulls dropped:
+    twilio-python sends every type it knows, unused ones as null)."""
+    if not isinstance(data, dict):
+        raise TwilioError(400, 20001, "the body must be a JSON object")
+    name, language = data.get("friendly_name"), data.get("language")
+    if not isinstance(name, str) or not 1 <= len(name) <= 64:
+        raise TwilioError(400, 20001, "friendly_name is required (1-64 characters)")
+    if not isinstance(language, str) or not _LANGUAGE.match(language):
+        raise TwilioError(400, 20001, "language must be an ISO 639-1 code such as 'id'")
+    variables = data.get("variables")
+    if variables is not None and not (
+        isinstance(variables, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in variables.items())
+    ):
+        raise TwilioError(400, 20001, "variables must map names to sample strings")
+    types = data.get("types")
+    if not isinstance(types, dict):
+        raise TwilioError(400, 20001, "types is required")
+    used = {k: v for k, v in types.items() if v is not None}
+    if not used:
+        raise TwilioError(400, 20001, "types must hold at least one content type")
+    for kind, value in used.items():
+        check = _TYPE_CHECKS.get(kind)
+        if check is None:
+            raise TwilioError(400, 20001, f"unsupported content type {kind}")
+        check(value)
+    return {
+        "friendly_name": name,
+        "language": language,
+        "variables": variables or {},
+        "types": used,
+    }
+
+
+def _text_field(value: Any, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= limit:
+        raise TwilioError(400, 20001, f"{name} is required, at most {limit} characters")
+    return value
+
+
+def _ids(ids: list[Any]) -> None:
+    for value in ids:
+        _text_field(value, "id", 200)
+    if len(set(ids)) != len(ids):
+        raise TwilioError(400, 20001, "ids must be unique")
+
+
+def _check_quick_reply(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise TwilioError(400, 20001, "twilio/quick-reply must be an object")
+    _text_field(value.get("body"), "twilio/quick-reply body", 1024)
+    actions = value.get("actions")
+    # WhatsApp shows at most 3 in-session quick replies without an approved template.
+    if not isinstance(actions, list) or not 1 <= len(actions) <= 3:
+        raise TwilioError(400, 20001, "twilio/quick-reply needs 1 to 3 actions in session")
+    for action in actions:
+        if not isinstance(action, dict):
+            raise TwilioError(400, 20001, "an action must be an object")
+        if action.get("type") not in (None, "QUICK_REPLY"):
+            raise TwilioError(400, 20001, "a quick-reply action's type is QUICK_REPLY")
+        _text_field(action.get("title"), "action title", 20)
+    _ids([a.get("id") for a in actions])
+
+
+def _check_list_picker(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise TwilioError(400, 20001, "twilio/list-picker must be an object")
+    _text_field(value.get("body"), "twilio/list-picker body", 1024)
+    _text_field(value.get("button"), "twilio/list-picker button", 20)
+    items = value.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= 10:
+        raise TwilioError(400, 20001, "twilio/list-picker needs 1 to 10 items")
+    for item in items:
+        if not isinstance(item, dict):
+            raise TwilioError(400, 20001, "an item must be an object")
+        _text_field(item.get("item"), "item", 24)
+        if item.get("description") is not None:
+            _text_field(item["description"], "item description", 72)
+    _ids([i.get("id") for i in items])
+
+
+def _check_text(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise TwilioError(400, 20001, "twilio/text must be an object")
+    _text_field(value.get("body"), "twilio/text body", 1600)
+
+
+_TYPE_CHECKS: dict[str, Callable[[Any], None]] = {
+    "twilio/quick-reply": _check_quick_reply,
+    "twilio/list-picker": _check_list_picker,
+    "twilio/text": _check_text,
+}
