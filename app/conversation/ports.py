@@ -112,3 +112,7 @@ class HeldTurn(Protocol):
 
 class TurnStore(Protocol):
     def hold(self, conversation_id: str, message_sid: str) -> AbstractContextManager[HeldTurn]: ...
+
+    def peek(self, conversation_id: str) -> Conversation:
+        """The stored session and profile, read without the lock (staff views)."""
+        ...

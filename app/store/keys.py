@@ -162,6 +162,14 @@ def backend_record(conversation_id: str, path: str) -> str:
     return _key(conversation_id, f"backend:{path.strip('/').replace('/', '.')}")
 
 
+EVENT_TTL = DEFAULTS.events  # longer than every retry of its job
+
+
+def event_payload(event_id: str) -> str:
+    """The JSON of one event until its job delivers it (the job carries the id only)."""
+    return _key(f"event:{event_id}", "payload")
+
+
 def handoff_index() -> str:
     """Sorted set: conversation id -> when its handoff times out (epoch seconds)."""
     return _key("handoffs", "active")
