@@ -121,7 +121,7 @@ class Steps:
             d.say(step.template)
             return WAIT
         if isinstance(step, f.Handoff):
-            return self.handoff(d, step)
+            return self.handoff(d, step, flow.id)
         raise TypeError(f"unknown step {step!r}")  # pragma: no cover - the loader builds only these
 
     def reprompt(self, d: Dialogue) -> None:
@@ -236,11 +236,11 @@ class Steps:
             d.set_var(name, dig(result.data, path))
         return Go(step.next)
 
-    def handoff(self, d: Dialogue, step: f.Handoff) -> Go:
+    def handoff(self, d: Dialogue, step: f.Handoff, flow_id: str) -> Go:
         d.say(step.template)
         until = d.ts + (step.timeout or self.handoff_timeout)
         handoff: dict[str, Any] = {
-            "since": d.ts, "until": until, "flow": d.flow_id, "on_timeout": step.on_timeout,
+            "since": d.ts, "until": until, "flow": flow_id, "on_timeout": step.on_timeout,
             "locale": d.locale, "name": d.message.profile_name or "",
             "log": history_entries(d.session),
         }  # fmt: skip
