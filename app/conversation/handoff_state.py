@@ -26,8 +26,9 @@ from typing import Any
 LOG_LIMIT = 40
 LOG_CHARS = 500
 NOTES_LIMIT = 20
-#: A standalone run of 4-8 digits: what an OTP looks like (phone numbers are longer).
-_CODE = re.compile(r"(?<![\d+])\d{4,8}(?!\d)")
+#: A standalone run of 6-8 digits: what Sandi's codes look like (NIST: at least 6
+#: digits); phone numbers are longer, order numbers usually shorter.
+_CODE = re.compile(r"(?<![\d+])\d{6,8}(?!\d)")
 
 
 def mask_codes(text: str) -> str:

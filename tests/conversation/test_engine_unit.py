@@ -131,7 +131,7 @@ def test_a_staff_reply_stops_the_no_reply_timer(bench: ChatBench, clock: FakeClo
     clock.advance(minutes=10)
     assert bench.desk.no_reply(CID, waiting.until) is None
     [still] = bench.desk.waiting()
-    assert [n["text"] for n in still.notes] == ["asked about order ••••"]
+    assert [n["text"] for n in still.notes] == ["asked about order 7781"]
 
 
 def test_a_handoff_times_out_after_four_hours(bench: ChatBench, clock: FakeClock) -> None:
