@@ -269,7 +269,7 @@ class FlowBot:
             and self.handoffs is not None
             and handoff.get("listed") is None
         ):
-            self.handoffs.add(d.conversation.id, float(handoff["until"]))
+            self.handoffs.add(d.conversation.id, float(handoff["until"]), handoff)
             handoff["listed"] = True
         if d.flow_id:
             d.profile["open_flow"] = d.flow_id

@@ -74,7 +74,7 @@ class Resumed:
     handoff: Waiting
 
 
-def _view(cid: str, handoff: dict[str, Any]) -> Waiting:
+def view_of(cid: str, handoff: dict[str, Any]) -> Waiting:
     channel, number = parse_conversation_id(cid)
     replied = handoff.get("replied_at")
     return Waiting(
@@ -117,7 +117,7 @@ class HandoffDesk:
         for cid, _ in self.index.active(now):
             try:
                 handoff = active(self.store.peek(cid).profile, now)
-                view = _view(cid, handoff) if handoff is not None else None
+                view = view_of(cid, handoff) if handoff is not None else None
             except ValueError:
                 view = None
             if view is None:
@@ -128,7 +128,7 @@ class HandoffDesk:
 
     def get(self, cid: str) -> Waiting | None:
         handoff = active(self.store.peek(cid).profile, self.clock().timestamp())
-        return _view(cid, handoff) if handoff is not None else None
+        return view_of(cid, handoff) if handoff is not None else None
 
     # -- staff actions (each under the conversation's lock) ---------------------
 
@@ -147,7 +147,7 @@ class HandoffDesk:
             handoff["replied_at"] = now
             handoff.setdefault("assigned", by)
             held.save(())
-            return _view(cid, handoff)
+            return view_of(cid, handoff)
 
     def assign(self, cid: str, by: str) -> Waiting | None:
         with self._held(cid) as (held, handoff, _):
@@ -155,7 +155,7 @@ class HandoffDesk:
                 return None
             handoff["assigned"] = by
             held.save(())
-            return _view(cid, handoff)
+            return view_of(cid, handoff)
 
     def note(self, cid: str, by: str, text: str) -> Waiting | None:
         """An internal note: staff only, never sent to the customer."""
@@ -164,7 +164,7 @@ class HandoffDesk:
                 return None
             add_note(handoff, now, by, text)
             held.save(())
-            return _view(cid, handoff)
+            return view_of(cid, handoff)
 
     # -- giving the conversation back --------------------------------------------
 
@@ -213,7 +213,7 @@ class HandoffDesk:
                     return None
             elif (live is None) == (why == "release"):
                 return None  # a release needs a live handoff, an expiry a finished one
-            view = _view(cid, raw)
+            view = view_of(cid, raw)
             message = InboundMessage(
                 channel=view.channel,
                 sender=view.number,

@@ -181,7 +181,9 @@ class MemoryHandoffIndex:
     def __init__(self) -> None:
         self._until: dict[str, float] = {}
 
-    def add(self, conversation_id: str, until: float) -> None:
+    def add(
+        self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
+    ) -> None:
         self._until[conversation_id] = until
 
     def remove(self, conversation_id: str) -> None:

@@ -93,7 +93,11 @@ class RecordStore(Protocol):
 class HandoffIndex(Protocol):
     """Which conversations wait for a person, so staff can list and release them."""
 
-    def add(self, conversation_id: str, until: float) -> None: ...
+    def add(
+        self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
+    ) -> None:
+        """List a handoff that began (``handoff``: its state, for whoever is told of it)."""
+        ...
 
     def remove(self, conversation_id: str) -> None: ...
 

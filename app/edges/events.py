@@ -84,6 +84,7 @@ class EventSender:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
                 status = int(response.status)
         except urllib.error.HTTPError as err:
+            err.close()  # it holds the receiver's answer and its socket
             log.warning("event %s %s: HTTP %s", event.get("type"), event.get("id"), err.code)
             raise EventNotDelivered(f"HTTP {err.code}") from None
         except (urllib.error.URLError, OSError) as err:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from app.store import keys
 from app.store.connection import RedisClient
 
@@ -18,7 +21,9 @@ class RedisHandoffIndex:
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
 
-    def add(self, conversation_id: str, until: float) -> None:
+    def add(
+        self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
+    ) -> None:
         key = keys.handoff_index()
         pipe = self.redis.pipeline(transaction=True)
         pipe.zadd(key, {conversation_id: until})

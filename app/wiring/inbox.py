@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from app.channels.chat_messages import ChatMessages, ChatSend
 from app.content.messages import Channel, Reply
-from app.conversation.handoff import HandoffDesk, Resumed, Waiting
+from app.conversation.handoff import HandoffDesk, Resumed, Waiting, view_of
 from app.conversation.ports import HandoffIndex
 from app.edges.events import EventSender, new_event
 from app.logs import mask
@@ -96,16 +96,18 @@ class HandoffHooks:
     def __init__(
         self,
         index: HandoffIndex,
-        started: Callable[[str, float], None],
+        started: Callable[[str, float, Mapping[str, Any] | None], None],
         ended: Callable[[str], None],
     ) -> None:
         self.index = index
         self.started = started
         self.ended = ended
 
-    def add(self, conversation_id: str, until: float) -> None:
+    def add(
+        self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
+    ) -> None:
         self.index.add(conversation_id, until)
-        self.started(conversation_id, until)
+        self.started(conversation_id, until, handoff)
 
     def remove(self, conversation_id: str) -> None:
         self.index.remove(conversation_id)
@@ -183,12 +185,12 @@ class Inbox:
 
     # -- what the engine and the jobs tell the inbox ------------------------------
 
-    def started(self, cid: str, until: float) -> None:
-        """A handoff began (in a webhook turn): start its timers, send its event."""
+    def started(self, cid: str, until: float, handoff: Mapping[str, Any] | None) -> None:
+        """A handoff began (in a webhook turn, not yet saved): its timers, its event."""
         if self.jobs is not None:
             tag = self.digest(cid)
             self.jobs.handoff_timers(tag, until, self.reply_timeout)
-        view = self.desk.get(cid)
+        view = view_of(cid, dict(handoff)) if handoff is not None else None
         data: dict[str, Any] = {"conversation": cid, "until": until}
         if view is not None:
             data = {**_conversation(view), "name": view.name, "locale": view.locale,

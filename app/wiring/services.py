@@ -185,7 +185,7 @@ def build(
     # The engine tells the inbox of each handoff's start and end (built below, late bound).
     hooks = HandoffHooks(
         handoff_index,
-        started=lambda cid, until: inbox.started(cid, until),
+        started=lambda cid, until, handoff: inbox.started(cid, until, handoff),
         ended=lambda cid: inbox.ended_by_bot(cid),
     )
     backend = _backend(settings, conversation, records, clock)

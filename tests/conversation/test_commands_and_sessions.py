@@ -169,7 +169,9 @@ def test_handoff_api_with_a_key(app_config, redis_client, otp) -> None:
     assert "Your chat with our staff" not in chat.say("hello")
 
 
-def test_list_and_release_agree_about_who_is_waiting(app: Flask, chat: Chat, clock: FakeClock) -> None:
+def test_list_and_release_agree_about_who_is_waiting(
+    app: Flask, chat: Chat, clock: FakeClock
+) -> None:
     """The list used to read the index, the release the profile: a conversation the
     simulator reset (its profile gone) was listed but could not be released, and one
     whose time ran out could be released but was not listed. Both now judge by the profile."""

@@ -91,7 +91,10 @@ def test_a_handoff_mutes_the_bot_until_staff_release_it(bench: ChatBench, clock:
     until = clock().timestamp() + 4 * 3600
     [waiting] = bench.desk.waiting()
     assert (waiting.conversation, waiting.until, waiting.name, waiting.locale) == (
-        CID, until, "Budi", "en"
+        CID,
+        until,
+        "Budi",
+        "en",
     )
     assert bench.send("hello? anyone? my code is 482913") == ()  # a person answers now
     [waiting] = bench.desk.waiting()
@@ -110,7 +113,9 @@ def test_a_handoff_mutes_the_bot_until_staff_release_it(bench: ChatBench, clock:
     assert not bench.say("thanks").startswith("Your chat with our staff has ended.")
 
 
-def test_no_staff_reply_in_time_runs_the_flows_on_timeout(bench: ChatBench, clock: FakeClock) -> None:
+def test_no_staff_reply_in_time_runs_the_flows_on_timeout(
+    bench: ChatBench, clock: FakeClock
+) -> None:
     bench.say("talk to a person")
     [waiting] = bench.desk.waiting()
     assert bench.desk.no_reply(CID, waiting.until + 1) is None  # another handoff's timer
@@ -126,7 +131,11 @@ def test_a_staff_reply_stops_the_no_reply_timer(bench: ChatBench, clock: FakeClo
     [waiting] = bench.desk.waiting()
     replied = bench.desk.reply(CID, "sari", "Hi Budi, Sari here.")
     assert replied is not None and replied.assigned == "sari" and replied.replied_at
-    assert replied.log[-1] == {"at": clock().timestamp(), "who": "staff:sari", "text": "Hi Budi, Sari here."}
+    assert replied.log[-1] == {
+        "at": clock().timestamp(),
+        "who": "staff:sari",
+        "text": "Hi Budi, Sari here.",
+    }
     assert bench.desk.note(CID, "sari", "asked about order 7781") is not None
     clock.advance(minutes=10)
     assert bench.desk.no_reply(CID, waiting.until) is None

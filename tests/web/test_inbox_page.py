@@ -116,7 +116,9 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
         base_url=HOST,
     )
     assert again.status_code == 304 and again.get_data() == b""
-    cli = CliRunner().invoke(main, ["handoff", "list"], obj=ScriptInfo(create_app=lambda: staff_app))
+    cli = CliRunner().invoke(
+        main, ["handoff", "list"], obj=ScriptInfo(create_app=lambda: staff_app)
+    )
     assert cli.output.startswith(CID)
     bad = client.post(
         "/inbox/api/reply",
@@ -124,15 +126,11 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
         base_url=HOST,
     )
     assert bad.status_code == 400
-    empty = client.post(
-        "/inbox/api/reply", json={"conversation": CID, "text": " "}, base_url=HOST
-    )
+    empty = client.post("/inbox/api/reply", json={"conversation": CID, "text": " "}, base_url=HOST)
     assert empty.status_code == 400
     no_csrf = staff_app.test_client()
     log_in(staff_app, no_csrf, "sari", base_url=HOST).environ_base.pop("HTTP_X_CSRF_TOKEN")
-    refused = no_csrf.post(
-        "/inbox/api/release", json={"conversation": CID}, base_url=HOST
-    )
+    refused = no_csrf.post("/inbox/api/release", json={"conversation": CID}, base_url=HOST)
     assert refused.status_code == 403
     # Released through the CLI: the page's list is empty too.
     out = CliRunner().invoke(
@@ -141,9 +139,7 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
     assert out.exit_code == 0, out.output
     after = client.get("/inbox/api/conversations", base_url=HOST)
     assert after.get_json()["conversations"] == []
-    gone = client.post(
-        "/inbox/api/reply", json={"conversation": CID, "text": "hi"}, base_url=HOST
-    )
+    gone = client.post("/inbox/api/reply", json={"conversation": CID, "text": "hi"}, base_url=HOST)
     assert gone.status_code == 404
 
 
