@@ -46,6 +46,8 @@ KINDS: tuple[Kind, ...] = (
          30 * DAY, "SANDI_BACKEND_RECORD_TTL", "number, what the flow sent (e.g. e-mail)", 60),
     Kind("handoff_index", "List of conversations waiting for staff", 8 * DAY, None,
          "conversation ids (number)"),
+    Kind("events", "Events waiting for delivery to SANDI_EVENTS_URL (deleted once delivered)",
+         3 * DAY, None, "conversation id (number), staff reply text, verification's number"),
     Kind("verification", "A verification after it ends (status, channel, times; code hash "
          "cleared)", DAY, "SANDI_OTP_RETENTION", "number or e-mail address", 60),
     Kind("delivery", "Delivery record of each message or call sent",
@@ -71,6 +73,7 @@ class Retention:
     lock: int = 120
     backend_record: int = 30 * DAY
     handoff_index: int = 8 * DAY
+    events: int = 3 * DAY
     verification: int = DAY
     delivery: int = 3 * DAY
     fallback: int = DAY

@@ -23,20 +23,23 @@ def release(number: str, channel: str | None) -> None:
         normalised = e164(number.removeprefix("whatsapp:").strip(), "NUMBER")
     except Rejected as err:
         raise click.BadParameter(str(err), param_hint="NUMBER") from None
-    desk = current_app.extensions["sandi"].handoffs
-    released = desk.release(normalised, Channel(channel) if channel else None)
+    inbox = current_app.extensions["sandi"].inbox
+    released = inbox.release(normalised, Channel(channel) if channel else None, "cli")
     if not released:
         click.echo(f"no handoff active for {normalised}", err=True)
         raise SystemExit(1)
-    for cid in released:
-        click.echo(f"released {cid}")
+    for done in released:
+        click.echo(f"released {done.conversation}")
 
 
 @handoff.command("list")
 def waiting() -> None:
-    """Conversations waiting for a person, with when the bot takes them back."""
-    items = current_app.extensions["sandi"].handoffs.waiting()
+    """Conversations waiting for a person (as /inbox shows them), the longest-waiting first."""
+    items = current_app.extensions["sandi"].inbox.waiting()
     if not items:
         click.echo("no conversation is handed off")
-    for cid, until in items:
-        click.echo(f"{cid}  until {datetime.fromtimestamp(until, UTC).isoformat()}")
+    for w in items:
+        since = datetime.fromtimestamp(w.since, UTC).isoformat()
+        until = datetime.fromtimestamp(w.until, UTC).isoformat()
+        who = f"  assigned to {w.assigned}" if w.assigned else ""
+        click.echo(f"{w.conversation}  since {since}  until {until}{who}")

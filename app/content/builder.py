@@ -215,6 +215,7 @@ class Builder:
             return f.Handoff(
                 template=raw["handoff"],
                 timeout=duration(raw["timeout"]) if "timeout" in raw else None,
+                on_timeout=raw.get("on_timeout"),
                 **{**base, "next": None},
             )
         except _Skip:

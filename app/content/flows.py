@@ -189,6 +189,8 @@ class FaqAsk(Step):
 class Handoff(Step):
     template: str
     timeout: int | None = None
+    #: The step the bot runs when no staff member replied in time (SANDI_HANDOFF_REPLY_TIMEOUT).
+    on_timeout: str | None = None
 
 
 @dataclass(frozen=True)

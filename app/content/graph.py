@@ -39,6 +39,8 @@ def _edges(flow: f.Flow, step: f.Step, *, failures: bool = True) -> list[str | N
     whose every answer leads back into it has no way out even though running
     out of tries would end it.
     """
+    if isinstance(step, f.Handoff) and step.on_timeout and flow.step(step.on_timeout):
+        return [None, step.on_timeout]
     if isinstance(step, f.End | f.GotoFlow | f.Handoff):
         return [None]
     out: list[str | None] = [

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.content import flows as f
-from app.content.messages import Conversation, InboundMessage, Turn
+from app.content.messages import Conversation, InboundMessage, Reply, Turn
 from app.content.render import Templates
 from app.content.text import normalise
 from app.conversation.dialogue import Dialogue, merge
 from app.conversation.faq import FaqIndex
+from app.conversation.handoff_state import append_log
 from app.conversation.language import country_locale, detect
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend, HandoffIndex, OtpPort
@@ -94,6 +95,36 @@ class FlowBot:
             d.session["flow_version"] = self.version
         return Turn(replies=merge(d.replies))
 
+    def resume(
+        self,
+        message: InboundMessage,
+        conversation: Conversation,
+        now: datetime,
+        step: str | None = None,
+    ) -> tuple[Reply, ...]:
+        """Take a handed-off conversation back with no customer message to answer.
+
+        A release (staff, CLI, API) says ``common/handoff_over``; nobody answering
+        in time runs the handoff step's ``on_timeout`` step (``step``) instead. The
+        replies are the customer's to be sent by REST (``message`` is synthetic:
+        the caller's clock, the handoff's profile name). In the handoff's language.
+        """
+        d = Dialogue(self.flowset, self.templates, message, conversation, now)
+        handoff = d.profile.pop("handoff", None)
+        d.profile.pop("handoff_over", None)
+        saved = handoff.get("locale") if isinstance(handoff, dict) else None
+        d.locale = str(saved) if saved in LOCALES else self.locale(d, None)
+        flow_id = handoff.get("flow") if isinstance(handoff, dict) else None
+        d.reset_session()
+        flow = self.flowset.flows.get(flow_id) if isinstance(flow_id, str) else None
+        if step and flow is not None and flow.step(step) is not None:
+            self.steps.run(d, flow.id, step)
+        else:
+            d.say("common/handoff_over")
+        d.session["last_at"], d.session["locale"] = d.ts, d.locale
+        self._remember_open_flow(d)
+        return merge(d.replies)
+
     def _handle(self, d: Dialogue) -> None:
         message, profile = d.message, d.profile
         text = message.body or ""
@@ -151,6 +182,8 @@ class FlowBot:
             self._unlist(d)
             return True
         if d.ts < float(handoff.get("until") or 0):
+            # Muted: the message is kept for staff in the handoff's own transcript.
+            append_log(handoff, d.ts, "customer", d.message.body or "")
             return False
         # The person's time ran out: the bot is back, and says so.
         d.profile.pop("handoff", None)
@@ -238,7 +271,7 @@ class FlowBot:
             and self.handoffs is not None
             and handoff.get("listed") is None
         ):
-            self.handoffs.add(d.conversation.id, float(handoff["until"]))
+            self.handoffs.add(d.conversation.id, float(handoff["until"]), handoff)
             handoff["listed"] = True
         if d.flow_id:
             d.profile["open_flow"] = d.flow_id

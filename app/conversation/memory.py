@@ -176,20 +176,22 @@ class MemoryTurnStore:
 
 
 class MemoryHandoffIndex:
-    """:class:`app.conversation.ports.HandoffIndex` in memory; past entries pruned on read."""
+    """:class:`app.conversation.ports.HandoffIndex` in memory; past entries stay until removed."""
 
     def __init__(self) -> None:
         self._until: dict[str, float] = {}
 
-    def add(self, conversation_id: str, until: float) -> None:
+    def add(
+        self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
+    ) -> None:
         self._until[conversation_id] = until
 
     def remove(self, conversation_id: str) -> None:
         self._until.pop(conversation_id, None)
 
     def active(self, now: float) -> list[tuple[str, float]]:
-        self._until = {cid: until for cid, until in self._until.items() if until > now}
-        return sorted(self._until.items(), key=lambda item: (item[1], item[0]))
+        found = {cid: until for cid, until in self._until.items() if until > now}
+        return sorted(found.items(), key=lambda item: (item[1], item[0]))
 
 
 class MemoryRecordStore:

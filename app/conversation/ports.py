@@ -101,7 +101,11 @@ class RecordStore(Protocol):
 class HandoffIndex(Protocol):
     """Which conversations wait for a person, so staff can list and release them."""
 
-    def add(self, conversation_id: str, until: float) -> None: ...
+    def add(
+        self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
+    ) -> None:
+        """List a handoff that began (``handoff``: its state, for whoever is told of it)."""
+        ...
 
     def remove(self, conversation_id: str) -> None: ...
 
@@ -120,3 +124,7 @@ class HeldTurn(Protocol):
 
 class TurnStore(Protocol):
     def hold(self, conversation_id: str, message_sid: str) -> AbstractContextManager[HeldTurn]: ...
+
+    def peek(self, conversation_id: str) -> Conversation:
+        """The stored session and profile, read without the lock (staff views)."""
+        ...

@@ -22,6 +22,7 @@ from app.conversation.dialogue import Dialogue
 from app.conversation.faq import FaqIndex
 from app.conversation.go import END, STOP, WAIT, Go
 from app.conversation.media_answers import check_media, refusal_context
+from app.conversation.handoff_state import append_log, history_entries
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend
 
@@ -121,7 +122,7 @@ class Steps:
             d.say(step.template)
             return WAIT
         if isinstance(step, f.Handoff):
-            return self.handoff(d, step)
+            return self.handoff(d, step, flow.id)
         raise TypeError(f"unknown step {step!r}")  # pragma: no cover - the loader builds only these
 
     def reprompt(self, d: Dialogue) -> None:
@@ -248,10 +249,19 @@ class Steps:
             d.set_var(name, dig(result.data, path))
         return Go(step.next)
 
-    def handoff(self, d: Dialogue, step: f.Handoff) -> Go:
+    def handoff(self, d: Dialogue, step: f.Handoff, flow_id: str) -> Go:
         d.say(step.template)
         until = d.ts + (step.timeout or self.handoff_timeout)
-        d.profile["handoff"] = {"since": d.ts, "until": until, "flow": d.flow_id}
+        handoff: dict[str, Any] = {
+            "since": d.ts, "until": until, "flow": flow_id, "on_timeout": step.on_timeout,
+            "locale": d.locale, "name": d.message.profile_name or "",
+            "log": history_entries(d.session),
+        }  # fmt: skip
+        if d.message.body and not d.session.get("history"):
+            append_log(handoff, d.ts, "customer", d.message.body)
+        for reply in d.replies:
+            append_log(handoff, d.ts, "bot", reply.text)
+        d.profile["handoff"] = handoff
         return STOP
 
     def buttons(self, d: Dialogue, step: f.Ask) -> tuple[Button, ...]:

@@ -77,6 +77,8 @@ class OtpService(Deliveries):
         sealer: CodeSealer | None = None,
         watch: OtpWatch | None = None,
     ) -> None:
+        #: Told of each check that approved or locked a verification (the events webhook).
+        self.on_checked: Callable[[CheckResult], None] | None = None
         self.store = store
         self.limiter = limiter
         self.delivery = delivery
@@ -354,6 +356,8 @@ class OtpService(Deliveries):
         if self.metrics:
             outcome = "approved" if result.valid else result.status
             self.metrics.checks.labels("wrong" if outcome == PENDING else outcome).inc()
+        if self.on_checked is not None and (result.valid or result.status == MAX_ATTEMPTS):
+            self.on_checked(result)
         return result
 
     def _check(

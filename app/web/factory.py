@@ -135,6 +135,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(simulator.bp)
     app.register_blueprint(flows_page.bp)
     app.register_blueprint(staff_pages.bp)
+    from app.web import inbox
+
+    app.register_blueprint(inbox.bp)
     from app.web import insights
 
     app.register_blueprint(insights.bp)

@@ -37,11 +37,24 @@ def _check_key() -> tuple[Response, int] | None:
 
 @bp.get("")
 def waiting() -> Response:
+    """The same list as ``/inbox`` and ``sandi handoff list``, longest-waiting first."""
     items = [
-        {"conversation": cid, "until": datetime.fromtimestamp(until, UTC).isoformat()}
-        for cid, until in services().handoffs.waiting()
+        {
+            "conversation": w.conversation,
+            "channel": w.channel.value,
+            "since": _iso(w.since),
+            "until": _iso(w.until),
+            "name": w.name,
+            "locale": w.locale,
+            "assigned": w.assigned,
+        }
+        for w in services().inbox.waiting()
     ]
     return jsonify(handoffs=items)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 @bp.post("/release")
@@ -59,12 +72,12 @@ def release() -> Response | tuple[Response, int]:
     except Rejected as err:
         return json_error(422, "invalid_to", str(err))
     channel = Channel(channel_name) if channel_name else None
-    released = services().handoffs.release(number, channel)
+    key = getattr(g, "api_key", None)
+    who = f"api:{key.name}" if key is not None else "api"
+    released = [r.conversation for r in services().inbox.release(number, channel, who)]
     if not released:
         return json_error(404, "not_found", f"no conversation with {mask(number)} is handed off")
     svc = services()
-    key = getattr(g, "api_key", None)
-    who = f"api:{key.name}" if key is not None else "api"
     svc.audit.record(
         svc.clock(), who, "handoff release", mask(number), mask_ip(request.remote_addr)
     )

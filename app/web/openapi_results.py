@@ -151,7 +151,12 @@ HANDOFFS: dict[str, Any] = {
                 "required": ["conversation", "until"],
                 "properties": {
                     "conversation": {"type": "string", "examples": ["wa:+6281234567890"]},
+                    "channel": {"type": "string", "enum": ["whatsapp", "sms"]},
+                    "since": {"type": "string", "format": "date-time"},
                     "until": {"type": "string", "format": "date-time"},
+                    "name": {"type": "string", "description": "WhatsApp profile name"},
+                    "locale": {"type": "string", "examples": ["id"]},
+                    "assigned": {"type": ["string", "null"], "description": "staff user"},
                 },
             },
         }

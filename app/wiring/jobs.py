@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 QUEUE = "sandi"
 #: rq's own keys; its default prefix, kept so rq's tools (rq info, rq-dashboard) see them.
 RESULT_TTL = 600
+#: Seconds between the tries of an event the receiver did not take.
+EVENT_RETRY_WAITS = [10, 60, 300, 1800, 3600]
 FAILURE_TTL = 7 * 86400
 
 
@@ -124,11 +126,50 @@ class RqJobs:
             **self._options(f"reapply-{message_id}"),
         )
 
+    def event(self, event_id: str) -> None:
+        """Deliver one stored event to SANDI_EVENTS_URL, retried with growing waits."""
+        self.queue.enqueue(
+            run_event,
+            event_id,
+            **{
+                **self._options(f"event-{event_id}"),
+                "retry": Retry(max=max(self.settings.retries, 5), interval=EVENT_RETRY_WAITS),
+            },
+        )
+
+    def handoff_timers(self, tag: str, until: float, reply_after: int) -> None:
+        """The two timers of a handoff (``tag``: the conversation's keyed digest): no
+        staff reply after ``reply_after`` s, and the handoff's end at ``until``."""
+        key = f"{tag[:24]}-{int(until)}"
+        self.queue.enqueue_in(
+            timedelta(seconds=reply_after),
+            run_handoff_timer,
+            tag,
+            until,
+            "no_reply",
+            **self._options(f"handoff-noreply-{key}"),
+        )
+        self.queue.enqueue_at(
+            datetime.fromtimestamp(until, UTC),
+            run_handoff_timer,
+            tag,
+            until,
+            "expire",
+            # Kept until a day after the handoff's end (rq's job TTL counts from now).
+            **{**self._options(f"handoff-expire-{key}"), "ttl": _until_ttl(until)},
+        )
+
     def cancel_check(self, message_id: str) -> None:
         try:
             Job.fetch(f"silence-{message_id}", connection=self.connection).cancel()
         except Exception:
             log.debug("no pending check for %s to cancel", message_id)
+
+
+def _until_ttl(until: float) -> int:
+    import time
+
+    return int(max(0.0, until - time.time())) + 86400
 
 
 # -- the job functions (run by a worker; they find the app it serves) ----------------
@@ -174,6 +215,14 @@ def run_silence_check(message_id: str) -> str:
 
 def run_reapply(message_id: str) -> bool:
     return _services().delivery_status.reapply(message_id)
+
+
+def run_event(event_id: str) -> str:
+    return _services().events.deliver(event_id)
+
+
+def run_handoff_timer(tag: str, until: float, kind: str) -> str:
+    return _services().inbox.timer(tag, until, kind)
 
 
 # -- the worker -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
 
+from app.channels.chat_messages import ChatMessages
 from app.channels.dispatch import Channels
 from app.channels.settings import ChannelSettings
 from app.channels.status import DeliveryStatus
@@ -29,6 +30,7 @@ from app.conversation.ports import Backend, OtpPort
 from app.conversation.settings import ConversationSettings
 from app.conversation.turns import ServingBot, TurnRunner
 from app.edges.backend import HttpBackend, RecordingBackend, RoutedBackend, call_budget
+from app.edges.events import EventSender
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
 from app.otp.fraud import FraudGuard, FraudStore
@@ -61,6 +63,7 @@ from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
 from app.wiring.checks import version_checks
 from app.wiring.customers import CustomerData
+from app.wiring.inbox import Events, HandoffHooks, Inbox
 from app.wiring.jobs import JobSettings, RqJobs
 from app.wiring.otp_glue import ChatOtp, FallbackOtp
 
@@ -90,6 +93,9 @@ class Services:
     #: The flows serving now (``flows.current``), replaced whole by a reload that checks.
     flows: FlowRegistry[FlowBot]
     handoffs: HandoffDesk
+    #: The staff inbox: the handoffs, staff replies, releases, their timers and events.
+    inbox: Inbox
+    events: Events
     records: RedisRecordStore
     conversation: ConversationSettings
     #: Twilio Verify services for the /v2 API (configuration, kept in Redis).
@@ -176,6 +182,12 @@ def build(
     conversation = ConversationSettings.from_mapping(settings.raw)
     records = RedisRecordStore(redis, retention.backend_record)
     handoff_index = RedisHandoffIndex(redis)
+    # The engine tells the inbox of each handoff's start and end (built below, late bound).
+    hooks = HandoffHooks(
+        handoff_index,
+        started=lambda cid, until, handoff: inbox.started(cid, until, handoff),
+        ended=lambda cid: inbox.ended_by_bot(cid),
+    )
     backend = RoutedBackend(_backend(settings, conversation, records, clock))
     customer_index = CustomerIndex(redis)
 
@@ -196,7 +208,7 @@ def build(
             flow_templates,
             backend=backend,
             otp=chat_otp,
-            handoffs=handoff_index,
+            handoffs=hooks,
             settings=engine_settings,
             passthrough=(RedisError,),
             version=version,
@@ -213,6 +225,18 @@ def build(
     )
     templates.follow(lambda: flows.current.templates)
     audit = AuditTrail(redis, retention.audit)
+    events = Events(_event_sender(settings, conversation, clock), redis, jobs, clock)
+    if events.on:
+        otp_service.on_checked = events.verification
+    desk = HandoffDesk(turn_store, handoff_index, clock, bot=lambda: flows.current.bot)
+    inbox = Inbox(
+        desk,
+        ChatMessages(channels),
+        events,
+        jobs,
+        hasher.destination,
+        conversation.reply_timeout,
+    )
     customers = CustomerData(
         CustomerKeys(redis), hasher, turn_store, channels.opt_outs, audit, clock
     )
@@ -232,7 +256,9 @@ def build(
         otp=otp_service,
         api_keys=ApiKeyStore(redis, (settings.raw.get("SANDI_API_KEYS") or "").split(",")),
         flows=flows,
-        handoffs=HandoffDesk(turn_store, handoff_index, clock),
+        handoffs=desk,
+        inbox=inbox,
+        events=events,
         records=records,
         conversation=conversation,
         verify_services=VerifyServiceStore(redis),
@@ -246,6 +272,15 @@ def build(
         insights=RedisInsightsStore(redis),
         backend=backend,
     )
+
+
+def _event_sender(
+    settings: Settings, conversation: ConversationSettings, clock: Callable[[], datetime]
+) -> EventSender | None:
+    if not conversation.events_url:
+        return None
+    secret = (settings.raw.get("SANDI_EVENTS_SECRET") or "").strip() or settings.secret_key
+    return EventSender(conversation.events_url, secret, clock=lambda: clock().timestamp())
 
 
 def _jobs(settings: Settings) -> RqJobs | None:

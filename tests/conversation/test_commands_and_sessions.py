@@ -130,9 +130,11 @@ def test_handoff_mutes_the_bot_until_released_by_the_cli(app: Flask, chat: Chat)
     result = sandi(app, "handoff", "release", "+62 812-3456-7890")
     assert result.exit_code == 0, result.output
     assert f"released wa:{CUSTOMER}" in result.output
+    # The customer is told at once (by REST; the sandbox outbox here), in their language.
+    told = [m["body"] for m in app.extensions["sandi"].outbox.read(CUSTOMER)]
+    assert told[-1].startswith("Sesi dengan petugas kami sudah selesai.")
     reply = chat.say("halo")
-    assert reply.startswith("Sesi dengan petugas kami sudah selesai.")
-    assert "Selamat datang" in reply
+    assert "Selamat datang" in reply and "Sesi dengan petugas" not in reply
     again = sandi(app, "handoff", "release", CUSTOMER)
     assert again.exit_code == 1
     assert "no handoff active" in again.output
@@ -162,7 +164,27 @@ def test_handoff_api_with_a_key(app_config, redis_client, otp) -> None:
     assert response.get_json() == {"released": [f"wa:{CUSTOMER}"]}
     again = client.post("/v1/handoffs/release", json={"to": CUSTOMER}, headers=auth)
     assert again.status_code == 404
-    assert chat.say("hello").startswith("Your chat with our staff has ended.")
+    told = [m["body"] for m in app.extensions["sandi"].outbox.read(CUSTOMER)]
+    assert told[-1].startswith("Your chat with our staff has ended.")
+    assert "Your chat with our staff" not in chat.say("hello")
+
+
+def test_list_and_release_agree_about_who_is_waiting(
+    app: Flask, chat: Chat, clock: FakeClock
+) -> None:
+    """The list used to read the index, the release the profile: a conversation the
+    simulator reset (its profile gone) was listed but could not be released, and one
+    whose time ran out could be released but was not listed. Both now judge by the profile."""
+    chat.say("cs")
+    assert f"wa:{CUSTOMER}" in sandi(app, "handoff", "list").output
+    app.extensions["sandi"].turn_store.reset(f"wa:{CUSTOMER}", {})
+    assert "no conversation is handed off" in sandi(app, "handoff", "list").output
+    assert sandi(app, "handoff", "release", CUSTOMER).exit_code == 1
+    chat.say("cs")
+    clock.advance(hours=4, minutes=1)
+    assert "no conversation is handed off" in sandi(app, "handoff", "list").output
+    assert sandi(app, "handoff", "release", CUSTOMER).exit_code == 1
+    assert chat.say("halo").startswith("Sesi dengan petugas kami sudah selesai.")
 
 
 def test_handoff_times_out(chat: Chat, clock: FakeClock) -> None:

@@ -89,11 +89,58 @@ def test_a_handoff_mutes_the_bot_until_staff_release_it(bench: ChatBench, clock:
     bench.say("hello")
     assert "passing this chat to the Toko Kenari team" in bench.say("talk to a person")
     until = clock().timestamp() + 4 * 3600
-    assert bench.desk.waiting() == [(CID, until)]
-    assert bench.send("hello? anyone?") == ()  # a person answers now, not the bot
-    assert bench.desk.release(CUSTOMER, Channel.WHATSAPP) == [CID]
+    [waiting] = bench.desk.waiting()
+    assert (waiting.conversation, waiting.until, waiting.name, waiting.locale) == (
+        CID,
+        until,
+        "Budi",
+        "en",
+    )
+    assert bench.send("hello? anyone? my code is 482913") == ()  # a person answers now
+    [waiting] = bench.desk.waiting()
+    # The handoff's own transcript (history is off): what was asked, said, and written since;
+    # a code-like number is masked for staff.
+    assert [(e["who"], e["text"][:24]) for e in waiting.log] == [
+        ("customer", "talk to a person"),
+        ("bot", "OK, we're passing this c"),
+        ("customer", "hello? anyone? my code i"),
+    ]
+    assert waiting.log[-1]["text"].endswith("\u2022" * 6)
+    [released] = bench.desk.release(CUSTOMER, Channel.WHATSAPP)
+    assert released.conversation == CID
+    assert released.replies[0].text.startswith("Your chat with our staff has ended.")
     assert bench.desk.waiting() == []
-    assert bench.say("thanks").startswith("Your chat with our staff has ended.")
+    assert not bench.say("thanks").startswith("Your chat with our staff has ended.")
+
+
+def test_no_staff_reply_in_time_runs_the_flows_on_timeout(
+    bench: ChatBench, clock: FakeClock
+) -> None:
+    bench.say("talk to a person")
+    [waiting] = bench.desk.waiting()
+    assert bench.desk.no_reply(CID, waiting.until + 1) is None  # another handoff's timer
+    clock.advance(minutes=10)
+    done = bench.desk.no_reply(CID, waiting.until)
+    assert done is not None and done.replies[0].text.startswith("Sorry, all our staff are busy")
+    assert bench.desk.waiting() == []
+    assert "Welcome" in bench.say("menu") or "1." in bench.say("menu")
+
+
+def test_a_staff_reply_stops_the_no_reply_timer(bench: ChatBench, clock: FakeClock) -> None:
+    bench.say("talk to a person")
+    [waiting] = bench.desk.waiting()
+    replied = bench.desk.reply(CID, "sari", "Hi Budi, Sari here.")
+    assert replied is not None and replied.assigned == "sari" and replied.replied_at
+    assert replied.log[-1] == {
+        "at": clock().timestamp(),
+        "who": "staff:sari",
+        "text": "Hi Budi, Sari here.",
+    }
+    assert bench.desk.note(CID, "sari", "asked about order 7781") is not None
+    clock.advance(minutes=10)
+    assert bench.desk.no_reply(CID, waiting.until) is None
+    [still] = bench.desk.waiting()
+    assert [n["text"] for n in still.notes] == ["asked about order 7781"]
 
 
 def test_a_handoff_times_out_after_four_hours(bench: ChatBench, clock: FakeClock) -> None:

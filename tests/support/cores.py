@@ -74,7 +74,9 @@ class ChatBench(OtpBench):
         self.records = MemoryRecordStore()
         self.registry = FlowRegistry(flows_dir, templates_dir, self._bot)
         self.runner = TurnRunner(self.turn_store, self.registry.current.bot, clock, history_ttl)
-        self.desk = HandoffDesk(self.turn_store, self.handoffs, clock)
+        self.desk = HandoffDesk(
+            self.turn_store, self.handoffs, clock, bot=lambda: self.registry.current.bot
+        )
         self._sids = 0
 
     def _bot(self, flowset: FlowSet, templates: Templates, version: str) -> FlowBot:

@@ -31,12 +31,14 @@ from app.store.keys.base import (
     customer_key,
 )
 from app.store.keys.conversations import (
+    EVENT_TTL,
     BACKEND_RECORD_MAX,
     BACKEND_RECORD_TTL,
     FLOWS_TTL,
     FLOWS_WORKER_STALE,
     HANDOFF_INDEX_TTL,
     LOCK_QUEUE_TTL,
+    event_payload,
     OUTBOX_MAX,
     OUTBOX_TTL,
     PROFILE_TTL,
@@ -103,6 +105,8 @@ SHARED_CUSTOMER_KEYS: tuple[SharedKey, ...] = (
 )
 
 __all__ = [
+    "EVENT_TTL",
+    "event_payload",
     "ATTEMPT_TTL",
     "CONTENT_LOCK_TTL",
     "CONTENT_TTL",

@@ -97,3 +97,11 @@ def flows_generation() -> str:
 def flows_workers() -> str:
     """Hash worker id -> JSON {version, rejected, at}: what each worker serves."""
     return _key("flows", "workers")
+
+
+EVENT_TTL = DEFAULTS.events  # longer than every retry of its job
+
+
+def event_payload(event_id: str) -> str:
+    """The JSON of one event until its job delivers it (the job carries the id only)."""
+    return _key(f"event:{event_id}", "payload")
