@@ -44,7 +44,16 @@ class Bm25:
                 self._postings.setdefault(w, []).append((i, self.idf[w] * saturated))
 
     def scores(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> list[float]:
-        """Each document's share (0-1) of the best score the message could earn.
+        """Each document's share (0-1), in order: :meth:`shares` with the zeros."""
+        out = [0.0] * len(self._tf)
+        for i, share in self.shares(words, unknown).items():
+            out[i] = share
+        return out
+
+    def shares(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> dict[int, float]:
+        """The share (0-1) of the best score the message could earn, for each
+        document sharing a word with it (the others score 0): only those
+        documents' postings are read, so a big FAQ costs what its words do.
 
         ``words`` are (known word, similarity 0-1) pairs: a mistyped word
         counts by how close it is to the word it was taken for. ``unknown``
@@ -52,7 +61,8 @@ class Bm25:
         rarest word each: a message of mostly unknown words is about
         something else ("ada warna merah ga?" shares only "tidak").
         """
-        out = [0.0] * len(self._tf)
+        out: dict[int, float] = {}
+        get = out.get
         ceiling = unknown * UNKNOWN * self._rarest * (K1 + 1)
         for word, similarity in dict(words).items():
             idf = self.idf.get(word)
@@ -60,7 +70,7 @@ class Bm25:
                 continue
             ceiling += idf * (K1 + 1) * similarity
             for i, part in self._postings[word]:
-                out[i] += part * similarity
+                out[i] = get(i, 0.0) + part * similarity
         if ceiling <= 0:
             return out
-        return [s / ceiling for s in out]
+        return {i: s / ceiling for i, s in out.items()}
