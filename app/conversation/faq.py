@@ -193,8 +193,12 @@ class FaqIndex:
         return _Query(_sorted_words(query), resolved, shares)
 
     def _reranked(self, query: _Query) -> list[int]:
-        """The slots scored in full, in FAQ order: the RERANK with the most BM25."""
-        if len(query.shares) <= RERANK:
+        """The slots scored in full, in FAQ order: the RERANK with the most BM25,
+        or all of them when the message has only common words (then BM25 tells
+        the entries apart too little to leave any out)."""
+        if len(query.shares) <= RERANK or not any(
+            k and not self._bm25.is_common(k) for _, k, _ in query.resolved
+        ):
             return sorted(query.shares)
         best = sorted(query.shares.items(), key=itemgetter(1), reverse=True)[:RERANK]
         return sorted(slot for slot, _ in best)
