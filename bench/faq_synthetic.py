@@ -33,7 +33,28 @@ SHAPES = (
     ("ukuran {a} {b} berapa", "what size is the {a} {b}"),
     ("garansi {a} {b} berapa lama", "how long is the {a} {b} warranty"),
 )
-_SYLLABLES = "ka ri mo tu la ne si po ba de gu ra to mi su ke na lo pe di".split()
+_SYLLABLES = [
+    "ka",
+    "ri",
+    "mo",
+    "tu",
+    "la",
+    "ne",
+    "si",
+    "po",
+    "ba",
+    "de",
+    "gu",
+    "ra",
+    "to",
+    "mi",
+    "su",
+    "ke",
+    "na",
+    "lo",
+    "pe",
+    "di",
+]
 
 
 def demo_faq() -> tuple[FaqEntry, ...]:

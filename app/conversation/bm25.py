@@ -94,9 +94,9 @@ class Bm25:
             if out:
                 parts = self._common[word].get
                 for i in list(out):
-                    part = parts(i)
-                    if part is not None:
-                        out[i] += part * similarity
+                    found = parts(i)
+                    if found is not None:
+                        out[i] += found * similarity
             else:
                 for i, part in self._postings[word]:
                     out[i] = get(i, 0.0) + part * similarity

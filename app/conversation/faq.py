@@ -24,6 +24,7 @@ from itertools import chain, compress, pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from app.content.flows import FaqEntry
 from app.conversation.bm25 import Bm25
@@ -58,6 +59,8 @@ __all__ = [
 #: tests/conversation/test_faq_equivalence.py shows the answers are those of
 #: scoring every entry, on the labelled sets and on FAQs of 1,000 entries.
 RERANK = 30
+#: Typed words shorter than this are never taken for a misspelt known word.
+SHORTEST = 4
 #: How many typed words each index remembers the closest known word of, and
 #: how many (variant, words shared) pairs the precision of (customers use the
 #: same few hundred words; the caps bound what odd ones cost).
@@ -66,13 +69,22 @@ PRECISION_CACHE = 16384
 
 
 def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
-    """The closest known word to ``token`` (typos cost a little), 0-1."""
+    """The closest known word to ``token`` (typos cost a little), 0-1.
+
+    A typo is a slip or two, not another word: a typed word shorter than
+    SHORTEST is never taken for another ("cod" is not "code"), and one taken
+    for a known word differs by at most one edit in seven letters ("gopay"
+    is not "pay", "prtama" is "pertama")."""
     if token in vocabulary:
         return 1.0, token
-    found = process.extractOne(token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO)
-    if not found:
+    if len(token) < SHORTEST:
         return 0.0, None
-    return found[1] / 100, found[0]
+    for known, similarity, _ in process.extract(
+        token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
+    ):
+        if Levenshtein.distance(token, known) <= 1 + len(token) // 8:
+            return similarity / 100, known
+    return 0.0, None
 
 
 def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
@@ -218,8 +230,10 @@ class FaqIndex:
         if query is None:
             return {}, {}, 0.0
         slots = self._reranked(query)
-        return self._fuzzy(query, slots), {s: query.shares[s] for s in slots}, coverage(
-            query.resolved
+        return (
+            self._fuzzy(query, slots),
+            {s: query.shares[s] for s in slots},
+            coverage(query.resolved),
         )
 
     def classify(self, text: str) -> FaqResult:

@@ -48,6 +48,9 @@ FILLER = wordlist(
     permisi assalamualaikum terus lalu juga nah lho kan lah yah y wkwk wkwkwk hehe haha
     so from got via just there here they he she even though also really very thanks thank hey
     sorry okay hmm um
+    padahal sesuai sebenarnya sebenernya siapapun apapun biar supaya agar soalnya katanya
+    memang emang emg sangat hanya cuma cuman doang aja saja kan kah pun sih gitu gini begitu
+    because but if then than as what's it's im i'm ive i've actually just still anyway
     """
 )
 
