@@ -24,6 +24,11 @@ K1 = 1.2
 B = 0.5
 #: What a word no entry knows weighs in the ceiling, as a share of the rarest known word.
 UNKNOWN = 0.1
+#: A word in more documents than this share of them (and than COMMON_FLOOR)
+#: is common: "bagaimana", "how" in a big FAQ. It tells documents apart so
+#: little that it only adds to those sharing a rarer word with the message.
+COMMON_SHARE = 0.1
+COMMON_FLOOR = 48
 
 
 class Bm25:
@@ -42,9 +47,28 @@ class Bm25:
             for w, n in tf.items():
                 saturated = n * (K1 + 1) / (n + self._norm[i])
                 self._postings.setdefault(w, []).append((i, self.idf[w] * saturated))
+        limit = max(COMMON_FLOOR, COMMON_SHARE * count)
+        #: The common words' postings by document, looked up for the documents found.
+        self._common = {w: dict(p) for w, p in self._postings.items() if len(p) > limit}
+
+    def is_common(self, word: str) -> bool:
+        """Whether ``word`` is in so many documents that it tells them apart little."""
+        return word in self._common
 
     def scores(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> list[float]:
-        """Each document's share (0-1) of the best score the message could earn.
+        """Each document's share (0-1), in order: :meth:`shares` with the zeros."""
+        out = [0.0] * len(self._tf)
+        for i, share in self.shares(words, unknown).items():
+            out[i] = share
+        return out
+
+    def shares(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> dict[int, float]:
+        """The share (0-1) of the best score the message could earn, for each
+        document sharing a word with it (the others score 0): only those
+        documents' postings are read, so a big FAQ costs what its words do.
+        A common word is added only to the documents a rarer word found
+        (to all, when the message has no rarer word): a document sharing
+        nothing but common words is about something else.
 
         ``words`` are (known word, similarity 0-1) pairs: a mistyped word
         counts by how close it is to the word it was taken for. ``unknown``
@@ -52,15 +76,30 @@ class Bm25:
         rarest word each: a message of mostly unknown words is about
         something else ("ada warna merah ga?" shares only "tidak").
         """
-        out = [0.0] * len(self._tf)
+        out: dict[int, float] = {}
+        get = out.get
         ceiling = unknown * UNKNOWN * self._rarest * (K1 + 1)
+        common = []
         for word, similarity in dict(words).items():
             idf = self.idf.get(word)
             if idf is None:
                 continue
             ceiling += idf * (K1 + 1) * similarity
+            if word in self._common:
+                common.append((word, similarity))
+                continue
             for i, part in self._postings[word]:
-                out[i] += part * similarity
+                out[i] = get(i, 0.0) + part * similarity
+        for word, similarity in common:
+            if out:
+                parts = self._common[word].get
+                for i in list(out):
+                    found = parts(i)
+                    if found is not None:
+                        out[i] += found * similarity
+            else:
+                for i, part in self._postings[word]:
+                    out[i] = get(i, 0.0) + part * similarity
         if ceiling <= 0:
             return out
-        return [s / ceiling for s in out]
+        return {i: s / ceiling for i, s in out.items()}

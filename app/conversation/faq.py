@@ -1,10 +1,16 @@
 """Finding the FAQ entry a customer's question is about, typos and all.
 
-Every question variant of every entry (both languages) is normalised once:
-lower case, chat abbreviations spelled out ("brp" -> "berapa", "gak" ->
-"tidak"), filler words dropped. A question is scored against each variant
-with rapidfuzz — token-sorted so word order does not matter, edit-distance
-based so typos cost little — and each entry keeps its best variant's score.
+Every question variant of every entry (both languages) is prepared once
+(:mod:`app.conversation.faq_text`: chat spellings spelled out, filler
+dropped, stemmed). A message is prepared the same way; each typed word is
+resolved to the closest word the FAQ knows (typos cost a little).
+
+Only the entries that share a known word with the message can be about it,
+so only those are looked at (an inverted index: BM25's postings, one list
+of entries per word). Of those, the RERANK entries with the most BM25 are
+scored in full by the fuzzy scorer (each variant: word order, words in
+common) and ranked by the fused score (:mod:`app.conversation.faq_scores`).
+A big FAQ costs what the message's words cost, not what every variant does.
 
 The result is *sure* (answer it), *unsure* (offer the best three as
 choices) or *none* (say so, with a way to the menu or a person).
@@ -13,127 +19,48 @@ choices) or *none* (say so, with a way to the menu or a person).
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import compress, pairwise
+from itertools import chain, compress, pairwise
 from operator import itemgetter
 
-import snowballstemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from app.content.flows import FaqEntry
-from app.content.text import wordlist, words
 from app.conversation.bm25 import Bm25
-from app.conversation.language import detect
-from app.conversation.lexicon import spell_out
-
-#: Chat spellings, expanded before matching.
-ABBREVIATIONS = {
-    "yg": "yang", "brp": "berapa", "brapa": "berapa", "gmn": "bagaimana", "gimana": "bagaimana",
-    "bgmn": "bagaimana", "knp": "kenapa", "napa": "kenapa", "tdk": "tidak", "gak": "tidak",
-    "ga": "tidak", "gk": "tidak", "nggak": "tidak", "ngga": "tidak", "enggak": "tidak",
-    "engga": "tidak", "sy": "saya", "aku": "saya", "aq": "saya", "gw": "saya", "gue": "saya",
-    "kl": "kalau", "klo": "kalau", "kalo": "kalau", "dgn": "dengan", "dg": "dengan",
-    "utk": "untuk", "buat": "untuk", "blm": "belum", "udh": "sudah", "udah": "sudah",
-    "sdh": "sudah", "jg": "juga", "krn": "karena", "hrs": "harus", "bs": "bisa", "bsa": "bisa",
-    "nmr": "nomor", "nomer": "nomor", "wa": "whatsapp", "whatsap": "whatsapp", "kasih": "beri",
-    "dikasih": "diberi", "ngasih": "memberi", "kode2": "kode", "otpnya": "otp", "kodenya": "kode",
-    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "msg": "message",
-    "msgs": "messages", "txt": "text", "wont": "will not", "dont": "do not", "didnt": "did not",
-    "cant": "can not", "cannot": "can not", "isnt": "is not", "doesnt": "does not",
-    "e": "", "mail": "email", "tlp": "telepon", "telpon": "telepon", "nelpon": "menelepon",
-    "ditelpon": "ditelepon", "sms": "sms", "ok": "", "oke": "",
-}  # fmt: skip
-
-#: Words that carry no meaning for telling questions apart.
-FILLER = wordlist(
-    """
-    sih dong deh nih tuh ya kak min admin mas mbak pak bu halo hai hi hello please tolong mohon
-    the a an is are do does did i my me to of it this that and or be can could would will you your
-    saya itu ini yang dan atau di ke dari bisa mau ingin ada adalah kah
-    nya kok saja tadi kalau tapi kata tanya bertanya nanya sini situ sekarang masih banget sih
-    begitu begini jadi jd dulu agak kira pernah gan sis bro min kakak selamat pagi siang sore malam
-    permisi assalamualaikum terus lalu juga nah lho kan lah yah y wkwk wkwkwk hehe haha
-    so from got via just there here they he she even though also really very thanks thank hey
-    sorry okay hmm um
-    """
+from app.conversation.faq_scores import (
+    AGREED,
+    COVERED,
+    FUZZY,
+    MARGIN,
+    MAYBE,
+    SURE,
+    TYPO,
+    FaqMatch,
+    FaqResult,
+    Resolved,
+    coverage,
+    decide,
+    fuse,
+    fused,
+    recall_of,
+    score,
 )
+from app.conversation.faq_text import ABBREVIATIONS, FILLER, faq_words, prepare, stem
 
-#: Fused scores are 0-100. The answer is given when the best entry is clear
-#: of the runner-up by MARGIN from SURE on, or when both scorers alone rank
-#: it first and it scores AGREED (tuned on tests/conversation/data/faq_dev.yml).
-SURE = 46
-MARGIN = 12
-AGREED = 62
-#: Word similarity (0-100) above which a typed word counts as a misspelling of a known one.
-TYPO = 75
-#: At or above MAYBE the best three are offered as choices (those from MAYBE - 10).
-MAYBE = 36
-#: The fuzzy score's share of the fused score (BM25 has the rest).
-FUZZY = 0.6
-#: Below this share of its weight in words the FAQ knows, a question gets "none".
-COVERED = 0.51
+__all__ = [
+    "ABBREVIATIONS", "AGREED", "COVERED", "FILLER", "FUZZY", "MARGIN", "MAYBE", "SURE", "TYPO",
+    "FaqIndex", "FaqMatch", "FaqResult", "decide", "faq_words", "fuse", "prepare", "stem",
+]  # fmt: skip
 
-
-@dataclass(frozen=True, slots=True)
-class FaqMatch:
-    entry: FaqEntry
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class FaqResult:
-    #: "sure", "unsure" or "none"
-    kind: str
-    matches: tuple[FaqMatch, ...] = ()
-
-
-#: Snowball stemmers keep their working state in the object, so one shared by
-#: two threads (gthread workers, the flows reloader) mixes up their words:
-#: each thread gets its own.
-_STEMMERS = threading.local()
-
-
-@lru_cache(maxsize=8192)  # pure, and customers use the same few hundred words
-def stem(word: str) -> str:
-    """One stem for "asked"/"ask" and "dikirim"/"kirim" (both stemmers, same order on both sides)."""
-    pair = getattr(_STEMMERS, "pair", None)
-    if pair is None:
-        pair = _STEMMERS.pair = (
-            snowballstemmer.stemmer("english"),
-            snowballstemmer.stemmer("indonesian"),
-        )
-    english, indonesian = pair
-    return str(indonesian.stemWord(english.stemWord(word)))
-
-
-def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
-    """The words that matter, stemmed: chat spellings spelled out (Indonesian
-    ones only when the text is not English, never a word in ``keep``), filler dropped."""
-    typed = words(text[:300])
-    colloquial = detect(text) != "en"
-    expanded: list[str] = []
-    for word in typed:
-        if colloquial:
-            word = spell_out(word, keep)
-        for part in word.split():
-            part = ABBREVIATIONS.get(part, part)
-            expanded.extend(stem(w) for w in part.split() if w and w not in FILLER)
-    return " ".join(expanded)
-
-
-def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:
-    """Every word the FAQ's questions use, as typed: the lexicon leaves those alone."""
-    return frozenset(
-        w
-        for e in entries
-        for questions in e.questions.values()
-        for q in questions
-        for w in words(q)
-    )
-
-
+#: Entries scored in full per message: those with the most BM25 among the
+#: entries sharing words with it. The others share only words that many
+#: entries use ("bagaimana", "how"), so they score far below these;
+#: tests/conversation/test_faq_equivalence.py shows the answers are those of
+#: scoring every entry, on the labelled sets and on FAQs of 1,000 entries.
+RERANK = 30
+#: Typed words shorter than this are never taken for a misspelt known word.
+SHORTEST = 4
 #: How many typed words each index remembers the closest known word of, and
 #: how many (variant, words shared) pairs the precision of (customers use the
 #: same few hundred words; the caps bound what odd ones cost).
@@ -142,53 +69,22 @@ PRECISION_CACHE = 16384
 
 
 def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
-    """The closest known word to ``token`` (typos cost a little), 0-1."""
+    """The closest known word to ``token`` (typos cost a little), 0-1.
+
+    A typo is a slip or two, not another word: a typed word shorter than
+    SHORTEST is never taken for another ("cod" is not "code"), and one taken
+    for a known word differs by at most one edit in seven letters ("gopay"
+    is not "pay", "prtama" is "pertama")."""
     if token in vocabulary:
         return 1.0, token
-    found = process.extractOne(token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO)
-    if not found:
+    if len(token) < SHORTEST:
         return 0.0, None
-    return found[1] / 100, found[0]
-
-
-def _score(ordered: float, recall: float, precision: float) -> float:
-    """Half word order, half words in common (missing the asked words costs twice)."""
-    return 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
-
-
-def _recall(relevant: list[tuple[float, str]], shared: frozenset[str], total: float) -> float:
-    """How much of the question an entry's variant covers: ``relevant`` are the
-    typed words the entry knows, (similarity x weight, known word), in typed
-    order. Words of this very variant (``shared``) count fully; words of the
-    entry's other variants half."""
-    covered = sum(sw if k in shared else sw * 0.5 for sw, k in relevant)
-    return covered / total
-
-
-_NONE: frozenset[str] = frozenset()
-
-
-def coverage(resolved: list[tuple[float, str | None, float]]) -> float:
-    """The share of the typed words' weight (similarity x IDF) that are known words."""
-    total = sum(w for _, _, w in resolved)
-    return sum(s * w for s, k, w in resolved if k) / total if total else 0.0
-
-
-def fuse(fuzzy: list[float], bm25: list[float]) -> list[float]:
-    """One 0-100 score per entry from the fuzzy score (0-100) and the BM25 share (0-1)."""
-    return [FUZZY * a + (1 - FUZZY) * 100 * b for a, b in zip(fuzzy, bm25, strict=True)]
-
-
-def decide(fused: list[FaqMatch], fuzzy_first: FaqEntry, bm25_first: FaqEntry) -> FaqResult:
-    """sure, unsure or none, from the entries ranked by the fused score."""
-    if not fused or fused[0].score < MAYBE:
-        return FaqResult("none")
-    top = fused[0]
-    lead = top.score - (fused[1].score if len(fused) > 1 else 0.0)
-    agreed = fuzzy_first is top.entry is bm25_first and top.score >= AGREED
-    if (top.score >= SURE and lead >= MARGIN) or agreed:
-        return FaqResult("sure", (top,))
-    return FaqResult("unsure", tuple(m for m in fused if m.score >= MAYBE - 10))
+    for known, similarity, _ in process.extract(
+        token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
+    ):
+        if Levenshtein.distance(token, known) <= 1 + len(token) // 8:
+            return similarity / 100, known
+    return 0.0, None
 
 
 def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
@@ -206,18 +102,18 @@ def _sorted_words(text: str) -> str:
     return " ".join(sorted(text.split()))
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class _Variant:
-    """One listed question, as search() needs it: worked out once, since the
+    """One listed question, as the scorer needs it: worked out once, since the
     variants never change and queries come with every customer message."""
 
-    slot: int  # its entry's place in FaqIndex._slots
     words: tuple[str, ...]
     word_set: frozenset[str]
     weights: tuple[float, ...]  # the IDF weight of each of words
     weight: float  # the same, summed
-    #: Its words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
-    sorted_text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,10 +126,21 @@ class _Slot:
     #: The words of all variants of the entry's id (two entries may share an
     #: id in a broken FAQ that ``sandi flows check`` is reporting).
     words: frozenset[str]
+    #: Its variants' words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
+    sorted_texts: tuple[str, ...]
 
 
-#: (similarity 0-1, the known word or None, its weight): one typed word, resolved.
-_Resolved = tuple[float, str | None, float]
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A message as the scorers need it: its words resolved to known ones."""
+
+    sorted_text: str
+    resolved: list[Resolved]
+    shares: dict[int, float]  # slot -> BM25 share, for the slots sharing a word
+
+    @property
+    def total(self) -> float:
+        return sum(w for _, _, w in self.resolved)
 
 
 class FaqIndex:
@@ -255,15 +162,11 @@ class FaqIndex:
         self._weight = {w: math.log(1 + total / len(ids)) for w, ids in spread.items()}
         self._unknown = max(self._weight.values(), default=1.0)
         self._slots = self._make_slots(prepared)
-        self._variants = self._make_variants(prepared)
-        self._choices = [v.sorted_text for v in self._variants]
-        self._slot_and_words = [(v.slot, v.word_set) for v in self._variants]
-        #: word -> the variants using it: the only ones whose words can meet a question's.
-        self._variants_with: dict[str, list[int]] = {}
-        for i, v in enumerate(self._variants):
-            for word in v.word_set:
-                self._variants_with.setdefault(word, []).append(i)
-        self._resolved: dict[str, _Resolved] = {}
+        self._variants = [self._make_variant(v) for v, _ in prepared]
+        self._first_of_id: dict[str, int] = {}
+        for n, slot in enumerate(self._slots):
+            self._first_of_id.setdefault(slot.entry.id, n)
+        self._resolved: dict[str, Resolved] = {}
         self._precisions: dict[tuple[int, frozenset[str]], float] = {}
         self._bm25 = Bm25([_slot_tokens(prepared, slot) for slot in self._slots])
 
@@ -275,113 +178,120 @@ class FaqIndex:
         for entry in self.entries:
             count = sum(len(questions) for questions in entry.questions.values())
             if count:  # an entry without questions can never be found
-                slots.append(_Slot(entry, start, start + count, frozenset(words[entry.id])))
+                texts = tuple(_sorted_words(v) for v, _ in prepared[start : start + count])
+                slots.append(_Slot(entry, start, start + count, frozenset(words[entry.id]), texts))
             start += count
         return slots
 
-    def _make_variants(self, prepared: list[tuple[str, FaqEntry]]) -> list[_Variant]:
-        slot_of = [n for n, slot in enumerate(self._slots) for _ in range(slot.start, slot.stop)]
-        variants = []
-        for (variant, _), slot in zip(prepared, slot_of, strict=True):
-            words = tuple(variant.split())
-            weights = tuple(self._weight[w] for w in words)
-            variants.append(
-                _Variant(
-                    slot=slot,
-                    words=words,
-                    word_set=frozenset(words),
-                    weights=weights,
-                    weight=max(sum(weights), 1e-9),
-                    sorted_text=_sorted_words(variant),
-                )
-            )
-        return variants
+    def _make_variant(self, variant: str) -> _Variant:
+        words = tuple(variant.split())
+        weights = tuple(self._weight[w] for w in words)
+        return _Variant(words, frozenset(words), weights, max(sum(weights), 1e-9))
 
-    def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
-        """The best ``limit`` entries for ``text``, best first, each with its best variant's score.
-
-        The scores are exactly those of scoring every variant in full (the
-        reference in tests/conversation/test_faq_equivalence.py), for less
-        work, as this runs on every customer message: every variant's word
-        order comes from one rapidfuzz call; the variants of an entry that
-        share no word with the question differ in word order alone, so the
-        entry's best word order stands for them all; only the variants that
-        share words are scored one by one.
-        """
+    def _read(self, text: str) -> _Query | None:
+        """The message's words resolved, and the BM25 share of each entry sharing one."""
         query = prepare(text, self.keep)
         tokens = query.split()
         if not tokens:
-            return []
-        return self._ranked(self._fuzzy(query, [self._resolve(t) for t in tokens]), limit)
-
-    def rank(self, text: str, limit: int = 3) -> list[FaqMatch]:
-        """The best ``limit`` entries by the fused score (see classify)."""
-        fuzzy, bm25, _ = self.scores(text)
-        return self._ranked(fuse(fuzzy, bm25), limit)
-
-    def scores(self, text: str) -> tuple[list[float], list[float], float]:
-        """For each entry, in FAQ order: its fuzzy score (0-100) and its BM25 share
-        (0-1); and the share of the question's weight that the FAQ knows at all."""
-        query = prepare(text, self.keep)
-        tokens = query.split()
-        if not tokens:
-            return [], [], 0.0
+            return None
         resolved = [self._resolve(t) for t in tokens]
-        fuzzy = self._fuzzy(query, resolved)
         known = [(k, s) for s, k, _ in resolved if k]
         pairs = [
             (f"{a[1]}_{b[1]}", min(a[0], b[0]))
             for a, b in pairwise(resolved)
             if a[1] and b[1] and f"{a[1]}_{b[1]}" in self._bm25.idf
         ]
-        bm25 = self._bm25.scores(known + pairs, len(resolved) - len(known))
-        return fuzzy, bm25, coverage(resolved)
+        shares = self._bm25.shares(known + pairs, len(resolved) - len(known))
+        return _Query(_sorted_words(query), resolved, shares)
 
-    def _fuzzy(self, query: str, resolved: list[_Resolved]) -> list[float]:
-        """Each slot's best fuzzy score (see search)."""
-        total = sum(w for _, _, w in resolved)
-        # The typed words that are known ones: (similarity x weight, known word), typed order.
-        known = [(s * w, k) for s, k, w in resolved if k]
-        relevant = [[(sw, k) for sw, k in known if k in slot.words] for slot in self._slots]
-        ordered = self._ordered(_sorted_words(query))
-        best = [
-            _score(max(ordered[slot.start : slot.stop]) / 100, _recall(rel, _NONE, total), 0.0)
-            for slot, rel in zip(self._slots, relevant, strict=True)
-        ]
-        self._raise_by_shared_words(best, ordered, relevant, {k for _, k in known}, total)
+    def _reranked(self, query: _Query) -> list[int]:
+        """The slots scored in full, in FAQ order: the RERANK with the most BM25,
+        or all of them when the message has only common words (then BM25 tells
+        the entries apart too little to leave any out)."""
+        if len(query.shares) <= RERANK or not any(
+            k and not self._bm25.is_common(k) for _, k, _ in query.resolved
+        ):
+            return sorted(query.shares)
+        best = sorted(query.shares.items(), key=itemgetter(1), reverse=True)[:RERANK]
+        return sorted(slot for slot, _ in best)
+
+    def search(self, text: str, limit: int = 3) -> list[FaqMatch]:
+        """The best ``limit`` entries for ``text`` by the fuzzy score alone, best first."""
+        query = self._read(text)
+        if query is None:
+            return []
+        return self._ranked(self._fuzzy(query, self._reranked(query)), limit)
+
+    def scores(self, text: str) -> tuple[dict[int, float], dict[int, float], float]:
+        """For the entries scored in full (by their place among the entries
+        with questions): the fuzzy score (0-100) and the BM25 share (0-1); and
+        the share of the question's weight that the FAQ knows at all."""
+        query = self._read(text)
+        if query is None:
+            return {}, {}, 0.0
+        slots = self._reranked(query)
+        return (
+            self._fuzzy(query, slots),
+            {s: query.shares[s] for s in slots},
+            coverage(query.resolved),
+        )
+
+    def classify(self, text: str) -> FaqResult:
+        """Answer, offer choices, or say there is no entry for ``text``.
+
+        The fused score ranks the entries. The best one is answered when it
+        is clear of the runner-up, or when both scorers put it first on
+        their own and it scores AGREED. A question whose words the FAQ mostly
+        does not know ("saya mau pesan pizza") is about something else: none.
+        """
+        query = self._read(text)
+        if query is None or not query.shares or coverage(query.resolved) < COVERED:
+            return FaqResult("none")
+        fuzzy = self._fuzzy(query, self._reranked(query))
+        ranked = self._ranked({s: fused(f, query.shares[s]) for s, f in fuzzy.items()}, 3)
+        return decide(ranked, self._ranked(fuzzy, 1)[0].entry, self._bm25_first(query.shares))
+
+    def _fuzzy(self, query: _Query, slots: list[int]) -> dict[int, float]:
+        """Each slot's best fuzzy score over its variants.
+
+        Every variant's word order comes from one rapidfuzz call; the
+        variants of an entry that share no word with the question differ in
+        word order alone, so the entry's best word order stands for them
+        all; only the variants that share words are scored one by one (a
+        variant that shares words scores at least that at its own word
+        order: each step of score() and recall_of() is monotonic).
+        """
+        total = query.total
+        known = [(s * w, k) for s, k, w in query.resolved if k]
+        matched = frozenset(k for _, k in known)
+        choices = list(chain.from_iterable(self._slots[s].sorted_texts for s in slots))
+        scored = process.extract_iter(
+            query.sorted_text, choices, scorer=fuzz.ratio, processor=None
+        )  # every choice, in order (none is None, the cutoff is 0)
+        ordered = list(map(itemgetter(1), scored))
+        best: dict[int, float] = {}
+        at = 0
+        for s in slots:
+            slot = self._slots[s]
+            mine = ordered[at : at + slot.stop - slot.start]
+            at += len(mine)
+            relevant = [(sw, k) for sw, k in known if k in slot.words]
+            top = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
+            recalls: dict[frozenset[str], float] = {}
+            for i, order in enumerate(mine, slot.start):
+                shared = self._variants[i].word_set & matched
+                if not shared:
+                    continue
+                recall = recalls.get(shared)
+                if recall is None:
+                    recall = recalls[shared] = recall_of(relevant, shared, total)
+                found = score(order / 100, recall, self._precision(i, shared))
+                if found > top:
+                    top = found
+            best[s] = top
         return best
 
-    def _raise_by_shared_words(
-        self,
-        best: list[float],
-        ordered: list[float],
-        relevant: list[list[tuple[float, str]]],
-        matched: set[str],
-        total: float,
-    ) -> None:
-        """Raise each entry's best to that of its variants sharing words with the question.
-
-        ``best`` holds each entry's score as if none of its variants did:
-        never above its true best, as a variant that shares words scores at
-        least that at its own word order (more covered, some precision; each
-        step of _score and _recall is monotonic, rounding included).
-        """
-        # Recall depends on the entry and the words shared alone: variants often share those.
-        recalls: dict[tuple[int, frozenset[str]], float] = {}
-        for i in set().union(*(self._variants_with[k] for k in matched)):
-            slot, words = self._slot_and_words[i]
-            shared = words & matched
-            recall = recalls.get((slot, shared))
-            if recall is None:
-                recall = recalls[slot, shared] = _recall(relevant[slot], shared, total)
-            precision = self._precisions.get((i, shared))
-            if precision is None:
-                precision = self._precision(i, shared)
-            score = _score(ordered[i] / 100, recall, precision)
-            if score > best[slot]:
-                best[slot] = score
-
-    def _resolve(self, token: str) -> _Resolved:
+    def _resolve(self, token: str) -> Resolved:
         """The closest known word to a typed one, with its weight; remembered,
         as the vocabulary of an index never changes."""
         found = self._resolved.get(token)
@@ -396,6 +306,9 @@ class FaqIndex:
     def _precision(self, variant: int, shared: frozenset[str]) -> float:
         """The share of a variant's weight that the question has, remembered:
         it depends on nothing else, and the same words are asked again and again."""
+        found = self._precisions.get((variant, shared))
+        if found is not None:
+            return found
         if len(self._precisions) >= PRECISION_CACHE:
             self._precisions.clear()
         v = self._variants[variant]
@@ -403,42 +316,25 @@ class FaqIndex:
         precision = self._precisions[variant, shared] = hits / v.weight
         return precision
 
-    def _ordered(self, sorted_query: str) -> list[float]:
-        """Word-order similarity (0-100) to every variant, in their order: one C call."""
-        # extract_iter yields every choice (none is None) in order, as the cutoff is 0.
-        scored = process.extract_iter(
-            sorted_query, self._choices, scorer=fuzz.ratio, processor=None
-        )
-        return list(map(itemgetter(1), scored))
-
-    def _ranked(self, best: list[float], limit: int) -> list[FaqMatch]:
+    def _ranked(self, scores: dict[int, float], limit: int) -> list[FaqMatch]:
         """Entries by score, ties in FAQ order; an id listed twice keeps its first best."""
         by_id: dict[str, tuple[float, FaqEntry]] = {}
-        for slot, score in zip(self._slots, best, strict=True):
-            held = by_id.get(slot.entry.id)
-            if held is None or score > held[0]:
-                by_id[slot.entry.id] = (score, slot.entry)
+        for s in sorted(scores):
+            entry, found = self._slots[s].entry, scores[s]
+            held = by_id.get(entry.id)
+            if held is None or found > held[0]:
+                by_id[entry.id] = (found, entry)
         ranked = sorted(by_id.values(), key=itemgetter(0), reverse=True)[:limit]
-        return [FaqMatch(entry, score) for score, entry in ranked]
+        return [FaqMatch(entry, found) for found, entry in ranked]
 
-    def classify(self, text: str) -> FaqResult:
-        """Answer, offer choices, or say there is no entry for ``text``.
-
-        Two scorers look at the question: the fuzzy one (whole questions,
-        word order, typos) and BM25 (telling words, context ignored); the
-        fused score ranks the entries. The best one is answered when it is
-        clear of the runner-up, or when both scorers put it first on their
-        own and it scores AGREED. A question whose words the FAQ mostly does
-        not know ("saya mau pesan pizza") is about something else: none.
-        """
-        fuzzy, bm25, covered = self.scores(text)
-        if covered < COVERED:
-            return FaqResult("none")
-        return decide(
-            self._ranked(fuse(fuzzy, bm25), 3),
-            self._ranked(fuzzy, 1)[0].entry,
-            self._ranked(bm25, 1)[0].entry,
-        )
+    def _bm25_first(self, shares: dict[int, float]) -> FaqEntry:
+        """``_ranked(shares, 1)``'s entry without sorting every entry sharing a word:
+        of the slots with the top share, the id listed first, its first such slot."""
+        top = max(shares.values())
+        tops = [s for s, share in shares.items() if share == top]
+        first = min(tops, key=lambda s: self._first_of_id[self._slots[s].entry.id])
+        entry_id = self._slots[first].entry.id
+        return self._slots[min(s for s in tops if self._slots[s].entry.id == entry_id)].entry
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)

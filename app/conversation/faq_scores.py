@@ -1,0 +1,88 @@
+"""How a question's match with an FAQ entry is scored, and what is done with it.
+
+Two scorers look at a question: the fuzzy one (each listed question as a
+whole: word order, typos, words in common) and BM25 (each entry's telling
+words, context ignored, :mod:`app.conversation.bm25`). Their scores are
+fused into one 0-100 score per entry, and :func:`decide` answers, offers
+choices, or says there is no entry for the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.content.flows import FaqEntry
+
+#: Fused scores are 0-100. The answer is given when the best entry is clear
+#: of the runner-up by MARGIN from SURE on, or when both scorers alone rank
+#: it first and it scores AGREED (tuned on tests/conversation/data/faq_dev.yml).
+SURE = 46
+MARGIN = 12
+AGREED = 62
+#: Word similarity (0-100) above which a typed word counts as a misspelling of a known one.
+TYPO = 75
+#: At or above MAYBE the best three are offered as choices (those from MAYBE - 10).
+MAYBE = 36
+#: The fuzzy score's share of the fused score (BM25 has the rest).
+FUZZY = 0.6
+#: Below this share of its weight in words the FAQ knows, a question gets "none".
+COVERED = 0.51
+
+
+@dataclass(frozen=True, slots=True)
+class FaqMatch:
+    entry: FaqEntry
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class FaqResult:
+    #: "sure", "unsure" or "none"
+    kind: str
+    matches: tuple[FaqMatch, ...] = ()
+
+
+#: (similarity 0-1, the known word or None, its weight): one typed word, resolved.
+Resolved = tuple[float, str | None, float]
+
+
+def score(ordered: float, recall: float, precision: float) -> float:
+    """Half word order, half words in common (missing the asked words costs twice)."""
+    return 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
+
+
+def recall_of(relevant: list[tuple[float, str]], shared: frozenset[str], total: float) -> float:
+    """How much of the question an entry's variant covers: ``relevant`` are the
+    typed words the entry knows, (similarity x weight, known word), in typed
+    order. Words of this very variant (``shared``) count fully; words of the
+    entry's other variants half."""
+    covered = sum(sw if k in shared else sw * 0.5 for sw, k in relevant)
+    return covered / total
+
+
+def coverage(resolved: list[Resolved]) -> float:
+    """The share of the typed words' weight (similarity x IDF) that are known words."""
+    total = sum(w for _, _, w in resolved)
+    return sum(s * w for s, k, w in resolved if k) / total if total else 0.0
+
+
+def fused(fuzzy: float, bm25: float) -> float:
+    """One 0-100 score from the fuzzy score (0-100) and the BM25 share (0-1)."""
+    return FUZZY * fuzzy + (1 - FUZZY) * 100 * bm25
+
+
+def fuse(fuzzy: list[float], bm25: list[float]) -> list[float]:
+    """:func:`fused` for each entry."""
+    return [fused(a, b) for a, b in zip(fuzzy, bm25, strict=True)]
+
+
+def decide(ranked: list[FaqMatch], fuzzy_first: FaqEntry, bm25_first: FaqEntry) -> FaqResult:
+    """sure, unsure or none, from the entries ranked by the fused score."""
+    if not ranked or ranked[0].score < MAYBE:
+        return FaqResult("none")
+    top = ranked[0]
+    lead = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
+    agreed = fuzzy_first is top.entry is bm25_first and top.score >= AGREED
+    if (top.score >= SURE and lead >= MARGIN) or agreed:
+        return FaqResult("sure", (top,))
+    return FaqResult("unsure", tuple(m for m in ranked if m.score >= MAYBE - 10))

@@ -1,0 +1,99 @@
+"""A customer's message, or a listed question, as the FAQ search compares them.
+
+Both sides go through the same steps, so "Kode OTP-nya gak masuk2" and the
+listed "kode otp tidak masuk" meet as the same words: lower case, chat
+spellings spelled out (:mod:`app.conversation.lexicon` for Indonesian, only
+when the text is not English; ABBREVIATIONS below for both), filler words
+dropped, each word stemmed (English then Indonesian snowball).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import snowballstemmer
+
+from app.content.flows import FaqEntry
+from app.content.text import wordlist, words
+from app.conversation.language import detect
+from app.conversation.lexicon import spell_out
+
+#: Chat spellings, expanded before matching.
+ABBREVIATIONS = {
+    "yg": "yang", "brp": "berapa", "brapa": "berapa", "gmn": "bagaimana", "gimana": "bagaimana",
+    "bgmn": "bagaimana", "knp": "kenapa", "napa": "kenapa", "tdk": "tidak", "gak": "tidak",
+    "ga": "tidak", "gk": "tidak", "nggak": "tidak", "ngga": "tidak", "enggak": "tidak",
+    "engga": "tidak", "sy": "saya", "aku": "saya", "aq": "saya", "gw": "saya", "gue": "saya",
+    "kl": "kalau", "klo": "kalau", "kalo": "kalau", "dgn": "dengan", "dg": "dengan",
+    "utk": "untuk", "buat": "untuk", "blm": "belum", "udh": "sudah", "udah": "sudah",
+    "sdh": "sudah", "jg": "juga", "krn": "karena", "hrs": "harus", "bs": "bisa", "bsa": "bisa",
+    "nmr": "nomor", "nomer": "nomor", "wa": "whatsapp", "whatsap": "whatsapp", "kasih": "beri",
+    "dikasih": "diberi", "ngasih": "memberi", "kode2": "kode", "otpnya": "otp", "kodenya": "kode",
+    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "msg": "message",
+    "msgs": "messages", "txt": "text", "wont": "will not", "dont": "do not", "didnt": "did not",
+    "cant": "can not", "cannot": "can not", "isnt": "is not", "doesnt": "does not",
+    "e": "", "mail": "email", "tlp": "telepon", "telpon": "telepon", "nelpon": "menelepon",
+    "ditelpon": "ditelepon", "sms": "sms", "ok": "", "oke": "",
+}  # fmt: skip
+
+#: Words that carry no meaning for telling questions apart.
+FILLER = wordlist(
+    """
+    sih dong deh nih tuh ya kak min admin mas mbak pak bu halo hai hi hello please tolong mohon
+    the a an is are do does did i my me to of it this that and or be can could would will you your
+    saya itu ini yang dan atau di ke dari bisa mau ingin ada adalah kah
+    nya kok saja tadi kalau tapi kata tanya bertanya nanya sini situ sekarang masih banget sih
+    begitu begini jadi jd dulu agak kira pernah gan sis bro min kakak selamat pagi siang sore malam
+    permisi assalamualaikum terus lalu juga nah lho kan lah yah y wkwk wkwkwk hehe haha
+    so from got via just there here they he she even though also really very thanks thank hey
+    sorry okay hmm um
+    padahal sesuai sebenarnya sebenernya siapapun apapun biar supaya agar soalnya katanya
+    memang emang emg sangat hanya cuma cuman doang aja saja kan kah pun sih gitu gini begitu
+    because but if then than as what's it's im i'm ive i've actually just still anyway
+    """
+)
+
+#: Snowball stemmers keep their working state in the object, so one shared by
+#: two threads (gthread workers, the flows reloader) mixes up their words:
+#: each thread gets its own.
+_STEMMERS = threading.local()
+
+
+@lru_cache(maxsize=8192)  # pure, and customers use the same few hundred words
+def stem(word: str) -> str:
+    """One stem for "asked"/"ask" and "dikirim"/"kirim" (both stemmers, same order on both sides)."""
+    pair = getattr(_STEMMERS, "pair", None)
+    if pair is None:
+        pair = _STEMMERS.pair = (
+            snowballstemmer.stemmer("english"),
+            snowballstemmer.stemmer("indonesian"),
+        )
+    english, indonesian = pair
+    return str(indonesian.stemWord(english.stemWord(word)))
+
+
+def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """The words that matter, stemmed: chat spellings spelled out (Indonesian
+    ones only when the text is not English, never a word in ``keep``), filler dropped."""
+    typed = words(text[:300])
+    colloquial = detect(text) != "en"
+    expanded: list[str] = []
+    for word in typed:
+        if colloquial:
+            word = spell_out(word, keep)
+        for part in word.split():
+            part = ABBREVIATIONS.get(part, part)
+            expanded.extend(stem(w) for w in part.split() if w and w not in FILLER)
+    return " ".join(expanded)
+
+
+def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:
+    """Every word the FAQ's questions use, as typed: the lexicon leaves those alone."""
+    return frozenset(
+        w
+        for e in entries
+        for questions in e.questions.values()
+        for q in questions
+        for w in words(q)
+    )
