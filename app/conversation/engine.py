@@ -113,7 +113,7 @@ class FlowBot:
         handoff = d.profile.pop("handoff", None)
         d.profile.pop("handoff_over", None)
         saved = handoff.get("locale") if isinstance(handoff, dict) else None
-        d.locale = str(saved) if saved in LOCALES else self.locale(d, None)
+        d.locale = str(saved) if saved in d.flowset.locales else self.locale(d, None)
         flow_id = handoff.get("flow") if isinstance(handoff, dict) else None
         d.reset_session()
         flow = self.flowset.flows.get(flow_id) if isinstance(flow_id, str) else None

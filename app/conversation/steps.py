@@ -21,8 +21,8 @@ from app.conversation.answers import check_answer
 from app.conversation.dialogue import Dialogue
 from app.conversation.faq import FaqIndex
 from app.conversation.go import END, STOP, WAIT, Go
-from app.conversation.media_answers import check_media, refusal_context
 from app.conversation.handoff_state import append_log, history_entries
+from app.conversation.media_answers import check_media, refusal_context
 from app.conversation.otp_steps import OtpSteps
 from app.conversation.ports import Backend
 
