@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.content import flows as f
 from app.content.expressions import Literal
 from app.content.source import NodePath, Problem
-from app.otp.policy import CHANNELS, OtpSettings
+from app.otp.policy import CHANNELS, NO_FLASHCALL, OtpSettings
 
 if TYPE_CHECKING:
     from app.content.builder import Origins
@@ -39,15 +40,18 @@ def otp_problems(settings: OtpSettings) -> FlowCheck:
             for step in flow.steps:
                 if isinstance(step, f.OtpIssue):
                     path = origins.step_path[(flow.id, step.id)]
-                    for where, message in step_problems(step, settings, path):
-                        yield doc.problem(where, message)
+                    for where, message, severity in step_problems(step, settings, path):
+                        yield replace(doc.problem(where, message), severity=severity)
 
     return check
 
 
 def step_problems(
     step: f.OtpIssue, settings: OtpSettings, path: NodePath
-) -> Iterator[tuple[NodePath, str]]:
+) -> Iterator[tuple[NodePath, str, str]]:
+    """(where, message, severity): the flow's own mistakes are errors; a channel the
+    operator's policy forbids is a warning (the operator may be about to allow it),
+    and every send by it is refused and logged until then."""
     policy = settings.policy(step.purpose)
     given = [k for k, v in (("amount", step.amount), ("payee", step.payee)) if v is not None]
     if policy.binds_transaction and len(given) < 2:
@@ -56,12 +60,14 @@ def step_problems(
             (*path, "otp_issue"),
             f"purpose '{step.purpose}' binds the code to a payment: add {missing} "
             f"(e.g. {_EXAMPLE}); without them every code request is refused",
+            "error",
         )
     elif given and not policy.binds_transaction:
         yield (
             (*path, given[0]),
             f"'{given[0]}' works only with a purpose that binds payments (such as payment), "
             f"not '{step.purpose}': remove it, or use otp_issue: payment",
+            "error",
         )
     single = step.channel
     channels = step.fallback or ((str(single.value),) if isinstance(single, Literal) else ())
@@ -73,10 +79,13 @@ def step_problems(
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f" (a list takes {', '.join(LISTED)})"
             )
-            yield where, f"'{channel}' is not a channel a list can name{hint}"
+            yield where, f"'{channel}' is not a channel a list can name{hint}", "error"
         elif name in CHANNELS and name != "auto" and name not in policy.channels:
             allowed = ", ".join(c for c in CHANNELS if c in policy.channels)
+            never = name == "flashcall" and step.purpose in NO_FLASHCALL  # no setting allows it
             yield (
                 where,
-                f"purpose '{step.purpose}' may not send codes by {name} (allowed: {allowed})",
+                f"purpose '{step.purpose}' may not send codes by {name} (allowed: {allowed}): "
+                "every code request by it is refused",
+                "error" if never else "warning",
             )

@@ -285,8 +285,10 @@ class _Reader:
             if spec == DOWN:
                 answers[route] = HttpAnswer(down=True)
                 continue
-            if not isinstance(spec, dict) or self._unknown(spec, where, ("status", "json")):
+            if not isinstance(spec, dict):
                 self.problem(where, usage)
+                continue
+            if self._unknown(spec, where, ("status", "json")):
                 continue
             status = spec.get("status", 200)
             if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:

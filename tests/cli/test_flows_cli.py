@@ -22,7 +22,7 @@ def check(*args: str) -> Any:
 def test_bundled_flows_pass() -> None:
     result = check(str(ROOT / "flows"), "--templates", str(ROOT / "templates"))
     assert result.exit_code == 0, result.output
-    assert "ok: 5 flows, 15 FAQ entries, 0 warning(s)" in result.output
+    assert "ok: 6 flows, 15 FAQ entries, 0 warning(s)" in result.output
 
 
 def test_broken_copy_prints_file_line_col_and_exits_1(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_graph_draws_branches_handoffs_and_other_flows() -> None:
 
 def test_graph_of_every_flow_is_markdown_and_dot_is_graphviz() -> None:
     everything = graph().output
-    assert everything.count("```mermaid") == 5
+    assert everything.count("```mermaid") == 6
     assert "## welcome\n\n```mermaid\nflowchart TD" in everything
     dot = graph("faq", "--format", "dot").output
     assert dot.startswith('digraph "faq" {')
@@ -125,5 +125,5 @@ def test_check_json_on_good_flows() -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["ok"] is True
-    assert (data["errors"], data["warnings"], data["flows"], data["faq"]) == (0, 0, 5, 15)
+    assert (data["errors"], data["warnings"], data["flows"], data["faq"]) == (0, 0, 6, 15)
     assert data["problems"] == []

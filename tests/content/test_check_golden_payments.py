@@ -47,3 +47,18 @@ def test_the_bundled_shop_has_none_of_them() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "0 warning(s)" in result.output
+
+
+def test_a_channel_the_operator_forbids_is_a_warning_not_a_refusal_to_start() -> None:
+    """The operator's policy may change before the flow is used; the flow still loads,
+    and `sandi flows check` says what every customer would meet."""
+    result = CliRunner().invoke(
+        main,
+        ["flows", "check", str(ROOT / "flows"), "--templates", str(ROOT / "templates")],
+        env={"SANDI_EMAIL_OTP_PURPOSES": "signup, login"},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith(
+        "flows/change_email.yml:31:14: warning: purpose 'change_email' may not send codes by "
+        "email (allowed: sms, whatsapp, call, flashcall, auto): every code request by it is refused"
+    )

@@ -141,3 +141,14 @@ def test_the_email_shows_the_amount_and_payee(
     assert entry["extra"]["subject"].endswith("to pay Rp150.000 to Toko Kenari")
     assert "<strong>Rp150.000</strong> to <strong>Toko Kenari</strong>" in entry["extra"]["html"]
     assert "verification code to pay Rp150.000 to Toko Kenari:" in entry["body"]
+
+
+def test_auto_that_picks_whatsapp_gives_the_notice_too(
+    app_config: dict[str, Any], tmp_path: Path, redis_client: Any
+) -> None:
+    app = _app(app_config, tmp_path, "auto")
+    otp = SentCodes(_services(app))
+    reply = Chat(Twilio(app.test_client())).say("bayar di sini")
+    assert otp.last().channel == "whatsapp"  # the customer writes from WhatsApp
+    assert reply.startswith("Pesan kode dari WhatsApp tidak bisa menampilkan jumlah")
+    assert "Kode verifikasi sudah dikirim lewat WhatsApp" in reply
