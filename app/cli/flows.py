@@ -14,13 +14,14 @@ from app.cli.flow_tests import test_command
 from app.config import Settings
 from app.content.diagram import diagram, to_dot, to_mermaid
 from app.content.registry import check_snapshot
+from app.content.restarts import summary
 from app.content.snapshot import take
 from app.content.source import display_name
 from app.store.audit import AuditTrail
 from app.store.connection import connect_settings
 from app.store.reload_relay import publish_reload, worker_versions
-from app.wiring.checks import settings_checks
-from app.wiring.flows_reload import check_on_disk
+from app.wiring.checks import restart_impact, settings_checks
+from app.wiring.flows_reload import check_flows_on_disk
 
 
 @click.group(help="Check, draw, test and reload the conversation flows.")
@@ -163,14 +164,19 @@ def reload(wait: float) -> None:
     flows they serve. Same as SIGHUP to gunicorn's master.
     """
     settings = Settings.load()
-    version, problems = check_on_disk(settings)
+    version, problems, flowset = check_flows_on_disk(settings)
     for problem in problems:
         click.echo(problem.line())
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    if errors or flowset is None:
         click.echo(f"{len(errors)} error(s): not reloaded; the servers keep their flows")
         raise SystemExit(1)
     redis = connect_settings(settings)
+    restarts = restart_impact(redis)(flowset)
+    if restarts:
+        click.echo(summary(restarts) + ":")
+        for restart in restarts:
+            click.echo(f"  {restart}")
     generation = publish_reload(redis)
     AuditTrail(redis).record(datetime.now(UTC), "cli", "flows reload", version, "local")
     click.echo(f"reload requested (generation {generation}) for flows version {version}")

@@ -28,6 +28,7 @@ from app.content.checks import VersionChecks
 from app.content.flows import FlowSet
 from app.content.loader import check_flows
 from app.content.render import Templates
+from app.content.restarts import Restart, summary
 from app.content.snapshot import Snapshot, take
 from app.content.source import FlowError, Problem
 
@@ -50,6 +51,8 @@ class FlowVersion(Generic[B]):
     loaded_at: float
     #: The text of the files the warnings point at, by name (for excerpts).
     sources: dict[str, str] = field(default_factory=dict)
+    #: Live conversations this version sent back to the start when it came in.
+    restarts: tuple[Restart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class ReloadResult:
     status: Literal["loaded", "unchanged", "rejected"]
     version: str
     problems: tuple[Problem, ...] = ()
+    #: The live conversations a ``loaded`` version restarts (waiting in steps it has not).
+    restarts: tuple[Restart, ...] = ()
 
 
 def check_snapshot(
@@ -100,18 +105,22 @@ class FlowRegistry(Generic[B]):
         build_bot: Callable[[FlowSet, Templates, str], B],
         clock: Callable[[], float] = time.time,
         checks: VersionChecks = NO_EXTRA,
+        impact: Callable[[FlowSet], tuple[Restart, ...]] | None = None,
     ) -> None:
         """Load the first version; raise :class:`FlowError` if it does not check.
 
         A server never starts on broken flows: there is no last good version
         to fall back on yet. ``checks`` adds what others need of a version
-        (FAQ collisions, the OTP SMS must fit one segment) to every check.
+        (FAQ collisions, the OTP SMS must fit one segment) to every check;
+        ``impact`` says which live conversations a new version would restart
+        (the wiring reads them from the store).
         """
         self.flows_dir = flows_dir
         self.templates_dir = templates_dir
         self._build_bot = build_bot
         self._clock = clock
         self._checks = checks
+        self._impact = impact
         self._lock = threading.Lock()
         snapshot = take(flows_dir, templates_dir)
         flowset, templates, problems = check_snapshot(snapshot, self._checks)
@@ -152,7 +161,15 @@ class FlowRegistry(Generic[B]):
                 )
                 return ReloadResult("rejected", snapshot.version, tuple(problems))
             previous = self._current.version
-            self._current = self._version(snapshot, flowset, templates, problems)
+            restarts = self._impact(flowset) if self._impact is not None else ()
+            if restarts:
+                log.warning(
+                    "flows %s: %s\n%s",
+                    snapshot.version,
+                    summary(restarts),
+                    "\n".join(f"  {r}" for r in restarts),
+                )
+            self._current = self._version(snapshot, flowset, templates, problems, restarts)
             self.rejected = None
             log.info(
                 "flows reloaded (%s): version %s -> %s, %d flow(s), %d warning(s)",
@@ -162,10 +179,15 @@ class FlowRegistry(Generic[B]):
                 len(flowset.flows),
                 len(problems),
             )
-            return ReloadResult("loaded", snapshot.version, tuple(problems))
+            return ReloadResult("loaded", snapshot.version, tuple(problems), restarts)
 
     def _version(
-        self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]
+        self,
+        snapshot: Snapshot,
+        flowset: FlowSet,
+        templates: Templates,
+        problems: list[Problem],
+        restarts: tuple[Restart, ...] = (),
     ) -> FlowVersion[B]:
         return FlowVersion(
             version=snapshot.version,
@@ -175,4 +197,5 @@ class FlowRegistry(Generic[B]):
             warnings=tuple(problems),
             loaded_at=self._clock(),
             sources=snapshot.sources(problems),
+            restarts=restarts,
         )

@@ -71,6 +71,11 @@ def session(conversation_id: str) -> str:
     return _key(conversation_id, "session")
 
 
+def session_pattern() -> str:
+    """Every conversation's session (what a reload will restart: ``app.store.live_sessions``)."""
+    return _key("*", "session")
+
+
 @customer_key("profile", "conversation")
 def profile(conversation_id: str) -> str:
     """Long-lived facts about one customer on one channel (language, opt-out)."""

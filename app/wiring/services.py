@@ -60,7 +60,7 @@ from app.store.staff import StaffUsers
 from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
-from app.wiring.checks import version_checks
+from app.wiring.checks import restart_impact, version_checks
 from app.wiring.customers import CustomerData
 from app.wiring.jobs import JobSettings, RqJobs
 from app.wiring.otp_glue import ChatOtp, FallbackOtp
@@ -209,6 +209,7 @@ def build(
         settings.templates_dir,
         build_bot,
         checks=version_checks(channel_settings.brand, OtpSettings.from_mapping(settings.raw)),
+        impact=restart_impact(redis),
     )
     templates.follow(lambda: flows.current.templates)
     audit = AuditTrail(redis, retention.audit)
