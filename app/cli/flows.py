@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from app.cli.flow_tests import test_command
-from app.config import Settings
+from app.config import LOCALES, Settings
 from app.content.diagram import diagram, to_dot, to_mermaid
 from app.content.registry import check_snapshot
 from app.content.restarts import summary
@@ -112,9 +112,18 @@ def check(directory: Path | None, templates_dir: Path | None, output: str) -> No
     help="mermaid (GitHub and editors render it) or dot (Graphviz).",
 )
 @click.option("--dir", "directory", type=click.Path(path_type=Path), help="Flows folder.")
+@click.option(
+    "--lang",
+    type=click.Choice(list(LOCALES)),
+    help="The language of the button texts on the arrows (default: SANDI_DEFAULT_LOCALE).",
+)
 @_TEMPLATES_OPTION
 def graph(
-    flow: str | None, output: str, directory: Path | None, templates_dir: Path | None
+    flow: str | None,
+    output: str,
+    directory: Path | None,
+    templates_dir: Path | None,
+    lang: str | None = None,
 ) -> None:
     """Draw FLOW (default: every flow) as a diagram: steps, branches, codes, handoffs, ends.
 
@@ -139,11 +148,12 @@ def graph(
         click.echo(f"no flow '{flow}'{hint}", err=True)
         raise SystemExit(1)
     draw = to_dot if output == "dot" else to_mermaid
+    locale = lang or settings.default_locale
     if flow is not None:
-        click.echo(draw(diagram(flowset.flows[flow])), nl=False)
+        click.echo(draw(diagram(flowset.flows[flow], locale)), nl=False)
         return
     for index, name in enumerate(names):
-        drawn = draw(diagram(flowset.flows[name]))
+        drawn = draw(diagram(flowset.flows[name], locale))
         if output == "dot":
             click.echo(drawn, nl=False)
             continue
