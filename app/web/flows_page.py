@@ -18,8 +18,8 @@ from markupsafe import Markup
 
 from app.config import LOCALES
 from app.content import flows as f
-from app.content.overview import overview
 from app.content.diagram import Diagram, diagram, to_mermaid
+from app.content.overview import overview
 from app.content.source import Problem
 from app.web.current import services
 from app.web.flow_svg import render_svg
