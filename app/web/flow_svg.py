@@ -64,8 +64,8 @@ def render_svg(d: Diagram, flagged: dict[str, str] | None = None, anchor: str = 
     rows = {n.id: i for i, n in enumerate(d.nodes)}
     straight, right, left = _classify(d.edges, rows)
     right_lanes, left_lanes = _lanes(right, rows), _lanes(left, rows)
-    left_w = (max(left_lanes.values(), default=-1) + 1) * LANE_W + (LANE_GAP if left else 0)
-    left_w = max(left_w, _label_room(left))
+    lanes_left = (max(left_lanes.values(), default=-1) + 1) * LANE_W + (LANE_GAP if left else 0)
+    left_w = max(float(lanes_left), _label_room(left))
     boxes = _boxes(d.nodes, right, left, 20 + left_w)
     lanes_w = LANE_GAP + (max(right_lanes.values(), default=-1) + 2) * LANE_W
     width = 20 + left_w + BOX_W + max(lanes_w, _label_room(right) + 10)
