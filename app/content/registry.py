@@ -161,7 +161,7 @@ class FlowRegistry(Generic[B]):
                 )
                 return ReloadResult("rejected", snapshot.version, tuple(problems))
             previous = self._current.version
-            restarts = self._impact(flowset) if self._impact is not None else ()
+            restarts = self._restarts(flowset)
             if restarts:
                 log.warning(
                     "flows %s: %s\n%s",
@@ -181,6 +181,12 @@ class FlowRegistry(Generic[B]):
             )
             return ReloadResult("loaded", snapshot.version, tuple(problems), restarts)
 
+    def _restarts(self, flowset: FlowSet) -> tuple[Restart, ...]:
+        """Whom the new version restarts; the sessions are read only when it drops a step."""
+        if self._impact is None or not _dropped_steps(self._current.flowset, flowset):
+            return ()
+        return self._impact(flowset)
+
     def _version(
         self,
         snapshot: Snapshot,
@@ -199,3 +205,15 @@ class FlowRegistry(Generic[B]):
             sources=snapshot.sources(problems),
             restarts=restarts,
         )
+
+
+def _dropped_steps(old: FlowSet, new: FlowSet) -> bool:
+    """Whether ``new`` lacks a step (or a flow) ``old`` has: only then can anyone restart."""
+    for flow_id, flow in old.flows.items():
+        kept = new.flows.get(flow_id)
+        if kept is None:
+            return True
+        ids = {step.id for step in kept.steps}
+        if any(step.id not in ids for step in flow.steps):
+            return True
+    return False
