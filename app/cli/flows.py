@@ -11,16 +11,17 @@ from pathlib import Path
 import click
 
 from app.cli.flow_tests import test_command
-from app.config import Settings
+from app.config import LOCALES, Settings
 from app.content.diagram import diagram, to_dot, to_mermaid
 from app.content.registry import check_snapshot
+from app.content.restarts import summary
 from app.content.snapshot import take
 from app.content.source import display_name
 from app.store.audit import AuditTrail
 from app.store.connection import connect_settings
 from app.store.reload_relay import publish_reload, worker_versions
-from app.wiring.checks import settings_checks
-from app.wiring.flows_reload import check_on_disk
+from app.wiring.checks import restart_impact, settings_checks
+from app.wiring.flows_reload import check_flows_on_disk
 
 
 @click.group(help="Check, draw, test and reload the conversation flows.")
@@ -111,9 +112,18 @@ def check(directory: Path | None, templates_dir: Path | None, output: str) -> No
     help="mermaid (GitHub and editors render it) or dot (Graphviz).",
 )
 @click.option("--dir", "directory", type=click.Path(path_type=Path), help="Flows folder.")
+@click.option(
+    "--lang",
+    type=click.Choice(list(LOCALES)),
+    help="The language of the button texts on the arrows (default: SANDI_DEFAULT_LOCALE).",
+)
 @_TEMPLATES_OPTION
 def graph(
-    flow: str | None, output: str, directory: Path | None, templates_dir: Path | None
+    flow: str | None,
+    output: str,
+    directory: Path | None,
+    templates_dir: Path | None,
+    lang: str | None = None,
 ) -> None:
     """Draw FLOW (default: every flow) as a diagram: steps, branches, codes, handoffs, ends.
 
@@ -138,11 +148,12 @@ def graph(
         click.echo(f"no flow '{flow}'{hint}", err=True)
         raise SystemExit(1)
     draw = to_dot if output == "dot" else to_mermaid
+    locale = lang or settings.default_locale
     if flow is not None:
-        click.echo(draw(diagram(flowset.flows[flow])), nl=False)
+        click.echo(draw(diagram(flowset.flows[flow], locale)), nl=False)
         return
     for index, name in enumerate(names):
-        drawn = draw(diagram(flowset.flows[name]))
+        drawn = draw(diagram(flowset.flows[name], locale))
         if output == "dot":
             click.echo(drawn, nl=False)
             continue
@@ -163,14 +174,19 @@ def reload(wait: float) -> None:
     flows they serve. Same as SIGHUP to gunicorn's master.
     """
     settings = Settings.load()
-    version, problems = check_on_disk(settings)
+    version, problems, flowset = check_flows_on_disk(settings)
     for problem in problems:
         click.echo(problem.line())
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    if errors or flowset is None:
         click.echo(f"{len(errors)} error(s): not reloaded; the servers keep their flows")
         raise SystemExit(1)
     redis = connect_settings(settings)
+    restarts = restart_impact(redis)(flowset)
+    if restarts:
+        click.echo(summary(restarts) + ":")
+        for restart in restarts:
+            click.echo(f"  {restart}")
     generation = publish_reload(redis)
     AuditTrail(redis).record(datetime.now(UTC), "cli", "flows reload", version, "local")
     click.echo(f"reload requested (generation {generation}) for flows version {version}")

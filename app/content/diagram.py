@@ -65,11 +65,13 @@ _FAIL_LABELS = {
 }
 
 
-def diagram(flow: f.Flow) -> Diagram:
+def diagram(flow: f.Flow, locale: str = "id") -> Diagram:
+    """The flow's nodes and edges; a choice's arrow says its button text in ``locale``
+    (what customers tap), not the value the flow saves."""
     nodes = [_node(step) for step in flow.steps]
     edges: list[Edge] = []
     for step in flow.steps:
-        edges.extend(_edges(flow, step))
+        edges.extend(_edges(flow, step, locale))
     extra: dict[str, Node] = {}
     for edge in edges:
         if edge.target == END_NODE:
@@ -83,9 +85,35 @@ def diagram(flow: f.Flow) -> Diagram:
 
 def _node(step: f.Step) -> Node:
     kind = _KIND[type(step)]
-    title = step.id if not step.id.startswith("#") else f"step {step.id[1:]}"
+    title = step.id if not step.id.startswith("#") else _what_it_does(step)
     names = [getattr(step, "template", None), getattr(step, "invalid", None)]
     return Node(step.id, kind, title, _detail(step), step.where.line, tuple(n for n in names if n))
+
+
+def _what_it_does(step: f.Step) -> str:
+    """A title for a step without an id: what it does, in a few words."""
+    template = str(getattr(step, "template", "") or "")
+    short = template.rsplit("/", 1)[-1].replace("_", " ")
+    if isinstance(step, f.Branch):
+        return f"check: {step.condition.source}"
+    if isinstance(step, f.SetVars):
+        return "remember " + ", ".join(step.values)
+    if isinstance(step, f.Goto):
+        return f"go to {step.target}"
+    if isinstance(step, f.GotoFlow):
+        return f"start {step.flow}"
+    if isinstance(step, f.Http):
+        return f"call {step.path}"
+    if isinstance(step, f.OtpIssue):
+        return f"send a {step.purpose} code"
+    if isinstance(step, f.OtpConfirm):
+        return f"check the {step.purpose} code"
+    if isinstance(step, f.Handoff):
+        return "hand over to a person"
+    if isinstance(step, f.End):
+        return f"end: {short}" if short else "end"
+    verb = {f.Ask: "ask", f.FaqAsk: "answer from the FAQ"}.get(type(step), "say")
+    return f"{verb}: {short}" if short and verb != "answer from the FAQ" else verb
 
 
 def _detail(step: f.Step) -> str:
@@ -121,7 +149,7 @@ def _value_text(value: object) -> str:
     return str(source if source is not None else getattr(value, "value", value))
 
 
-def _edges(flow: f.Flow, step: f.Step) -> list[Edge]:
+def _edges(flow: f.Flow, step: f.Step, locale: str = "id") -> list[Edge]:
     if isinstance(step, f.End | f.Handoff):
         return []
     if isinstance(step, f.GotoFlow):
@@ -135,7 +163,7 @@ def _edges(flow: f.Flow, step: f.Step) -> list[Edge]:
         return out + _failures(step)
     if isinstance(step, f.Ask) and step.choices:
         for choice in step.choices:
-            label = choice.value
+            label = choice.label.get(locale) or choice.value
             if choice.goto_flow:
                 out.append(Edge(step.id, FLOW_PREFIX + choice.goto_flow, label, "flow"))
             elif choice.goto:

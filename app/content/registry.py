@@ -29,6 +29,7 @@ from app.content.checks import VersionChecks
 from app.content.flows import FlowSet
 from app.content.loader import check_flows
 from app.content.render import Templates
+from app.content.restarts import Restart, summary
 from app.content.snapshot import Snapshot, take
 from app.content.source import FlowError, Problem
 
@@ -51,6 +52,8 @@ class FlowVersion(Generic[B]):
     loaded_at: float
     #: The text of the files the warnings point at, by name (for excerpts).
     sources: dict[str, str] = field(default_factory=dict)
+    #: Live conversations this version sent back to the start when it came in.
+    restarts: tuple[Restart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class ReloadResult:
     status: Literal["loaded", "unchanged", "rejected"]
     version: str
     problems: tuple[Problem, ...] = ()
+    #: The live conversations a ``loaded`` version restarts (waiting in steps it has not).
+    restarts: tuple[Restart, ...] = ()
 
 
 def check_snapshot(
@@ -102,12 +107,15 @@ class FlowRegistry(Generic[B]):
         clock: Callable[[], float] = time.time,
         checks: VersionChecks = NO_EXTRA,
         locales: tuple[str, ...] = LOCALES,
+        impact: Callable[[FlowSet], tuple[Restart, ...]] | None = None,
     ) -> None:
         """Load the first version; raise :class:`FlowError` if it does not check.
 
         A server never starts on broken flows: there is no last good version
         to fall back on yet. ``checks`` adds what others need of a version
-        (FAQ collisions, the OTP SMS must fit one segment) to every check.
+        (FAQ collisions, the OTP SMS must fit one segment) to every check;
+        ``impact`` says which live conversations a new version would restart
+        (the wiring reads them from the store).
         """
         self.flows_dir = flows_dir
         self.templates_dir = templates_dir
@@ -115,6 +123,7 @@ class FlowRegistry(Generic[B]):
         self._clock = clock
         self._checks = checks
         self.locales = locales
+        self._impact = impact
         self._lock = threading.Lock()
         snapshot = take(flows_dir, templates_dir, locales)
         flowset, templates, problems = check_snapshot(snapshot, self._checks)
@@ -155,7 +164,15 @@ class FlowRegistry(Generic[B]):
                 )
                 return ReloadResult("rejected", snapshot.version, tuple(problems))
             previous = self._current.version
-            self._current = self._version(snapshot, flowset, templates, problems)
+            restarts = self._restarts(flowset)
+            if restarts:
+                log.warning(
+                    "flows %s: %s\n%s",
+                    snapshot.version,
+                    summary(restarts),
+                    "\n".join(f"  {r}" for r in restarts),
+                )
+            self._current = self._version(snapshot, flowset, templates, problems, restarts)
             self.rejected = None
             log.info(
                 "flows reloaded (%s): version %s -> %s, %d flow(s), %d warning(s)",
@@ -165,10 +182,21 @@ class FlowRegistry(Generic[B]):
                 len(flowset.flows),
                 len(problems),
             )
-            return ReloadResult("loaded", snapshot.version, tuple(problems))
+            return ReloadResult("loaded", snapshot.version, tuple(problems), restarts)
+
+    def _restarts(self, flowset: FlowSet) -> tuple[Restart, ...]:
+        """Whom the new version restarts; the sessions are read only when it drops a step."""
+        if self._impact is None or not _dropped_steps(self._current.flowset, flowset):
+            return ()
+        return self._impact(flowset)
 
     def _version(
-        self, snapshot: Snapshot, flowset: FlowSet, templates: Templates, problems: list[Problem]
+        self,
+        snapshot: Snapshot,
+        flowset: FlowSet,
+        templates: Templates,
+        problems: list[Problem],
+        restarts: tuple[Restart, ...] = (),
     ) -> FlowVersion[B]:
         return FlowVersion(
             version=snapshot.version,
@@ -178,4 +206,17 @@ class FlowRegistry(Generic[B]):
             warnings=tuple(problems),
             loaded_at=self._clock(),
             sources=snapshot.sources(problems),
+            restarts=restarts,
         )
+
+
+def _dropped_steps(old: FlowSet, new: FlowSet) -> bool:
+    """Whether ``new`` lacks a step (or a flow) ``old`` has: only then can anyone restart."""
+    for flow_id, flow in old.flows.items():
+        kept = new.flows.get(flow_id)
+        if kept is None:
+            return True
+        ids = {step.id for step in kept.steps}
+        if any(step.id not in ids for step in flow.steps):
+            return True
+    return False

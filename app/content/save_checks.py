@@ -29,8 +29,8 @@ HTTP_MAX_TIMEOUT = 10
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _BARE = re.compile(r"^\d+$")
 #: What an answer of each expect is made of, so a pattern without any of it never matches.
+#: (``text`` is absent: a pattern takes the place of its letters rule.)
 _NEEDS = {
-    "text": ("letters", str.isalpha),
     "number": ("digits", str.isdigit),
     "digits": ("digits", str.isdigit),
     "phone": ("digits", str.isdigit),
@@ -38,7 +38,8 @@ _NEEDS = {
     "email": ("'@'", lambda c: c == "@"),
 }
 _ADVICE = {
-    "text": "use expect: number for answers made of digits, or change the pattern",
+    "digits": "use expect: text for answers with letters, or change the pattern",
+    "number": "use expect: text for answers with letters, or change the pattern",
 }
 
 

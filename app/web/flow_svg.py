@@ -11,6 +11,7 @@ hands over to, and the end, at the bottom.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from markupsafe import escape
@@ -24,6 +25,11 @@ LANE_GAP = 22
 FONT = 13
 LINE_H = 17
 MAX_CHARS = 42
+#: A title shares its first line with the kind's badge.
+MAX_TITLE = 30
+#: Roughly how wide a character of an 11px edge label is (labels are never cut:
+#: the picture grows to hold them).
+LABEL_CHAR_W = 6.4
 
 COLORS = {
     "ask": ("#dbeafe", "#1d4ed8"), "faq": ("#dbeafe", "#1d4ed8"),
@@ -58,9 +64,11 @@ def render_svg(d: Diagram, flagged: dict[str, str] | None = None, anchor: str = 
     rows = {n.id: i for i, n in enumerate(d.nodes)}
     straight, right, left = _classify(d.edges, rows)
     right_lanes, left_lanes = _lanes(right, rows), _lanes(left, rows)
-    left_w = (max(left_lanes.values(), default=-1) + 1) * LANE_W + (LANE_GAP if left else 0)
+    lanes_left = (max(left_lanes.values(), default=-1) + 1) * LANE_W + (LANE_GAP if left else 0)
+    left_w = max(float(lanes_left), _label_room(left))
     boxes = _boxes(d.nodes, right, left, 20 + left_w)
-    width = 20 + left_w + BOX_W + LANE_GAP + (max(right_lanes.values(), default=-1) + 2) * LANE_W
+    lanes_w = LANE_GAP + (max(right_lanes.values(), default=-1) + 2) * LANE_W
+    width = 20 + left_w + BOX_W + max(lanes_w, _label_room(right) + 10)
     height = max((b.y + b.h for b in boxes.values()), default=40) + 20
     out = [
         f'<svg class="flow-diagram" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
@@ -138,9 +146,9 @@ def _boxes(
     y = 30.0
     for row, node in enumerate(nodes):
         terminal = node.kind in ("flow", "stop")
-        lines = 1 if terminal else 2
+        lines = 1 if terminal else len(_wrapped(node.title, MAX_TITLE)) + len(_wrapped(node.detail))
         h = max(12 + lines * LINE_H, (max(ports[node.id]) + 1) * 16)
-        w = 180.0 if terminal else float(BOX_W)
+        w = min(float(BOX_W), max(180.0, len(node.title) * 8.0 + 30)) if terminal else float(BOX_W)
         x = x0 + (BOX_W - w) / 2 if terminal else x0
         boxes[node.id] = _Box(node, row, x, y, w, h, *ports[node.id])
         y += h + ROW_GAP
@@ -199,8 +207,21 @@ def _label(x: float, y: float, text: str, anchor: str) -> str:
     )
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
+def _label_room(edges: list[Edge]) -> float:
+    """Width the longest label beside a box needs."""
+    return max((len(e.label) * LABEL_CHAR_W + 8 for e in edges if e.label), default=0.0)
+
+
+def _wrapped(text: str, width: int = MAX_CHARS) -> list[str]:
+    """A box's text on as many lines as it takes: never cut ("confirm_paymer")."""
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _lines(x: float, y: float, lines: list[str], attrs: str) -> list[str]:
+    return [
+        f'<text x="{x:.0f}" y="{y + i * LINE_H:.0f}" {attrs}>{escape(line)}</text>'
+        for i, line in enumerate(lines)
+    ]
 
 
 def _box(box: _Box, flag: str | None, anchor: str) -> str:
@@ -228,14 +249,18 @@ def _box(box: _Box, flag: str | None, anchor: str) -> str:
         )
     else:
         badge = BADGES.get(node.kind, node.kind.upper())
-        parts += [
-            f'<text x="{box.x + 10:.0f}" y="{box.y + 19:.0f}" font-size="{FONT}" '
-            f'font-weight="600">{escape(_short(node.title))}</text>',
+        title = _wrapped(node.title, MAX_TITLE)
+        parts += _lines(box.x + 10, box.y + 19, title, f'font-size="{FONT}" font-weight="600"')
+        parts.append(
             f'<text x="{box.x + box.w - 10:.0f}" y="{box.y + 17:.0f}" font-size="9" '
-            f'text-anchor="end" fill="{stroke}" letter-spacing="0.5">{escape(badge)}</text>',
-            f'<text x="{box.x + 10:.0f}" y="{box.y + 19 + LINE_H:.0f}" font-size="12" '
-            f'fill="#374151">{escape(_short(node.detail))}</text>',
-        ]
+            f'text-anchor="end" fill="{stroke}" letter-spacing="0.5">{escape(badge)}</text>'
+        )
+        parts += _lines(
+            box.x + 10,
+            box.y + 19 + len(title) * LINE_H,
+            _wrapped(node.detail),
+            'font-size="12" fill="#374151"',
+        )
     if flag:
         parts.append(
             f'<text x="{box.x - 6:.0f}" y="{box.y + 16:.0f}" font-size="15" font-weight="700" '

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
+from app.config import LOCALES
 from app.content import flows as f
 from app.content.diagram import Diagram, diagram, to_mermaid
+from app.content.overview import overview
 from app.content.source import Problem
 from app.web.current import services
 from app.web.flow_svg import render_svg
@@ -87,14 +89,44 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+#: What each built-in global command does (flows/commands.yml adds words or commands).
+BUILT_IN = {
+    "menu": "shows the menu flow",
+    "cancel": "leaves the flow",
+    "help": "says how to get help",
+    "agent": "starts the agent flow (a person)",
+    "stop": "stops every message to that number (after one confirmation)",
+    "start": "sends messages again after stop",
+    "indonesian": "switches to Indonesian and repeats the question",
+    "english": "switches to English and repeats the question",
+    "resend": "sends the code again, while a code step waits for it",
+}
+
+
+def _commands(flowset: f.FlowSet) -> list[dict[str, Any]]:
+    named = {"menu": flowset.menu_flow, "agent": flowset.agent_flow}
+    return [
+        {
+            "name": name,
+            "words": words,
+            "flow": flowset.commands.flows.get(name) or named.get(name),
+            "does": BUILT_IN.get(name)
+            or ("starts a flow" if name in flowset.commands.flows else ""),
+        }
+        for name, words in flowset.commands.words.items()
+    ]
+
+
 @bp.get("/flows")
 def page() -> str:
     svc = services()
     current = svc.flows.current
     rejected = svc.flows.rejected
+    wanted = request.args.get("lang", "")
+    locale = wanted if wanted in LOCALES else svc.settings.default_locale
     cards: list[dict[str, Any]] = []
     for flow in current.flowset.flows.values():
-        d = diagram(flow)
+        d = diagram(flow, locale)
         problems = _flow_problems(flow, d, current.warnings)
         cards.append(
             {
@@ -110,8 +142,14 @@ def page() -> str:
                 ],
             }
         )
+    links = overview(current.flowset, locale)
     return render_template(
         "flows.html",
+        locale=locale,
+        locales=LOCALES,
+        overview_svg=Markup(render_svg(links)),  # noqa: S704 - escaped in render_svg
+        overview_mermaid=to_mermaid(links),
+        commands=_commands(current.flowset),
         current=current,
         loaded_at=_when(current.loaded_at),
         warnings=shown(current.warnings, current.sources),

@@ -12,7 +12,10 @@ is saved, not when a customer asks for a code.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
+
+from redis.exceptions import RedisError
 
 from app.channels.settings import brand_setting
 from app.content import flows as f
@@ -20,11 +23,16 @@ from app.content.builder import Origins
 from app.content.checks import FlowCheck, VersionChecks
 from app.content.expressions import Expression, Literal
 from app.content.otp_sms import fits_one_segment
+from app.content.restarts import Restart, restarted
 from app.content.source import Problem
 from app.conversation.ask_check import ask_problems
 from app.conversation.faq_check import faq_problems
 from app.conversation.otp_check import otp_problems
 from app.otp.policy import CHANNELS, OtpSettings
+from app.store.connection import RedisClient
+from app.store.live_sessions import waiting_steps
+
+log = logging.getLogger(__name__)
 
 
 def version_checks(brand: str, otp: OtpSettings | None = None) -> VersionChecks:
@@ -99,3 +107,19 @@ def _refusal(value: str, purpose: str, allowed: list[str]) -> str | None:
         f"a '{purpose}' code never goes by {value} (the OTP policy allows "
         f"{', '.join(allowed)}); choose another channel"
     )
+
+
+def restart_impact(redis: RedisClient) -> Callable[[f.FlowSet], tuple[Restart, ...]]:
+    """Which live conversations a version would restart, read from the sessions in Redis.
+
+    Only a report: with Redis away the reload still happens (and says it could not count).
+    """
+
+    def impact(flowset: f.FlowSet) -> tuple[Restart, ...]:
+        try:
+            return restarted(flowset, waiting_steps(redis))
+        except RedisError as err:
+            log.warning("could not count the conversations this reload restarts: %s", err)
+            return ()
+
+    return impact

@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 from watchfiles import Change, watch
 
 from app.config import ConfigError, Settings
+from app.content.flows import FlowSet
 from app.content.registry import FlowRegistry, ReloadResult, check_snapshot
 from app.content.snapshot import take
 from app.content.source import Problem
@@ -89,9 +90,15 @@ class ReloadSettings:
 
 def check_on_disk(settings: Settings) -> tuple[str, list[Problem]]:
     """The version on disk and its problems (what a reload would decide on)."""
+    version, problems, _ = check_flows_on_disk(settings)
+    return version, problems
+
+
+def check_flows_on_disk(settings: Settings) -> tuple[str, list[Problem], FlowSet | None]:
+    """:func:`check_on_disk`, with the flows when they check (None when not)."""
     snapshot = take(settings.flows_dir, settings.templates_dir, settings.locales)
-    _, _, problems = check_snapshot(snapshot, settings_checks(settings.raw))
-    return snapshot.version, problems
+    flowset, _, problems = check_snapshot(snapshot, settings_checks(settings.raw))
+    return snapshot.version, problems, flowset
 
 
 class FlowReloader:

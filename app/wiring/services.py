@@ -61,7 +61,7 @@ from app.store.staff import StaffUsers
 from app.store.tracking import FallbackSteps
 from app.store.turns import RedisTurnStore, TurnSettings
 from app.store.verify_services import VerifyServiceStore
-from app.wiring.checks import version_checks
+from app.wiring.checks import restart_impact, version_checks
 from app.wiring.customers import CustomerData
 from app.wiring.inbox import Events, HandoffHooks, Inbox
 from app.wiring.jobs import JobSettings, RqJobs
@@ -222,6 +222,7 @@ def build(
         build_bot,
         checks=version_checks(channel_settings.brand, otp_service.settings),
         locales=settings.locales,
+        impact=restart_impact(redis),
     )
     templates.follow(lambda: flows.current.templates)
     audit = AuditTrail(redis, retention.audit)

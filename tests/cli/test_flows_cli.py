@@ -87,12 +87,16 @@ def test_graph_prints_one_flow_as_mermaid() -> None:
 
 def test_graph_draws_branches_handoffs_and_other_flows() -> None:
     change = graph("change_email").output
-    assert 'step3{"step 3<br/>if not address_ok"}' in change
+    assert 'step3{"check: not address_ok<br/>if not address_ok"}' in change
     assert 'step3 -->|"yes"| ask_address' in change
     assert 'step3 -->|"no"| send_code' in change
-    assert 'step1>"step 1<br/>hand off agent/connecting"]' in graph("agent").output
+    assert 'step1>"hand over to a person<br/>hand off agent/connecting"]' in graph("agent").output
     welcome = graph("welcome").output
-    assert 'menu -->|"verify_number"| to_verify_number' in welcome
+    # The arrows say the button text customers see, in the language asked for.
+    assert 'menu -->|"Verifikasi nomor saya"| to_verify_number' in welcome
+    assert (
+        'menu -->|"Verify my number"| to_verify_number' in graph("welcome", "--lang", "en").output
+    )
     assert 'to_verify_number(("flow verify_number"))' in welcome
 
 

@@ -71,7 +71,13 @@ def test_every_bundled_fixture_and_test_written_file_reads_alike() -> None:
             fast += 1
         else:  # only files ruamel refuses may stand aside
             assert not isinstance(parse_pure(text, "x.yml"), Document), path
-    assert fast >= len(fixtures) - 3
+    # tests/content/save_time breaks YAML on purpose, one way per case.
+    broken_on_purpose = sum(
+        not isinstance(parse_pure(p.read_text(encoding="utf-8"), "x.yml"), Document)
+        for p in fixtures
+        if "save_time" in p.parts
+    )
+    assert fast >= len(fixtures) - 3 - broken_on_purpose
     inline = inline_flow_texts()
     assert len(inline) >= 20
     answered = sum(assert_alike(text, label) for label, text in inline)

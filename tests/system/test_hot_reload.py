@@ -109,7 +109,9 @@ def test_a_broken_template_or_yaml_is_refused_too(shop_app: Flask, shop: Path) -
     (shop / "templates/en/welcome/menu.j2").write_text("Hello!", encoding="utf-8")
     (shop / "flows/agent.yml").write_text("flow: agent\nsteps:\n  - handoff: [", encoding="utf-8")
     assert registry.reload("test").problems[0].message == (
-        "this [ is never closed: add ] at the end of the list"
+        "this [ is never closed: add ] at the end of the list [until this is fixed, flow "
+        "'agent' is left out, so flows/welcome.yml:33:20, flows/commands.yml:33:15 report it "
+        "missing: fix this first]"
     )
 
 

@@ -108,7 +108,7 @@ def test_flows_page_in_chromium_shows_a_broken_flow_then_the_fix(
         page.goto(base + "/flows")
         assert "Your last change was not applied" in page.inner_text("#status")
         assert "flows/welcome.yml:21:20" in page.inner_text("#status")
-        assert page.locator("svg.flow-diagram").count() == 6
+        assert page.locator("svg.flow-diagram").count() == 7  # six flows and how they link
         page.screenshot(path=screenshot_path("flows-broken"), full_page=True)
         # The marketer fixes the file; the page notices and shows the live flows.
         welcome = shop / "flows/welcome.yml"

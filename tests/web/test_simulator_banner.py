@@ -50,6 +50,9 @@ def test_the_status_carries_the_excerpt_the_banner_shows(shop_app: Flask, shop: 
     here = [line for line in error["excerpt"] if line["here"]]
     assert here == [{"number": 21, "text": "        goto_flow: verfy", "here": True}]
     assert status["rejected_at"].endswith("UTC")
+    # /flows's banner links to the simulator, which shows the same until the fix.
+    flows = shop_app.test_client().get("/flows").get_data(as_text=True)
+    assert 'The <a href="/simulator">simulator</a>\n          shows the same until then.' in flows
 
 
 def test_flows_links_each_flow_to_the_simulator_and_the_simulator_starts_it(

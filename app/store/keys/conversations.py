@@ -105,3 +105,8 @@ EVENT_TTL = DEFAULTS.events  # longer than every retry of its job
 def event_payload(event_id: str) -> str:
     """The JSON of one event until its job delivers it (the job carries the id only)."""
     return _key(f"event:{event_id}", "payload")
+
+
+def session_pattern() -> str:
+    """Every conversation's session (what a reload will restart: ``app.store.live_sessions``)."""
+    return _key("*", "session")
