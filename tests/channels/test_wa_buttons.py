@@ -9,11 +9,13 @@ an empty ``<Response/>``.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from app.channels.content import ContentMaker, ContentSpec, content_spec
+from app.channels.dispatch import WhatsAppReply
 from app.content.messages import Button, Channel, conversation_id
 from app.store import keys
 from app.store.content_cache import ContentCache
@@ -193,3 +195,20 @@ def test_a_worker_that_finds_the_content_being_made_waits_for_that_sid(
     assert maker.sid(spec) == "HX" + "c" * 32 and len(naps) == 2
     assert not live.redis.exists(keys.whatsapp_content_lock(digest))
     assert 0 < live.redis.ttl(keys.whatsapp_content(digest)) <= keys.CONTENT_TTL
+
+
+def test_the_rest_helper_for_staff_replies_follows_the_window(
+    live: Services, poster: Twilio, fake_twilio: FakeTwilio, clock: Any, caplog: Any
+) -> None:
+    """``Channels.send_whatsapp``: what a staff reply (the inbox) calls, outside a webhook."""
+    poster.send("halo")
+    before = len(messages(fake_twilio))
+    choice = WhatsAppReply("Sudah beres?", (Button("yes", "Ya"), Button("no", "Tidak")), (), "id")
+    sent = live.channels.send_whatsapp(CUSTOMER, choice)
+    assert sent.choices == "quick-reply" and len(sent.sids) == 1
+    assert messages(fake_twilio)[before].get("ContentSid") in fake_twilio.contents
+    clock.advance(hours=24, seconds=1)
+    with caplog.at_level(logging.WARNING, logger="app.channels"):
+        late = live.channels.send_whatsapp(CUSTOMER, choice)
+    assert late.sids == [] and any("24-hour window" in r.getMessage() for r in caplog.records)
+    assert len(messages(fake_twilio)) == before + 1
