@@ -164,6 +164,9 @@ class ContentMaker:
         except requests.exceptions.RequestException as err:
             log.warning("Content API unreachable: %s", type(err).__name__)
             raise ContentUnavailable("the Content API could not be reached") from None
+        except Exception as err:  # an answer the SDK cannot read: the numbered text, never a 500
+            log.warning("Content API answer unusable: %s", type(err).__name__)
+            raise ContentUnavailable("the Content API answered something unreadable") from None
         sid = str(instance.sid or "")
         if not sid.startswith("HX"):
             raise ContentUnavailable("the Content API answered without a ContentSid")
