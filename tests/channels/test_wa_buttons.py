@@ -212,3 +212,17 @@ def test_the_rest_helper_for_staff_replies_follows_the_window(
         late = live.channels.send_whatsapp(CUSTOMER, choice)
     assert late.sids == [] and any("24-hour window" in r.getMessage() for r in caplog.records)
     assert len(messages(fake_twilio)) == before + 1
+
+
+def test_a_long_text_is_cut_into_variables_that_join_back_exactly() -> None:
+    text = ("Kata " * 130).strip() + "\nPilih salah satu:"
+    spec = content_spec(text, (Button("y", "Ya"), Button("n", "Tidak")), "id", "Lihat")
+    assert spec is not None and len(spec.values) == 3
+    assert "".join(spec.values.values()) == text
+    assert all(len(v) <= 255 for v in spec.values.values())
+    stored = check_content(spec.request(spec.digest("AC1")))
+    assert stored["types"]["twilio/quick-reply"]["body"] == "{{1}}{{2}}{{3}}"
+    assert set(stored["variables"]) == {"1", "2", "3"}
+    # The customer's words are never part of the content Twilio keeps.
+    assert "Kata" not in json.dumps(stored)
+    assert content_spec("x" * 1100, (Button("y", "Ya"),), "id", "Lihat") is None
