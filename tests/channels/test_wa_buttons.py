@@ -226,3 +226,16 @@ def test_a_long_text_is_cut_into_variables_that_join_back_exactly() -> None:
     # The customer's words are never part of the content Twilio keeps.
     assert "Kata" not in json.dumps(stored)
     assert content_spec("x" * 1100, (Button("y", "Ya"),), "id", "Lihat") is None
+
+
+def test_the_sandbox_outbox_shows_the_content_a_staff_reply_would_send(app: Any) -> None:
+    services: Services = app.extensions["sandi"]
+    Twilio(app.test_client()).send("halo")  # opens the window (sandbox: TwiML, as before)
+    choice = WhatsAppReply("Sudah beres?", (Button("yes", "Ya"), Button("no", "Tidak")))
+    sent = services.channels.send_whatsapp(CUSTOMER, choice)
+    assert sent.choices == "quick-reply"
+    (entry,) = [e for e in services.outbox.read(CUSTOMER) if e["sid"] in sent.sids]
+    twilio = entry["extra"]["twilio"]
+    assert twilio["ContentSid"].startswith("HX") and "Body" not in twilio
+    assert json.loads(twilio["ContentVariables"]) == {"1": "Sudah beres?"}
+    assert entry["body"] == "Sudah beres?\n\n1. Ya\n2. Tidak"  # what a person reads
