@@ -104,7 +104,7 @@ def content_spec(
     body = text.strip()
     if not buttons or len(buttons) > LIST_MAX or not body or len(body) > BODY_MAX:
         return None
-    if any(not b.payload or len(b.payload) > ID_MAX for b in buttons):
+    if any(not b.payload or len(b.payload) > ID_MAX or not b.title.strip() for b in buttons):
         return None
     if len({b.payload for b in buttons}) != len(buttons):
         return None  # a tap must name one choice
