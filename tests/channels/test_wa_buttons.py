@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -144,6 +145,19 @@ def test_when_the_content_api_fails_the_numbered_text_goes_instead(
     poster.send("menu")  # the failure is not cached: the next menu makes the content
     assert len(fake_twilio.contents) == 1
     assert messages(fake_twilio)[-1].get("ContentSid") in fake_twilio.contents
+
+
+def test_when_the_content_api_does_not_answer_the_numbered_text_goes_in_time(
+    poster: Twilio, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.hang_content()
+    started = time.monotonic()
+    response = poster.send("halo")
+    assert time.monotonic() - started < 3.0  # SANDI_TWILIO_TIMEOUT is 0.5 s here
+    fake_twilio.release()
+    assert response.status_code == 200 and response.get_data(as_text=True) == EMPTY
+    (sent,) = messages(fake_twilio)
+    assert "4. Bicara dengan CS" in (sent.get("Body") or "")
 
 
 def test_when_the_messages_api_fails_the_reply_comes_back_as_twiml_text(

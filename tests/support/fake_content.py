@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 API = "https://api.twilio.com"
+#: fail_content's status for "no answer at all".
+HANG = -1
 _LANGUAGE = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
 _MEDIA = re.compile(
     r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$"
@@ -136,10 +138,15 @@ class ContentAndMedia:
     content_requests: list[dict[str, Any]]
     media: dict[str, tuple[int, str]]
     _lock: threading.Lock
+    _release: threading.Event
     _script: Any
 
     def new_record(self, resource: str, auth: tuple[str, str] | None) -> Any:
         raise NotImplementedError  # FakeTwilio records it with the Messages and Calls
+
+    def hang_content(self) -> None:
+        """The next Content API create gets no answer (until :meth:`release`)."""
+        self._script.content_fail.append((HANG, 0))
 
     def fail_content(self, status: int = 500, code: int = 20500, times: int = 1) -> None:
         """The next ``times`` Content API creates fail with this error."""
@@ -172,6 +179,9 @@ class ContentAndMedia:
             with self._lock:
                 self.content_requests.append(data)
                 failing = self._script.content_fail.pop(0) if self._script.content_fail else None
+            if failing and failing[0] == HANG:
+                self._release.wait(5)  # no answer until the client has given up
+                raise TwilioError(500, 20500, "hung")
             if failing:
                 raise TwilioError(failing[0], failing[1], "Content API error")
             created = check_content(data)
