@@ -7,16 +7,17 @@ approved template), four to ten, or titles too long for a button, become
 ``twilio/list-picker``. Each button's ``id`` is the choice's payload, so a tap
 (``ButtonPayload`` / ``ListId``) selects exactly that choice.
 
-The text is the content's one variable (``body: "{{1}}"``, sent as
+The text is the content's variable (``body: "{{1}}"``, sent as
 ``ContentVariables={"1": text}``): the greeting says the customer's name, and
 one content per name would mean a Content API call on every new customer's
-first message and a Twilio account full of copies. So the digest of (account,
-type, buttons, list label, language) names a content, made once (``POST
-/v1/Content``) and its sid cached in Redis. A text longer than a variable may
-be (255 characters) is written into the content itself, and then the text is
-part of the digest. Anything the Content API could refuse (an empty or too
-long body, a payload over 200 characters, more than ten choices) gives no
-content at all: the caller sends the numbered text instead.
+first message, a Twilio account full of copies, and customers' words stored at
+Twilio for good. So the digest of (account, type, buttons, list label,
+language) names a content, made once (``POST /v1/Content``) and its sid cached
+in Redis. A variable holds at most 255 characters, so a longer text is cut,
+after a space or a line break, into up to four (``{{1}}{{2}}...``, the body's
+1,024 at most). Anything the Content API could refuse (a text too long, a
+payload over 200 characters, more than ten choices) gives no content at all:
+the caller sends the numbered text instead.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ LIST_ITEM = 24
 LIST_DESCRIPTION = 72
 LIST_BUTTON = 20
 BODY_MAX = 1024
+#: Variables a body may be cut into (4 x 255 fits the 1,024 of a body).
+MAX_VARIABLES = 4
 #: The longest variable value the Content API takes.
 VARIABLE_MAX = 255
 #: The sample Twilio requires for the text variable (never a customer's words).
@@ -84,7 +87,8 @@ class ContentSpec:
             "types": {self.kind: self.data},
         }
         if self.values:
-            request["variables"] = {"1": SAMPLE.get(self.language, SAMPLE["en"])}
+            sample = SAMPLE.get(self.language, SAMPLE["en"])
+            request["variables"] = dict.fromkeys(self.values, sample)
         return request
 
 
@@ -100,12 +104,15 @@ def content_spec(
     body = text.strip()
     if not buttons or len(buttons) > LIST_MAX or not body or len(body) > BODY_MAX:
         return None
-    if any(not b.payload or len(b.payload) > ID_MAX for b in buttons):
+    if any(not b.payload or len(b.payload) > ID_MAX or not b.title.strip() for b in buttons):
         return None
     if len({b.payload for b in buttons}) != len(buttons):
         return None  # a tap must name one choice
-    values = {"1": body} if len(body) <= VARIABLE_MAX else {}
-    shown = "{{1}}" if values else body
+    chunks = split_text(body)
+    if chunks is None:
+        return None
+    values = {str(i): chunk for i, chunk in enumerate(chunks, start=1)}
+    shown = "".join(f"{{{{{name}}}}}" for name in values)
     short = all(len(" ".join(b.title.split())) <= QUICK_REPLY_TITLE for b in buttons)
     if len(buttons) <= QUICK_REPLY_MAX and short:
         actions = [{"title": _cut(b.title, QUICK_REPLY_TITLE), "id": b.payload} for b in buttons]
@@ -119,6 +126,24 @@ def content_spec(
     label = _cut(list_label, LIST_BUTTON) or LIST_LABEL.get(language, LIST_LABEL["en"])
     data = {"body": shown, "button": label, "items": items}
     return ContentSpec(LIST_PICKER, language, data, values)
+
+
+def split_text(text: str, limit: int = VARIABLE_MAX) -> list[str] | None:
+    """``text`` as at most MAX_VARIABLES pieces of ``limit`` characters that join back
+    to it exactly, cut after whitespace where there is some; None when it will not fit."""
+    pieces: list[str] = []
+    rest = text
+    while rest:
+        if len(pieces) == MAX_VARIABLES:
+            return None
+        if len(rest) <= limit:
+            pieces.append(rest)
+            break
+        cut = max(rest.rfind(" ", 0, limit), rest.rfind("\n", 0, limit)) + 1
+        cut = cut if cut > 0 else limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    return pieces
 
 
 class ContentMaker:
@@ -164,6 +189,9 @@ class ContentMaker:
         except requests.exceptions.RequestException as err:
             log.warning("Content API unreachable: %s", type(err).__name__)
             raise ContentUnavailable("the Content API could not be reached") from None
+        except Exception as err:  # an answer the SDK cannot read: the numbered text, never a 500
+            log.warning("Content API answer unusable: %s", type(err).__name__)
+            raise ContentUnavailable("the Content API answered something unreadable") from None
         sid = str(instance.sid or "")
         if not sid.startswith("HX"):
             raise ContentUnavailable("the Content API answered without a ContentSid")

@@ -72,6 +72,9 @@ class ChannelSettings:
     #: Seconds without ``delivered``/``read`` before a code falls back to the next
     #: channel (0: only on a failure callback). Calls fall back on busy/no-answer/failed.
     fallback_waits: tuple[tuple[str, float], ...] = (("whatsapp", 30.0), ("sms", 60.0))
+    #: ``SANDI_MMS_PREFIXES``: SMS numbers that take pictures (MMS: the US and Canada);
+    #: other SMS get a ``say`` step's media as a link under the text.
+    mms_prefixes: tuple[str, ...] = ("+1",)
 
     def within(self, budget: float) -> ChannelSettings:
         """Provider timeouts that let a chat turn that sends a code finish
@@ -153,6 +156,7 @@ class ChannelSettings:
             twilio_timeout=_float(raw, "SANDI_TWILIO_TIMEOUT", 5.0),
             voice_repeats=_int(raw, "SANDI_VOICE_REPEATS", 3, 0, 5),
             twilio_api_base_url=_base_url(raw),
+            mms_prefixes=tuple(_list(raw, "SANDI_MMS_PREFIXES", "+1")),
             fallback_waits=(
                 ("whatsapp", _wait(raw, "SANDI_FALLBACK_WAIT_WHATSAPP", 30.0)),
                 ("sms", _wait(raw, "SANDI_FALLBACK_WAIT_SMS", 60.0)),

@@ -63,7 +63,10 @@ def inbound(form: MultiDict[str, str]) -> Response:
     replies = outcome.replies
     if wants_rest(s, message, replies):
         replies = send_by_rest(s, message, replies)
-    return Response(messaging_twiml(replies, message, _media_url), mimetype=TWIML)
+    if not any(r.media for r in replies):
+        return Response(messaging_twiml(replies, message), mimetype=TWIML)
+    mms = message.sender.startswith(s.channels.settings.mms_prefixes)
+    return Response(messaging_twiml(replies, message, _media_url, mms), mimetype=TWIML)
 
 
 def _media_url(ref: str) -> str | None:

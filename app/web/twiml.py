@@ -46,9 +46,11 @@ def messaging_twiml(
     replies: tuple[Reply, ...],
     message: InboundMessage,
     media_url: Callable[[str], str | None] | None = None,
+    mms: bool = False,
 ) -> str:
-    """``media_url`` turns a reply's media into public URLs: WhatsApp gets them as
-    ``<Media>``, SMS as a link under the text (no MMS to Indonesia)."""
+    """``media_url`` turns a reply's media into public URLs: WhatsApp (one) and MMS
+    (``mms``: an SMS number that takes pictures) get them as ``<Media>``, other SMS
+    as links under the text (no MMS to Indonesia)."""
     if not replies:
         return empty_twiml()
     to = xml_text(address(message.channel, message.sender)).translate(_ATTRIBUTE)
@@ -58,8 +60,9 @@ def messaging_twiml(
         text = xml_text(reply_text(reply))
         head = f'<Message from="{from_}" to="{to}"'
         urls = [u for u in map(media_url, reply.media) if u] if reply.media and media_url else []
-        if urls and message.channel is Channel.WHATSAPP:
-            media = "".join(f"<Media>{xml_text(u).translate(_TEXT)}</Media>" for u in urls[:1])
+        if urls and (mms or message.channel is Channel.WHATSAPP):
+            urls = urls[:10] if mms and message.channel is Channel.SMS else urls[:1]
+            media = "".join(f"<Media>{xml_text(u).translate(_TEXT)}</Media>" for u in urls)
             body = f"<Body>{text.translate(_TEXT)}</Body>" if text else ""
             parts.append(f"{head}>{body}{media}</Message>")
             continue

@@ -9,11 +9,14 @@ an empty ``<Response/>``.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from app.channels.content import ContentMaker, ContentSpec, content_spec
+from app.channels.dispatch import WhatsAppReply
 from app.content.messages import Button, Channel, conversation_id
 from app.store import keys
 from app.store.content_cache import ContentCache
@@ -144,6 +147,19 @@ def test_when_the_content_api_fails_the_numbered_text_goes_instead(
     assert messages(fake_twilio)[-1].get("ContentSid") in fake_twilio.contents
 
 
+def test_when_the_content_api_does_not_answer_the_numbered_text_goes_in_time(
+    poster: Twilio, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.hang_content()
+    started = time.monotonic()
+    response = poster.send("halo")
+    assert time.monotonic() - started < 3.0  # SANDI_TWILIO_TIMEOUT is 0.5 s here
+    fake_twilio.release()
+    assert response.status_code == 200 and response.get_data(as_text=True) == EMPTY
+    (sent,) = messages(fake_twilio)
+    assert "4. Bicara dengan CS" in (sent.get("Body") or "")
+
+
 def test_when_the_messages_api_fails_the_reply_comes_back_as_twiml_text(
     poster: Twilio, fake_twilio: FakeTwilio
 ) -> None:
@@ -193,3 +209,47 @@ def test_a_worker_that_finds_the_content_being_made_waits_for_that_sid(
     assert maker.sid(spec) == "HX" + "c" * 32 and len(naps) == 2
     assert not live.redis.exists(keys.whatsapp_content_lock(digest))
     assert 0 < live.redis.ttl(keys.whatsapp_content(digest)) <= keys.CONTENT_TTL
+
+
+def test_the_rest_helper_for_staff_replies_follows_the_window(
+    live: Services, poster: Twilio, fake_twilio: FakeTwilio, clock: Any, caplog: Any
+) -> None:
+    """``Channels.send_whatsapp``: what a staff reply (the inbox) calls, outside a webhook."""
+    poster.send("halo")
+    before = len(messages(fake_twilio))
+    choice = WhatsAppReply("Sudah beres?", (Button("yes", "Ya"), Button("no", "Tidak")), (), "id")
+    sent = live.channels.send_whatsapp(CUSTOMER, choice)
+    assert sent.choices == "quick-reply" and len(sent.sids) == 1
+    assert messages(fake_twilio)[before].get("ContentSid") in fake_twilio.contents
+    clock.advance(hours=24, seconds=1)
+    with caplog.at_level(logging.WARNING, logger="app.channels"):
+        late = live.channels.send_whatsapp(CUSTOMER, choice)
+    assert late.sids == [] and any("24-hour window" in r.getMessage() for r in caplog.records)
+    assert len(messages(fake_twilio)) == before + 1
+
+
+def test_a_long_text_is_cut_into_variables_that_join_back_exactly() -> None:
+    text = ("Kata " * 130).strip() + "\nPilih salah satu:"
+    spec = content_spec(text, (Button("y", "Ya"), Button("n", "Tidak")), "id", "Lihat")
+    assert spec is not None and len(spec.values) == 3
+    assert "".join(spec.values.values()) == text
+    assert all(len(v) <= 255 for v in spec.values.values())
+    stored = check_content(spec.request(spec.digest("AC1")))
+    assert stored["types"]["twilio/quick-reply"]["body"] == "{{1}}{{2}}{{3}}"
+    assert set(stored["variables"]) == {"1", "2", "3"}
+    # The customer's words are never part of the content Twilio keeps.
+    assert "Kata" not in json.dumps(stored)
+    assert content_spec("x" * 1100, (Button("y", "Ya"),), "id", "Lihat") is None
+
+
+def test_the_sandbox_outbox_shows_the_content_a_staff_reply_would_send(app: Any) -> None:
+    services: Services = app.extensions["sandi"]
+    Twilio(app.test_client()).send("halo")  # opens the window (sandbox: TwiML, as before)
+    choice = WhatsAppReply("Sudah beres?", (Button("yes", "Ya"), Button("no", "Tidak")))
+    sent = services.channels.send_whatsapp(CUSTOMER, choice)
+    assert sent.choices == "quick-reply"
+    (entry,) = [e for e in services.outbox.read(CUSTOMER) if e["sid"] in sent.sids]
+    twilio = entry["extra"]["twilio"]
+    assert twilio["ContentSid"].startswith("HX") and "Body" not in twilio
+    assert json.loads(twilio["ContentVariables"]) == {"1": "Sudah beres?"}
+    assert entry["body"] == "Sudah beres?\n\n1. Ya\n2. Tidak"  # what a person reads

@@ -174,3 +174,21 @@ def test_a_pdf_goes_to_whatsapp_as_media_and_to_sms_as_a_link(
     twiml = twilio.send("brosur", channel="sms", sender="+447700900123").get_data(as_text=True)
     assert "Ini brosur kami.\nhttp://localhost/media/media/brochure.pdf?sig=" in twiml
     assert len(fake_twilio.created("Messages")) == 1  # SMS: TwiML, no REST
+
+
+def test_a_us_number_gets_the_pdf_as_mms(twilio: Twilio) -> None:
+    twiml = twilio.send("brosur", channel="sms", sender="+12025550143").get_data(as_text=True)
+    assert (
+        "<Body>Ini brosur kami.</Body><Media>http://localhost/media/media/brochure.pdf?sig="
+        in twiml
+    )
+
+
+def test_an_english_customer_is_told_in_english(
+    twilio: Twilio, fake_twilio: FakeTwilio, media_app: Flask
+) -> None:
+    twilio.send("english")
+    assert "photo or PDF of your transfer" in twilio.send("payment proof").get_data(as_text=True)
+    url = fake_twilio.add_media(1_000, "image/png")
+    twiml = twilio.post(media_form(url, "image/png")).get_data(as_text=True)
+    assert "Sorry, we can't take that kind of file. Please send it as JPG, PDF." in twiml

@@ -33,7 +33,6 @@ for the test to deliver (signed) to the app.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import secrets
@@ -50,15 +49,11 @@ from urllib.parse import parse_qs
 
 from twilio.http.http_client import TwilioHttpClient
 
-from tests.support.fake_content import TwilioError, check_content
+from tests.support.fake_content import API, ContentAndMedia, TwilioError, basic_auth, error_body
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
-API = "https://api.twilio.com"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)\.json$")
-_MEDIA = re.compile(
-    r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$"
-)
 CONTENT_PATH = "/v1/Content"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: handle()'s status for "close the connection without an answer".
@@ -100,7 +95,7 @@ class _Script:
     content_fail: list[tuple[int, int]] = field(default_factory=list)  # (status, code) per create
 
 
-class FakeTwilio:
+class FakeTwilio(ContentAndMedia):
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -195,20 +190,6 @@ class FakeTwilio:
         is off, an SMS stuck at the carrier."""
         self._script.silent.add(to)
 
-    def fail_content(self, status: int = 500, code: int = 20500, times: int = 1) -> None:
-        """The next ``times`` Content API creates fail with this error."""
-        self._script.content_fail += [(status, code)] * times
-
-    def add_media(self, size: int, content_type: str = "image/jpeg") -> str:
-        """A customer's attachment Twilio holds: its ``MediaUrl`` as the webhook gives it
-        (``https://api.twilio.com/...``; a HEAD with the account's auth says its size)."""
-        path = (
-            f"/2010-04-01/Accounts/{self.account_sid}/Messages/MM{secrets.token_hex(16)}"
-            f"/Media/ME{secrets.token_hex(16)}"
-        )
-        self.media[path] = (size, content_type)
-        return API + path
-
     def release(self) -> None:
         """Let hung requests finish (their clients have long given up)."""
         self._release.set()
@@ -231,62 +212,19 @@ class FakeTwilio:
 
     # -- the API -----------------------------------------------------------------
 
-    def handle_content(self, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
-        """``POST /v1/Content``, checked as the Content API checks a create."""
-        auth = _basic_auth(headers.get("Authorization", ""))
-        record = Recorded("Content", {}, auth, 0)
+    def new_record(self, resource: str, auth: tuple[str, str] | None) -> Recorded:
+        record = Recorded(resource, {}, auth, 0)
         with self._lock:
             self.requests.append(record)
-        if auth != (self.account_sid, self.auth_token):
-            record.status = 401
-            return 401, _error(401, 20003, "Authenticate")
-        try:
-            if headers.get("Content-Type") != "application/json":
-                raise TwilioError(400, 20001, "expected a JSON body")
-            try:
-                data = json.loads(body)
-            except ValueError:
-                raise TwilioError(400, 20001, "the body is not JSON") from None
-            with self._lock:
-                self.content_requests.append(data)
-                failing = self._script.content_fail.pop(0) if self._script.content_fail else None
-            if failing:
-                raise TwilioError(failing[0], failing[1], "Content API error")
-            created = check_content(data)
-        except TwilioError as err:
-            record.status = err.status
-            return err.status, _error(err.status, err.code, err.message)
-        sid = "HX" + secrets.token_hex(16)
-        now = datetime.now(UTC).isoformat()
-        result = {
-            "sid": sid, "account_sid": self.account_sid, "date_created": now, "date_updated": now,
-            "url": f"https://content.twilio.com/v1/Content/{sid}", "links": {}, **created,
-        }  # fmt: skip
-        with self._lock:
-            self.contents[sid] = created
-            record.status, record.sid = 201, sid
-        return 201, result
-
-    def handle_head(self, path: str, headers: Any) -> tuple[int, dict[str, str]]:
-        """HEAD on a media URL: 307 to the stored file (auth required), which has a length."""
-        if path.startswith("/_media/"):
-            found = self.media.get(path.removeprefix("/_media"))
-            if found is None:
-                return 404, {}
-            return 200, {"Content-Length": str(found[0]), "Content-Type": found[1]}
-        if not _MEDIA.match(path) or path not in self.media:
-            return 404, {}
-        if _basic_auth(headers.get("Authorization", "")) != (self.account_sid, self.auth_token):
-            return 401, {}
-        return 307, {"Location": f"/_media{path}"}
+        return record
 
     def handle(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
         if path == CONTENT_PATH:
             return self.handle_content(headers, body)
         match = _PATH.match(path)
         if not match:
-            return 404, _error(404, 20404, "The requested resource was not found")
-        auth = _basic_auth(headers.get("Authorization", ""))
+            return 404, error_body(404, 20404, "The requested resource was not found")
+        auth = basic_auth(headers.get("Authorization", ""))
         form = parse_qs(body.decode(), keep_blank_values=True)
         resource = match.group(2)
         record = Recorded(resource, form, auth, 0)
@@ -294,7 +232,7 @@ class FakeTwilio:
             self.requests.append(record)
             if auth != (self.account_sid, self.auth_token) or match.group(1) != self.account_sid:
                 record.status = 401
-                return 401, _error(401, 20003, "Authenticate")
+                return 401, error_body(401, 20003, "Authenticate")
             if self._script.hang:
                 self._script.hang -= 1
                 record.status = -1
@@ -304,10 +242,10 @@ class FakeTwilio:
             if not hang and self._script.fail:
                 self._script.fail -= 1
                 record.status = 500
-                return 500, _error(500, 20500, "An internal server error has occurred")
+                return 500, error_body(500, 20500, "An internal server error has occurred")
         if hang:
             self._release.wait(5)
-            return 500, _error(500, 20500, "hung")
+            return 500, error_body(500, 20500, "hung")
         try:
             if headers.get("Content-Type") != "application/x-www-form-urlencoded":
                 raise TwilioError(400, 20001, "expected a form body")
@@ -320,7 +258,7 @@ class FakeTwilio:
             result = self._message(one, form) if resource == "Messages" else self._call(one)
         except TwilioError as err:
             record.status = err.status
-            return err.status, _error(err.status, err.code, err.message)
+            return err.status, error_body(err.status, err.code, err.message)
         if self.before_answer is not None:
             self.before_answer(result["sid"])
         if self._script.delay:
@@ -492,25 +430,6 @@ def _check_callback(f: dict[str, str]) -> None:
     url = f.get("StatusCallback")
     if url is not None and not re.match(r"^https?://[^/\s]+/\S*$", url):
         raise TwilioError(400, 21609, "The StatusCallback URL is not valid.")
-
-
-def _error(status: int, code: int, message: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-
-
-def _basic_auth(header: str) -> tuple[str, str] | None:
-    if not header.startswith("Basic "):
-        return None
-    try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except ValueError:
-        return None
-    return user, password
 
 
 class _Handler(BaseHTTPRequestHandler):
