@@ -212,6 +212,8 @@ class Inbox:
                 else self.desk.expire(cid, until)
             )
             if done is None:
+                if kind == "expire" and self.desk.get(cid) is None and self.desk.index:
+                    self.desk.index.remove(cid)  # its profile ended it some other way
                 return "nothing to do"
             told = self._tell(done)
             self.events.emit(
