@@ -23,7 +23,7 @@ HOST = "http://localhost"
 @pytest.fixture
 def staff_app(app_config: dict[str, Any], redis_client: Any) -> Flask:
     """Pages behind the staff login (SANDI_ENV=testing), delivery still in the sandbox."""
-    app_config.update(SANDI_ENV="testing", SANDI_HISTORY_TTL="0")
+    app_config.update(SANDI_ENV="testing", SANDI_HISTORY_TTL="0", SANDI_API_KEYS="k-inbox")
     app = create_app(app_config)
     svc = services_of(app)
     svc.staff.add("sari", PASSWORD, svc.clock())
@@ -116,10 +116,18 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
         base_url=HOST,
     )
     assert again.status_code == 304 and again.get_data() == b""
-    cli = CliRunner().invoke(
-        main, ["handoff", "list"], obj=ScriptInfo(create_app=lambda: staff_app)
+    def sandi(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: staff_app))
+
+    assert sandi("handoff", "list").output.startswith(CID)
+    assert "assigned" not in sandi("handoff", "list").output
+    client.post("/inbox/api/assign", json={"conversation": CID}, base_url=HOST)
+    assert "assigned to sari" in sandi("handoff", "list").output
+    api = staff_app.test_client().get(
+        "/v1/handoffs", headers={"Authorization": "Bearer k-inbox"}, base_url=HOST
     )
-    assert cli.output.startswith(CID)
+    [listed] = api.get_json()["handoffs"]
+    assert (listed["conversation"], listed["assigned"], listed["name"]) == (CID, "sari", "Budi")
     bad = client.post(
         "/inbox/api/reply",
         json={"conversation": "nope", "text": "x"},
