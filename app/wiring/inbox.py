@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from app.channels.chat_messages import ChatMessages, ChatSend
 from app.content.messages import Channel, Reply
 from app.conversation.handoff import HandoffDesk, Resumed, Waiting, view_of
@@ -107,7 +109,13 @@ class HandoffHooks:
         self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
     ) -> None:
         self.index.add(conversation_id, until)
-        self.started(conversation_id, until, handoff)
+        try:
+            self.started(conversation_id, until, handoff)
+        except RedisError:
+            raise  # the turn answers 503 and Twilio retries it
+        except Exception:
+            # Never a 500 for Twilio: the customer is handed over, only a timer or event is lost.
+            log.exception("the inbox could not note the handoff of %s", mask(conversation_id))
 
     def remove(self, conversation_id: str) -> None:
         self.index.remove(conversation_id)

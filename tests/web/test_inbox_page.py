@@ -116,6 +116,7 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
         base_url=HOST,
     )
     assert again.status_code == 304 and again.get_data() == b""
+
     def sandi(*args: str) -> Any:
         return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: staff_app))
 
@@ -149,6 +150,28 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
     assert after.get_json()["conversations"] == []
     gone = client.post("/inbox/api/reply", json={"conversation": CID, "text": "hi"}, base_url=HOST)
     assert gone.status_code == 404
+
+
+def test_a_release_outside_the_window_tells_the_customer_with_the_next_answer(
+    staff_app: Flask, clock: Any
+) -> None:
+    import json
+
+    from tests.support.chat import Chat
+    from tests.support.twilio_webhooks import Twilio
+
+    chat = Chat(Twilio(staff_app.test_client()))
+    chat.say("cs")
+    svc = services_of(staff_app)
+    assert svc.inbox.reply(CID, "sari", "Sebentar ya")[0].sent
+    profile_key = f"sandi:{{{CID}}}:profile"
+    raw = json.loads(svc.redis.get(profile_key))
+    raw["last_inbound_at"] -= 86400
+    svc.redis.set(profile_key, json.dumps(raw), ex=3600)
+    [done] = svc.inbox.release(CUSTOMER, None, "sari")
+    assert done.conversation == CID
+    assert not [m for m in svc.outbox.read(CUSTOMER) if "sudah selesai" in m["body"]]
+    assert chat.say("halo").startswith("Sesi dengan petugas kami sudah selesai.")
 
 
 def test_outside_the_whatsapp_window_a_reply_is_refused_with_the_reason(
