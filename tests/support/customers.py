@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import zlib
-
 import json
 import re
+import zlib
 from typing import Any
 
 import redis
-from redis.client import NEVER_DECODE
 from flask import Flask
+from redis.client import NEVER_DECODE
 
 from tests.support.api import Api
 from tests.support.chat import Chat
