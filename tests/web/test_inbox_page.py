@@ -40,7 +40,7 @@ def _log_in(page: Page, base: str, target: str) -> None:
 
 @pytest.mark.browser
 def test_staff_answer_a_customer_from_the_inbox_and_give_them_back_to_the_bot(
-    staff_app: Flask,
+    staff_app: Flask, clock: Any
 ) -> None:
     with serve(staff_app) as base, chromium() as browser:
         staff = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
@@ -56,15 +56,18 @@ def test_staff_answer_a_customer_from_the_inbox_and_give_them_back_to_the_bot(
         customer.wait_for_selector(".bubble.out >> text=teruskan ke petugas")
         customer.fill("#message", "Pesanan 7781 belum sampai. Tadi dapat kode 482913")
         customer.press("#message", "Enter")
+        clock.advance(minutes=4)
         # No reload: the inbox polls, and the conversation appears by itself.
         staff.wait_for_selector(f"#waiting li[data-conversation='{CID}']", timeout=10_000)
         staff.wait_for_selector("#log >> text=belum sampai")
         assert "Budi" in staff.inner_text("#who")
+        assert "waiting 4 min" in staff.inner_text("#facts")
         assert "Bahasa Indonesia" in staff.inner_text("#facts")
         log = staff.inner_text("#log")
         assert "7781" in log and "482913" not in log and "\u2022" * 6 in log  # a code is masked
         staff.click("#assign")
         staff.wait_for_selector("#facts >> text=assigned to sari")
+        assert staff.is_disabled("#assign")  # assigned to me already
         staff.fill("#note", "Cek resi JNE dulu")
         staff.press("#note", "Enter")
         staff.wait_for_selector("#notes >> text=Cek resi JNE dulu")
