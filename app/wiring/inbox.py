@@ -22,7 +22,13 @@ from redis.exceptions import RedisError
 
 from app.channels.chat_messages import ChatMessages, ChatSend
 from app.content.messages import Channel, Reply
-from app.conversation.handoff import HandoffDesk, Resumed, Waiting, view_of
+from app.conversation.handoff import (
+    HandoffDesk,
+    Resumed,
+    Waiting,
+    parse_conversation_id,
+    view_of,
+)
 from app.conversation.ports import HandoffIndex
 from app.edges.events import EventSender, new_event
 from app.logs import mask
@@ -119,7 +125,12 @@ class HandoffHooks:
 
     def remove(self, conversation_id: str) -> None:
         self.index.remove(conversation_id)
-        self.ended(conversation_id)
+        try:
+            self.ended(conversation_id)
+        except RedisError:
+            raise
+        except Exception:
+            log.exception("the inbox could not note the end of %s", mask(conversation_id))
 
     def active(self, now: float) -> list[tuple[str, float]]:
         return self.index.active(now)
@@ -207,7 +218,13 @@ class Inbox:
 
     def ended_by_bot(self, cid: str) -> None:
         """The engine took a conversation back (STOP, or the customer wrote after the timeout)."""
-        self.events.emit("handoff.ended", {"conversation": cid, "reason": "bot"})
+        if not self.events.on:
+            return  # the webhook's turn pays nothing for events nobody receives
+        channel, number = parse_conversation_id(cid)
+        self.events.emit(
+            "handoff.ended",
+            {"conversation": cid, "channel": channel.value, "number": number, "reason": "bot"},
+        )
 
     def timer(self, tag: str, until: float, kind: str) -> str:
         """A timer job: ``no_reply`` runs the flow's ``on_timeout``, ``expire`` ends the handoff."""

@@ -117,3 +117,18 @@ def test_nobody_replies_in_time_the_flows_on_timeout_answers(
     assert [e["data"]["reason"] for e in ended] == ["no_reply"]
     # The bot is back: the next message is answered.
     assert "1." in chat.say("menu")
+
+
+def test_stop_during_a_handoff_ends_it_with_an_event(
+    events_app: Flask, receiver: BackendServer
+) -> None:
+    svc = services_of(events_app)
+    chat = Chat(Twilio(events_app.test_client()))
+    chat.say("cs")
+    chat.say("stop")
+    run_jobs(svc)
+    ended = [e["data"] for e in _events(receiver) if e["type"] == "handoff.ended"]
+    assert ended == [
+        {"conversation": CID, "channel": "whatsapp", "number": CUSTOMER, "reason": "bot"}
+    ]
+    assert svc.inbox.waiting() == []
