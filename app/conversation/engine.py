@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.content import flows as f
 from app.content.messages import Conversation, InboundMessage, Reply, Turn
@@ -41,6 +42,8 @@ class EngineSettings:
     session_ttl: int = 30 * 60
     default_locale: str = "id"
     handoff_timeout: int = DEFAULT_HANDOFF
+    #: Seconds without a staff reply before a handoff step's ``on_timeout`` runs.
+    reply_timeout: int = 600
 
 
 class FlowBot:
@@ -112,18 +115,23 @@ class FlowBot:
         d = Dialogue(self.flowset, self.templates, message, conversation, now)
         handoff = d.profile.pop("handoff", None)
         d.profile.pop("handoff_over", None)
-        saved = handoff.get("locale") if isinstance(handoff, dict) else None
+        self._take_back(d, handoff if isinstance(handoff, dict) else {}, step)
+        d.session["last_at"], d.session["locale"] = d.ts, d.locale
+        self._remember_open_flow(d)
+        return merge(d.replies)
+
+    def _take_back(self, d: Dialogue, handoff: dict[str, Any], step: str | None) -> None:
+        """The bot speaks again, in the handoff's language: ``step`` of the handoff's
+        flow (its ``on_timeout``), or that the chat with staff has ended."""
+        saved = handoff.get("locale")
         d.locale = str(saved) if saved in d.flowset.locales else self.locale(d, None)
-        flow_id = handoff.get("flow") if isinstance(handoff, dict) else None
+        flow_id = handoff.get("flow")
         d.reset_session()
         flow = self.flowset.flows.get(flow_id) if isinstance(flow_id, str) else None
         if step and flow is not None and flow.step(step) is not None:
             self.steps.run(d, flow.id, step)
         else:
             d.say("common/handoff_over")
-        d.session["last_at"], d.session["locale"] = d.ts, d.locale
-        self._remember_open_flow(d)
-        return merge(d.replies)
 
     def _handle(self, d: Dialogue) -> None:
         message, profile = d.message, d.profile
@@ -182,6 +190,13 @@ class FlowBot:
             self._unlist(d)
             return True
         if d.ts < float(handoff.get("until") or 0):
+            step = self._unanswered(handoff, d.ts)
+            if step:
+                # Nobody replied in time and the timer job has not run (no worker?): now.
+                d.profile.pop("handoff", None)
+                self._unlist(d)
+                self._take_back(d, handoff, step)
+                return False
             # Muted: the message is kept for staff in the handoff's own transcript.
             append_log(handoff, d.ts, "customer", d.message.body or "")
             return False
@@ -192,6 +207,14 @@ class FlowBot:
         d.locale = self.locale(d, None)
         d.say("common/handoff_over")
         return True
+
+    def _unanswered(self, handoff: dict[str, Any], now: float) -> str | None:
+        """The ``on_timeout`` step due when no staff member replied in time, else None."""
+        step = handoff.get("on_timeout")
+        since = handoff.get("since")
+        if not step or handoff.get("replied_at") or not isinstance(since, int | float):
+            return None
+        return str(step) if now - float(since) >= self.settings.reply_timeout else None
 
     def _unlist(self, d: Dialogue) -> None:
         if self.handoffs is not None:

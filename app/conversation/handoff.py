@@ -8,7 +8,8 @@ message, so it never races a turn. The list of waiting conversations is the
 index filtered by the profiles (the truth): ``sandi handoff list``, the release,
 ``/v1/handoffs`` and ``/inbox`` all judge "waiting" by :func:`active`, so they
 cannot disagree (an index entry whose profile no longer waits — the simulator
-reset it, a customer erasure, a turn that never saved — is dropped on read).
+reset it, a customer erasure, a turn that never saved — is not listed, and its
+handoff's end job removes it).
 """
 
 from __future__ import annotations
@@ -113,17 +114,16 @@ class HandoffDesk:
         if self.index is None:
             return []
         now = self.clock().timestamp()
+        listed = [cid for cid, _ in self.index.active(now)]
         found = []
-        for cid, _ in self.index.active(now):
+        for cid, profile in zip(listed, self.store.profiles(listed), strict=True):
             try:
-                handoff = active(self.store.peek(cid).profile, now)
+                handoff = active(profile, now)
                 view = view_of(cid, handoff) if handoff is not None else None
             except ValueError:
                 view = None
-            if view is None:
-                self.index.remove(cid)
-                continue
-            found.append(view)
+            if view is not None:  # else reset, erased, or a turn still saving: not waiting
+                found.append(view)
         return sorted(found, key=lambda w: (w.since, w.conversation))
 
     def get(self, cid: str) -> Waiting | None:

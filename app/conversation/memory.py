@@ -105,6 +105,10 @@ class MemoryTurnStore:
                 profile=self._read("profile", conversation_id) or {},
             )
 
+    def profiles(self, conversation_ids: list[str]) -> list[dict[str, Any]]:
+        with self._cond:
+            return [self._read("profile", cid) or {} for cid in conversation_ids]
+
     # -- the lock ----------------------------------------------------------------
 
     def _acquire(self, conversation_id: str, token: str) -> None:

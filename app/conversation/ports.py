@@ -128,3 +128,7 @@ class TurnStore(Protocol):
     def peek(self, conversation_id: str) -> Conversation:
         """The stored session and profile, read without the lock (staff views)."""
         ...
+
+    def profiles(self, conversation_ids: list[str]) -> list[dict[str, Any]]:
+        """The stored profiles, in order, read without the lock at once (the inbox's list)."""
+        ...

@@ -176,6 +176,15 @@ class RedisTurnStore:
             id=conversation_id, session=_load_json(raw_session), profile=_load_json(raw_profile)
         )
 
+    def profiles(self, conversation_ids: list[str]) -> list[dict[str, Any]]:
+        """The profiles in one round trip (a pipeline: they live on different cluster slots)."""
+        if not conversation_ids:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for cid in conversation_ids:
+            pipe.get(keys.profile(cid))
+        return [_load_json(raw) for raw in pipe.execute()]
+
     def reset(self, conversation_id: str, profile: dict[str, Any]) -> None:
         """Forget a conversation (the simulator's reset button), keeping ``profile``."""
         pipe = self.redis.pipeline(transaction=True)

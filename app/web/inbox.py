@@ -53,7 +53,7 @@ def page() -> str:
     return render_template(
         "inbox.html",
         sandbox=s.sandbox,
-        me=staff_name(),
+        inbox_user=staff_name(),
         url_map_endpoints=set(current_app.view_functions),
     )
 

@@ -184,7 +184,7 @@ def _handoff_paths() -> dict[str, Any]:
         "/v1/handoffs": {
             "get": {
                 "operationId": "listHandoffs",
-                "summary": "Conversations a person has taken over, and when each times out",
+                "summary": "Conversations waiting for a person (the /inbox list), longest-waiting first",
                 "responses": {
                     "200": _ok("The handed-over conversations", "Handoffs"),
                     "401": _AUTH,
@@ -195,7 +195,7 @@ def _handoff_paths() -> dict[str, Any]:
         "/v1/handoffs/release": {
             "post": {
                 "operationId": "releaseHandoff",
-                "summary": "Give a conversation back to the bot",
+                "summary": "Give a conversation back to the bot, which tells the customer",
                 "requestBody": _body("ReleaseRequest", SCHEMAS["ReleaseRequest"]["examples"]),
                 "responses": {
                     "200": _ok("Released", "Released"),

@@ -18,9 +18,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from app.channels.chat_messages import ChatMessages, ChatSend
 from app.content.messages import Channel, Reply
-from app.conversation.handoff import HandoffDesk, Resumed, Waiting, view_of
+from app.conversation.handoff import (
+    HandoffDesk,
+    Resumed,
+    Waiting,
+    parse_conversation_id,
+    view_of,
+)
 from app.conversation.ports import HandoffIndex
 from app.edges.events import EventSender, new_event
 from app.logs import mask
@@ -107,11 +115,22 @@ class HandoffHooks:
         self, conversation_id: str, until: float, handoff: Mapping[str, Any] | None = None
     ) -> None:
         self.index.add(conversation_id, until)
-        self.started(conversation_id, until, handoff)
+        try:
+            self.started(conversation_id, until, handoff)
+        except RedisError:
+            raise  # the turn answers 503 and Twilio retries it
+        except Exception:
+            # Never a 500 for Twilio: the customer is handed over, only a timer or event is lost.
+            log.exception("the inbox could not note the handoff of %s", mask(conversation_id))
 
     def remove(self, conversation_id: str) -> None:
         self.index.remove(conversation_id)
-        self.ended(conversation_id)
+        try:
+            self.ended(conversation_id)
+        except RedisError:
+            raise
+        except Exception:
+            log.exception("the inbox could not note the end of %s", mask(conversation_id))
 
     def active(self, now: float) -> list[tuple[str, float]]:
         return self.index.active(now)
@@ -199,7 +218,13 @@ class Inbox:
 
     def ended_by_bot(self, cid: str) -> None:
         """The engine took a conversation back (STOP, or the customer wrote after the timeout)."""
-        self.events.emit("handoff.ended", {"conversation": cid, "reason": "bot"})
+        if not self.events.on:
+            return  # the webhook's turn pays nothing for events nobody receives
+        channel, number = parse_conversation_id(cid)
+        self.events.emit(
+            "handoff.ended",
+            {"conversation": cid, "channel": channel.value, "number": number, "reason": "bot"},
+        )
 
     def timer(self, tag: str, until: float, kind: str) -> str:
         """A timer job: ``no_reply`` runs the flow's ``on_timeout``, ``expire`` ends the handoff."""
@@ -212,6 +237,8 @@ class Inbox:
                 else self.desk.expire(cid, until)
             )
             if done is None:
+                if kind == "expire" and self.desk.get(cid) is None and self.desk.index:
+                    self.desk.index.remove(cid)  # its profile ended it some other way
                 return "nothing to do"
             told = self._tell(done)
             self.events.emit(

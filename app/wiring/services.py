@@ -200,6 +200,7 @@ def build(
         session_ttl=settings.session_ttl,
         default_locale=settings.default_locale,
         handoff_timeout=conversation.handoff_timeout,
+        reply_timeout=conversation.reply_timeout,
     )
 
     def build_bot(flowset: FlowSet, flow_templates: Templates, version: str) -> FlowBot:

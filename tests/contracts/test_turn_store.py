@@ -59,6 +59,13 @@ def test_a_failed_or_unsaved_turn_writes_nothing_and_frees_the_lock(
     assert store.answered(CID, "SM2") is None and store.queued(CID) == 0
 
 
+def test_profiles_are_read_together_in_order(make_turns: TurnStoreFactory) -> None:
+    store = make_turns()
+    save(store, "SM1")
+    assert store.profiles([]) == []
+    assert store.profiles(["sms:+621", CID]) == [{}, {"seen": 1}]
+
+
 def test_an_empty_session_is_deleted_and_the_profile_kept(make_turns: TurnStoreFactory) -> None:
     store = make_turns()
     save(store, "SM1", step="one")

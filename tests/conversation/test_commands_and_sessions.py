@@ -187,8 +187,10 @@ def test_list_and_release_agree_about_who_is_waiting(
     assert chat.say("halo").startswith("Sesi dengan petugas kami sudah selesai.")
 
 
-def test_handoff_times_out(chat: Chat, clock: FakeClock) -> None:
+def test_handoff_times_out(app: Flask, chat: Chat, clock: FakeClock) -> None:
     chat.say("cs")
+    sent, _ = app.extensions["sandi"].inbox.reply(f"wa:{CUSTOMER}", "sari", "Sebentar ya")
+    assert sent.sent  # a person answered: the flow's on_timeout (nobody answered) is not due
     clock.advance(hours=3)
     assert chat.send("halo") == []
     clock.advance(hours=1, minutes=1)

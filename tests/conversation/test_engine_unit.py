@@ -126,6 +126,18 @@ def test_no_staff_reply_in_time_runs_the_flows_on_timeout(
     assert "Welcome" in bench.say("menu") or "1." in bench.say("menu")
 
 
+def test_without_the_timer_job_the_next_message_gets_on_timeout(
+    bench: ChatBench, clock: FakeClock
+) -> None:
+    bench.say("talk to a person")
+    clock.advance(minutes=9)
+    assert bench.send("hello?") == ()
+    clock.advance(minutes=1)
+    [busy] = bench.send("anyone there?")
+    assert busy.text.startswith("Sorry, all our staff are busy")
+    assert bench.desk.waiting() == [] and bench.handoffs.active(0) == []
+
+
 def test_a_staff_reply_stops_the_no_reply_timer(bench: ChatBench, clock: FakeClock) -> None:
     bench.say("talk to a person")
     [waiting] = bench.desk.waiting()
@@ -145,6 +157,7 @@ def test_a_staff_reply_stops_the_no_reply_timer(bench: ChatBench, clock: FakeClo
 
 def test_a_handoff_times_out_after_four_hours(bench: ChatBench, clock: FakeClock) -> None:
     bench.say("bicara dengan cs")
+    assert bench.desk.reply(CID, "sari", "Sebentar ya") is not None  # answered: no on_timeout
     clock.advance(hours=3, minutes=59)
     assert bench.send("halo?") == ()
     clock.advance(minutes=2)

@@ -159,3 +159,17 @@ def test_the_fraud_guard_and_insights_run_on_the_cluster(cluster, otp_cluster_ap
     assert "sandi_fraud_guard_errors_total{" not in metrics, metrics
     day = api.call("GET", "/v1/insights", 200, query_string={"window": "day"}).get_json()
     assert day["totals"]["approved"] == 4 and day["totals"]["blocked"] == 1
+
+
+def test_the_inbox_lists_and_releases_handoffs_on_the_cluster(cluster, cluster_app) -> None:
+    """The list reads every waiting profile in one pipeline, across slots (issue 18)."""
+    twilio = Twilio(cluster_app.test_client())
+    senders = [f"+62813000{i:05d}" for i in range(6)]
+    for sender in senders:
+        assert twilio.post(inbound_form("cs", sender=sender)).status_code == 200
+    inbox = cluster_app.extensions["sandi"].inbox
+    assert {w.number for w in inbox.waiting()} >= set(senders)
+    assert inbox.reply(f"wa:{senders[0]}", "sari", "Halo")[0].sent
+    [done] = inbox.release(senders[0], None, "sari")
+    assert done.conversation == f"wa:{senders[0]}"
+    assert senders[0] not in {w.number for w in inbox.waiting()}

@@ -117,3 +117,39 @@ def test_nobody_replies_in_time_the_flows_on_timeout_answers(
     assert [e["data"]["reason"] for e in ended] == ["no_reply"]
     # The bot is back: the next message is answered.
     assert "1." in chat.say("menu")
+
+
+def test_stop_during_a_handoff_ends_it_with_an_event(
+    events_app: Flask, receiver: BackendServer
+) -> None:
+    svc = services_of(events_app)
+    chat = Chat(Twilio(events_app.test_client()))
+    chat.say("cs")
+    chat.say("stop")
+    run_jobs(svc)
+    ended = [e["data"] for e in _events(receiver) if e["type"] == "handoff.ended"]
+    assert ended == [
+        {"conversation": CID, "channel": "whatsapp", "number": CUSTOMER, "reason": "bot"}
+    ]
+    assert svc.inbox.waiting() == []
+
+
+@pytest.mark.slow
+def test_a_real_sandi_worker_delivers_the_events(
+    app_config: dict[str, Any], redis_client: Any, receiver: BackendServer, tmp_path: Any
+) -> None:
+    """The request only stores and enqueues; a separate ``sandi worker`` process posts."""
+    from tests.support.polling import wait_for
+    from tests.support.worker_process import worker_env, workers
+
+    app_config.pop("clock", None)  # the worker runs on real time
+    app_config.update(SANDI_EVENTS_URL=receiver.url + "/sandi/events", SANDI_EVENTS_SECRET=SECRET)
+    app = create_app(app_config)
+    Chat(Twilio(app.test_client())).say("cs")
+    assert receiver.calls == []
+    with workers(worker_env(app_config), tmp_path) as pool:
+        pool.start()
+        wait_for(lambda: receiver.calls, 60, 0.05, what="the event")
+    [started] = _events(receiver)
+    assert started["type"] == "handoff.started" and started["data"]["conversation"] == CID
+    assert services_of(app).redis.get(f"sandi:{{event:{started['id']}}}:payload") is None

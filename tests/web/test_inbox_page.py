@@ -23,7 +23,7 @@ HOST = "http://localhost"
 @pytest.fixture
 def staff_app(app_config: dict[str, Any], redis_client: Any) -> Flask:
     """Pages behind the staff login (SANDI_ENV=testing), delivery still in the sandbox."""
-    app_config.update(SANDI_ENV="testing", SANDI_HISTORY_TTL="0")
+    app_config.update(SANDI_ENV="testing", SANDI_HISTORY_TTL="0", SANDI_API_KEYS="k-inbox")
     app = create_app(app_config)
     svc = services_of(app)
     svc.staff.add("sari", PASSWORD, svc.clock())
@@ -40,7 +40,7 @@ def _log_in(page: Page, base: str, target: str) -> None:
 
 @pytest.mark.browser
 def test_staff_answer_a_customer_from_the_inbox_and_give_them_back_to_the_bot(
-    staff_app: Flask,
+    staff_app: Flask, clock: Any
 ) -> None:
     with serve(staff_app) as base, chromium() as browser:
         staff = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
@@ -56,15 +56,18 @@ def test_staff_answer_a_customer_from_the_inbox_and_give_them_back_to_the_bot(
         customer.wait_for_selector(".bubble.out >> text=teruskan ke petugas")
         customer.fill("#message", "Pesanan 7781 belum sampai. Tadi dapat kode 482913")
         customer.press("#message", "Enter")
+        clock.advance(minutes=4)
         # No reload: the inbox polls, and the conversation appears by itself.
         staff.wait_for_selector(f"#waiting li[data-conversation='{CID}']", timeout=10_000)
         staff.wait_for_selector("#log >> text=belum sampai")
         assert "Budi" in staff.inner_text("#who")
+        assert "waiting 4 min" in staff.inner_text("#facts")
         assert "Bahasa Indonesia" in staff.inner_text("#facts")
         log = staff.inner_text("#log")
         assert "7781" in log and "482913" not in log and "\u2022" * 6 in log  # a code is masked
         staff.click("#assign")
         staff.wait_for_selector("#facts >> text=assigned to sari")
+        assert staff.is_disabled("#assign")  # assigned to me already
         staff.fill("#note", "Cek resi JNE dulu")
         staff.press("#note", "Enter")
         staff.wait_for_selector("#notes >> text=Cek resi JNE dulu")
@@ -116,10 +119,19 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
         base_url=HOST,
     )
     assert again.status_code == 304 and again.get_data() == b""
-    cli = CliRunner().invoke(
-        main, ["handoff", "list"], obj=ScriptInfo(create_app=lambda: staff_app)
+
+    def sandi(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: staff_app))
+
+    assert sandi("handoff", "list").output.startswith(CID)
+    assert "assigned" not in sandi("handoff", "list").output
+    client.post("/inbox/api/assign", json={"conversation": CID}, base_url=HOST)
+    assert "assigned to sari" in sandi("handoff", "list").output
+    api = staff_app.test_client().get(
+        "/v1/handoffs", headers={"Authorization": "Bearer k-inbox"}, base_url=HOST
     )
-    assert cli.output.startswith(CID)
+    [listed] = api.get_json()["handoffs"]
+    assert (listed["conversation"], listed["assigned"], listed["name"]) == (CID, "sari", "Budi")
     bad = client.post(
         "/inbox/api/reply",
         json={"conversation": "nope", "text": "x"},
@@ -141,6 +153,28 @@ def test_the_list_answers_304_while_nothing_changes_and_the_api_agrees(
     assert after.get_json()["conversations"] == []
     gone = client.post("/inbox/api/reply", json={"conversation": CID, "text": "hi"}, base_url=HOST)
     assert gone.status_code == 404
+
+
+def test_a_release_outside_the_window_tells_the_customer_with_the_next_answer(
+    staff_app: Flask, clock: Any
+) -> None:
+    import json
+
+    from tests.support.chat import Chat
+    from tests.support.twilio_webhooks import Twilio
+
+    chat = Chat(Twilio(staff_app.test_client()))
+    chat.say("cs")
+    svc = services_of(staff_app)
+    assert svc.inbox.reply(CID, "sari", "Sebentar ya")[0].sent
+    profile_key = f"sandi:{{{CID}}}:profile"
+    raw = json.loads(svc.redis.get(profile_key))
+    raw["last_inbound_at"] -= 86400
+    svc.redis.set(profile_key, json.dumps(raw), ex=3600)
+    [done] = svc.inbox.release(CUSTOMER, None, "sari")
+    assert done.conversation == CID
+    assert not [m for m in svc.outbox.read(CUSTOMER) if "sudah selesai" in m["body"]]
+    assert chat.say("halo").startswith("Sesi dengan petugas kami sudah selesai.")
 
 
 def test_outside_the_whatsapp_window_a_reply_is_refused_with_the_reason(

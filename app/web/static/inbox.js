@@ -7,6 +7,8 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 let etag = null;
 let items = [];
 let selected = null;
+// Server time minus this browser's: wait times keep counting on the server's clock between polls.
+let offset = 0;
 
 function waited(seconds) {
   if (seconds < 60) return `${seconds}s`;
@@ -63,7 +65,11 @@ function drawList(now) {
     line.textContent = `${item.channel === "whatsapp" ? "WhatsApp" : "SMS"} ${item.number}` +
       (item.assigned ? ` · ${item.assigned}` : " · unassigned") + (last ? ` · “${last.text}”` : "");
     li.append(wait, name, line);
-    li.addEventListener("click", () => { selected = item.conversation; problem(""); draw(now); });
+    li.addEventListener("click", () => {
+      selected = item.conversation;
+      problem("");
+      draw(Date.now() / 1000 + offset);
+    });
     list.appendChild(li);
   }
 }
@@ -117,7 +123,7 @@ async function refresh() {
   const headers = etag ? { "If-None-Match": etag } : {};
   const response = await fetch("/inbox/api/conversations", { headers, credentials: "same-origin" });
   if (response.status === 304) {
-    draw(Date.now() / 1000);
+    draw(Date.now() / 1000 + offset);
     return;
   }
   if (!response.ok) {
@@ -126,6 +132,7 @@ async function refresh() {
   }
   etag = response.headers.get("ETag");
   const data = await response.json();
+  offset = data.now - Date.now() / 1000;
   items = data.conversations;
   if (!selected && items.length) selected = items[0].conversation;
   draw(data.now);
