@@ -45,7 +45,6 @@ from app.store.keys.conversations import (
     backend_record,
     conversation_index,
     event_payload,
-    session_pattern,
     flows_generation,
     flows_workers,
     handoff_index,
@@ -57,6 +56,7 @@ from app.store.keys.conversations import (
     profile,
     seen,
     session,
+    session_pattern,
 )
 from app.store.keys.delivery import (
     ATTEMPT_TTL,
@@ -151,7 +151,6 @@ __all__ = [
     "destination_index",
     "destination_open",
     "event_payload",
-    "session_pattern",
     "fallback_steps",
     "flows_generation",
     "flows_workers",
@@ -177,6 +176,7 @@ __all__ = [
     "seen",
     "send_attempt",
     "session",
+    "session_pattern",
     "staff_session",
     "staff_user_sessions",
     "staff_users",
