@@ -1,6 +1,7 @@
 """Ordinary messages to a customer outside a webhook turn: a staff reply, the bot
-taking a conversation back. Minimal REST sender for the inbox (issue 18); the
-WhatsApp Content work adds its own helper here, and the two are meant to merge.
+taking a conversation back. WhatsApp goes through the channels' one REST reply
+sender (:meth:`Channels.send_whatsapp`, :mod:`app.channels.wa_replies`); this
+module adds the refusal a staff member can read.
 
 WhatsApp allows free text only within 24 hours of the customer's last message;
 outside that window the configured template (``TWILIO_WHATSAPP_WINDOW_CONTENT_SID``,
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from app.channels.dispatch import Channels
 from app.channels.twilio_api import Outgoing
+from app.channels.wa_replies import WhatsAppReply
 from app.logs import mask
 from app.otp.ports import DeliveryError
 
@@ -67,7 +69,8 @@ class ChatMessages:
                 "not sent: the customer last wrote more than 24 hours ago, and WhatsApp only "
                 "allows a template then (set TWILIO_WHATSAPP_WINDOW_CONTENT_SID)",
             )
-        sid = self.channels.whatsapp.send_text(number, text)
+        sent = self.channels.send_whatsapp(number, WhatsAppReply(text), in_window=inside)
+        sid = sent.sids[0] if sent.sids else None
         if sid is None:
             return ChatSend(None, None, "not sent: outside WhatsApp's 24-hour window")
         return ChatSend(sid, "text" if inside else "template")
