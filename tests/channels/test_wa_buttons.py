@@ -53,6 +53,7 @@ def test_the_demo_welcome_menu_goes_as_a_list_picker_in_indonesian(
         ("change_email", "Ganti e-mail saya"),
         ("faq", "Pertanyaan"),
         ("agent", "Bicara dengan CS"),
+        ("confirm_payment", "Konfirmasi pembayaran"),
     ]
     (content_sid,) = fake_twilio.contents
     (sent,) = messages(fake_twilio)

@@ -33,7 +33,7 @@ flow: proof
 description: A photo or PDF of the transfer, then a receipt picture back.
 triggers:
   id: [bukti bayar]
-  en: [payment proof]
+  en: [upload receipt]
 steps:
   - id: ask_proof
     ask: proof/ask
@@ -188,7 +188,7 @@ def test_an_english_customer_is_told_in_english(
     twilio: Twilio, fake_twilio: FakeTwilio, media_app: Flask
 ) -> None:
     twilio.send("english")
-    assert "photo or PDF of your transfer" in twilio.send("payment proof").get_data(as_text=True)
+    assert "photo or PDF of your transfer" in twilio.send("upload receipt").get_data(as_text=True)
     url = fake_twilio.add_media(1_000, "image/png")
     twiml = twilio.post(media_form(url, "image/png")).get_data(as_text=True)
     assert "Sorry, we can't take that kind of file. Please send it as JPG, PDF." in twiml

@@ -45,6 +45,7 @@ def found(shop: Path, settings: str) -> list[str]:
         'pattern: "(?i)inv-\\\\d+"',
         'pattern: "[^0-9]+"',  # anything but digits: letters pass
         'pattern: ".*"',
+        'pattern: "\\\\d+|[0-9]{3}-[0-9]{4}"',  # a pattern replaces text's letters rule
         'expect: number\npattern: "\\\\d{1,3}"',
         'expect: email\npattern: ".+@example\\\\.co\\\\.id"',
         "expect: number\nmin: 1000\nmax: 5000000",
@@ -62,7 +63,7 @@ def test_values_that_work_pass_quietly(shop: Path, settings: str) -> None:
     [
         ('expect: number\npattern: "[a-z]+"', "never matches an answer with digits"),
         ('expect: email\npattern: "[a-z.]+"', "never matches an answer with '@'"),
-        ('pattern: "\\\\d+|[0-9]{3}-[0-9]{4}"', "never matches an answer with letters"),
+        ('expect: digits\npattern: "[A-Z]+|[a-z]{3}"', "never matches an answer with digits"),
         ("expect: number\nmax: 25.000.000", "must be a number"),  # a string: the schema's word
     ],
 )

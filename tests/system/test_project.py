@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from app.cli.project import init_command
 from app.config import ROOT, ConfigError, Settings
-from app.project import ProjectError, init_project
+from app.project import ProjectError, bundled, init_project
 
 
 def _env_secret(folder: Path) -> str:
@@ -47,6 +47,13 @@ def test_folders_default_to_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # A folder with no flows of its own serves the bundled demo (the banner says so) ...
+    demo = Settings.from_mapping({})
+    assert demo.flows_dir == bundled("flows") and demo.flows_dir != tmp_path / "flows"
+    assert demo.instance_dir == tmp_path / "instance"
+    # ... and one with its own flows and templates serves those.
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "templates").mkdir()
     settings = Settings.from_mapping({})
     assert settings.flows_dir == tmp_path / "flows"
     assert settings.templates_dir == tmp_path / "templates"
@@ -57,6 +64,7 @@ def test_sandi_home_names_the_project_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
+    (tmp_path / "flows").mkdir()
     settings = Settings.from_mapping({"SANDI_HOME": str(tmp_path)})
     assert settings.flows_dir == tmp_path / "flows"
     assert settings.instance_dir == tmp_path / "instance"
