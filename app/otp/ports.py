@@ -148,6 +148,9 @@ class CheckOutcome:
     #: The compared verification's destination and purpose (approved, wrong, locked_now).
     to: str = ""
     purpose: str = ""
+    #: On ``approved``, the insights' trace the store read with the verification
+    #: (None: not read; the insights read it themselves).
+    trace: Mapping[str, str] | None = None
 
 
 class VerificationStore(Protocol):
