@@ -147,8 +147,12 @@ class Starts(Deliveries):
             refuse_start(claimed, base.existing_id)
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
+                limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
+                # The limits' hits ride on the screening's round trip (a send the guard
+                # blocks has spent them: errs on the side of sending less).
+                self.limiter.prepare(*limited)
                 ctx = self._screen(command, dest.country, flow, sources)
-                self._count_send(command, limit_address(dest.address), api_key, client_ip, sender)
+                self._count_send(command, limited)
                 counted = True
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
@@ -211,17 +215,17 @@ class Starts(Deliveries):
             self.store.release(command)
             raise
 
-    def _count_send(
-        self,
-        command: StartCommand,
-        address: str,
-        api_key: str | None,
-        client_ip: str | None,
-        sender: str | None,
-    ) -> None:
-        digest = self.hasher.destination(address)
+    def _limit_keys(
+        self, address: str, api_key: str | None, client_ip: str | None, sender: str | None
+    ) -> tuple[str, str | None, str | None, str | None]:
+        """What the send limits count a send under (destination and sender by digest)."""
         who = self.hasher.destination(sender) if sender else None
-        refusal = self.limiter.acquire(digest, api_key, client_ip, who)
+        return self.hasher.destination(address), api_key, client_ip, who
+
+    def _count_send(
+        self, command: StartCommand, limited: tuple[str, str | None, str | None, str | None]
+    ) -> None:
+        refusal = self.limiter.acquire(*limited)
         if refusal is not None:
             self.store.release(command)
             raise OtpError(
