@@ -56,6 +56,12 @@ def parse_number(text: str, rule: Rule, region: str | None = None) -> Number | N
     """The number in E.164 with its country, or None when it breaks ``rule``."""
     if region is None and not text.startswith("+"):
         return None
+    if rule == "possible":
+        # A valid number is possible too: the OTP core parsed it as "valid" a moment ago
+        # (the cached answer), the channels ask "possible" of the same text.
+        valid = _parse(text, "valid", region)
+        if valid is not None:
+            return valid
     return _parse(text, rule, region)
 
 

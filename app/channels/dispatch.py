@@ -214,8 +214,6 @@ class Channels:
             raise problem
         if not self.allows(channel, message.purpose):
             raise DeliveryError("channel_unavailable", email_refusal(message.purpose))
-        if self.opt_outs.has(message.to, channel):
-            raise DeliveryError("opted_out", f"the recipient opted out of {channel} messages")
         message_id, code = self._send_once(adapter, message)
         early, early_error = self.log.track(
             message_id, message.verification_id, channel, message.to
@@ -247,9 +245,19 @@ class Channels:
         a rerun of the same send (a job rq runs again) never sends twice.
         """
         key = f"{message.send_key}:{message.channel}" if message.send_key else None
+        opted_out = DeliveryError(
+            "opted_out", f"the recipient opted out of {message.channel} messages"
+        )
         if key is None:
+            if self.opt_outs.has(message.to, message.channel):
+                raise opted_out
             return self._send(adapter, message)
-        verdict = self.attempts.begin(key, self.clock().timestamp())
+        # The opt-out check and the attempt's claim share one round trip.
+        verdict, flagged = self.attempts.begin_unless(
+            key, self.clock().timestamp(), self.opt_outs.flags(message.to, message.channel)
+        )
+        if flagged:
+            raise opted_out
         if verdict.state == "sent":
             log.info("send %s already went out (sid=%s): not sent again", key, verdict.message_id)
             return verdict.message_id, None

@@ -8,8 +8,6 @@ menu, or "I didn't understand" with a path to the menu or a person.
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
-
 from app.content import flows as f
 from app.content.messages import Button, Reply
 from app.content.text import has_content, has_letters, normalise
@@ -18,6 +16,7 @@ from app.conversation.dialogue import Dialogue
 from app.conversation.escapes import escape
 from app.conversation.faq import FaqIndex
 from app.conversation.steps import Steps, pick_offered
+from app.conversation.trigger_index import index_for
 
 #: A trigger typed with a small typo ("selamat pagii") still counts.
 TRIGGER_SIMILARITY = 90
@@ -204,19 +203,6 @@ class Router:
         return False
 
     def trigger(self, d: Dialogue, norm: str, *, contained: bool) -> str | None:
-        if not norm:
-            return None
-        best: tuple[int, str] | None = None
-        padded = f" {norm} "
-        for flow in d.flowset.flows.values():
-            for phrases in flow.triggers.values():
-                for phrase in phrases:
-                    if norm == phrase:
-                        return flow.id
-                    if contained:
-                        hit = len(phrase) >= 4 and f" {phrase} " in padded
-                    else:
-                        hit = len(phrase) >= 5 and fuzz.ratio(norm, phrase) >= TRIGGER_SIMILARITY
-                    if hit and (best is None or len(phrase) > best[0]):
-                        best = (len(phrase), flow.id)
-        return best[1] if best else None
+        """The flow ``norm`` triggers: a phrase exactly, contained as words, or nearly
+        (app.conversation.trigger_index: indexed once per loaded flow set)."""
+        return index_for(d.flowset).find(norm, contained=contained, similarity=TRIGGER_SIMILARITY)

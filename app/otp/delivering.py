@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from app.logs import mask
@@ -50,6 +51,7 @@ class Deliveries:
     metrics: OtpMetrics | None
     sealer: CodeSealer | None
     watch: OtpWatch | None
+    batch: Callable[[], AbstractContextManager[object]]
 
     def get(self, verification_id: str) -> Verification:
         vid = req.verification_id_of(verification_id)
@@ -184,3 +186,8 @@ class Deliveries:
         if taken and self.watch and status in {"failed", "undelivered"}:
             self.watch.undelivered(verification_id, error_code or status, to_ms(self.clock()))
         return taken
+
+    def _refused(self, err: OtpError) -> None:
+        if self.metrics:
+            self.metrics.refusals.labels(err.code).inc()
+        log.info("otp refused: %s", err.code)

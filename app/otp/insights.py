@@ -187,10 +187,14 @@ class Insights:
         except Exception as err:
             self._safely("count a fallback", err)
 
-    def approved(self, verification_id: str, now_ms: int) -> Trace | None:
-        """Count an approval in the verification's start hour; its trace, for the fraud guard."""
+    def approved(
+        self, verification_id: str, now_ms: int, raw: Mapping[str, str] | None = None
+    ) -> Trace | None:
+        """Count an approval in the verification's start hour; its trace, for the fraud guard.
+
+        ``raw``: the trace as the check already read it (None: read it here)."""
         try:
-            raw = self.store.trace(verification_id)
+            raw = self.store.trace(verification_id) if raw is None else raw
             if not raw:
                 return None
             trace = Trace.parse(raw)

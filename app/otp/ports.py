@@ -153,6 +153,9 @@ class CheckOutcome:
     #: The compared verification's destination and purpose (approved, wrong, locked_now).
     to: str = ""
     purpose: str = ""
+    #: On ``approved``, the insights' trace the store read with the verification
+    #: (None: not read; the insights read it themselves).
+    trace: Mapping[str, str] | None = None
 
 
 class VerificationStore(Protocol):
@@ -241,6 +244,17 @@ class LimitRefusal:
 
 
 class SendLimiter(Protocol):
+    def prepare(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
+    ) -> None:
+        """A hint: :meth:`acquire` with these arguments follows in this step, so its
+        counting may travel with the step's next round trip (may do nothing)."""
+        ...
+
     def acquire(
         self,
         destination: str,

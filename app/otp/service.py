@@ -4,6 +4,9 @@ Plain Python over three interfaces — a :class:`VerificationStore` that makes
 each state change atomic, a :class:`SendLimiter`, and a :class:`CodeDelivery`
 — plus an injected clock and random source. The REST API and the chat flows
 call the same methods; refusals raise :class:`OtpError` with a stable code.
+Its parts live beside it: :mod:`app.otp.starting` (start),
+:mod:`app.otp.checking` (check, cancel, find) and :mod:`app.otp.delivering`
+(the channels, fallbacks, reads).
 
 A code exists in clear only between :class:`CodeGenerator` and the delivery
 call: it is hashed before it is stored, and no log line, metric, exception or
@@ -12,56 +15,22 @@ result ever carries it.
 
 from __future__ import annotations
 
-import logging
-import secrets
 from collections.abc import Callable
-from dataclasses import replace
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
-from app.logs import bind_log_context, mask
-from app.otp import request_checks as req
-from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
-from app.otp.delivering import Deliveries
-from app.otp.destinations import limit_address, parse_destination
-from app.otp.errors import OtpError, invalid
+from app.config import LOCALES
+from app.otp.checking import Checks
+from app.otp.codes import CodeGenerator, CodeHasher
 from app.otp.metrics import OtpMetrics
-from app.otp.model import (
-    APPROVED,
-    MAX_ATTEMPTS,
-    PENDING,
-    CheckResult,
-    Delivery,
-    Started,
-    Verification,
-    from_ms,
-    to_ms,
-)
-from app.otp.policy import OtpSettings, purpose_label
-from app.otp.ports import (
-    CodeDelivery,
-    CodeMessage,
-    DeliveryError,
-    SendLimiter,
-    StartCommand,
-    StartOutcome,
-    VerificationStore,
-    open_field,
-)
-from app.otp.refusals import check_refusal, refuse_start
+from app.otp.policy import OtpSettings
+from app.otp.ports import CodeDelivery, SendLimiter, VerificationStore
 from app.otp.sealing import CodeSealer
-from app.otp.watch import OtpWatch, SendContext
-
-log = logging.getLogger(__name__)
-
-_RETRIES = 5
+from app.otp.starting import Starts
+from app.otp.watch import OtpWatch
 
 
-def _same_code_floor(ttl: int) -> int:
-    """The time (ms) a pending code must have left for a resend to repeat it."""
-    return min(60, ttl // 2) * 1000
-
-
-class OtpService(Deliveries):
+class OtpService(Starts, Checks):
     def __init__(
         self,
         *,
@@ -74,11 +43,13 @@ class OtpService(Deliveries):
         codes: CodeGenerator | None = None,
         metrics: OtpMetrics | None = None,
         default_locale: str = "id",
+        locales: tuple[str, ...] = LOCALES,
         sealer: CodeSealer | None = None,
         watch: OtpWatch | None = None,
+        batch: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         #: Told of each check that approved or locked a verification (the events webhook).
-        self.on_checked: Callable[[CheckResult], None] | None = None
+        self.on_checked = None
         self.store = store
         self.limiter = limiter
         self.delivery = delivery
@@ -88,370 +59,12 @@ class OtpService(Deliveries):
         self.codes = codes or CodeGenerator()
         self.metrics = metrics
         self.default_locale = default_locale
+        #: The languages of the OTP messages' templates (``SANDI_LOCALES``).
+        self.locales = locales
         #: Keeps the pending code sealed so a resend repeats it (None: a new code each time).
         self.sealer = sealer
         #: The fraud guard (screens paid sends) and the insights (counts what converts).
         self.watch = watch
-
-    # -- start ---------------------------------------------------------------
-
-    def start(
-        self,
-        to: str,
-        channel: str,
-        purpose: str | None = None,
-        locale: str | None = None,
-        client_ip: str | None = None,
-        api_key: str | None = None,
-        amount: str | None = None,
-        payee: str | None = None,
-        *,
-        digits: int | None = None,
-        brand: str | None = None,
-        sender: str | None = None,
-        service: str | None = None,
-        flow: str | None = None,
-        fallback: tuple[str, ...] = (),
-    ) -> Started:
-        """Send a code: a new verification, or a resend of the one pending for
-        ``to`` and ``purpose`` (same id, failures kept, and — as Twilio Verify
-        does — the same code while it has time left: see :meth:`_code_for`).
-
-        ``sender`` is the customer a chat flow sends for: counted against the
-        per-sender limits, as ``client_ip`` and ``api_key`` are for API sends;
-        with ``flow`` (the chat flow asking) it also feeds the insights and the
-        fraud guard.
-
-        ``digits`` (4–10) and ``brand`` (the name the message shows) override
-        the purpose's code length and ``SANDI_BRAND`` for this send: a Twilio
-        Verify service's ``CodeLength`` and ``FriendlyName``. ``service`` (a VA
-        sid) keeps the verification apart from every other service's and from
-        ``/v1``'s on the same number, as on Twilio. ``fallback``: the order the
-        channels try after ``channel`` (a chat flow's list of channels).
-        """
-        try:
-            return self._start(
-                to, channel, purpose, locale, client_ip, api_key, amount, payee, digits, brand,
-                sender, service or "", flow, fallback,
-            )  # fmt: skip
-        except OtpError as err:
-            self._refused(err)
-            raise
-
-    def _start(
-        self,
-        to: object,
-        channel: object,
-        purpose: object,
-        locale: object,
-        client_ip: str | None,
-        api_key: str | None,
-        amount: object,
-        payee: object,
-        digits: object = None,
-        brand: object = None,
-        sender: str | None = None,
-        service: str = "",
-        flow: str | None = None,
-        fallback: tuple[str, ...] = (),
-    ) -> Started:
-        purpose_ = req.purpose_of(purpose)
-        policy = self.settings.policy(purpose_)
-        digits_ = req.digits_of(digits, policy)
-        brand_ = req.brand_of(brand)
-        channel_ = req.channel_of(channel, policy, purpose_)
-        order = tuple(req.channel_of(c, policy, purpose_) for c in fallback)
-        dest = parse_destination(to, channel_)
-        if channel_ == "auto" and dest.kind == "email":
-            # auto picks by address: an e-mail address can only go by e-mail
-            # (if the purpose may use it), never to a phone channel that refuses it.
-            channel_ = req.channel_of("email", policy, purpose_)
-        if dest.kind == "phone":
-            req.allow_country(self.settings, dest.country)
-            req.allow_number_type(policy, channel_, dest.number_type)
-        amount_, payee_ = req.binding_of(policy, purpose_, amount, payee, required=True)
-        locale_ = req.locale_of(locale, self.default_locale)
-        digest = self.hasher.destination(dest.address)
-        base = StartCommand(
-            tag=digest[:16], open_field=open_field(purpose_, digest, service),
-            existing_id="", new_id="",
-            expect="new", now_ms=0, code_hash="", digits=digits_,
-            ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
-            max_checks=policy.checks_for(channel_), max_sends=policy.max_sends,
-            cooldown=policy.resend_cooldown, retention=self.settings.retention,
-            to=dest.address, channel=channel_, purpose=purpose_, locale=locale_,
-            amount=amount_, payee=payee_, token=secrets.token_hex(8), brand=brand_,
-            service=service, fallback=order,
-        )  # fmt: skip
-        ctx = SendContext()  # set once, when the send is counted
-        counted = False  # one unit of the send limits per request, even on a retry
-        for _ in range(_RETRIES):
-            # Optimistic: assume the open id read last (none at first); the store
-            # answers "retry" with the real one, so a first send needs no read.
-            command = replace(
-                base, new_id=f"VE{base.tag}{secrets.token_hex(8)}", now_ms=to_ms(self.clock())
-            )
-            claimed = self.store.start(command, claim=True)
-            if claimed.kind == "retry":
-                base = replace(base, existing_id=claimed.open_id)
-                continue
-            refuse_start(claimed, base.existing_id)
-            if not counted:
-                sources = {"ip": client_ip, "key": api_key, "sender": sender}
-                ctx = self._screen(command, dest.country, flow, sources)
-                self._count_send(command, limit_address(dest.address), api_key, client_ip, sender)
-                counted = True
-            resend = claimed.kind == "resend"
-            vid = command.existing_id if resend else command.new_id
-            command, code, expires_ms = self._code_for(command, vid, resend)
-            written = self.store.start(command, claim=False)
-            if written.kind == "retry":
-                base = replace(base, existing_id=written.open_id or base.existing_id)
-                continue
-            if written.kind not in {"created", "resent"}:
-                self.store.release(command)
-            refuse_start(written, vid)
-            return self._send(command, vid, code, written, resend, expires_ms, ctx)
-        raise OtpError("busy", "the verification is changing under concurrent requests; retry")
-
-    def _code_for(
-        self, command: StartCommand, vid: str, resend: bool
-    ) -> tuple[StartCommand, str, int]:
-        """The code to send and when it expires (ms).
-
-        A resend repeats the pending code, unsealed, with its own expiry kept
-        (NIST: a code lives at most its lifetime from when it was made), so
-        whichever message the customer types from is right — what Twilio
-        Verify does. A new code instead when the old one has under a minute
-        (or half its lifetime) left, was dictated by a flash call, has another
-        length, or no sealer is configured: the earlier code then no longer
-        matches.
-        """
-        if resend and self.sealer is not None and command.channel != "flashcall":
-            record = self.store.get(vid) or {}
-            sealed = record.get("sealed", "")
-            code = self.sealer.unseal(vid, sealed)
-            expires_ms = int(record.get("expires_at") or 0)
-            left_ms = expires_ms - command.now_ms
-            if code and len(code) == command.digits and left_ms >= _same_code_floor(command.ttl):
-                ttl = -(-left_ms // 1000)
-                return replace(command, expect="same", sealed=sealed, ttl=ttl), code, expires_ms
-        code = self.codes.generate(command.digits)
-        sealed = self.sealer.seal(vid, code) if self.sealer is not None else ""
-        fresh = replace(
-            command,
-            expect="resend" if resend else "new",
-            code_hash=self.hasher.code_hash(vid, code, command.amount, command.payee),
-            sealed=sealed,
-        )
-        return fresh, code, command.now_ms + command.ttl * 1000
-
-    def _screen(
-        self, command: StartCommand, country: str | None, flow: str | None,
-        sources: dict[str, str | None],
-    ) -> SendContext:  # fmt: skip
-        """The fraud guard's say before a paid send (its claim given back on a block)."""
-        if self.watch is None:
-            return SendContext()
-        try:
-            return self.watch.before_send(
-                to=command.to, country=country, channel=command.channel,
-                purpose=command.purpose, flow=flow, sources=sources, now_ms=command.now_ms,
-            )  # fmt: skip
-        except OtpError:
-            self.store.release(command)
-            raise
-
-    def _count_send(
-        self,
-        command: StartCommand,
-        address: str,
-        api_key: str | None,
-        client_ip: str | None,
-        sender: str | None,
-    ) -> None:
-        digest = self.hasher.destination(address)
-        who = self.hasher.destination(sender) if sender else None
-        refusal = self.limiter.acquire(digest, api_key, client_ip, who)
-        if refusal is not None:
-            self.store.release(command)
-            raise OtpError(
-                "rate_limited",
-                f"too many codes sent for this {refusal.scope.replace('_', ' ')}; "
-                f"try again in {refusal.retry_after} s",
-                retry_after=refusal.retry_after,
-            )
-
-    def _send(
-        self,
-        c: StartCommand,
-        vid: str,
-        code: str,
-        written: StartOutcome,
-        resend: bool,
-        expires_ms: int,
-        ctx: SendContext,
-    ) -> Started:
-        bind_log_context(verification_id=vid)
-        message = CodeMessage(
-            verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
-            purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
-            brand=c.brand or None, send_key=f"{vid}:{written.gen}", fallback=c.fallback,
-        )  # fmt: skip
-        try:
-            receipt = self._deliver(message, written.gen)
-        except DeliveryError as err:
-            if self.watch:
-                self.watch.failed(ctx, c.channel, err.code, c.now_ms)
-            raise OtpError(
-                "delivery_failed",
-                f"the {c.channel} channel could not deliver the code ({err.code})",
-                verification_id=vid,
-            ) from None
-        kind = "resend" if resend else "new"
-        if self.watch:
-            self.watch.sent(vid, ctx, receipt.channel, c.now_ms, new=not resend, ttl=c.ttl + 600)
-        if self.metrics:
-            self.metrics.sends.labels(
-                receipt.channel, purpose_label(self.settings, c.purpose), kind
-            ).inc()
-        log.info(
-            "otp %s %s to=%s channel=%s purpose=%s send=%s sid=%s",
-            kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen, receipt.message_id,
-        )  # fmt: skip
-        verification = Verification(
-            id=vid, to=c.to, channel=receipt.channel, purpose=c.purpose, locale=c.locale,
-            status=PENDING, created_at=from_ms(written.created_ms),
-            expires_at=from_ms(expires_ms), send_count=written.sends,
-            attempts_left=written.attempts_left,
-            delivery=Delivery(channel=receipt.channel, status=receipt.status,
-                              error_code=receipt.error_code),
-            amount=c.amount or None, payee=c.payee or None, code_length=c.digits,
-            brand=c.brand or None, updated_at=from_ms(c.now_ms),
-        )  # fmt: skip
-        return Started(verification=verification, resent=resend)
-
-    # -- check ---------------------------------------------------------------
-
-    def check(
-        self,
-        *,
-        code: str,
-        to: str | None = None,
-        verification_id: str | None = None,
-        purpose: str | None = None,
-        amount: str | None = None,
-        payee: str | None = None,
-        service: str | None = None,
-    ) -> CheckResult:
-        """Compare ``code`` (spaces and dashes allowed) with the pending
-        verification for ``to`` and ``purpose``, or the one with that id.
-        ``service``: only that Twilio Verify service's verifications (None:
-        by id any, by ``to`` ``/v1``'s own)."""
-        try:
-            result = self._check(code, to, verification_id, purpose, amount, payee, service)
-        except OtpError as err:
-            self._refused(err)
-            raise
-        if self.metrics:
-            outcome = "approved" if result.valid else result.status
-            self.metrics.checks.labels("wrong" if outcome == PENDING else outcome).inc()
-        if self.on_checked is not None and (result.valid or result.status == MAX_ATTEMPTS):
-            self.on_checked(result)
-        return result
-
-    def _check(
-        self,
-        code: object,
-        to: object,
-        verification_id: object,
-        purpose: object,
-        amount: object,
-        payee: object,
-        service: str | None,
-    ) -> CheckResult:
-        code_ = normalize_code(code)
-        if (to is None) == (verification_id is None):
-            raise invalid("to", "give either to or id (not both)")
-        if verification_id is not None:
-            vid = req.verification_id_of(verification_id)
-            # A purpose given must be the verification's; without one, the answer
-            # says which purpose (and destination) the code approved.
-            purpose_filter = "" if purpose is None else req.purpose_of(purpose)
-        else:
-            purpose_filter = req.purpose_of(purpose)
-            dest = parse_destination(to, "auto")
-            digest = self.hasher.destination(dest.address)
-            found = self.store.open_id(
-                digest[:16], open_field(purpose_filter, digest, service or "")
-            )
-            if not found:
-                raise OtpError("not_found", "no pending verification for this destination")
-            vid = found
-        bind_log_context(verification_id=vid)
-        amount_, payee_ = req.binding_of(
-            self.settings.default, purpose_filter, amount, payee, required=False
-        )
-        outcome = self.store.check(
-            vid,
-            now_ms=to_ms(self.clock()),
-            code_hash=self.hasher.code_hash(vid, code_, amount_, payee_),
-            code_length=len(code_),
-            has_binding=bool(amount_ or payee_),
-            purpose=purpose_filter,
-            retention=self.settings.retention,
-            service=service,
-        )
-        kind = outcome.kind
-        seen = {"to": outcome.to, "purpose": outcome.purpose}
-        if kind == "approved":
-            log.info("otp approved %s", vid)
-            if self.watch:
-                self.watch.approved(vid, to_ms(self.clock()))
-            return CheckResult(vid, APPROVED, True, outcome.attempts_left, **seen)
-        if kind == "wrong":
-            log.info("otp wrong code %s attempts_left=%d", vid, outcome.attempts_left)
-            return CheckResult(vid, PENDING, False, outcome.attempts_left, **seen)
-        if kind == "locked_now":
-            log.warning("otp max attempts reached %s", vid)
-            return CheckResult(vid, MAX_ATTEMPTS, False, 0, **seen)
-        raise check_refusal(vid, outcome.kind, outcome.status, outcome.digits, outcome.wait_ms)
-
-    # -- cancel, read ------------------------------------------------------------
-
-    def cancel(self, verification_id: str) -> Verification:
-        vid = req.verification_id_of(verification_id)
-        outcome = self.store.cancel(
-            vid, now_ms=to_ms(self.clock()), retention=self.settings.retention
-        )
-        if outcome.kind == "not_found":
-            raise OtpError("not_found", "no verification with this id", field="id")
-        if outcome.kind == "not_pending":
-            raise OtpError(
-                "not_pending",
-                f"the verification is {outcome.status}; only a pending one can be canceled",
-                verification_id=vid,
-            )
-        log.info("otp canceled %s", vid)
-        return self.get(vid)
-
-    def forget_sends(self, to: str) -> None:
-        """Forget the sends counted against ``to``'s limits (unblocking a test number)."""
-        self.limiter.reset(self.hasher.destination(parse_destination(to, "auto").address))
-
-    def find(self, to: str, purpose: str | None = None, service: str | None = None) -> Verification:
-        """The verification still open for ``to`` and ``purpose`` (pending, or
-        locked after too many wrong codes) in ``service`` (None: ``/v1``'s):
-        Twilio Verify's fetch by ``To``."""
-        purpose_ = req.purpose_of(purpose)
-        dest = parse_destination(to, "auto")
-        digest = self.hasher.destination(dest.address)
-        found = self.store.open_id(digest[:16], open_field(purpose_, digest, service or ""))
-        if not found:
-            raise OtpError("not_found", "no pending verification for this destination", field="to")
-        return self.get(found)
-
-    def _refused(self, err: OtpError) -> None:
-        if self.metrics:
-            self.metrics.refusals.labels(err.code).inc()
-        log.info("otp refused: %s", err.code)
+        #: Opens a write-behind batch around a start or a check: the writes nobody
+        #: waits for go in one round trip at its end (app.store.later on Redis).
+        self.batch = batch or nullcontext

@@ -9,6 +9,7 @@ be absent (``SANDI_FRAUD_GUARD=off``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.otp.fraud import SCREENED_CHANNELS, FraudGuard, Subject
@@ -78,11 +79,14 @@ class OtpWatch:
         if self.insights:
             self.insights.fallback(verification_id, channel, now_ms, ttl)
 
-    def approved(self, verification_id: str, now_ms: int) -> None:
-        """Count the approval, and credit its sends to the guard's prefix, country, sources."""
+    def approved(
+        self, verification_id: str, now_ms: int, raw: Mapping[str, str] | None = None
+    ) -> None:
+        """Count the approval, and credit its sends to the guard's prefix, country, sources
+        (``raw``: the trace the check read, if it did)."""
         if self.insights is None:
             return
-        trace = self.insights.approved(verification_id, now_ms)
+        trace = self.insights.approved(verification_id, now_ms, raw)
         if trace is None or self.guard is None or not trace.prefix:
             return
         # One credit: each scope counted the number once (see app.store.fraud_scripts).

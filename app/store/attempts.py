@@ -17,9 +17,13 @@ the record first:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.store import keys
+import redis
+from redis.exceptions import NoScriptError
+
+from app.store import keys, later
 from app.store.connection import RedisClient
 
 # KEYS[1] = attempt; ARGV[1] = now (s), ARGV[2] = stale after (s), ARGV[3] = ttl (s)
@@ -65,11 +69,49 @@ class SendAttempts:
         )
         return Verdict(str(state), str(sid))
 
+    def begin_unless(
+        self, send_key: str, now: float, flags: Sequence[tuple[str, str]]
+    ) -> tuple[Verdict, bool]:
+        """:meth:`begin`, and whether any (hash, field) of ``flags`` exists (an opt-out),
+        in one round trip on one server. A claim made for an address found opted out
+        is given back at once (``unreached``: nothing went out)."""
+        attempt = keys.send_attempt(send_key)
+        args: list[str | float | int] = [f"{now:.3f}", self.stale_after, keys.ATTEMPT_TTL]
+        if isinstance(self.redis, redis.Redis):
+            pipe = self.redis.pipeline(transaction=False)
+            for key, field in flags:
+                pipe.hexists(key, field)
+            pipe.evalsha(self._begin.sha, 1, attempt, *args)
+            answers = pipe.execute(raise_on_error=False)
+            for answer in answers[:-1]:
+                if isinstance(answer, Exception):
+                    raise answer
+            flagged = any(answers[:-1])
+            began = answers[-1]
+            if isinstance(began, NoScriptError):  # Redis restarted: load it, run it alone
+                began = self._begin(keys=[attempt], args=args)
+            elif isinstance(began, Exception):
+                raise began
+        else:  # a cluster: the keys live on different slots
+            flagged = any(self.redis.hexists(key, field) for key, field in flags)
+            began = self._begin(keys=[attempt], args=args)
+        verdict = Verdict(str(began[0]), str(began[1]))
+        if flagged and verdict.state == "go":
+            self.mark(send_key, "unreached", now)
+        return verdict, flagged
+
     def mark(self, send_key: str, state: str, now: float, message_id: str = "") -> None:
-        self._mark(
-            keys=[keys.send_attempt(send_key)],
-            args=[state, f"{now:.3f}", message_id, keys.ATTEMPT_TTL],
-        )
+        """Record how the attempt went. ``sent`` joins the request's write-behind
+        batch (:mod:`app.store.later`): until it lands the attempt reads
+        ``writing`` (or ``claimed``), which never sends again either. Every
+        other state is written at once: ``writing`` must be on record before
+        the request goes out."""
+        keys_ = [keys.send_attempt(send_key)]
+        args: list[str | int] = [state, f"{now:.3f}", message_id, keys.ATTEMPT_TTL]
+        if state == "sent":
+            later.script(self.redis, self._mark, keys_, args)
+        else:
+            self._mark(keys=keys_, args=args)
 
     def get(self, send_key: str) -> dict[str, str]:
         record: dict[str, str] = self.redis.hgetall(keys.send_attempt(send_key))  # type: ignore[assignment]

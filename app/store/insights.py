@@ -10,9 +10,10 @@ counter is only ever added to.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from app.otp.insights import InsightsStore
-from app.store import keys
+from app.store import keys, later
 from app.store.connection import RedisClient
 
 
@@ -30,7 +31,26 @@ class RedisInsightsStore(InsightsStore):
         more_sends: int = 0,
         trace_ttl: int = 0,
     ) -> None:
-        pipe = self.client.pipeline(transaction=False)
+        """Added to the request's write-behind batch (:mod:`app.store.later`) when one is
+        open: a failure is then logged there, after the answer was decided."""
+        later.commands(
+            self.client,
+            lambda pipe: self._record(
+                pipe, hour, counts, verification_id, trace, more_sends, trace_ttl
+            ),
+            quiet="count otp insights",
+        )
+
+    @staticmethod
+    def _record(
+        pipe: Any,
+        hour: int,
+        counts: Mapping[str, int],
+        verification_id: str,
+        trace: Mapping[str, str] | None,
+        more_sends: int,
+        trace_ttl: int,
+    ) -> None:
         bucket = keys.insights_hour(hour)
         for name, count in counts.items():
             pipe.hincrby(bucket, name, count)
@@ -43,7 +63,6 @@ class RedisInsightsStore(InsightsStore):
             if more_sends:
                 pipe.hincrby(key, "n", more_sends)
             pipe.expire(key, max(60, trace_ttl))
-        pipe.execute()
 
     def trace(self, verification_id: str) -> Mapping[str, str] | None:
         raw = self.client.hgetall(keys.otp_trace(verification_id))

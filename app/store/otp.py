@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.otp.ports import CLAIM_LEASE_MS, CheckOutcome, StartCommand, StartOutcome
-from app.store import keys
+from app.store import keys, later
 from app.store import otp_scripts as lua
 from app.store.connection import RedisClient
 
@@ -105,12 +105,20 @@ class RedisVerificationStore:
             "0" if service is None else "1",
             service or "",
         ]
-        answer = self._check(keys=self._keys(verification_id), args=args)
+        # The insights' trace shares the verification's hash tag: an approval
+        # returns it, so counting the approval reads nothing more.
+        check_keys = [*self._keys(verification_id), keys.otp_trace(verification_id)]
+        answer = self._check(keys=check_keys, args=args)
         kind, left, status, digits, wait = answer[:5]
         to, purpose = (str(answer[5]), str(answer[6])) if len(answer) > 6 else ("", "")
+        trace = None
+        if kind == "approved" and len(answer) > 7:
+            flat = [str(x) for x in answer[7]]
+            trace = dict(zip(flat[::2], flat[1::2], strict=True))
         return CheckOutcome(
-            str(kind), int(left), str(status), int(digits), int(wait), to=to, purpose=purpose
-        )
+            str(kind), int(left), str(status), int(digits), int(wait), to=to, purpose=purpose,
+            trace=trace,
+        )  # fmt: skip
 
     def cancel(self, verification_id: str, *, now_ms: int, retention: int) -> CheckOutcome:
         kind, left, status, digits, wait = self._cancel(
@@ -167,11 +175,12 @@ class RedisVerificationStore:
             gen, channel, message_id, status, error_code, code_hash, digits,
             record, self.delivery_ttl,
         ]  # fmt: skip
-        done = self._record_delivery(
-            keys=[keys.otp_verification(tag, verification_id), keys.destination_index(tag)],
-            args=args,
-        )
-        return bool(int(done))
+        script_keys = [keys.otp_verification(tag, verification_id), keys.destination_index(tag)]
+        if later.active():
+            # Nobody waits for the answer on a start: it joins the request's batch.
+            later.script(self.redis, self._record_delivery, script_keys, args)
+            return True
+        return bool(int(self._record_delivery(keys=script_keys, args=args)))
 
     def delivery_status(
         self, verification_id: str, *, message_id: str, status: str, error_code: str

@@ -157,12 +157,14 @@ end
 return 0
 """
 
-# KEYS[1] = verification state, KEYS[2] = open verifications of its destination
+# KEYS[1] = verification state, KEYS[2] = open verifications of its destination,
+# KEYS[3] = its insights trace (keys.otp_trace: the same hash tag), read on an approval
 # ARGV[1] = now ms, ARGV[2] = candidate code hash, ARGV[3] = candidate length,
 # ARGV[4] = '1' when amount/payee were given, ARGV[5] = purpose ('' = any), ARGV[6] = retention s,
 # ARGV[7] = '1' to require ARGV[8] as the service ('' = /v1's own), '0' for any
 # Returns {kind, attempts left, status, digits expected, ms until a lock ends} and, once
-# compared, the verification's destination and purpose.
+# compared, the verification's destination and purpose; an approval also its trace
+# (HGETALL's flat list; empty without one).
 CHECK = (
     HELPERS
     + FINISH
@@ -191,7 +193,9 @@ if failures >= max then
 end
 if same(s[6], ARGV[2]) then
   finish('approved', now, keep, s[9], s[10])
-  return {'approved', max - failures, 'approved', 0, 0, s[11], s[8]}
+  local trace = {}
+  if KEYS[3] then trace = redis.call('HGETALL', KEYS[3]) end
+  return {'approved', max - failures, 'approved', 0, 0, s[11], s[8], trace}
 end
 failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures >= max then

@@ -41,7 +41,7 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
 from app.otp.ports import LimitRefusal
-from app.store import keys
+from app.store import keys, later
 from app.store.connection import RedisClient
 
 #: The attributes of ``limits``' RedisStorage holding the scripts a hit runs.
@@ -82,17 +82,21 @@ class _Batch:
             setattr(self.storage, name, _Queued(getattr(storage, name), self))
 
     def run(self) -> list[bool]:
-        results = self.pipe.execute(raise_on_error=False)
-        answers = []
-        for result, (script, keys_, args) in zip(results, self.calls, strict=True):
-            if isinstance(result, NoScriptError):
-                # Redis restarted and forgot the script: run this one hit alone
-                # (Script loads it); the others were counted once already.
-                result = script(keys=keys_, args=args)
-            elif isinstance(result, Exception):
-                raise result
-            answers.append(bool(result))
-        return answers
+        return _answers(self.calls, self.pipe.execute(raise_on_error=False))
+
+
+def _answers(calls: list[tuple[Script, list[str], list[Any]]], results: list[Any]) -> list[bool]:
+    """The hits' replies as granted or not."""
+    answers = []
+    for result, (script, keys_, args) in zip(results, calls, strict=True):
+        if isinstance(result, NoScriptError):
+            # Redis restarted and forgot the script: run this one hit alone
+            # (Script loads it); the others were counted once already.
+            result = script(keys=keys_, args=args)
+        elif isinstance(result, Exception):
+            raise result
+        answers.append(bool(result))
+    return answers
 
 
 class RedisSendLimiter:
@@ -128,14 +132,38 @@ class RedisSendLimiter:
             "server": _Rule("server", _items(server), cheap(storage), cheap),
         }
 
-    def acquire(
+    def prepare(
         self,
         destination: str,
         api_key: str | None,
         client_ip: str | None,
         sender: str | None = None,
-    ) -> LimitRefusal | None:
-        hits = [
+    ) -> None:
+        """Offer this send's hits to the step's next round trip (app.store.later's
+        rides: the fraud guard's screening carries them); :meth:`acquire` with the
+        same arguments then reads their answers instead of sending them."""
+        hits = self._hits(destination, api_key, client_ip, sender)
+        if hits and later.active() and self._client is not None:
+            later.ride(self._client, self._tag(hits), self._batch(hits).calls)
+
+    def _tag(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> tuple[object, ...]:
+        return (id(self), *((rule.scope, str(item), identity) for rule, item, identity in hits))
+
+    def _batch(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> _Batch:
+        assert isinstance(self._storage, RedisStorage) and self._client is not None
+        batch = _Batch(self._storage, self._client)
+        for rule, item, identity in hits:
+            rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
+        return batch
+
+    def _hits(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None,
+    ) -> list[tuple[_Rule, RateLimitItem, str]]:
+        return [
             (self._rules[scope], item, identity)
             for scope, identity in (
                 ("server", "*"),
@@ -147,13 +175,23 @@ class RedisSendLimiter:
             if identity
             for item in self._rules[scope].items
         ]
+
+    def acquire(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
+    ) -> LimitRefusal | None:
+        hits = self._hits(destination, api_key, client_ip, sender)
         if not hits:
             return None
         if isinstance(self._storage, RedisStorage) and self._client is not None:
-            batch = _Batch(self._storage, self._client)
-            for rule, item, identity in hits:
-                rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
-            granted = batch.run()
+            rode = later.arrived(self._tag(hits))
+            if rode is not None and rode.answers is not None:
+                granted = _answers(rode.calls, rode.answers)  # counted on the guard's trip
+            else:
+                granted = self._batch(hits).run()
         else:  # a cluster: the windows live on different nodes, one call each
             granted = [
                 rule.limiter.hit(item, "otp", rule.scope, identity) for rule, item, identity in hits

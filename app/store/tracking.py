@@ -215,9 +215,13 @@ class OptOuts:
     def has(self, address: str, channel: str) -> bool:
         """Also where opt-outs were kept before they were hashed: one round trip."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hexists(self._key(address), channel)
-        pipe.hexists(keys.legacy_opt_out(address), channel)
+        for key, field in self.flags(address, channel):
+            pipe.hexists(key, field)
         return any(pipe.execute())
+
+    def flags(self, address: str, channel: str) -> list[tuple[str, str]]:
+        """The (hash, field) pairs :meth:`has` reads, for a caller that pipelines them."""
+        return [(self._key(address), channel), (keys.legacy_opt_out(address), channel)]
 
     def channels(self, address: str) -> set[str]:
         pipe = self.redis.pipeline(transaction=False)

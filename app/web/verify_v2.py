@@ -201,7 +201,7 @@ def start(sid: str) -> tuple[Response, int]:
         params.required("To"),
         channel,
         purpose=service.purpose,
-        locale=params.locale(form.get("Locale")),
+        locale=params.locale(form.get("Locale"), otp.locales),
         client_ip=request.remote_addr,
         api_key=g.api_key.sid,
         amount=form.get("Amount"),

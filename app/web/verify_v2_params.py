@@ -55,10 +55,11 @@ def whole(value: str | None, name: str, default: int, low: int, high: int) -> in
 _ASCII_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
-def locale(value: str | None) -> str | None:
-    """Twilio takes ~40 languages; Sandi's templates are ``id`` and ``en``. Any
-    other falls back to the server's default language instead of failing."""
+def locale(value: str | None, locales: tuple[str, ...] = LOCALES) -> str | None:
+    """Twilio takes ~40 languages; Sandi's templates are ``SANDI_LOCALES`` (``id``
+    and ``en`` by default). Any other falls back to the server's default language
+    instead of failing."""
     if not value:
         return None
     language = value.strip().lower().replace("_", "-").split("-")[0]
-    return language if language in LOCALES else None
+    return language if language in locales else None

@@ -42,7 +42,7 @@ from app.otp.ports import CodeDelivery
 from app.otp.sealing import CodeSealer
 from app.otp.service import OtpService
 from app.otp.watch import OtpWatch
-from app.store import keys
+from app.store import keys, later
 from app.store.api_keys import ApiKeyStore
 from app.store.audit import AuditTrail
 from app.store.connection import RedisClient, connect_settings, jobs_connection
@@ -346,6 +346,8 @@ def build_otp(
         clock=clock,
         metrics=OtpMetrics(metrics.registry),
         default_locale=settings.default_locale,
+        locales=settings.locales,
+        batch=later.batch,
         watch=build_watch(settings, redis, hasher, metrics),
     )
 

@@ -1,0 +1,229 @@
+"""Writes nobody waits for, sent together in one round trip at the end of a step.
+
+An OTP start's bookkeeping after the provider took the message (the send
+attempt marked sent, the delivery noted on the verification, the insights'
+counters and trace) and an approval's (the insights' hour, the fraud guard's
+credits) need no answer: each was a round trip of its own. Inside
+:func:`batch` the stores queue them here instead, and the batch sends them
+in one pipeline when the step ends, before the request answers, so they are
+as durable as before: only the waiting is shared. Outside a batch (a job, a
+CLI command, a test calling a store) every write runs at once, as ever.
+
+Each queued write keeps its own atomicity (a script is one script, a plain
+command one command); a write is never read back inside its own batch. On
+a Redis Cluster, whose pipelines refuse scripts, the writes run one by one,
+in order. A batched write marked ``quiet`` (statistics) is logged when it
+fails, as :class:`app.otp.insights.Insights` always did; any other failure
+is raised once every write has been tried. Outside a batch every failure is
+raised to the caller, whose own handling applies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
+
+from app.store.connection import RedisClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Write:
+    client: RedisClient
+    command: str  # a client method name ("hincrby") or "" for a script
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    script: Script | None = None
+    quiet: str = ""  # what failed, for the log line ("" = raise)
+
+
+_QUEUE: ContextVar[list[_Write] | None] = ContextVar("sandi_write_behind", default=None)
+
+
+def command(client: RedisClient, name: str, *args: Any, quiet: str = "", **kwargs: Any) -> None:
+    """Run ``client.<name>(*args, **kwargs)`` now, or at the end of the open batch."""
+    _queue_or_run([_Write(client, name, args, kwargs, quiet=quiet)])
+
+
+def script(
+    client: RedisClient, script_: Script, keys: Sequence[str], args: Sequence[Any], quiet: str = ""
+) -> None:
+    """Run a registered script now, or at the end of the open batch."""
+    _queue_or_run([_Write(client, "", (list(keys), list(args)), script=script_, quiet=quiet)])
+
+
+def commands(client: RedisClient, build: Callable[[Any], None], quiet: str = "") -> None:
+    """Several plain commands: ``build`` calls them on a recorder (a pipeline's methods)."""
+    recorder = _Recorder(client, quiet)
+    build(recorder)
+    _queue_or_run(recorder.writes)
+
+
+class _Recorder:
+    """Looks like a pipeline to ``build``; remembers the commands it is given."""
+
+    def __init__(self, client: RedisClient, quiet: str) -> None:
+        self.client = client
+        self.quiet = quiet
+        self.writes: list[_Write] = []
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def record(*args: Any, **kwargs: Any) -> None:
+            self.writes.append(_Write(self.client, name, args, kwargs, quiet=self.quiet))
+
+        return record
+
+
+def active() -> bool:
+    """Is a batch open (a write queued now is sent at its end, its answer unknown here)?"""
+    return _QUEUE.get() is not None
+
+
+def _queue_or_run(writes: list[_Write]) -> None:
+    queue = _QUEUE.get()
+    if queue is not None:
+        queue.extend(writes)
+    else:  # at once: every failure is the caller's, as without this module
+        _send(writes, log_quiet=False)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Queue the writes of the step inside; send them when it ends (even by an exception:
+    what happened before it, a send that went out, must still be recorded)."""
+    if _QUEUE.get() is not None:  # nested: the outer batch sends
+        yield
+        return
+    queue: list[_Write] = []
+    token = _QUEUE.set(queue)
+    rides = _RIDES.set([])
+    try:
+        yield
+    finally:
+        _QUEUE.reset(token)
+        _RIDES.reset(rides)
+        _send(queue, log_quiet=True)
+
+
+def _send(writes: list[_Write], *, log_quiet: bool) -> None:
+    if not writes:
+        return
+    client = writes[0].client
+    if not isinstance(client, redis.Redis) or any(w.client is not client for w in writes):
+        errors = [_run_one(w) for w in writes]
+    else:
+        errors = _pipelined(client, writes)
+    loud = [
+        err for err, w in zip(errors, writes, strict=True) if err and not (w.quiet and log_quiet)
+    ]
+    for err, w in zip(errors, writes, strict=True):
+        if err and w.quiet and log_quiet:
+            log.error("cannot %s (%s)", w.quiet, type(err).__name__)
+    if loud:
+        raise loud[0]
+
+
+def _run_one(write: _Write) -> Exception | None:
+    try:
+        if write.script is not None:
+            keys, args = write.args
+            write.script(keys=keys, args=args, client=write.client)
+        else:
+            getattr(write.client, write.command)(*write.args, **write.kwargs)
+    except redis.RedisError as err:
+        return err
+    return None
+
+
+def _pipelined(client: redis.Redis, writes: list[_Write]) -> list[Exception | None]:
+    """One round trip; a script Redis forgot (a restart) is loaded and run alone."""
+    pipe = client.pipeline(transaction=False)
+    for w in writes:
+        if w.script is not None:
+            keys, args = w.args
+            # EVALSHA straight on the pipeline: Script on a pipeline adds a SCRIPT EXISTS trip.
+            pipe.evalsha(w.script.sha, len(keys), *keys, *args)
+        else:
+            getattr(pipe, w.command)(*w.args, **w.kwargs)
+    try:
+        results = pipe.execute(raise_on_error=False)
+    except redis.RedisError as err:  # the connection itself failed: nothing is known
+        return [err] * len(writes)
+    errors: list[Exception | None] = []
+    for result, w in zip(results, writes, strict=True):
+        if isinstance(result, NoScriptError):
+            errors.append(_run_one(w))
+        else:
+            errors.append(result if isinstance(result, Exception) else None)
+    return errors
+
+
+# -- rides: scripts that share the next round trip of the step ----------------
+
+
+class Ride:
+    """Scripts queued to travel with the next pipeline another store sends in the
+    step (:func:`board`); :attr:`answers` holds their replies once it has (None
+    until then: whoever queued them sends them itself)."""
+
+    def __init__(
+        self, client: RedisClient, tag: object, calls: list[tuple[Script, list[str], list[Any]]]
+    ) -> None:
+        self.client = client
+        self.tag = tag
+        self.calls = calls
+        self.boarded = False
+        self.answers: list[Any] | None = None
+
+
+_RIDES: ContextVar[list[Ride] | None] = ContextVar("sandi_rides", default=None)
+
+
+def ride(
+    client: RedisClient, tag: object, calls: list[tuple[Script, list[str], list[Any]]]
+) -> None:
+    """Offer ``calls`` to the next pipeline sent in the open batch; :func:`arrived` with
+    the same ``tag`` gives their replies. Nothing outside a batch or on a cluster (whose
+    pipelines carry no scripts): the caller then sends them itself."""
+    rides = _RIDES.get()
+    if rides is not None and isinstance(client, redis.Redis):
+        rides.append(Ride(client, tag, calls))
+
+
+def board(client: RedisClient, pipe: Any) -> list[Ride]:
+    """Add the waiting rides for ``client`` to ``pipe``, after its own commands; the
+    boarding store hands the tail of the replies to :func:`land`."""
+    taken = [r for r in _RIDES.get() or () if r.client is client and not r.boarded]
+    for r in taken:
+        r.boarded = True
+        for script_, keys, args in r.calls:
+            pipe.evalsha(script_.sha, len(keys), *keys, *args)
+    return taken
+
+
+def land(rides: list[Ride], answers: list[Any]) -> None:
+    """Give each ride its replies (the pipeline's, after the boarding store's own)."""
+    at = 0
+    for r in rides:
+        r.answers = answers[at : at + len(r.calls)]
+        at += len(r.calls)
+
+
+def arrived(tag: object) -> Ride | None:
+    """This batch's ride ``tag`` if it travelled, its :attr:`Ride.answers` set (it is then
+    used up), else None (it never did: send the calls yourself; it is withdrawn)."""
+    rides = _RIDES.get() or []
+    for r in rides:
+        if r.tag == tag:
+            rides.remove(r)
+            return r if r.answers is not None else None
+    return None
