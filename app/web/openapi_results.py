@@ -28,7 +28,12 @@ VERIFICATION: dict[str, Any] = {
         "to": {"type": "string"},
         "channel": {"type": "string", "enum": list(CHANNELS)},  # auto until a channel takes it
         "purpose": {"type": "string"},
-        "locale": {"type": "string", "enum": list(LOCALES)},
+        "locale": {
+            "type": "string",
+            "pattern": "^[a-z]{2,3}$",
+            "examples": list(LOCALES),
+            "description": "one of the server's SANDI_LOCALES",
+        },
         "status": {"type": "string", "enum": list(STATUSES)},
         "created_at": _TIME,
         "expires_at": _TIME,

@@ -71,9 +71,12 @@ CODE = {
 }
 LOCALE = {
     "type": "string",
-    "pattern": r"^(id|en)([-_][A-Za-z]{2})?(?!\n)$",
+    "pattern": r"^[a-z]{2,3}([-_][A-Za-z]{2})?(?!\n)$",
     "default": "id",
-    "description": "id or en (a region such as en-US is ignored)",
+    "description": (
+        "one of the server's SANDI_LOCALES, id and en by default (a region such as "
+        "en-US is ignored); another language is refused with the list"
+    ),
 }
 
 _BOTH_OR_NEITHER = [

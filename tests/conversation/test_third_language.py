@@ -142,3 +142,32 @@ def test_the_locales_setting_is_checked() -> None:
     with pytest.raises(ConfigError, match="SANDI_DEFAULT_LOCALE"):
         Settings.from_mapping({"SANDI_LOCALES": "en,jv", "SANDI_DEFAULT_LOCALE": "id"})
     assert Settings.from_mapping({"SANDI_LOCALES": "jv,en"}).default_locale == "jv"
+
+
+def test_the_otp_api_sends_a_code_in_the_third_language(
+    jv_config: dict[str, Any], redis_client: Any, tmp_path: Path
+) -> None:
+    sms = tmp_path / "shop" / "templates" / "jv" / "otp_sms.j2"
+    sms.write_text(
+        "{{ brand }}: {{ code }} kode verifikasi panjenengan. Aja diwenehake sapa wae.",
+        encoding="utf-8",
+    )
+    app = create_app({**jv_config, "SANDI_API_KEYS": "k-jv"})
+    client = app.test_client()
+    auth = {"Authorization": "Bearer k-jv"}
+    started = client.post(
+        "/v1/verifications",
+        json={"to": "+6281234567890", "channel": "sms", "locale": "jv"},
+        headers=auth,
+    )
+    assert started.status_code == 201, started.get_json()
+    (sent,) = app.extensions["sandi"].outbox.read("+6281234567890")
+    assert "kode verifikasi panjenengan" in sent["body"]
+    # A language the server does not speak is refused with the configured list.
+    refused = client.post(
+        "/v1/verifications",
+        json={"to": "+6281234567891", "channel": "sms", "locale": "su"},
+        headers=auth,
+    )
+    assert refused.status_code == 400
+    assert "id, en, jv" in refused.get_json()["error"]["message"]
