@@ -137,6 +137,8 @@ class _Query:
     sorted_text: str
     resolved: list[Resolved]
     shares: dict[int, float]  # slot -> BM25 share, for the slots sharing a word
+    #: Whether words rarer than common ones found enough entries (Bm25.shares).
+    told_apart: bool
 
     @property
     def total(self) -> float:
@@ -201,16 +203,14 @@ class FaqIndex:
             for a, b in pairwise(resolved)
             if a[1] and b[1] and f"{a[1]}_{b[1]}" in self._bm25.idf
         ]
-        shares = self._bm25.shares(known + pairs, len(resolved) - len(known))
-        return _Query(_sorted_words(query), resolved, shares)
+        shares, told_apart = self._bm25.shares(known + pairs, len(resolved) - len(known))
+        return _Query(_sorted_words(query), resolved, shares, told_apart)
 
     def _reranked(self, query: _Query) -> list[int]:
         """The slots scored in full, in FAQ order: the RERANK with the most BM25,
-        or all of them when the message has only common words (then BM25 tells
-        the entries apart too little to leave any out)."""
-        if len(query.shares) <= RERANK or not any(
-            k and not self._bm25.is_common(k) for _, k, _ in query.resolved
-        ):
+        or all of them when the message's rarer words found too few entries
+        (then BM25 tells the entries apart too little to leave any out)."""
+        if len(query.shares) <= RERANK or not query.told_apart:
             return sorted(query.shares)
         best = sorted(query.shares.items(), key=itemgetter(1), reverse=True)[:RERANK]
         return sorted(slot for slot, _ in best)
