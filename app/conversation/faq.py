@@ -24,7 +24,7 @@ from itertools import chain, compress, pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from app.content.flows import FaqEntry
 from app.conversation.bm25 import Bm25
@@ -79,7 +79,8 @@ def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | Non
 
     A typo is a slip or two, not another word: a typed word shorter than
     SHORTEST is never taken for another ("cod" is not "code"), and one taken
-    for a known word differs by at most one edit in seven letters ("gopay"
+    for a known word differs by at most one edit (a letter dropped, added,
+    changed, or two swapped) in seven letters ("gopay"
     is not "pay", "prtama" is "pertama")."""
     if token in vocabulary:
         return 1.0, token
@@ -88,7 +89,7 @@ def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | Non
     for known, similarity, _ in process.extract(
         token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
     ):
-        if Levenshtein.distance(token, known) <= 1 + len(token) // 8:
+        if OSA.distance(token, known) <= 1 + len(token) // 8:
             return similarity / 100, known
     return 0.0, None
 

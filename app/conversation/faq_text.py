@@ -35,6 +35,8 @@ ABBREVIATIONS = {
     "cant": "can not", "cannot": "can not", "isnt": "is not", "doesnt": "does not",
     "e": "", "mail": "email", "tlp": "telepon", "telpon": "telepon", "nelpon": "menelepon",
     "ditelpon": "ditelepon", "sms": "sms", "ok": "", "oke": "",
+    # vowels dropped, as thumbs do: short words that no typo rule may guess
+    "wht": "what", "wat": "what", "hw": "how", "lwt": "lewat", "kd": "kode", "pwd": "password",
 }  # fmt: skip
 
 #: Words that carry no meaning for telling questions apart.

@@ -39,7 +39,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from app.config import ROOT
 from app.content.flows import FaqEntry, Text
@@ -84,7 +84,7 @@ def reference_similar(token: str, vocabulary: dict[str, float]) -> tuple[float, 
     for known, similarity, _ in process.extract(
         token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
     ):
-        if Levenshtein.distance(token, known) <= 1 + len(token) // 8:
+        if OSA.distance(token, known) <= 1 + len(token) // 8:
             return similarity / 100, known
     return 0.0, None
 
