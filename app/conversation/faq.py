@@ -135,6 +135,8 @@ class _Slot:
     words: frozenset[str]
     #: Its variants' words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
     sorted_texts: tuple[str, ...]
+    #: word -> its variants using it (their places in FaqIndex._variants).
+    variants_with: dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +190,21 @@ class FaqIndex:
             count = sum(len(questions) for questions in entry.questions.values())
             if count:  # an entry without questions can never be found
                 texts = tuple(_sorted_words(v) for v, _ in prepared[start : start + count])
-                slots.append(_Slot(entry, start, start + count, frozenset(words[entry.id]), texts))
+                using: dict[str, list[int]] = {}
+                for i in range(start, start + count):
+                    for word in set(prepared[i][0].split()):
+                        using.setdefault(word, []).append(i)
+                variants_with = {w: tuple(ids) for w, ids in using.items()}
+                slots.append(
+                    _Slot(
+                        entry,
+                        start,
+                        start + count,
+                        frozenset(words[entry.id]),
+                        texts,
+                        variants_with,
+                    )
+                )
             start += count
         return slots
 
@@ -283,14 +299,17 @@ class FaqIndex:
             relevant = [(sw, k) for sw, k in known if k in slot.words]
             top = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
             recalls: dict[frozenset[str], float] = {}
-            for i, order in enumerate(mine, slot.start):
+            using = slot.variants_with
+            sharing = set().union(*(using[k] for k in matched if k in using))
+            for i in sharing:  # the best is the same in any order
                 shared = self._variants[i].word_set & matched
-                if not shared:
-                    continue
                 recall = recalls.get(shared)
                 if recall is None:
                     recall = recalls[shared] = recall_of(relevant, shared, total)
-                found = score(order / 100, recall, self._precision(i, shared))
+                precision = self._precisions.get((i, shared))
+                if precision is None:
+                    precision = self._precision(i, shared)
+                found = score(mine[i - slot.start] / 100, recall, precision)
                 if found > top:
                     top = found
             best[s] = top
@@ -311,9 +330,6 @@ class FaqIndex:
     def _precision(self, variant: int, shared: frozenset[str]) -> float:
         """The share of a variant's weight that the question has, remembered:
         it depends on nothing else, and the same words are asked again and again."""
-        found = self._precisions.get((variant, shared))
-        if found is not None:
-            return found
         if len(self._precisions) >= PRECISION_CACHE:
             self._precisions.clear()
         v = self._variants[variant]
