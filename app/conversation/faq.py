@@ -24,34 +24,21 @@ from itertools import chain, compress, pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from app.content.flows import FaqEntry
 from app.conversation.bm25 import Bm25
 from app.conversation.faq_scores import (
-    AGREED,
     COVERED,
-    FUZZY,
-    MARGIN,
-    MAYBE,
-    SURE,
-    TYPO,
     FaqMatch,
     FaqResult,
     Resolved,
     coverage,
     decide,
-    fuse,
     fused,
     recall_of,
     score,
 )
-from app.conversation.faq_text import ABBREVIATIONS, FILLER, faq_words, prepare, stem
-
-__all__ = [
-    "ABBREVIATIONS", "AGREED", "COVERED", "FILLER", "FUZZY", "MARGIN", "MAYBE", "SURE", "TYPO",
-    "FaqIndex", "FaqMatch", "FaqResult", "decide", "faq_words", "fuse", "prepare", "stem",
-]  # fmt: skip
+from app.conversation.faq_text import closest_known, faq_words, prepare
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
@@ -65,33 +52,11 @@ RERANK = 30
 #: than a word that tells entries apart, but enough that a message mostly
 #: of unknown words is about something else (classify: COVERED).
 UNKNOWN_WEIGHT = 0.8
-#: Typed words shorter than this are never taken for a misspelt known word.
-SHORTEST = 4
 #: How many typed words each index remembers the closest known word of, and
 #: how many (variant, words shared) pairs the precision of (customers use the
 #: same few hundred words; the caps bound what odd ones cost).
 RESOLVED_CACHE = 4096
 PRECISION_CACHE = 16384
-
-
-def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
-    """The closest known word to ``token`` (typos cost a little), 0-1.
-
-    A typo is a slip or two, not another word: a typed word shorter than
-    SHORTEST is never taken for another ("cod" is not "code"), and one taken
-    for a known word differs by at most one edit (a letter dropped, added,
-    changed, or two swapped) in seven letters ("gopay"
-    is not "pay", "prtama" is "pertama")."""
-    if token in vocabulary:
-        return 1.0, token
-    if len(token) < SHORTEST:
-        return 0.0, None
-    for known, similarity, _ in process.extract(
-        token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
-    ):
-        if OSA.distance(token, known) <= 1 + len(token) // 8:
-            return similarity / 100, known
-    return 0.0, None
 
 
 def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
@@ -322,7 +287,7 @@ class FaqIndex:
         if found is None:
             if len(self._resolved) >= RESOLVED_CACHE:
                 self._resolved.clear()
-            similarity, known = _similar(token, self._weight)
+            similarity, known = closest_known(token, self._weight)
             weight = self._weight[known] if known else self._unknown
             found = self._resolved[token] = (similarity, known, weight)
         return found

@@ -47,26 +47,19 @@ from app.content.loader import load_flows
 from app.content.render import Templates
 from app.content.source import Where
 from app.conversation.bm25 import Bm25
-from app.conversation.faq import (
-    ABBREVIATIONS,
+from app.conversation.faq import RERANK, RESOLVED_CACHE, UNKNOWN_WEIGHT, FaqIndex
+from app.conversation.faq_scores import (
     AGREED,
     COVERED,
-    FILLER,
     FUZZY,
     MARGIN,
     MAYBE,
-    RERANK,
-    RESOLVED_CACHE,
-    SHORTEST,
     SURE,
     TYPO,
-    UNKNOWN_WEIGHT,
-    FaqIndex,
     FaqMatch,
     FaqResult,
-    faq_words,
-    prepare,
 )
+from app.conversation.faq_text import ABBREVIATIONS, FILLER, SHORTEST, faq_words, prepare
 from app.conversation.lexicon import COLLOQUIAL
 from bench.faq_eval import DATA, load_set
 from bench.faq_synthetic import questions as synthetic_questions
