@@ -66,7 +66,11 @@ def labelled_set(name: str, show_misses: bool) -> None:
     path = _path(name)
     if not path.is_file():
         raise SystemExit(f"no labelled set at {path}")
-    figures, results = faq_eval.evaluate(faq_eval.load_set(path))
+    try:
+        labelled = faq_eval.load_set(path)
+    except ValueError as problem:
+        raise SystemExit(str(problem)) from None
+    figures, results = faq_eval.evaluate(labelled)
     print(faq_eval.report(path.name, figures))
     if show_misses:
         print(faq_eval.misses(results))

@@ -105,11 +105,19 @@ class _NoBackend:
 
 
 def load_set(path: Path) -> list[Labelled]:
+    """A labelled set: a YAML list of {text, expect (an entry id or none), lang (id, en, mix)}.
+
+    ``lang`` may be left out (the message then counts for no language figure)."""
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(rows, list):
+        raise ValueError(f"{path}: a labelled set is a YAML list of messages")
     out = []
-    for row in rows:
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or "text" not in row or "expect" not in row:
+            raise ValueError(f"{path}: message {n} needs text: and expect: (an entry id or none)")
         expect = str(row["expect"])
-        out.append(Labelled(str(row["text"]), None if expect == "none" else expect, row["lang"]))
+        lang = str(row.get("lang", "mix"))
+        out.append(Labelled(str(row["text"]), None if expect == "none" else expect, lang))
     return out
 
 

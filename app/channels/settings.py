@@ -226,9 +226,15 @@ def _float(raw: Mapping[str, str], name: str, default: float) -> float:
     return number
 
 
+#: The demo shop's name, as its flows and templates (flows/, templates/) say
+#: it: the demo's code SMS and its chat name the same shop. A deployment with
+#: its own flows sets SANDI_BRAND to its own name (docs/channels.md).
+DEMO_BRAND = "Toko Kenari"
+
+
 def brand_setting(raw: Mapping[str, str]) -> str:
     """``SANDI_BRAND``, checked: the name every OTP SMS carries."""
-    brand = _text(raw, "SANDI_BRAND") or "Sandi"
+    brand = _text(raw, "SANDI_BRAND") or DEMO_BRAND
     if not _BRAND.match(brand):
         raise ConfigError(
             f"SANDI_BRAND must be 1-20 plain ASCII letters, digits, spaces or .&'- "

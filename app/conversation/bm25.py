@@ -29,6 +29,10 @@ UNKNOWN = 0.1
 #: little that it only adds to those sharing a rarer word with the message.
 COMMON_SHARE = 0.1
 COMMON_FLOOR = 48
+#: Documents a message's rarer words must find for its common words to be
+#: added to those alone: fewer, and the common words find documents too
+#: (the FAQ offers up to three entries, from whatever words it has).
+ENOUGH = 3
 
 
 class Bm25:
@@ -51,24 +55,23 @@ class Bm25:
         #: The common words' postings by document, looked up for the documents found.
         self._common = {w: dict(p) for w, p in self._postings.items() if len(p) > limit}
 
-    def is_common(self, word: str) -> bool:
-        """Whether ``word`` is in so many documents that it tells them apart little."""
-        return word in self._common
-
     def scores(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> list[float]:
         """Each document's share (0-1), in order: :meth:`shares` with the zeros."""
         out = [0.0] * len(self._tf)
-        for i, share in self.shares(words, unknown).items():
+        for i, share in self.shares(words, unknown)[0].items():
             out[i] = share
         return out
 
-    def shares(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> dict[int, float]:
+    def shares(
+        self, words: Sequence[tuple[str, float]], unknown: int = 0
+    ) -> tuple[dict[int, float], bool]:
         """The share (0-1) of the best score the message could earn, for each
         document sharing a word with it (the others score 0): only those
         documents' postings are read, so a big FAQ costs what its words do.
         A common word is added only to the documents a rarer word found
-        (to all, when the message has no rarer word): a document sharing
-        nothing but common words is about something else.
+        (to all, when those are fewer than ENOUGH): a document sharing
+        nothing but common words is about something else. The flag says
+        which: True when the rarer words found enough documents.
 
         ``words`` are (known word, similarity 0-1) pairs: a mistyped word
         counts by how close it is to the word it was taken for. ``unknown``
@@ -90,8 +93,9 @@ class Bm25:
                 continue
             for i, part in self._postings[word]:
                 out[i] = get(i, 0.0) + part * similarity
+        rare = len(out) >= ENOUGH
         for word, similarity in common:
-            if out:
+            if rare:
                 parts = self._common[word].get
                 for i in list(out):
                     found = parts(i)
@@ -101,5 +105,5 @@ class Bm25:
                 for i, part in self._postings[word]:
                     out[i] = get(i, 0.0) + part * similarity
         if ceiling <= 0:
-            return out
-        return {i: s / ceiling for i, s in out.items()}
+            return out, rare
+        return {i: s / ceiling for i, s in out.items()}, rare

@@ -24,67 +24,39 @@ from itertools import chain, compress, pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 
 from app.content.flows import FaqEntry
 from app.conversation.bm25 import Bm25
 from app.conversation.faq_scores import (
-    AGREED,
     COVERED,
-    FUZZY,
-    MARGIN,
-    MAYBE,
-    SURE,
-    TYPO,
     FaqMatch,
     FaqResult,
     Resolved,
     coverage,
     decide,
-    fuse,
     fused,
     recall_of,
     score,
 )
-from app.conversation.faq_text import ABBREVIATIONS, FILLER, faq_words, prepare, stem
-
-__all__ = [
-    "ABBREVIATIONS", "AGREED", "COVERED", "FILLER", "FUZZY", "MARGIN", "MAYBE", "SURE", "TYPO",
-    "FaqIndex", "FaqMatch", "FaqResult", "decide", "faq_words", "fuse", "prepare", "stem",
-]  # fmt: skip
+from app.conversation.faq_text import closest_known, faq_words, prepare
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
 #: entries use ("bagaimana", "how"), so they score far below these;
-#: tests/conversation/test_faq_equivalence.py shows the answers are those of
-#: scoring every entry, on the labelled sets and on FAQs of 1,000 entries.
+#: tests/conversation/test_faq_equivalence.py shows what is answered is what
+#: scoring every entry answers, on the labelled sets and on FAQs of 1,000
+#: entries (a weak second or third choice may differ, see there).
 RERANK = 30
-#: Typed words shorter than this are never taken for a misspelt known word.
-SHORTEST = 4
+#: What a typed word the FAQ does not know weighs, as a share of the rarest
+#: known word's weight: it may be a name or a typo past repair, so less
+#: than a word that tells entries apart, but enough that a message mostly
+#: of unknown words is about something else (classify: COVERED).
+UNKNOWN_WEIGHT = 0.8
 #: How many typed words each index remembers the closest known word of, and
 #: how many (variant, words shared) pairs the precision of (customers use the
 #: same few hundred words; the caps bound what odd ones cost).
 RESOLVED_CACHE = 4096
 PRECISION_CACHE = 16384
-
-
-def _similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
-    """The closest known word to ``token`` (typos cost a little), 0-1.
-
-    A typo is a slip or two, not another word: a typed word shorter than
-    SHORTEST is never taken for another ("cod" is not "code"), and one taken
-    for a known word differs by at most one edit in seven letters ("gopay"
-    is not "pay", "prtama" is "pertama")."""
-    if token in vocabulary:
-        return 1.0, token
-    if len(token) < SHORTEST:
-        return 0.0, None
-    for known, similarity, _ in process.extract(
-        token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
-    ):
-        if Levenshtein.distance(token, known) <= 1 + len(token) // 8:
-            return similarity / 100, known
-    return 0.0, None
 
 
 def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
@@ -128,6 +100,8 @@ class _Slot:
     words: frozenset[str]
     #: Its variants' words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
     sorted_texts: tuple[str, ...]
+    #: word -> its variants using it (their places in FaqIndex._variants).
+    variants_with: dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +111,8 @@ class _Query:
     sorted_text: str
     resolved: list[Resolved]
     shares: dict[int, float]  # slot -> BM25 share, for the slots sharing a word
+    #: Whether words rarer than common ones found enough entries (Bm25.shares).
+    told_apart: bool
 
     @property
     def total(self) -> float:
@@ -160,7 +136,7 @@ class FaqIndex:
                 spread.setdefault(word, set()).add(entry.id)
         total = max(len(entries), 1)
         self._weight = {w: math.log(1 + total / len(ids)) for w, ids in spread.items()}
-        self._unknown = max(self._weight.values(), default=1.0)
+        self._unknown = max(self._weight.values(), default=1.0) * UNKNOWN_WEIGHT
         self._slots = self._make_slots(prepared)
         self._variants = [self._make_variant(v) for v, _ in prepared]
         self._first_of_id: dict[str, int] = {}
@@ -179,7 +155,21 @@ class FaqIndex:
             count = sum(len(questions) for questions in entry.questions.values())
             if count:  # an entry without questions can never be found
                 texts = tuple(_sorted_words(v) for v, _ in prepared[start : start + count])
-                slots.append(_Slot(entry, start, start + count, frozenset(words[entry.id]), texts))
+                using: dict[str, list[int]] = {}
+                for i in range(start, start + count):
+                    for word in set(prepared[i][0].split()):
+                        using.setdefault(word, []).append(i)
+                variants_with = {w: tuple(ids) for w, ids in using.items()}
+                slots.append(
+                    _Slot(
+                        entry,
+                        start,
+                        start + count,
+                        frozenset(words[entry.id]),
+                        texts,
+                        variants_with,
+                    )
+                )
             start += count
         return slots
 
@@ -201,16 +191,12 @@ class FaqIndex:
             for a, b in pairwise(resolved)
             if a[1] and b[1] and f"{a[1]}_{b[1]}" in self._bm25.idf
         ]
-        shares = self._bm25.shares(known + pairs, len(resolved) - len(known))
-        return _Query(_sorted_words(query), resolved, shares)
+        shares, told_apart = self._bm25.shares(known + pairs, len(resolved) - len(known))
+        return _Query(_sorted_words(query), resolved, shares, told_apart)
 
     def _reranked(self, query: _Query) -> list[int]:
-        """The slots scored in full, in FAQ order: the RERANK with the most BM25,
-        or all of them when the message has only common words (then BM25 tells
-        the entries apart too little to leave any out)."""
-        if len(query.shares) <= RERANK or not any(
-            k and not self._bm25.is_common(k) for _, k, _ in query.resolved
-        ):
+        """The slots scored in full, in FAQ order: the RERANK with the most BM25."""
+        if len(query.shares) <= RERANK:
             return sorted(query.shares)
         best = sorted(query.shares.items(), key=itemgetter(1), reverse=True)[:RERANK]
         return sorted(slot for slot, _ in best)
@@ -278,14 +264,17 @@ class FaqIndex:
             relevant = [(sw, k) for sw, k in known if k in slot.words]
             top = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
             recalls: dict[frozenset[str], float] = {}
-            for i, order in enumerate(mine, slot.start):
+            using = slot.variants_with
+            sharing = set().union(*(using[k] for k in matched if k in using))
+            for i in sharing:  # the best is the same in any order
                 shared = self._variants[i].word_set & matched
-                if not shared:
-                    continue
                 recall = recalls.get(shared)
                 if recall is None:
                     recall = recalls[shared] = recall_of(relevant, shared, total)
-                found = score(order / 100, recall, self._precision(i, shared))
+                precision = self._precisions.get((i, shared))
+                if precision is None:
+                    precision = self._precision(i, shared)
+                found = score(mine[i - slot.start] / 100, recall, precision)
                 if found > top:
                     top = found
             best[s] = top
@@ -298,7 +287,7 @@ class FaqIndex:
         if found is None:
             if len(self._resolved) >= RESOLVED_CACHE:
                 self._resolved.clear()
-            similarity, known = _similar(token, self._weight)
+            similarity, known = closest_known(token, self._weight)
             weight = self._weight[known] if known else self._unknown
             found = self._resolved[token] = (similarity, known, weight)
         return found
@@ -306,9 +295,6 @@ class FaqIndex:
     def _precision(self, variant: int, shared: frozenset[str]) -> float:
         """The share of a variant's weight that the question has, remembered:
         it depends on nothing else, and the same words are asked again and again."""
-        found = self._precisions.get((variant, shared))
-        if found is not None:
-            return found
         if len(self._precisions) >= PRECISION_CACHE:
             self._precisions.clear()
         v = self._variants[variant]

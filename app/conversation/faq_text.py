@@ -13,9 +13,12 @@ import threading
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from app.content.flows import FaqEntry
 from app.content.text import wordlist, words
+from app.conversation.faq_scores import TYPO
 from app.conversation.language import detect
 from app.conversation.lexicon import spell_out
 
@@ -35,6 +38,8 @@ ABBREVIATIONS = {
     "cant": "can not", "cannot": "can not", "isnt": "is not", "doesnt": "does not",
     "e": "", "mail": "email", "tlp": "telepon", "telpon": "telepon", "nelpon": "menelepon",
     "ditelpon": "ditelepon", "sms": "sms", "ok": "", "oke": "",
+    # vowels dropped, as thumbs do: short words that no typo rule may guess
+    "wht": "what", "wat": "what", "hw": "how", "lwt": "lewat", "kd": "kode", "pwd": "password",
 }  # fmt: skip
 
 #: Words that carry no meaning for telling questions apart.
@@ -97,3 +102,27 @@ def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:
         for q in questions
         for w in words(q)
     )
+
+
+#: Typed words shorter than this are never taken for a misspelt known word.
+SHORTEST = 4
+
+
+def closest_known(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
+    """The closest known word to ``token`` (typos cost a little), 0-1.
+
+    A typo is a slip or two, not another word: a typed word shorter than
+    SHORTEST is never taken for another ("cod" is not "code"), and one taken
+    for a known word differs by at most one edit (a letter dropped, added,
+    changed, or two swapped) in seven letters ("gopay"
+    is not "pay", "prtama" is "pertama")."""
+    if token in vocabulary:
+        return 1.0, token
+    if len(token) < SHORTEST:
+        return 0.0, None
+    for known, similarity, _ in process.extract(
+        token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
+    ):
+        if OSA.distance(token, known) <= 1 + len(token) // 8:
+            return similarity / 100, known
+    return 0.0, None

@@ -37,6 +37,9 @@ INDONESIAN = wordlist(
     min gan sis tp td lg skrg msh dpt dtg emg trs org klo gitu gini apaan pake pakai libur lebaran
     tetep tetap buka tutup kirimin masukin nyampe sampai datang muncul salah benar bener beneran
     terus tadi sekarang lagi wkwk wkwkwk kenapa mengapa hari jam menit akun toko belanja bayar
+    tak gak nggak kagak suruh disuruh tunggu nunggu maksud maksudnya panggilan terjawab
+    dikirim dikirimin kirimkan diminta minta dipakai dipake berhenti langganan berapa lama
+    lewat sudah belum kalau gimana kapan dong kok deh sih banget bgt aja udah blm tu ni sy semacam
     """
 )
 ENGLISH = wordlist(
@@ -47,6 +50,8 @@ ENGLISH = wordlist(
     that code number change send resend again log login sign up account message question help
     get got receive received long last safe share someone asks staff call email mail never ever
     should must will way anyone am be been have has there their they about new old
+    stop unsubscribe subscribe messages secure expired wrong correct arrive arrived
+    working hours open language english phone verify verification
     """
 )
 #: Indonesian suffixes rare in English ("kodenya", "kirimkan", "bisakah").

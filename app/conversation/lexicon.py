@@ -71,6 +71,8 @@ COLLOQUIAL = {
     "asli": "resmi", "ori": "resmi", "palsu": "tidak resmi", "bodong": "tidak resmi", "inggris": "inggris", "indo": "indonesia",
 }  # fmt: skip
 
+#: "ga"/"gak"/"nggak"/"gk" written together with the word it negates ("gaboleh").
+_NEGATED = re.compile(r"^(nggak|ngga|gak|ga|gk)([a-z]{3,})$")
 #: A word doubled with a 2 ("masuk2", "angka2"): the word itself.
 _DOUBLED = re.compile(r"^([a-z]{2,})2$")
 
@@ -82,6 +84,9 @@ def spell_out(word: str, keep: frozenset[str] = frozenset()) -> str:
     found = COLLOQUIAL.get(word)
     if found is not None:
         return found
+    negated = _NEGATED.match(word)
+    if negated and negated.group(2) in keep:  # "gaboleh", "gakbisa": tidak + a word of the FAQ
+        return "tidak " + negated.group(2)
     doubled = _DOUBLED.match(word)
     if doubled:
         base = doubled.group(1)

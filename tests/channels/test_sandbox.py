@@ -35,7 +35,7 @@ def test_sms_lands_in_the_outbox_branded_in_the_customers_language(
     (entry,) = outbox(client, CUSTOMER)
     assert entry["sid"] == receipt.message_id and receipt.channel == "sms"
     assert entry["channel"] == "sms" and entry["code"] == "483920"
-    assert entry["body"].startswith("Sandi: 483920 ") and words in entry["body"]
+    assert entry["body"].startswith("Toko Kenari: 483920 ") and words in entry["body"]
     twilio = entry["extra"]["twilio"]
     assert twilio["resource"] == "Messages"
     assert twilio["Body"] == entry["body"] and twilio["ValidityPeriod"] == 300

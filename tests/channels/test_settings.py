@@ -14,7 +14,7 @@ def parse(**raw: str) -> ChannelSettings:
 
 def test_defaults() -> None:
     s = parse()
-    assert s.brand == "Sandi" and s.fallback == ("whatsapp", "sms", "call")
+    assert s.brand == "Toko Kenari" and s.fallback == ("whatsapp", "sms", "call")
     assert s.email_purposes == {"change_email", "signup", "verify"} and s.twilio_timeout == 5.0
     assert s.smtp_timeout == 5.0
     assert s.auto_whatsapp_prefixes == ("+62",) and s.flashcall_numbers == ()

@@ -71,7 +71,9 @@ def test_commands_need_the_whole_message(chat: Chat) -> None:
     chat.say("halo")
     chat.say("batal")
     reply = chat.say("we have got to stop this bill")
-    assert "Sorry" in reply or "Maaf" in reply
+    # "stop" inside a sentence is no opt-out: at most the FAQ offers its entry.
+    assert "tidak akan menerima pesan lagi" not in reply
+    assert "Sorry" in reply or "Maaf" in reply or reply.startswith("Apakah maksud Anda")
     assert chat.say("halo") != ""  # not opted out
 
 
