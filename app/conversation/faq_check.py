@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from app.content import flows as f
 from app.content.source import Problem, Where
 from app.content.text import normalise
-from app.conversation.faq import FaqIndex, prepare
+from app.conversation.faq import FaqIndex
+from app.conversation.faq_text import prepare
 
 if TYPE_CHECKING:
     from app.content.builder import Origins
