@@ -244,17 +244,6 @@ class LimitRefusal:
 
 
 class SendLimiter(Protocol):
-    def prepare(
-        self,
-        destination: str,
-        api_key: str | None,
-        client_ip: str | None,
-        sender: str | None = None,
-    ) -> None:
-        """A hint: :meth:`acquire` with these arguments follows in this step, so its
-        counting may travel with the step's next round trip (may do nothing)."""
-        ...
-
     def acquire(
         self,
         destination: str,

@@ -153,9 +153,9 @@ class Starts(Deliveries):
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
                 limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
-                # The limits' hits ride on the screening's round trip (a send the guard
-                # blocks has spent them: errs on the side of sending less).
-                self.limiter.prepare(*limited)
+                # The limits count only what the fraud guard lets through: a blocked
+                # attack must not spend the limits its API key shares with customers
+                # (so their hits cannot ride on the screening's round trip).
                 ctx = self._screen(command, dest.country, flow, sources)
                 self._count_send(command, limited)
                 counted = True

@@ -41,7 +41,7 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
 from app.otp.ports import LimitRefusal
-from app.store import keys, later
+from app.store import keys
 from app.store.connection import RedisClient
 
 #: The attributes of ``limits``' RedisStorage holding the scripts a hit runs.
@@ -132,23 +132,6 @@ class RedisSendLimiter:
             "server": _Rule("server", _items(server), cheap(storage), cheap),
         }
 
-    def prepare(
-        self,
-        destination: str,
-        api_key: str | None,
-        client_ip: str | None,
-        sender: str | None = None,
-    ) -> None:
-        """Offer this send's hits to the step's next round trip (app.store.later's
-        rides: the fraud guard's screening carries them); :meth:`acquire` with the
-        same arguments then reads their answers instead of sending them."""
-        hits = self._hits(destination, api_key, client_ip, sender)
-        if hits and later.active() and self._client is not None:
-            later.ride(self._client, self._tag(hits), self._batch(hits).calls)
-
-    def _tag(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> tuple[object, ...]:
-        return (id(self), *((rule.scope, str(item), identity) for rule, item, identity in hits))
-
     def _batch(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> _Batch:
         assert isinstance(self._storage, RedisStorage) and self._client is not None
         batch = _Batch(self._storage, self._client)
@@ -187,11 +170,7 @@ class RedisSendLimiter:
         if not hits:
             return None
         if isinstance(self._storage, RedisStorage) and self._client is not None:
-            rode = later.arrived(self._tag(hits))
-            if rode is not None and rode.answers is not None:
-                granted = _answers(rode.calls, rode.answers)  # counted on the guard's trip
-            else:
-                granted = self._batch(hits).run()
+            granted = self._batch(hits).run()
         else:  # a cluster: the windows live on different nodes, one call each
             granted = [
                 rule.limiter.hit(item, "otp", rule.scope, identity) for rule, item, identity in hits

@@ -47,16 +47,6 @@ class MemorySendLimiter:
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, str], deque[float]] = {}
 
-    def prepare(
-        self,
-        destination: str,
-        api_key: str | None,
-        client_ip: str | None,
-        sender: str | None = None,
-    ) -> None:
-        """In memory there is no round trip to share: :meth:`acquire` does it all."""
-        return
-
     def acquire(
         self,
         destination: str,
