@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
+from app.channels.settings import DEMO_BRAND
 from app.otp.errors import OtpError
 from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
 from app.otp.service import OtpService
@@ -212,7 +213,7 @@ def test_email_and_call_and_auto_and_english(otp: OtpService, outbox: OutboxStor
     # The domain is lowercased, the local part kept as given (RFC 5321; as Twilio does).
     assert (mail.to, mail.channel, mail.locale) == ("Budi@example.co.id", "email", "en")
     entry = outbox.read("budi@example.co.id")[-1]
-    assert entry["extra"]["subject"] and "Your Sandi verification code" in entry["body"]
+    assert entry["extra"]["subject"] and f"Your {DEMO_BRAND} verification code" in entry["body"]
     assert mail.expires_at.minute == 5
     call = otp.start(CUSTOMER, "call").verification
     assert otp.check(verification_id=call.id, code=last_code(outbox)).valid

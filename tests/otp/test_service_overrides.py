@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app import create_app
+from app.channels.settings import DEMO_BRAND
 from app.channels.voice_token import RepeatGrant, RepeatTokens
 from app.otp.errors import OtpError
 from app.otp.service import OtpService
@@ -29,7 +30,7 @@ def test_code_length_and_brand_per_request(otp: OtpService, outbox: OutboxStore)
 
     plain = otp.start(CUSTOMER, "call").verification
     assert (plain.code_length, plain.brand) == (6, None)
-    assert "ini Sandi" in outbox.read(CUSTOMER)[-1]["body"]
+    assert f"ini {DEMO_BRAND}" in outbox.read(CUSTOMER)[-1]["body"]
 
 
 def test_a_fallback_keeps_the_code_length_and_the_brand(
