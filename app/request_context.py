@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 
 from app.logs import bind_log_context, clear_log_context, mask
 from app.metrics import Metrics
@@ -26,28 +26,33 @@ _SID = re.compile(r"[A-Za-z0-9]{2,64}")
 OTP_API_BLUEPRINTS = frozenset({"api", "verify_v2"})
 
 
-def request_id() -> str:
-    given = request.headers.get("X-Request-Id", "")
+def request_id(req: Request) -> str:
+    given = req.headers.get("X-Request-Id", "")
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def init_app(app: Flask, metrics: Metrics) -> None:
     @app.before_request
     def bind() -> None:
+        # The request object itself, not the proxy: this runs on every request, and
+        # each attribute read through the proxy is a context-variable lookup.
+        req = request._get_current_object()  # type: ignore[attr-defined]
         g.sandi_started = time.perf_counter()
-        g.sandi_request_id = request_id()
+        g.sandi_request_id = request_id(req)
         clear_log_context()
         bind_log_context(request_id=g.sandi_request_id)
-        if request.path.startswith("/webhooks/twilio/"):
+        if req.path.startswith("/webhooks/twilio/"):
             # Cache the raw body first: the webhook checks its bytes (strict UTF-8) and
             # its signature after this has parsed the form.
-            request.get_data(cache=True)
-            sid = request.form.get("MessageSid") or request.form.get("CallSid") or ""
+            req.get_data(cache=True)
+            form = req.form
+            sid = form.get("MessageSid") or form.get("CallSid") or ""
+            sender = form.get("From")
             bind_log_context(
-                conversation=mask(request.form.get("From")) if request.form.get("From") else None,
+                conversation=mask(sender) if sender else None,
                 message_sid=sid if _SID.fullmatch(sid) else None,
             )
-        vid = (request.view_args or {}).get("verification_id")
+        vid = (req.view_args or {}).get("verification_id")
         if isinstance(vid, str) and _SID.fullmatch(vid):
             bind_log_context(verification_id=vid)
 

@@ -141,10 +141,24 @@ def match_choice(
     return inside[0] if len(inside) == 1 else None
 
 
-def _names(choice: Choice) -> set[str]:
+def _names(choice: Choice) -> frozenset[str]:
+    """The names a choice answers to, normalised once per loaded choice (choices are
+    frozen; a new flow set brings new objects): a menu reads them on every message."""
+    held = _NAMES.get(id(choice))
+    if held is not None and held[0] is choice:
+        return held[1]
     found = {*(normalise(t) for t in choice.label.texts.values()), normalise(choice.value)}
     found.update(choice.words)
-    return {n for n in found if n}
+    names = frozenset(n for n in found if n)
+    if len(_NAMES) >= _NAMES_KEPT:
+        _NAMES.clear()
+    _NAMES[id(choice)] = (choice, names)
+    return names
+
+
+#: id -> (the choice itself, so a reused id is never mistaken for it; its names).
+_NAMES: dict[int, tuple[Choice, frozenset[str]]] = {}
+_NAMES_KEPT = 4096
 
 
 def parse_digits(text: str) -> str | None:

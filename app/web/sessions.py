@@ -15,6 +15,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 class LazyCookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        # No Cookie header at all (every webhook): no need to parse the cookies.
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies
+        ):
             return self.session_class()
         return super().open_session(app, request)

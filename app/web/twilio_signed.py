@@ -35,8 +35,9 @@ def twilio_signed(what: str) -> Callable[[SignedView[P]], Callable[P, Response]]
         @functools.wraps(view)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> Response:
             s = services()
+            req = request._get_current_object()  # type: ignore[attr-defined]  # not the proxy
             try:
-                form = check_form_request(request)
+                form = check_form_request(req)
             except Rejected as err:
                 s.metrics.rejected.labels(err.reason).inc()
                 log.warning(
@@ -48,7 +49,7 @@ def twilio_signed(what: str) -> Callable[[SignedView[P]], Callable[P, Response]]
                 )
                 return Response(f"{err}\n", status=err.status, mimetype="text/plain")
             token, public_url = s.settings.webhook_auth_token, s.settings.public_url
-            if not signature_ok(request, form, token, public_url):
+            if not signature_ok(req, form, token, public_url):
                 s.metrics.signature_failures.inc()
                 log.warning(
                     "%s refused: bad or missing signature from %s", what, request.remote_addr

@@ -138,3 +138,31 @@ def test_nothing_to_say_is_an_empty_response(twilio: Twilio) -> None:
     assert messages(twilio.send("   ")) != []
     assert messages(twilio.send("STOP")) != []
     assert messages(twilio.send("halo")) == []
+
+
+def test_signature_with_the_default_port_is_accepted(twilio: Twilio) -> None:
+    # Twilio may sign the URL with ":80" (":443") that the request's Host lacks.
+    form = inbound_form("halo")
+    signature = sign("http://localhost:80/webhooks/twilio/messages", form)
+    (reply,) = messages(twilio.post(form, signature=signature))
+    assert reply.text.startswith("Halo")
+    other_port = sign("http://localhost:8080/webhooks/twilio/messages", form)
+    assert twilio.post(form, signature=other_port).status_code == 403
+
+
+def test_own_signature_is_the_twilio_librarys() -> None:
+    from twilio.request_validator import RequestValidator
+    from werkzeug.datastructures import MultiDict
+
+    from app.web.twilio_request import twilio_signature
+
+    url = "https://bot.example.co.id/webhooks/twilio/messages?src=Couldn%27t"
+    forms = [
+        MultiDict(),
+        MultiDict(inbound_form("apa itu kode OTP? é ✓")),
+        MultiDict([("b", "2"), ("a", "x"), ("a", "y"), ("a", "x"), ("A", ""), ("a", "")]),
+    ]
+    for form in forms:
+        expected = RequestValidator("tok-ën").compute_signature(url, form)
+        assert twilio_signature("tok-ën", url, form) == expected
+    assert twilio_signature("tok", url, forms[2]) != twilio_signature("tok", url + "x", forms[2])
