@@ -80,7 +80,7 @@ def synthetic_faq(n: int, seed: int = 22) -> tuple[FaqEntry, ...]:
             FaqEntry(
                 id=f"synthetic_{i}",
                 where=Where("synthetic.yml", i + 1, 1),
-                title=Text(f"{a} {b}", f"{a} {b}"),
+                title=Text({"id": f"{a} {b}", "en": f"{a} {b}"}),
                 questions={
                     "id": tuple(s[0].format(a=a, b=b) for s in shapes),
                     "en": tuple(s[1].format(a=a, b=b) for s in shapes),

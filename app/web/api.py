@@ -124,7 +124,7 @@ def insights() -> Response:
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(services().settings.locales))
 
 
 def verification_json(v: Verification) -> dict[str, Any]:

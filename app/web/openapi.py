@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config import LOCALES
 from app.web import openapi_customers
 from app.web.openapi_parts import (
     AUTH as _AUTH,
@@ -236,7 +237,19 @@ def _insights_paths() -> dict[str, Any]:
     }
 
 
-def document() -> dict[str, Any]:
+def document(locales: tuple[str, ...] = LOCALES) -> dict[str, Any]:
+    """The document, its ``locale`` narrowed to the languages this server speaks
+    (``SANDI_LOCALES``): the body schema admits any language code, the service
+    refuses one it has no templates for."""
+    start = {**START_REQUEST, "properties": {**START_REQUEST["properties"]}}
+    start["properties"]["locale"] = {
+        **START_REQUEST["properties"]["locale"],
+        "pattern": rf"^({'|'.join(locales)})([-_][A-Za-z]{{2}})?(?!\n)$",
+    }
+    return _document({**SCHEMAS, "StartRequest": start})
+
+
+def _document(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -267,7 +280,7 @@ def document() -> dict[str, Any]:
                     "schema": {"type": "integer", "minimum": 0},
                 }
             },
-            "schemas": {**SCHEMAS, **openapi_customers.SCHEMAS},
+            "schemas": {**schemas, **openapi_customers.SCHEMAS},
         },
         "security": [{"bearer": []}],
         "paths": {

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 def version_checks(brand: str, otp: OtpSettings | None = None) -> VersionChecks:
     """Every check a version must pass to serve, for a brand (``SANDI_BRAND``) and
     an OTP policy (the ``otp_issue`` steps must ask for what it allows)."""
-    policy = otp or OtpSettings()
+    policy = otp or OtpSettings.from_mapping({})  # the presets (payment binds) included
     return VersionChecks(
         flows=(faq_problems, otp_problems(policy), ask_problems, channel_check(policy)),
         templates=(fits_one_segment(brand),),
