@@ -23,7 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from app.channels.content import ContentMaker, ContentSpec, ContentUnavailable
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
-from app.channels.http_client import before_write
+from app.channels.http_client import marked_send
 from app.channels.media_probe import MediaProbe
 from app.channels.settings import CHANNELS, ChannelSettings
 from app.channels.sms import SmsChannel
@@ -269,24 +269,12 @@ class Channels:
                 "provider; it is not sent again",
                 retryable=verdict.state == "busy",
             )
-        wrote = False
-
-        def writing() -> None:
-            nonlocal wrote
-            wrote = True
-            self.attempts.mark(key, "writing", self.clock().timestamp())
-
-        try:
-            with before_write(writing):
-                message_id, code = self._send(adapter, message)
-        except DeliveryError as err:
+        message_id, code = marked_send(
+            lambda state: self.attempts.mark(key, state, self.clock().timestamp()),
+            lambda: self._send(adapter, message),
             # Written and not plainly refused (timeout, dropped, 5xx): maybe sent.
-            state = "in_doubt" if wrote and err.retryable else "refused" if wrote else "unreached"
-            self.attempts.mark(key, state, self.clock().timestamp())
-            raise
-        except BaseException:
-            self.attempts.mark(key, "in_doubt" if wrote else "unreached", self.clock().timestamp())
-            raise
+            lambda err: isinstance(err, DeliveryError) and not err.retryable,
+        )
         self.attempts.mark(key, "sent", self.clock().timestamp(), message_id)
         return message_id, code
 

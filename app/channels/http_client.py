@@ -26,7 +26,7 @@ import re
 import ssl
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
@@ -34,6 +34,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
+
+T = TypeVar("T")
 
 #: Connect attempts after the first (refused, DNS, connect timeout, TLS handshake).
 CONNECT_RETRIES = 2
@@ -57,6 +59,32 @@ def announce_write() -> None:
     hook = _before_write.get()
     if hook is not None:
         hook()
+
+
+def marked_send(
+    mark: Callable[[str], None], send: Callable[[], T], refused: Callable[[Exception], bool]
+) -> T:
+    """Run ``send`` with its attempt's record kept true: ``writing`` the moment a request
+    is about to be written, then ``unreached`` (never written), ``refused`` (written and
+    plainly refused: ``refused(err)``), ``in_doubt`` (written, outcome unknown) when it
+    fails. The caller marks ``sent`` with the message id; a retry reads the record and
+    never repeats a send that may have reached the provider."""
+    wrote = False
+
+    def writing() -> None:
+        nonlocal wrote
+        wrote = True
+        mark("writing")
+
+    try:
+        with before_write(writing):
+            return send()
+    except Exception as err:
+        mark(("refused" if refused(err) else "in_doubt") if wrote else "unreached")
+        raise
+    except BaseException:
+        mark("in_doubt" if wrote else "unreached")
+        raise
 
 
 def connect_only_retry(retries: int = CONNECT_RETRIES) -> Retry:

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from app.channels.content import ContentSpec, ContentUnavailable, content_spec
-from app.channels.http_client import before_write
+from app.channels.http_client import marked_send
 from app.channels.twilio_api import Outgoing, TwilioApi
 from app.channels.whatsapp import WhatsAppChannel, address
 from app.content.messages import Button, numbered
@@ -168,19 +168,10 @@ class WhatsAppReplies:
         if verdict.state != "go":
             log.info("whatsapp reply to %s not repeated (%s)", mask(out.to), verdict.state)
             return None
-        wrote = False
-
-        def writing() -> None:
-            nonlocal wrote
-            wrote = True
-            self.attempts.mark(key, "writing", self.clock().timestamp())
-
-        try:
-            with before_write(writing):
-                sid = self.api.send(out)
-        except DeliveryError as err:
-            state = "in_doubt" if wrote and err.retryable else "refused" if wrote else "unreached"
-            self.attempts.mark(key, state, self.clock().timestamp())
-            raise
+        sid = marked_send(
+            lambda state: self.attempts.mark(key, state, self.clock().timestamp()),
+            lambda: self.api.send(out),
+            lambda err: isinstance(err, DeliveryError) and not err.retryable,
+        )
         self.attempts.mark(key, "sent", self.clock().timestamp(), sid)
         return sid
