@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
@@ -33,16 +33,10 @@ from app.edges.backend import HttpBackend, RecordingBackend, RoutedBackend, call
 from app.edges.events import EventSender
 from app.metrics import Metrics
 from app.otp.codes import CodeHasher
-from app.otp.fraud import FraudGuard, FraudStore
-from app.otp.fraud_rules import mode_from
-from app.otp.insights import Insights, InsightsStore
-from app.otp.metrics import FraudGuardMetrics, OtpMetrics
-from app.otp.policy import OtpSettings
-from app.otp.ports import CodeDelivery
-from app.otp.sealing import CodeSealer
+from app.otp.fraud import FraudStore
+from app.otp.insights import InsightsStore
 from app.otp.service import OtpService
-from app.otp.watch import OtpWatch
-from app.store import keys, later
+from app.store import keys
 from app.store.api_keys import ApiKeyStore
 from app.store.audit import AuditTrail
 from app.store.connection import RedisClient, connect_settings, jobs_connection
@@ -52,10 +46,8 @@ from app.store.fraud import RedisFraudStore
 from app.store.handoffs import RedisHandoffIndex
 from app.store.insights import RedisInsightsStore
 from app.store.login_limits import LoginLimiter
-from app.store.otp import RedisVerificationStore
 from app.store.outbox import OutboxStore
 from app.store.persistence import check_persistence
-from app.store.ratelimits import RedisSendLimiter
 from app.store.records import RedisRecordStore
 from app.store.staff import StaffUsers
 from app.store.tracking import FallbackSteps
@@ -65,6 +57,7 @@ from app.wiring.checks import restart_impact, version_checks
 from app.wiring.customers import CustomerData
 from app.wiring.inbox import Events, HandoffHooks, Inbox
 from app.wiring.jobs import JobSettings, RqJobs
+from app.wiring.otp_build import build_otp
 from app.wiring.otp_glue import ChatOtp, FallbackOtp
 
 log = logging.getLogger(__name__)
@@ -311,52 +304,3 @@ def _backend(
         clock=lambda: clock().timestamp(),
         max_timeout=call_budget(settings.lock_timeout),
     )
-
-
-def build_otp(
-    settings: Settings,
-    redis: RedisClient,
-    clock: Callable[[], datetime],
-    delivery: CodeDelivery,
-    metrics: Metrics,
-    hasher: CodeHasher | None = None,
-) -> OtpService:
-    """The OTP service on Redis, delivering through the channels."""
-    relaxed = settings.sandbox and settings.env == "development"
-    otp_settings = replace(
-        OtpSettings.from_mapping(settings.raw, sandbox=relaxed),
-        retention=settings.retention.verification,
-    )
-    hasher = hasher or CodeHasher(settings.secret_key)
-    return OtpService(
-        store=RedisVerificationStore(redis, settings.retention.delivery),
-        limiter=RedisSendLimiter(
-            redis,
-            destination=otp_settings.destination_limits,
-            api_key=otp_settings.api_key_limits,
-            client_ip=otp_settings.ip_limits,
-            sender=otp_settings.sender_limits,
-            server=otp_settings.server_limits,
-            cluster_url=settings.redis_url,
-        ),
-        delivery=delivery,
-        settings=otp_settings,
-        hasher=hasher,
-        sealer=CodeSealer(settings.secret_key),
-        clock=clock,
-        metrics=OtpMetrics(metrics.registry),
-        default_locale=settings.default_locale,
-        locales=settings.locales,
-        batch=later.batch,
-        watch=build_watch(settings, redis, hasher, metrics),
-    )
-
-
-def build_watch(
-    settings: Settings, redis: RedisClient, hasher: CodeHasher, metrics: Metrics
-) -> OtpWatch:
-    """The fraud guard (``SANDI_FRAUD_GUARD``, default standard) and the insights."""
-    guard_metrics = FraudGuardMetrics(metrics.registry)
-    mode = mode_from(settings.raw)
-    guard = FraudGuard(RedisFraudStore(redis), mode, hasher, guard_metrics) if mode else None
-    return OtpWatch(guard, Insights(RedisInsightsStore(redis), guard_metrics))
