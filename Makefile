@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format check-flows bench clean chromium lock node
+.PHONY: run test test-fast lint format check-flows bench clean chromium lock node wrk
 
 # Twilio's official Node SDK for tests/web/verify_v2/test_node_sdk.py, at the versions
 # tests/node/package-lock.json pins (npm writes the hidden lockfile last).
@@ -75,10 +75,18 @@ node: ## Node.js and npm from Debian (as root), for the twilio-node tests
 		echo "The twilio-node tests need Node.js 18+ and npm: sudo apt-get install nodejs npm" >&2; exit 1; \
 	fi
 
-bench: $(VENV)/.installed-dev ## the benchmarks of docs/performance.md (needs wrk)
+bench: $(VENV)/.installed-dev wrk ## the benchmarks of docs/performance.md
 	$(BIN)/python -m bench.webhook
-	$(BIN)/python bench/otp.py
+	$(BIN)/python bench/otp.py --compare
+	$(BIN)/python -m bench.faq --entries 15,100,300,1000
 	$(BIN)/python -m bench.memory
+
+wrk: ## the HTTP load generator the benchmarks use, from Debian (as root)
+	@command -v wrk >/dev/null || if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "The benchmarks need wrk: sudo apt-get install wrk" >&2; exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules

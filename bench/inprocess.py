@@ -165,7 +165,8 @@ def main() -> None:
         REDIS_URL=server.url, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_ACCOUNT_SID="AC" + "0" * 32,
         SANDI_SANDBOX="1", SANDI_SECRET_KEY="bench-secret", SANDI_PUBLIC_URL=PUBLIC,
         SANDI_API_KEYS=API_KEY, SANDI_OTP_API_KEY_LIMITS="10000000/minute",
-        SANDI_OTP_IP_LIMITS="10000000/minute", SANDI_WATCH_FLOWS="0",
+        SANDI_OTP_IP_LIMITS="10000000/minute", SANDI_OTP_SERVER_LIMITS="10000000/minute",
+        SANDI_WATCH_FLOWS="0",
         SANDI_INSTANCE_DIR=tempfile.mkdtemp(prefix="sandi-bench-"),
     )  # fmt: skip
     print(f"machine: {machine()}; load average {load_average()}")
