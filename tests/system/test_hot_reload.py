@@ -9,7 +9,6 @@ workers) and SIGHUP each get a test of their own.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from app.web.current import EXTENSION
 from app.wiring.flows_reload import RELOADER, FlowReloader, install_sighup
 from tests.support.chat import Chat
 from tests.support.polling import wait_for
+from tests.support.shop import demo_shop, serving
 from tests.support.staff import production_config
 from tests.support.twilio_webhooks import Twilio
 
@@ -34,16 +34,12 @@ WELCOME_ID = "Halo{% if name %} {{ name }}{% endif %}! Selamat datang di Toko Ke
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns("tests"))
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path
+    return demo_shop(tmp_path)
 
 
 @pytest.fixture
 def shop_config(app_config: dict[str, Any], shop: Path) -> dict[str, Any]:
-    app_config["SANDI_FLOWS_DIR"] = str(shop / "flows")
-    app_config["SANDI_TEMPLATES_DIR"] = str(shop / "templates")
-    return app_config
+    return serving(app_config, shop)
 
 
 @pytest.fixture
