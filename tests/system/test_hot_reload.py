@@ -25,26 +25,10 @@ from app.web.current import EXTENSION
 from app.wiring.flows_reload import RELOADER, FlowReloader, install_sighup
 from tests.support.chat import Chat
 from tests.support.polling import wait_for
-from tests.support.shop import demo_shop, serving
 from tests.support.staff import production_config
 from tests.support.twilio_webhooks import Twilio
 
 WELCOME_ID = "Halo{% if name %} {{ name }}{% endif %}! Selamat datang di Toko Kenari."
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    return demo_shop(tmp_path)
-
-
-@pytest.fixture
-def shop_config(app_config: dict[str, Any], shop: Path) -> dict[str, Any]:
-    return serving(app_config, shop)
-
-
-@pytest.fixture
-def shop_app(shop_config: dict[str, Any], redis_client: Any) -> Flask:
-    return create_app(shop_config)
 
 
 def reloader(app: Flask) -> FlowReloader:

@@ -20,18 +20,7 @@ from app.cli.main import main
 from app.content.restarts import Restart
 from app.web.current import EXTENSION
 from tests.support.chat import Chat
-from tests.support.shop import demo_shop, serving
 from tests.support.twilio_webhooks import Twilio
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    return demo_shop(tmp_path)
-
-
-@pytest.fixture
-def shop_config(app_config: dict[str, Any], shop: Path) -> dict[str, Any]:
-    return serving(app_config, shop)
 
 
 def waiting_for_an_address(app: Flask, senders: list[str]) -> None:

@@ -13,18 +13,7 @@ from app import create_app
 from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
-from tests.support.shop import demo_shop, serving
 from tests.support.staff import log_in, production_config
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    return demo_shop(tmp_path)
-
-
-@pytest.fixture
-def shop_app(app_config: dict[str, Any], shop: Path, redis_client: Any) -> Flask:
-    return create_app(serving(app_config, shop))
 
 
 def break_welcome(shop: Path) -> None:

@@ -8,26 +8,13 @@ appears and clears while the page stays open, from the status /flows polls.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 
-from app import create_app
 from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
-from tests.support.shop import demo_shop, serving
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    return demo_shop(tmp_path)
-
-
-@pytest.fixture
-def shop_app(app_config: dict[str, Any], shop: Path, redis_client: Any) -> Flask:
-    return create_app(serving(app_config, shop))
 
 
 def set_welcome(shop: Path, old: str, new: str) -> None:
