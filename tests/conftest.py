@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from tests.support.clock import FakeClock
 from tests.support.redis_servers import RedisProcess
+from tests.support.shop import demo_shop, serving
 from tests.support.twilio_webhooks import Twilio
 
 pytest_plugins = ["tests.support.log_hygiene"]
@@ -79,6 +80,23 @@ def app_config(redis_url: str, tmp_path: Path, clock: FakeClock) -> dict[str, An
 @pytest.fixture
 def app(app_config: dict[str, Any], redis_client: redis.Redis) -> Flask:
     return create_app(app_config)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """A copy of the demo's flows and templates that the test may edit (tests/support/shop.py)."""
+    return demo_shop(tmp_path)
+
+
+@pytest.fixture
+def shop_config(app_config: dict[str, Any], shop: Path) -> dict[str, Any]:
+    return serving(app_config, shop)
+
+
+@pytest.fixture
+def shop_app(shop_config: dict[str, Any], redis_client: redis.Redis) -> Flask:
+    """An app serving the copy in ``shop``: edits there are what it reloads."""
+    return create_app(shop_config)
 
 
 @pytest.fixture

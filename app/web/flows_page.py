@@ -23,6 +23,7 @@ from app.content.overview import overview
 from app.content.source import Problem
 from app.web.current import services
 from app.web.flow_svg import render_svg
+from app.web.languages import language_name
 from app.web.staff import protect
 
 bp = protect(Blueprint("flows", __name__, template_folder="templates"))
@@ -147,6 +148,7 @@ def page() -> str:
         "flows.html",
         locale=locale,
         locales=LOCALES,
+        language_name=language_name,
         overview_svg=Markup(render_svg(links)),  # noqa: S704 - escaped in render_svg
         overview_mermaid=to_mermaid(links),
         commands=_commands(current.flowset),

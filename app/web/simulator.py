@@ -17,6 +17,7 @@ from app.logs import mask
 from app.web.current import services
 from app.web.errors import json_error
 from app.web.flows_page import try_link
+from app.web.languages import language_name
 from app.web.sim_codes import cancel_pending, code_addresses
 from app.web.staff import protect
 from app.web.twilio_request import Rejected, e164
@@ -95,7 +96,7 @@ def page() -> str:
         start=try_link(wanted, s.default_locale) if wanted else None,
         sandbox=s.sandbox,
         default_locale=s.default_locale,
-        locales=s.locales,
+        locales=[(code, language_name(code)) for code in s.locales],
         default_number=min(s.test_numbers) if s.test_numbers else "+6281234567890",
         url_map_endpoints=set(current_app.view_functions),
     )

@@ -171,3 +171,19 @@ def test_the_otp_api_sends_a_code_in_the_third_language(
     )
     assert refused.status_code == 400
     assert "id, en, jv" in refused.get_json()["error"]["message"]
+
+
+def test_the_simulator_names_each_language_in_its_own_tongue(
+    jv_config: dict[str, Any], redis_client: Any
+) -> None:
+    from app.web.languages import language_name
+
+    page = create_app(jv_config).test_client().get("/simulator").get_data(as_text=True)
+    assert '<option value="jv">Basa Jawa</option>' in page
+    assert '<option value="id">Bahasa Indonesia</option>' in page
+    assert '<option value="en">English</option>' in page
+    assert ">jv<" not in page
+    # A code without a name is shown as written; a regional variant keeps its code.
+    assert (language_name("su"), language_name("ms")) == ("Basa Sunda", "Bahasa Melayu")
+    assert language_name("xx") == "xx"
+    assert language_name("en-GB") == "English (en-GB)"

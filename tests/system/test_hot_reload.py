@@ -9,7 +9,6 @@ workers) and SIGHUP each get a test of their own.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,25 +29,6 @@ from tests.support.staff import production_config
 from tests.support.twilio_webhooks import Twilio
 
 WELCOME_ID = "Halo{% if name %} {{ name }}{% endif %}! Selamat datang di Toko Kenari."
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns("tests"))
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path
-
-
-@pytest.fixture
-def shop_config(app_config: dict[str, Any], shop: Path) -> dict[str, Any]:
-    app_config["SANDI_FLOWS_DIR"] = str(shop / "flows")
-    app_config["SANDI_TEMPLATES_DIR"] = str(shop / "templates")
-    return app_config
-
-
-@pytest.fixture
-def shop_app(shop_config: dict[str, Any], redis_client: Any) -> Flask:
-    return create_app(shop_config)
 
 
 def reloader(app: Flask) -> FlowReloader:

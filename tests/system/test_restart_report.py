@@ -9,7 +9,6 @@ log, at the top of /flows and in ``sandi flows reload``.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +17,10 @@ from flask import Flask
 
 from app import create_app
 from app.cli.main import main
-from app.config import ROOT
 from app.content.restarts import Restart
 from app.web.current import EXTENSION
 from tests.support.chat import Chat
 from tests.support.twilio_webhooks import Twilio
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns("tests"))
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path
-
-
-@pytest.fixture
-def shop_config(app_config: dict[str, Any], shop: Path) -> dict[str, Any]:
-    app_config["SANDI_FLOWS_DIR"] = str(shop / "flows")
-    app_config["SANDI_TEMPLATES_DIR"] = str(shop / "templates")
-    return app_config
 
 
 def waiting_for_an_address(app: Flask, senders: list[str]) -> None:

@@ -76,12 +76,19 @@ def test_staff_answer_a_customer_from_the_inbox_and_give_them_back_to_the_bot(
         staff.wait_for_selector("#log .bubble.staff >> text=saya Sari")
         DOCS_IMAGES.mkdir(exist_ok=True)
         staff.screenshot(path=str(DOCS_IMAGES / "inbox.png"))
-        # The customer reads it in the simulator's outbox (what WhatsApp would have delivered).
-        customer.wait_for_selector("#outbox >> text=saya Sari", timeout=10_000)
+        # The customer reads it in the phone, as a bubble (it went out through the REST
+        # API, so the simulator picks it up from the sandbox outbox), and in the outbox.
+        customer.wait_for_selector("#chat .bubble.out.pushed >> text=saya Sari", timeout=10_000)
+        customer.wait_for_selector("#outbox >> text=saya Sari")
         customer.screenshot(path=str(DOCS_IMAGES / "inbox-simulator.png"))
         staff.click("#release")
         staff.wait_for_selector("text=nobody is waiting", timeout=10_000)
+        customer.wait_for_selector("#chat .bubble.out >> text=Sesi dengan petugas kami sudah")
         customer.wait_for_selector("#outbox >> text=Sesi dengan petugas kami sudah selesai")
+        # Each message once: the poll does not repeat a bubble, nor echo the bot's answers.
+        chat = customer.locator("#chat .bubble.out")
+        assert chat.filter(has_text="saya Sari").count() == 1
+        assert chat.filter(has_text="teruskan ke petugas").count() == 1
         customer.fill("#message", "menu")
         customer.press("#message", "Enter")
         customer.wait_for_selector(".bubble.out >> text=Verifikasi nomor saya")

@@ -7,32 +7,14 @@ appears and clears while the page stays open, from the status /flows polls.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 
-from app import create_app
-from app.config import ROOT
 from app.web.current import EXTENSION
 from tests.support.browser import chromium, screenshot_path
 from tests.support.live_server import serve
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns("tests"))
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path
-
-
-@pytest.fixture
-def shop_app(app_config: dict[str, Any], shop: Path, redis_client: Any) -> Flask:
-    app_config["SANDI_FLOWS_DIR"] = str(shop / "flows")
-    app_config["SANDI_TEMPLATES_DIR"] = str(shop / "templates")
-    return create_app(app_config)
 
 
 def set_welcome(shop: Path, old: str, new: str) -> None:

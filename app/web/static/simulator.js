@@ -115,15 +115,43 @@ function describe(entry) {
 // e-mail address): kept until Reset, so a used code stays readable.
 let codeAddresses = [];
 
+// Outbox entries already in the chat (by sid). The bot's own answers come back in
+// the webhook's TwiML and never reach the sandbox outbox; what does reach it for
+// this number (a staff reply from /inbox, the release notice, an on_timeout
+// answer) was sent through the REST API, so the phone shows it as it arrives.
+// null until the first poll: what was there before the page opened is not news.
+let pushed = null;
+let resets = 0; // a poll that started before a Reset must not replay the old outbox
+
+function isPushed(entry, to, channel) {
+  return !entry.code && entry.to === to && entry.channel === channel && entry.sid;
+}
+
+function showPushed(data, channel) {
+  const fresh = data.messages.filter((e) => isPushed(e, data.to, channel));
+  if (pushed === null) {
+    pushed = new Set(fresh.map((e) => e.sid));
+    return;
+  }
+  for (const entry of fresh) {
+    if (pushed.has(entry.sid)) continue;
+    pushed.add(entry.sid);
+    if (entry.body && entry.body.trim()) bubble("out pushed", entry.body).title = "sent through the REST API";
+  }
+}
+
 async function refreshOutbox() {
   const { channel, from } = customer();
   if (!from) return;
+  const generation = resets;
   const query = new URLSearchParams({ to: from, channel });
   for (const address of codeAddresses) query.append("also", address);
   const response = await fetch("/simulator/api/outbox?" + query);
   if (!response.ok) return;
   const data = await response.json();
   codeAddresses = (data.addresses || []).filter((a) => a !== data.to);
+  const same = channel === customer().channel && from === customer().from;
+  if (same && generation === resets) showPushed(data, channel);
   outbox.replaceChildren();
   if (!data.messages.length) hint(outbox, "Nothing sent yet. Codes sent by SMS, WhatsApp, voice call, flash call or e-mail appear here, to read and type back.");
   for (const entry of data.messages.slice().reverse()) {
@@ -151,6 +179,8 @@ async function refreshOutbox() {
 async function reset() {
   await api("/simulator/api/reset", { ...customer(), locale: $("locale").value });
   codeAddresses = [];
+  resets += 1;
+  pushed = new Set(); // the outbox was just cleared: whatever comes next is news
   emptyChat();
   refreshOutbox();
 }
