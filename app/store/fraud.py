@@ -101,12 +101,7 @@ class RedisFraudStore(FraudStore):
                 pipe.evalsha(script.sha, len(k), *k, *a)
             if lists:
                 pipe.hmget(keys.fraud_lists(), list(lists))
-            # Another store's scripts waiting in this step (the send limits) share the trip.
-            own = len(calls) + (1 if lists else 0)
-            riders = later.board(self.client, pipe) if attempt == 0 else []
             answers: list[Any] = pipe.execute(raise_on_error=False)
-            later.land(riders, answers[own:])
-            answers = answers[:own]
             if attempt == 0 and any(isinstance(x, NoScriptError) for x in answers):
                 self.client.script_load(script.script)
                 continue

@@ -105,12 +105,10 @@ def batch() -> Iterator[None]:
         return
     queue: list[_Write] = []
     token = _QUEUE.set(queue)
-    rides = _RIDES.set([])
     try:
         yield
     finally:
         _QUEUE.reset(token)
-        _RIDES.reset(rides)
         _send(queue, log_quiet=True)
 
 
@@ -165,65 +163,3 @@ def _pipelined(client: redis.Redis, writes: list[_Write]) -> list[Exception | No
         else:
             errors.append(result if isinstance(result, Exception) else None)
     return errors
-
-
-# -- rides: scripts that share the next round trip of the step ----------------
-
-
-class Ride:
-    """Scripts queued to travel with the next pipeline another store sends in the
-    step (:func:`board`); :attr:`answers` holds their replies once it has (None
-    until then: whoever queued them sends them itself)."""
-
-    def __init__(
-        self, client: RedisClient, tag: object, calls: list[tuple[Script, list[str], list[Any]]]
-    ) -> None:
-        self.client = client
-        self.tag = tag
-        self.calls = calls
-        self.boarded = False
-        self.answers: list[Any] | None = None
-
-
-_RIDES: ContextVar[list[Ride] | None] = ContextVar("sandi_rides", default=None)
-
-
-def ride(
-    client: RedisClient, tag: object, calls: list[tuple[Script, list[str], list[Any]]]
-) -> None:
-    """Offer ``calls`` to the next pipeline sent in the open batch; :func:`arrived` with
-    the same ``tag`` gives their replies. Nothing outside a batch or on a cluster (whose
-    pipelines carry no scripts): the caller then sends them itself."""
-    rides = _RIDES.get()
-    if rides is not None and isinstance(client, redis.Redis):
-        rides.append(Ride(client, tag, calls))
-
-
-def board(client: RedisClient, pipe: Any) -> list[Ride]:
-    """Add the waiting rides for ``client`` to ``pipe``, after its own commands; the
-    boarding store hands the tail of the replies to :func:`land`."""
-    taken = [r for r in _RIDES.get() or () if r.client is client and not r.boarded]
-    for r in taken:
-        r.boarded = True
-        for script_, keys, args in r.calls:
-            pipe.evalsha(script_.sha, len(keys), *keys, *args)
-    return taken
-
-
-def land(rides: list[Ride], answers: list[Any]) -> None:
-    """Give each ride its replies (the pipeline's, after the boarding store's own)."""
-    at = 0
-    for r in rides:
-        r.answers = answers[at : at + len(r.calls)]
-        at += len(r.calls)
-
-
-def arrived(tag: object) -> Ride | None:
-    """This batch's ride ``tag`` if it travelled, its :attr:`Ride.answers` set (it is then
-    used up), else None (it never did: send the calls yourself; it is withdrawn)."""
-    rides = _RIDES.get() or []
-    for r in rides:
-        if r.tag == tag:
-            rides.remove(r)
-            return r if r.answers is not None else None
-    return None

@@ -82,27 +82,3 @@ def test_a_quiet_failure_is_logged_a_loud_one_raised(
     # Outside a batch even a quiet write's failure is the caller's to handle.
     with pytest.raises(redis.ResponseError):
         later.command(redis_client, "hincrby", "sandi:test:text", "n", 1, quiet="count x")
-
-
-def test_a_ride_travels_on_the_next_pipeline_or_is_withdrawn(
-    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    script = redis_client.register_script("return redis.call('INCR', KEYS[1])")
-    redis_client.script_load(script.script)
-    with later.batch():
-        later.ride(redis_client, "counter", [(script, ["sandi:test:ride"], [])])
-        trips = _trips(monkeypatch)
-        pipe = redis_client.pipeline(transaction=False)
-        pipe.get("sandi:test:ride")
-        riders = later.board(redis_client, pipe)
-        answers = pipe.execute()
-        later.land(riders, answers[1:])
-        assert len(trips) == 1 and answers[0] is None  # the ride went in the same trip
-        rode = later.arrived("counter")
-        assert rode is not None and rode.answers == [1]
-        assert later.arrived("counter") is None  # used up
-        later.ride(redis_client, "never boarded", [(script, ["sandi:test:ride"], [])])
-        assert later.arrived("never boarded") is None  # withdrawn: the caller sends it
-    assert redis_client.get("sandi:test:ride") == "1"
-    later.ride(redis_client, "outside", [(script, ["sandi:test:ride"], [])])
-    assert later.arrived("outside") is None  # no batch, no rides
