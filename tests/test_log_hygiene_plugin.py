@@ -30,6 +30,20 @@ def test_ids_and_masked_numbers_are_not_codes(text: str) -> None:
     assert "123456" not in digit_tokens(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "not_a_code"),
+    [
+        ('127.0.0.1 - - [02/Dec/2026 02:51:11] "POST /v1/verifications HTTP/1.1" 201 -', "202602"),
+        ("2026-12-02 02:36:11,391 INFO app.otp: sent", "20261202"),
+        ("at 10:20:30 then", "102030"),
+    ],
+)
+def test_clock_times_and_dates_are_not_codes(text: str, not_a_code: str) -> None:
+    assert not_a_code not in digit_tokens(text)
+    # ... while a code written beside them still is.
+    assert "654321" in digit_tokens(f"{text} kode 654 321")
+
+
 def test_a_leaked_code_and_an_unmasked_number_are_reported() -> None:
     hygiene = _Hygiene()
     hygiene.issue("654321")

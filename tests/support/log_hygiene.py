@@ -35,13 +35,19 @@ PHONE = re.compile(r"\+\d{8,15}")
 #: Digit groups joined by single spaces, dashes or ", " (voice), standing alone.
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:(?:, |[ -])\d+)*(?![0-9A-Za-z])")
 _SEPARATORS = re.compile(r"[ ,-]")
+#: Clock times and dates as loggers write them (werkzeug's "[02/Dec/2026 02:51:11]",
+#: ISO "2026-12-02", "02:51:11.123"): never a code, but "2026 02" joined by its space
+#: reads as six digits, and with thousands of codes issued one run matched by chance.
+_TIMESTAMPS = re.compile(
+    r"\b\d{2}/[A-Z][a-z]{2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+)
 MIN_CODE = 6
 
 
 def digit_tokens(text: str) -> set[str]:
     """Every code-like number in ``text``, separators removed (6 to 10 digits)."""
     found = set()
-    for run in _DIGIT_RUN.findall(text):
+    for run in _DIGIT_RUN.findall(_TIMESTAMPS.sub(" ", text)):
         digits = _SEPARATORS.sub("", run)
         if MIN_CODE <= len(digits) <= 10:
             found.add(digits)
