@@ -55,6 +55,17 @@ def test_a_leaked_code_and_an_unmasked_number_are_reported() -> None:
     assert hygiene.phone_leaks == ['metrics of t: sandi_x{to="+6281234567890"} 1.0']
 
 
+def test_a_code_leaks_where_the_test_that_issued_it_logs_it() -> None:
+    hygiene = _Hygiene()
+    hygiene.issue("654321")
+    hygiene.scan("debug: code=654321", "log app.otp")
+    hygiene.end_test()
+    # A later test's fuzzer happens upon the same six digits: chance, not a leak.
+    hygiene.scan('"GET /v1/insights?window=day&=654321 HTTP/1.1" 200 -', "log werkzeug")
+    hygiene.end_test()
+    assert hygiene.leaks == ["log app.otp: debug: code=654321"]
+
+
 def test_the_plugin_records_every_code_the_app_issues(app_config, redis_client) -> None:
     from app import create_app
 

@@ -59,6 +59,13 @@ def digit_tokens(text: str) -> set[str]:
 
 
 class _Hygiene:
+    """Codes are matched against what was logged in the same test.
+
+    Across a whole run (over 8,000 codes issued, so almost 1 % of all six-digit
+    numbers) a fuzzer's random query value or a timestamp would match some other
+    test's code by chance; a code leaks where it is logged by the test that made it.
+    """
+
     def __init__(self) -> None:
         self.phone_leaks: list[str] = []
         self.issued: set[str] = set()
@@ -68,19 +75,32 @@ class _Hygiene:
         self.metrics_rendered = 0
         #: the Metrics of apps built by the running test (kept until it ends)
         self.registries: list[Any] = []
+        self.leaks: list[str] = []
+        #: what the running test issued and logged (cleared by :meth:`end_test`)
+        self._issued_now: set[str] = set()
+        self._seen_now: dict[str, str] = {}
 
     def scan(self, text: str, where: str) -> None:
         if PHONE.search(text):
             self.phone_leaks.append(f"{where}: {text[:200]}")
         for token in digit_tokens(text):
             self.seen.setdefault(token, f"{where}: {text[:200]}")
+            self._seen_now.setdefault(token, f"{where}: {text[:200]}")
 
     def issue(self, code: object) -> None:
         if isinstance(code, str) and code.isdigit() and len(code) >= MIN_CODE:
             self.issued.add(code)
+            self._issued_now.add(code)
+
+    def end_test(self) -> None:
+        """Record the codes the test issued that its logs or metrics show."""
+        self.leaks += self.code_leaks()
+        self._issued_now, self._seen_now = set(), {}
 
     def code_leaks(self) -> list[str]:
-        return [self.seen[code] for code in sorted(self.issued & self.seen.keys())]
+        """The running test's leaks so far."""
+        now = self._issued_now & self._seen_now.keys()
+        return [self._seen_now[code] for code in sorted(now)]
 
 
 _hygiene = _Hygiene()
@@ -144,6 +164,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     for metrics in registries:
         _hygiene.metrics_rendered += 1
         _hygiene.scan(metrics.render().decode(), f"metrics of {item.nodeid}")
+    _hygiene.end_test()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -154,7 +175,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         problems.append(
             f"{len(_hygiene.phone_leaks)} log lines or metrics hold an unmasked phone number:\n{lines}"
         )
-    leaks = _hygiene.code_leaks()
+    _hygiene.end_test()  # what was logged after the last test
+    leaks = _hygiene.leaks
     if leaks:
         problems.append(
             f"{len(leaks)} issued OTP codes appear in logs or metrics:\n" + "\n".join(leaks[:20])
