@@ -55,15 +55,17 @@ class Bm25:
         #: The common words' postings by document, looked up for the documents found.
         self._common = {w: dict(p) for w, p in self._postings.items() if len(p) > limit}
 
-    def scores(self, words: Sequence[tuple[str, float]], unknown: int = 0) -> list[float]:
+    def scores(
+        self, words: Sequence[tuple[str, float]], unknown: int = 0, foreign: float = 0.0
+    ) -> list[float]:
         """Each document's share (0-1), in order: :meth:`shares` with the zeros."""
         out = [0.0] * len(self._tf)
-        for i, share in self.shares(words, unknown)[0].items():
+        for i, share in self.shares(words, unknown, foreign)[0].items():
             out[i] = share
         return out
 
     def shares(
-        self, words: Sequence[tuple[str, float]], unknown: int = 0
+        self, words: Sequence[tuple[str, float]], unknown: int = 0, foreign: float = 0.0
     ) -> tuple[dict[int, float], bool]:
         """The share (0-1) of the best score the message could earn, for each
         document sharing a word with it (the others score 0): only those
@@ -78,10 +80,13 @@ class Bm25:
         words (no document has them) raise the ceiling by UNKNOWN of the
         rarest word each: a message of mostly unknown words is about
         something else ("ada warna merah ga?" shares only "tidak").
+        ``foreign`` words say what else the message is about (an order, a
+        refund: :mod:`app.conversation.offtopic`) and raise it by that many
+        of the rarest word each.
         """
         out: dict[int, float] = {}
         get = out.get
-        ceiling = unknown * UNKNOWN * self._rarest * (K1 + 1)
+        ceiling = (unknown * UNKNOWN + foreign) * self._rarest * (K1 + 1)
         common = []
         for word, similarity in dict(words).items():
             idf = self.idf.get(word)

@@ -38,7 +38,7 @@ from app.conversation.faq_scores import (
     recall_of,
     score,
 )
-from app.conversation.faq_text import closest_known, faq_words, prepare
+from app.conversation.faq_text import OFF_TOPIC_MARK, closest_known, faq_words, prepare
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
@@ -52,6 +52,12 @@ RERANK = 30
 #: than a word that tells entries apart, but enough that a message mostly
 #: of unknown words is about something else (classify: COVERED).
 UNKNOWN_WEIGHT = 0.8
+#: What a word of the shop's other business (:mod:`app.conversation.offtopic`)
+#: weighs, as a share of the rarest known word's weight: it says what the
+#: message is about, and that is not an entry.
+OFF_TOPIC_WEIGHT = 1.5
+#: The same in BM25's ceiling (:meth:`Bm25.shares`, ``foreign``).
+OFF_TOPIC_BM25 = 1.0
 #: How many typed words each index remembers the closest known word of, and
 #: how many (variant, words shared) pairs the precision of (customers use the
 #: same few hundred words; the caps bound what odd ones cost).
@@ -136,7 +142,9 @@ class FaqIndex:
                 spread.setdefault(word, set()).add(entry.id)
         total = max(len(entries), 1)
         self._weight = {w: math.log(1 + total / len(ids)) for w, ids in spread.items()}
-        self._unknown = max(self._weight.values(), default=1.0) * UNKNOWN_WEIGHT
+        rarest = max(self._weight.values(), default=1.0)
+        self._unknown = rarest * UNKNOWN_WEIGHT
+        self._off_topic = rarest * OFF_TOPIC_WEIGHT
         self._slots = self._make_slots(prepared)
         self._variants = [self._make_variant(v) for v, _ in prepared]
         self._first_of_id: dict[str, int] = {}
@@ -191,7 +199,10 @@ class FaqIndex:
             for a, b in pairwise(resolved)
             if a[1] and b[1] and f"{a[1]}_{b[1]}" in self._bm25.idf
         ]
-        shares, told_apart = self._bm25.shares(known + pairs, len(resolved) - len(known))
+        off_topic = tokens.count(OFF_TOPIC_MARK)
+        shares, told_apart = self._bm25.shares(
+            known + pairs, len(resolved) - len(known) - off_topic, off_topic * OFF_TOPIC_BM25
+        )
         return _Query(_sorted_words(query), resolved, shares, told_apart)
 
     def _reranked(self, query: _Query) -> list[int]:
@@ -284,6 +295,8 @@ class FaqIndex:
         """The closest known word to a typed one, with its weight; remembered,
         as the vocabulary of an index never changes."""
         found = self._resolved.get(token)
+        if token == OFF_TOPIC_MARK:
+            return 0.0, None, self._off_topic
         if found is None:
             if len(self._resolved) >= RESOLVED_CACHE:
                 self._resolved.clear()

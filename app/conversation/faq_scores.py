@@ -19,6 +19,8 @@ from app.content.flows import FaqEntry
 SURE = 46
 MARGIN = 12
 AGREED = 62
+#: ... and leads the runner-up by at least this much (a one-word "kode" is not sure).
+AGREED_LEAD = 4
 #: Word similarity (0-100) above which a typed word counts as a misspelling of a known one.
 TYPO = 75
 #: At or above MAYBE the best three are offered as choices (those from MAYBE - 10).
@@ -82,7 +84,7 @@ def decide(ranked: list[FaqMatch], fuzzy_first: FaqEntry, bm25_first: FaqEntry) 
         return FaqResult("none")
     top = ranked[0]
     lead = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
-    agreed = fuzzy_first is top.entry is bm25_first and top.score >= AGREED
+    agreed = fuzzy_first is top.entry is bm25_first and top.score >= AGREED and lead >= AGREED_LEAD
     if (top.score >= SURE and lead >= MARGIN) or agreed:
         return FaqResult("sure", (top,))
     return FaqResult("unsure", tuple(m for m in ranked if m.score >= MAYBE - 10))

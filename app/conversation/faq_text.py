@@ -21,6 +21,11 @@ from app.content.text import wordlist, words
 from app.conversation.faq_scores import TYPO
 from app.conversation.language import detect
 from app.conversation.lexicon import spell_out
+from app.conversation.offtopic import is_off_topic
+
+#: What a word of the shop's other business becomes (:mod:`app.conversation.offtopic`):
+#: one token no entry has, which the search weighs as much as the FAQ's rarest word.
+OFF_TOPIC_MARK = "~"
 
 #: Chat spellings, expanded before matching.
 ABBREVIATIONS = {
@@ -80,7 +85,8 @@ def stem(word: str) -> str:
 
 def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
     """The words that matter, stemmed: chat spellings spelled out (Indonesian
-    ones only when the text is not English, never a word in ``keep``), filler dropped."""
+    ones only when the text is not English, never a word in ``keep``), filler
+    dropped, words of the shop's other business as OFF_TOPIC_MARK."""
     typed = words(text[:300])
     colloquial = detect(text) != "en"
     expanded: list[str] = []
@@ -89,8 +95,12 @@ def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
             word = spell_out(word, keep)
         for part in word.split():
             part = ABBREVIATIONS.get(part, part)
-            expanded.extend(stem(w) for w in part.split() if w and w not in FILLER)
+            expanded.extend(_token(w, keep) for w in part.split() if w and w not in FILLER)
     return " ".join(expanded)
+
+
+def _token(word: str, keep: frozenset[str]) -> str:
+    return OFF_TOPIC_MARK if is_off_topic(word, keep) else stem(word)
 
 
 def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:

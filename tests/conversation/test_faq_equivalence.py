@@ -26,6 +26,11 @@ up to RERANK entries. With ``untouched=True`` it is the full scan as it was
 before (every entry scored, those sharing no word on word order alone):
 what is answered is what that full scan answers on the labelled sets and on
 synthetic FAQs of 300 and 1,000 entries (bench/faq_synthetic.py).
+
+Changed on purpose (issue 17, branch faq3): a word of the shop's other
+business (app/conversation/offtopic.py) is prepared as OFF_TOPIC_MARK and
+weighs OFF_TOPIC_WEIGHT of the rarest word (OFF_TOPIC_BM25 in BM25's
+ceiling); both scorers agreeing is sure only with a lead of AGREED_LEAD.
 """
 
 from __future__ import annotations
@@ -47,9 +52,17 @@ from app.content.loader import load_flows
 from app.content.render import Templates
 from app.content.source import Where
 from app.conversation.bm25 import Bm25
-from app.conversation.faq import RERANK, RESOLVED_CACHE, UNKNOWN_WEIGHT, FaqIndex
+from app.conversation.faq import (
+    OFF_TOPIC_BM25,
+    OFF_TOPIC_WEIGHT,
+    RERANK,
+    RESOLVED_CACHE,
+    UNKNOWN_WEIGHT,
+    FaqIndex,
+)
 from app.conversation.faq_scores import (
     AGREED,
+    AGREED_LEAD,
     COVERED,
     FUZZY,
     MARGIN,
@@ -59,7 +72,14 @@ from app.conversation.faq_scores import (
     FaqMatch,
     FaqResult,
 )
-from app.conversation.faq_text import ABBREVIATIONS, FILLER, SHORTEST, faq_words, prepare
+from app.conversation.faq_text import (
+    ABBREVIATIONS,
+    FILLER,
+    OFF_TOPIC_MARK,
+    SHORTEST,
+    faq_words,
+    prepare,
+)
 from app.conversation.lexicon import COLLOQUIAL
 from bench.faq_eval import DATA, load_set
 from bench.faq_synthetic import questions as synthetic_questions
@@ -119,6 +139,7 @@ class ReferenceFaqIndex:
         self._weight = {w: math.log(1 + total / len(ids)) for w, ids in spread.items()}
         self._entries_of = spread
         self._unknown = max(self._weight.values(), default=1.0) * UNKNOWN_WEIGHT
+        self._off_topic = max(self._weight.values(), default=1.0) * OFF_TOPIC_WEIGHT
         self._words = {
             entry.id: {w for v, e in self._variants if e.id == entry.id for w in v.split()}
             for entry in entries
@@ -170,6 +191,9 @@ class ReferenceFaqIndex:
             return [], [], 0.0
         resolved = []
         for token in tokens:
+            if token == OFF_TOPIC_MARK:
+                resolved.append((0.0, None, self._off_topic))
+                continue
             similarity, known = reference_similar(token, self._weight)
             weight = self._weight[known] if known else self._unknown
             resolved.append((similarity, known, weight))
@@ -208,7 +232,9 @@ class ReferenceFaqIndex:
             for (sa, a, _), (sb, b, _) in itertools.pairwise(resolved)
             if a and b and f"{a}_{b}" in self._bm25.idf
         ]
-        shares = self._bm25.scores(known + pairs, len(resolved) - len(known))
+        off_topic = tokens.count(OFF_TOPIC_MARK)
+        unknown = len(resolved) - len(known) - off_topic
+        shares = self._bm25.scores(known + pairs, unknown, off_topic * OFF_TOPIC_BM25)
         covered = sum(s * w for s, k, w in resolved if k) / total if total else 0.0
         return fuzzy, list(zip(self._documents, shares, strict=True)), covered
 
@@ -225,7 +251,8 @@ class ReferenceFaqIndex:
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         lead = top.score - runner_up
         both_first = self.ranked(fuzzy, 1)[0].entry is top.entry is self.ranked(bm25, 1)[0].entry
-        if (top.score >= SURE and lead >= MARGIN) or (both_first and top.score >= AGREED):
+        agreed = both_first and top.score >= AGREED and lead >= AGREED_LEAD
+        if (top.score >= SURE and lead >= MARGIN) or agreed:
             return FaqResult("sure", (top,))
         return FaqResult("unsure", tuple(m for m in matches if m.score >= MAYBE - 10))
 

@@ -1,0 +1,49 @@
+"""Words of the shop's other business: a message they dominate is not for the FAQ.
+
+The FAQ is about one-time codes, WhatsApp and talking to the shop. Customers
+also write about orders, shipping, payment methods, refunds, products and
+stock ("pesanan sy kok blm dikirim", "kak bayar pake gopay bisa ga"). Such a
+message shares a word or two with an entry ("dikirim", "bayar") and the
+scorers, which ignore words the FAQ does not know, would answer it. The
+words below belong to no entry and say what the message is really about, so
+the search gives each of them the weight of the FAQ's rarest word
+(:data:`app.conversation.faq.OFF_TOPIC_WEIGHT`): where they dominate, the
+message is not covered and gets no answer; where the message is mostly
+about codes ("kurir minta kode otp sy"), they cost little.
+
+Guarded like the lexicon: a word the FAQ's own questions use is never
+off-topic (the caller passes those as ``keep``). Written for Sandi from the
+usual vocabulary of Indonesian online shops (no word list vendored).
+"""
+
+from __future__ import annotations
+
+from app.content.text import wordlist
+
+OFF_TOPIC = wordlist(
+    """
+    pesanan pesananku pesanannya orderan order orders ordered paket paketnya parcel package
+    resi lacak dilacak melacak tracking track tracked ongkir ongkos shipping ship shipped
+    ekspedisi jne jnt sicepat delivery cod retur return returned tukar refund refunded
+    pengembalian komplain complain complaint rusak broken damaged cacat
+    barang barangnya produk product products stok stock ready restock tersedia available
+    harga price prices cost murah mahal diskon discount voucher kupon coupon cashback poin points
+    keranjang cart checkoutnya invoice faktur tagihan cicilan installment rekening
+    gopay ovo shopeepay dana qris paylater kredit credit debit tunai cash
+    ukuran size warna color colour merah hitam black putih white biru blue dress baju kaos sepatu
+    reseller dropship grosir agen
+    pizza kopi makanan minuman
+    """
+)
+
+
+def is_off_topic(word: str, keep: frozenset[str]) -> bool:
+    """A word about the shop's other business (possessive endings allowed), not one the FAQ uses."""
+    if word in keep:
+        return False
+    if word in OFF_TOPIC:
+        return True
+    for ending in ("nya", "ku", "mu"):
+        if word.endswith(ending) and word[: -len(ending)] in OFF_TOPIC:
+            return word[: -len(ending)] not in keep
+    return False
