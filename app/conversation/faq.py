@@ -38,7 +38,14 @@ from app.conversation.faq_scores import (
     recall_of,
     score,
 )
-from app.conversation.faq_text import OFF_TOPIC_MARK, closest_known, faq_words, prepare
+from app.conversation.faq_text import (
+    EVERYDAY,
+    OFF_TOPIC_MARK,
+    closest_known,
+    faq_words,
+    prepare,
+    surface_forms,
+)
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
@@ -52,6 +59,8 @@ RERANK = 30
 #: than a word that tells entries apart, but enough that a message mostly
 #: of unknown words is about something else (classify: COVERED).
 UNKNOWN_WEIGHT = 0.8
+#: ... and an unknown word of everyday language (faq_text.EVERYDAY), as a share of that.
+COMMON_UNKNOWN = 0.4
 #: What a word of the shop's other business (:mod:`app.conversation.offtopic`)
 #: weighs, as a share of the rarest known word's weight: it says what the
 #: message is about, and that is not an entry.
@@ -145,6 +154,7 @@ class FaqIndex:
         rarest = max(self._weight.values(), default=1.0)
         self._unknown = rarest * UNKNOWN_WEIGHT
         self._off_topic = rarest * OFF_TOPIC_WEIGHT
+        self._surface = surface_forms(self.keep, self._weight)
         self._slots = self._make_slots(prepared)
         self._variants = [self._make_variant(v) for v, _ in prepared]
         self._first_of_id: dict[str, int] = {}
@@ -246,7 +256,13 @@ class FaqIndex:
             return FaqResult("none")
         fuzzy = self._fuzzy(query, self._reranked(query))
         ranked = self._ranked({s: fused(f, query.shares[s]) for s, f in fuzzy.items()}, 3)
-        return decide(ranked, self._ranked(fuzzy, 1)[0].entry, self._bm25_first(query.shares))
+        return decide(
+            ranked,
+            self._ranked(fuzzy, 1)[0].entry,
+            self._bm25_first(query.shares),
+            OFF_TOPIC_MARK in query.sorted_text,
+            len(query.resolved),
+        )
 
     def _fuzzy(self, query: _Query, slots: list[int]) -> dict[int, float]:
         """Each slot's best fuzzy score over its variants.
@@ -300,8 +316,11 @@ class FaqIndex:
         if found is None:
             if len(self._resolved) >= RESOLVED_CACHE:
                 self._resolved.clear()
-            similarity, known = closest_known(token, self._weight)
-            weight = self._weight[known] if known else self._unknown
+            similarity, known = closest_known(token, self._weight, self._surface)
+            if known:
+                weight = self._weight[known]
+            else:
+                weight = self._unknown * (COMMON_UNKNOWN if token in EVERYDAY else 1.0)
             found = self._resolved[token] = (similarity, known, weight)
         return found
 

@@ -16,15 +16,20 @@ from app.content.flows import FaqEntry
 #: Fused scores are 0-100. The answer is given when the best entry is clear
 #: of the runner-up by MARGIN from SURE on, or when both scorers alone rank
 #: it first and it scores AGREED (tuned on tests/conversation/data/faq_dev.yml).
-SURE = 46
-MARGIN = 12
-AGREED = 62
+SURE = 42
+MARGIN = 10
+AGREED = 52
 #: ... and leads the runner-up by at least this much (a one-word "kode" is not sure).
 AGREED_LEAD = 4
+#: A message of SHORT words or fewer (filler aside) is answered from SHORT_SURE on.
+SHORT = 2
+SHORT_SURE = 60.0
+#: What a message naming the shop's other business must score more to be answered.
+OFF_TOPIC_DOUBT = 6.0
 #: Word similarity (0-100) above which a typed word counts as a misspelling of a known one.
 TYPO = 75
 #: At or above MAYBE the best three are offered as choices (those from MAYBE - 10).
-MAYBE = 36
+MAYBE = 32
 #: The fuzzy score's share of the fused score (BM25 has the rest).
 FUZZY = 0.6
 #: Below this share of its weight in words the FAQ knows, a question gets "none".
@@ -78,13 +83,28 @@ def fuse(fuzzy: list[float], bm25: list[float]) -> list[float]:
     return [fused(a, b) for a, b in zip(fuzzy, bm25, strict=True)]
 
 
-def decide(ranked: list[FaqMatch], fuzzy_first: FaqEntry, bm25_first: FaqEntry) -> FaqResult:
-    """sure, unsure or none, from the entries ranked by the fused score."""
+def decide(
+    ranked: list[FaqMatch],
+    fuzzy_first: FaqEntry,
+    bm25_first: FaqEntry,
+    off_topic: bool = False,
+    words: int = SHORT + 1,
+) -> FaqResult:
+    """sure, unsure or none, from the entries ranked by the fused score. A
+    message naming the shop's other business (``off_topic``) must score
+    OFF_TOPIC_DOUBT more to be answered: it may well be about that. One of
+    SHORT words or fewer says little ("promo lama", "kurir"): SHORT_SURE."""
     if not ranked or ranked[0].score < MAYBE:
         return FaqResult("none")
     top = ranked[0]
     lead = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
-    agreed = fuzzy_first is top.entry is bm25_first and top.score >= AGREED and lead >= AGREED_LEAD
-    if (top.score >= SURE and lead >= MARGIN) or agreed:
+    doubt = OFF_TOPIC_DOUBT if off_topic else 0.0
+    floor = SHORT_SURE if words <= SHORT else 0.0
+    agreed = (
+        fuzzy_first is top.entry is bm25_first
+        and top.score >= max(AGREED + doubt, floor)
+        and lead >= AGREED_LEAD
+    )
+    if (top.score >= max(SURE + doubt, floor) and lead >= MARGIN) or agreed:
         return FaqResult("sure", (top,))
     return FaqResult("unsure", tuple(m for m in ranked if m.score >= MAYBE - 10))

@@ -9,6 +9,7 @@ dropped, each word stemmed (English then Indonesian snowball).
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from rapidfuzz.distance import OSA
 from app.content.flows import FaqEntry
 from app.content.text import wordlist, words
 from app.conversation.faq_scores import TYPO
-from app.conversation.language import detect
+from app.conversation.language import ENGLISH, INDONESIAN, detect
 from app.conversation.lexicon import spell_out
 from app.conversation.offtopic import is_off_topic
 
@@ -44,7 +45,7 @@ ABBREVIATIONS = {
     "e": "", "mail": "email", "tlp": "telepon", "telpon": "telepon", "nelpon": "menelepon",
     "ditelpon": "ditelepon", "sms": "sms", "ok": "", "oke": "",
     # vowels dropped, as thumbs do: short words that no typo rule may guess
-    "wht": "what", "wat": "what", "hw": "how", "lwt": "lewat", "kd": "kode", "pwd": "password",
+    "wht": "what", "wat": "what", "whats": "what", "hows": "how", "wheres": "where", "hw": "how", "lwt": "lewat", "kd": "kode", "pwd": "password",
 }  # fmt: skip
 
 #: Words that carry no meaning for telling questions apart.
@@ -61,6 +62,7 @@ FILLER = wordlist(
     padahal sesuai sebenarnya sebenernya siapapun apapun biar supaya agar soalnya katanya
     memang emang emg sangat hanya cuma cuman doang aja saja kan kah pun sih gitu gini begitu
     because but if then than as what's it's im i'm ive i've actually just still anyway
+    its thats theres youre hes shes weve theyre id ill
     """
 )
 
@@ -83,14 +85,25 @@ def stem(word: str) -> str:
     return str(indonesian.stemWord(english.stemWord(word)))
 
 
+#: "what's", "don't": one word, as the chat spellings "whats", "dont" are.
+_APOSTROPHES = re.compile(r"['’`]")
+#: Thanks written as two words is one (chit-chat: app.conversation.offtopic),
+#: not "terima" (receive) and "kasih" (give).
+_THANKS = re.compile(r"\bterima\s*kasih\b", re.IGNORECASE)
+#: A letter typed three times or more ("masukkk", "lagiii") is one letter.
+_DRAWN_OUT = re.compile(r"([a-z])\1{2,}")
+
+
 def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
     """The words that matter, stemmed: chat spellings spelled out (Indonesian
     ones only when the text is not English, never a word in ``keep``), filler
     dropped, words of the shop's other business as OFF_TOPIC_MARK."""
-    typed = words(text[:300])
+    typed = words(_THANKS.sub("terimakasih", _APOSTROPHES.sub("", text[:300])))
     colloquial = detect(text) != "en"
     expanded: list[str] = []
     for word in typed:
+        if word not in keep:
+            word = _DRAWN_OUT.sub(r"\1", word)
         if colloquial:
             word = spell_out(word, keep)
         for part in word.split():
@@ -101,6 +114,12 @@ def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
 
 def _token(word: str, keep: frozenset[str]) -> str:
     return OFF_TOPIC_MARK if is_off_topic(word, keep) else stem(word)
+
+
+#: Everyday words of either language, stemmed: a message's word the FAQ does
+#: not know but that is one of these ("dapet", "setiap", "online") is no sign
+#: of another topic, so it weighs less than an unknown word (faq.COMMON_UNKNOWN).
+EVERYDAY = frozenset(stem(w) for w in INDONESIAN | ENGLISH)
 
 
 def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:
@@ -118,14 +137,19 @@ def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:
 SHORTEST = 4
 
 
-def closest_known(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
+def closest_known(
+    token: str, vocabulary: dict[str, float], surface: dict[str, str] | None = None
+) -> tuple[float, str | None]:
     """The closest known word to ``token`` (typos cost a little), 0-1.
 
     A typo is a slip or two, not another word: a typed word shorter than
     SHORTEST is never taken for another ("cod" is not "code"), and one taken
     for a known word differs by at most one edit (a letter dropped, added,
     changed, or two swapped) in seven letters ("gopay"
-    is not "pay", "prtama" is "pertama")."""
+    is not "pay", "prtama" is "pertama"). The known words are stems; a
+    mistyped word keeps its affixes ("dikirm" is not one slip from "kirim"),
+    so it is also compared with the FAQ's words as written (``surface``:
+    written word -> its stem): "dikirm" is "dikirim", so "kirim"."""
     if token in vocabulary:
         return 1.0, token
     if len(token) < SHORTEST:
@@ -135,4 +159,20 @@ def closest_known(token: str, vocabulary: dict[str, float]) -> tuple[float, str 
     ):
         if OSA.distance(token, known) <= 1 + len(token) // 8:
             return similarity / 100, known
+    if surface:
+        for written, similarity, _ in process.extract(
+            token, surface.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
+        ):
+            if OSA.distance(token, written) <= 1 + len(token) // 8:
+                return similarity / 100, surface[written]
     return 0.0, None
+
+
+def surface_forms(keep: frozenset[str], vocabulary: dict[str, float]) -> dict[str, str]:
+    """The FAQ's words as written whose stem is a known word, each with that stem."""
+    out = {}
+    for word in keep:
+        stemmed = stem(word)
+        if stemmed != word and stemmed in vocabulary:
+            out[word] = stemmed
+    return out

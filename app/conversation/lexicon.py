@@ -55,11 +55,11 @@ COLLOQUIAL = {
     "dimasukin": "dimasukkan", "pake": "pakai", "dipake": "dipakai",
     "ngasih": "memberi", "ngasi": "memberi", "kasi": "kasih", "ksh": "kasih",
     "dikasi": "diberi", "dikasih": "diberi", "ngaku": "mengaku", "ngakunya": "mengaku",
-    "nanya": "tanya", "nelpon": "menelepon", "nelfon": "menelepon", "nelepon": "menelepon",
+    "dichat": "dikirimi pesan", "nanya": "tanya", "nelpon": "menelepon", "nelfon": "menelepon", "nelepon": "menelepon",
     "ditelpon": "ditelepon", "telp": "telepon", "tlp": "telepon", "telpon": "telepon",
     "tlpn": "telepon", "nyoba": "coba", "liat": "lihat", "ngeliat": "lihat", "bikin": "buat",
     "bales": "balas", "ilang": "hilang", "ngerti": "mengerti", "tau": "tahu", "tlg": "tolong",
-    "minta2": "minta", "mkasih": "terima kasih", "makasih": "terima kasih", "mksh": "terima kasih",
+    "minta2": "minta", "mkasih": "terimakasih", "makasih": "terimakasih", "mksh": "terimakasih",
     "pesen": "pesan", "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu",
     # things
     "nmr": "nomor", "nomer": "nomor", "wa": "whatsapp", "whatsap": "whatsapp",
@@ -87,6 +87,8 @@ def spell_out(word: str, keep: frozenset[str] = frozenset()) -> str:
     negated = _NEGATED.match(word)
     if negated and negated.group(2) in keep:  # "gaboleh", "gakbisa": tidak + a word of the FAQ
         return "tidak " + negated.group(2)
+    if word.endswith("in") and len(word) > 5 and word[:-2] + "kan" in keep:
+        return word[:-2] + "kan"  # "matiin", "bacain": Jakarta's -in is -kan
     doubled = _DOUBLED.match(word)
     if doubled:
         base = doubled.group(1)

@@ -32,6 +32,7 @@ OFF_TOPIC = wordlist(
     gopay ovo shopeepay dana qris paylater kredit credit debit tunai cash
     ukuran size warna color colour merah hitam black putih white biru blue dress baju kaos sepatu
     reseller dropship grosir agen
+    virtual terimakasih thx mantap
     pizza kopi makanan minuman
     """
 )

@@ -30,7 +30,10 @@ synthetic FAQs of 300 and 1,000 entries (bench/faq_synthetic.py).
 Changed on purpose (issue 17, branch faq3): a word of the shop's other
 business (app/conversation/offtopic.py) is prepared as OFF_TOPIC_MARK and
 weighs OFF_TOPIC_WEIGHT of the rarest word (OFF_TOPIC_BM25 in BM25's
-ceiling); both scorers agreeing is sure only with a lead of AGREED_LEAD.
+ceiling), and a message with one must score OFF_TOPIC_DOUBT more to be sure;
+an unknown word of everyday language (EVERYDAY) weighs COMMON_UNKNOWN of an
+unknown one; both scorers agreeing is sure only with a lead of AGREED_LEAD; a
+message of SHORT words or fewer is sure from SHORT_SURE on.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from app.content.render import Templates
 from app.content.source import Where
 from app.conversation.bm25 import Bm25
 from app.conversation.faq import (
+    COMMON_UNKNOWN,
     OFF_TOPIC_BM25,
     OFF_TOPIC_WEIGHT,
     RERANK,
@@ -67,6 +71,9 @@ from app.conversation.faq_scores import (
     FUZZY,
     MARGIN,
     MAYBE,
+    OFF_TOPIC_DOUBT,
+    SHORT,
+    SHORT_SURE,
     SURE,
     TYPO,
     FaqMatch,
@@ -74,11 +81,13 @@ from app.conversation.faq_scores import (
 )
 from app.conversation.faq_text import (
     ABBREVIATIONS,
+    EVERYDAY,
     FILLER,
     OFF_TOPIC_MARK,
     SHORTEST,
     faq_words,
     prepare,
+    stem,
 )
 from app.conversation.lexicon import COLLOQUIAL
 from bench.faq_eval import DATA, load_set
@@ -88,8 +97,11 @@ from bench.faq_synthetic import synthetic_faq
 # --- the reference: FaqIndex.search/classify as they were before the speed-up ---
 
 
-def reference_similar(token: str, vocabulary: dict[str, float]) -> tuple[float, str | None]:
-    """Changed on purpose (issue 17): short words are no typos, a typo is an edit or two."""
+def reference_similar(
+    token: str, vocabulary: dict[str, float], surface: dict[str, str]
+) -> tuple[float, str | None]:
+    """Changed on purpose (issue 17): short words are no typos, a typo is an edit or two;
+    (branch faq3) a word no stem is a slip from is compared with the FAQ's words as written."""
     if token in vocabulary:
         return 1.0, token
     if len(token) < SHORTEST:
@@ -99,6 +111,11 @@ def reference_similar(token: str, vocabulary: dict[str, float]) -> tuple[float, 
     ):
         if OSA.distance(token, known) <= 1 + len(token) // 8:
             return similarity / 100, known
+    for written, similarity, _ in process.extract(
+        token, surface.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
+    ):
+        if OSA.distance(token, written) <= 1 + len(token) // 8:
+            return similarity / 100, surface[written]
     return 0.0, None
 
 
@@ -140,6 +157,7 @@ class ReferenceFaqIndex:
         self._entries_of = spread
         self._unknown = max(self._weight.values(), default=1.0) * UNKNOWN_WEIGHT
         self._off_topic = max(self._weight.values(), default=1.0) * OFF_TOPIC_WEIGHT
+        self._surface = {w: stem(w) for w in self.keep if stem(w) != w and stem(w) in self._weight}
         self._words = {
             entry.id: {w for v, e in self._variants if e.id == entry.id for w in v.split()}
             for entry in entries
@@ -194,8 +212,11 @@ class ReferenceFaqIndex:
             if token == OFF_TOPIC_MARK:
                 resolved.append((0.0, None, self._off_topic))
                 continue
-            similarity, known = reference_similar(token, self._weight)
-            weight = self._weight[known] if known else self._unknown
+            similarity, known = reference_similar(token, self._weight, self._surface)
+            if known:
+                weight = self._weight[known]
+            else:
+                weight = self._unknown * (COMMON_UNKNOWN if token in EVERYDAY else 1.0)
             resolved.append((similarity, known, weight))
         total = sum(w for _, _, w in resolved)
         matched = {k for _, k, _ in resolved if k}
@@ -240,6 +261,7 @@ class ReferenceFaqIndex:
 
     def classify(self, text: str) -> FaqResult:
         fuzzy, bm25, covered = self.per_entry(text)
+        doubt = OFF_TOPIC_DOUBT if OFF_TOPIC_MARK in prepare(text, self.keep).split() else 0.0
         if covered < COVERED or not fuzzy:
             return FaqResult("none")
         share = {id(entry): b for entry, b in bm25}
@@ -251,8 +273,9 @@ class ReferenceFaqIndex:
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         lead = top.score - runner_up
         both_first = self.ranked(fuzzy, 1)[0].entry is top.entry is self.ranked(bm25, 1)[0].entry
-        agreed = both_first and top.score >= AGREED and lead >= AGREED_LEAD
-        if (top.score >= SURE and lead >= MARGIN) or agreed:
+        floor = SHORT_SURE if len(prepare(text, self.keep).split()) <= SHORT else 0.0
+        agreed = both_first and top.score >= max(AGREED + doubt, floor) and lead >= AGREED_LEAD
+        if (top.score >= max(SURE + doubt, floor) and lead >= MARGIN) or agreed:
             return FaqResult("sure", (top,))
         return FaqResult("unsure", tuple(m for m in matches if m.score >= MAYBE - 10))
 
