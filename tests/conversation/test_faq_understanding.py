@@ -35,15 +35,17 @@ def test_the_sets_are_big_and_cover_every_entry() -> None:
 
 
 def test_most_answerable_messages_get_the_right_answer_directly(dev: Figures) -> None:
-    assert dev.right >= math.ceil(0.70 * dev.answerable)
+    # The goal is 70 %; the dev set, read message by message, is at 97 % (2026-12-02):
+    # the bar is raised to keep that, not to say what unseen messages get.
+    assert dev.right >= math.ceil(0.90 * dev.answerable)
 
 
 def test_wrong_answers_are_rare(dev: Figures) -> None:
-    assert dev.wrong <= math.floor(0.02 * dev.answerable)
+    assert dev.wrong <= math.floor(0.01 * dev.answerable)
 
 
 def test_didnt_understand_is_rare_for_answerable_messages(dev: Figures) -> None:
-    assert dev.not_understood <= math.floor(0.05 * dev.answerable)
+    assert dev.not_understood <= math.floor(0.02 * dev.answerable)
 
 
 def test_no_match_messages_are_not_answered_with_an_entry(dev: Figures) -> None:
@@ -117,3 +119,24 @@ def test_no_match_messages_naming_other_things_get_no_answer() -> None:
     index = demo_bot().faq
     for text in ("cod bisa ga min", "saya mau pesan pizza", "berapa harga kopi susu"):
         assert index.classify(text).kind != "sure", text
+
+
+def test_messages_about_the_shops_other_business_get_no_answer() -> None:
+    index = demo_bot().faq
+    for text in ("pesanan sy kok blm dikirim", "kak bayar pake gopay bisa ga", "makasih kak"):
+        assert index.classify(text).kind != "sure", text
+    # An off-topic word in a message about codes costs little.
+    assert index.classify("kurir minta kode otp sy, boleh dikasih?").kind != "none"
+
+
+def test_a_message_of_one_or_two_words_must_be_clear_to_be_answered() -> None:
+    index = demo_bot().faq
+    assert index.classify("Promo lama").kind != "sure"
+    assert index.classify("unsubscribe").matches[0].entry.id == "stop_messages"
+
+
+def test_drawn_out_letters_apostrophes_and_affixed_typos() -> None:
+    index = demo_bot().faq
+    assert prepare("KODE GA MASUKKK") == prepare("kode ga masuk")
+    assert index.classify("what's an OTP").matches[0].entry.id == "what_is_otp"
+    assert index._resolve("dikirm")[1] == prepare("dikirim")  # a slip from the written word
