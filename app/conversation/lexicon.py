@@ -44,7 +44,8 @@ COLLOQUIAL = {
     # joining words
     "yg": "yang", "tu": "itu", "tuh": "itu", "ni": "ini", "tp": "tapi", "tpi": "tapi", "dr": "dari", "dri": "dari", "jg": "juga",
     "krn": "karena", "karna": "karena", "kl": "kalau", "klo": "kalau", "kalo": "kalau",
-    "dgn": "dengan", "dg": "dengan", "sm": "sama", "ama": "sama", "utk": "untuk",
+    "dgn": "dengan", "dg": "dengan", "jgn": "jangan", "ato": "atau", "pd": "pada",
+    "bnyk": "banyak", "bbrp": "beberapa", "knapa": "kenapa", "nda": "tidak", "ndak": "tidak", "sm": "sama", "ama": "sama", "utk": "untuk",
     "aja": "saja", "ajah": "saja", "cuma": "hanya", "cuman": "hanya", "doang": "saja",
     "emg": "memang", "emang": "memang", "bgt": "banget", "bngt": "banget", "gitu": "begitu",
     "gini": "begini", "hrs": "harus", "bs": "bisa", "bsa": "bisa", "bisaa": "bisa",
@@ -60,7 +61,8 @@ COLLOQUIAL = {
     "tlpn": "telepon", "nyoba": "coba", "liat": "lihat", "ngeliat": "lihat", "bikin": "buat",
     "bales": "balas", "ilang": "hilang", "ngerti": "mengerti", "tau": "tahu", "tlg": "tolong",
     "minta2": "minta", "mkasih": "terimakasih", "makasih": "terimakasih", "mksh": "terimakasih",
-    "pesen": "pesan", "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu",
+    "pesen": "pesan", "trima": "terima", "nerima": "menerima", "msk": "masuk",
+    "smpe": "sampai", "ttp": "tetap", "tetep": "tetap", "dapetin": "dapat", "ngecek": "cek", "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu",
     # things
     "nmr": "nomor", "nomer": "nomor", "wa": "whatsapp", "whatsap": "whatsapp",
     "watsap": "whatsapp", "miscall": "missed call", "misscall": "missed call",
@@ -89,6 +91,8 @@ def spell_out(word: str, keep: frozenset[str] = frozenset()) -> str:
         return "tidak " + negated.group(2)
     if word.endswith("in") and len(word) > 5 and word[:-2] + "kan" in keep:
         return word[:-2] + "kan"  # "matiin", "bacain": Jakarta's -in is -kan
+    if word.startswith("ke") and len(word) > 5 and "ter" + word[2:] in keep:
+        return "ter" + word[2:]  # "kehapus", "kekirim": chat's ke- is ter- (by accident)
     doubled = _DOUBLED.match(word)
     if doubled:
         base = doubled.group(1)
