@@ -310,9 +310,9 @@ class FaqIndex:
     def _resolve(self, token: str) -> Resolved:
         """The closest known word to a typed one, with its weight; remembered,
         as the vocabulary of an index never changes."""
-        found = self._resolved.get(token)
         if token == OFF_TOPIC_MARK:
             return 0.0, None, self._off_topic
+        found = self._resolved.get(token)
         if found is None:
             if len(self._resolved) >= RESOLVED_CACHE:
                 self._resolved.clear()

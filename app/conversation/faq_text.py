@@ -25,7 +25,7 @@ from app.conversation.lexicon import spell_out
 from app.conversation.offtopic import is_off_topic
 
 #: What a word of the shop's other business becomes (:mod:`app.conversation.offtopic`):
-#: one token no entry has, which the search weighs as much as the FAQ's rarest word.
+#: one token no entry has, which the search weighs more than the FAQ's rarest word.
 OFF_TOPIC_MARK = "~"
 
 #: Chat spellings, expanded before matching.
@@ -45,7 +45,8 @@ ABBREVIATIONS = {
     "e": "", "mail": "email", "tlp": "telepon", "telpon": "telepon", "nelpon": "menelepon",
     "ditelpon": "ditelepon", "sms": "sms", "ok": "", "oke": "",
     # vowels dropped, as thumbs do: short words that no typo rule may guess
-    "wht": "what", "wat": "what", "whats": "what", "hows": "how", "wheres": "where", "hw": "how", "lwt": "lewat", "kd": "kode", "pwd": "password",
+    "wht": "what", "wat": "what", "whats": "what", "hows": "how", "wheres": "where",
+    "hw": "how", "lwt": "lewat", "kd": "kode", "pwd": "password",
 }  # fmt: skip
 
 #: Words that carry no meaning for telling questions apart.

@@ -11,6 +11,9 @@ is used only on messages that do not read as English (``detect`` is not
 stays "no"), and never a word the FAQ itself uses (the caller passes those
 as ``keep``: if a marketer writes "buat", "buat" matches "buat").
 
+Jakarta's -in for -kan ("matiin") and chat's ke- for ter- ("kehapus") are
+undone only into a word the FAQ uses ("matikan", "terhapus").
+
 Written for Sandi from common Indonesian chat usage (no word list vendored).
 """
 
@@ -45,7 +48,8 @@ COLLOQUIAL = {
     "yg": "yang", "tu": "itu", "tuh": "itu", "ni": "ini", "tp": "tapi", "tpi": "tapi", "dr": "dari", "dri": "dari", "jg": "juga",
     "krn": "karena", "karna": "karena", "kl": "kalau", "klo": "kalau", "kalo": "kalau",
     "dgn": "dengan", "dg": "dengan", "jgn": "jangan", "ato": "atau", "pd": "pada",
-    "bnyk": "banyak", "bbrp": "beberapa", "knapa": "kenapa", "nda": "tidak", "ndak": "tidak", "sm": "sama", "ama": "sama", "utk": "untuk",
+    "bnyk": "banyak", "bbrp": "beberapa", "knapa": "kenapa", "nda": "tidak", "ndak": "tidak",
+    "sm": "sama", "ama": "sama", "utk": "untuk",
     "aja": "saja", "ajah": "saja", "cuma": "hanya", "cuman": "hanya", "doang": "saja",
     "emg": "memang", "emang": "memang", "bgt": "banget", "bngt": "banget", "gitu": "begitu",
     "gini": "begini", "hrs": "harus", "bs": "bisa", "bsa": "bisa", "bisaa": "bisa",
@@ -56,13 +60,15 @@ COLLOQUIAL = {
     "dimasukin": "dimasukkan", "pake": "pakai", "dipake": "dipakai",
     "ngasih": "memberi", "ngasi": "memberi", "kasi": "kasih", "ksh": "kasih",
     "dikasi": "diberi", "dikasih": "diberi", "ngaku": "mengaku", "ngakunya": "mengaku",
-    "dichat": "dikirimi pesan", "nanya": "tanya", "nelpon": "menelepon", "nelfon": "menelepon", "nelepon": "menelepon",
+    "dichat": "dikirimi pesan", "nanya": "tanya", "nelpon": "menelepon", "nelfon": "menelepon",
+    "nelepon": "menelepon",
     "ditelpon": "ditelepon", "telp": "telepon", "tlp": "telepon", "telpon": "telepon",
     "tlpn": "telepon", "nyoba": "coba", "liat": "lihat", "ngeliat": "lihat", "bikin": "buat",
     "bales": "balas", "ilang": "hilang", "ngerti": "mengerti", "tau": "tahu", "tlg": "tolong",
     "minta2": "minta", "mkasih": "terimakasih", "makasih": "terimakasih", "mksh": "terimakasih",
     "pesen": "pesan", "trima": "terima", "nerima": "menerima", "msk": "masuk",
-    "smpe": "sampai", "ttp": "tetap", "tetep": "tetap", "dapetin": "dapat", "ngecek": "cek", "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu",
+    "smpe": "sampai", "ttp": "tetap", "tetep": "tetap", "dapetin": "dapat", "ngecek": "cek",
+    "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu",
     # things
     "nmr": "nomor", "nomer": "nomor", "wa": "whatsapp", "whatsap": "whatsapp",
     "watsap": "whatsapp", "miscall": "missed call", "misscall": "missed call",

@@ -6,10 +6,11 @@ stock ("pesanan sy kok blm dikirim", "kak bayar pake gopay bisa ga"). Such a
 message shares a word or two with an entry ("dikirim", "bayar") and the
 scorers, which ignore words the FAQ does not know, would answer it. The
 words below belong to no entry and say what the message is really about, so
-the search gives each of them the weight of the FAQ's rarest word
+the search gives each of them 1.5 times the weight of the FAQ's rarest word
 (:data:`app.conversation.faq.OFF_TOPIC_WEIGHT`): where they dominate, the
 message is not covered and gets no answer; where the message is mostly
-about codes ("kurir minta kode otp sy"), they cost little.
+about codes ("kurir minta kode otp sy"), they cost little. A message with
+one must also score more to be answered (faq_scores.OFF_TOPIC_DOUBT).
 
 Guarded like the lexicon: a word the FAQ's own questions use is never
 off-topic (the caller passes those as ``keep``). Written for Sandi from the
