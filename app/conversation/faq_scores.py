@@ -21,6 +21,12 @@ MARGIN = 10
 AGREED = 52
 #: ... and leads the runner-up by at least this much (a one-word "kode" is not sure).
 AGREED_LEAD = 4
+#: A message of LONG words or more is full of context and scores low against
+#: every entry: when both scorers put one first, it is answered from
+#: LONG_AGREED with a lead of LONG_LEAD.
+LONG = 7
+LONG_AGREED = 38.0
+LONG_LEAD = 8.0
 #: A message of SHORT words or fewer (filler aside) is answered from SHORT_SURE on.
 SHORT = 2
 SHORT_SURE = 60.0
@@ -93,7 +99,8 @@ def decide(
     """sure, unsure or none, from the entries ranked by the fused score. A
     message naming the shop's other business (``off_topic``) must score
     OFF_TOPIC_DOUBT more to be answered: it may well be about that. One of
-    SHORT words or fewer says little ("promo lama", "kurir"): SHORT_SURE."""
+    SHORT words or fewer says little ("promo lama", "kurir"): SHORT_SURE. One
+    of LONG words or more that both scorers agree on is answered from LONG_AGREED."""
     if not ranked or ranked[0].score < MAYBE:
         return FaqResult("none")
     top = ranked[0]
@@ -105,6 +112,12 @@ def decide(
         and top.score >= max(AGREED + doubt, floor)
         and lead >= AGREED_LEAD
     )
-    if (top.score >= max(SURE + doubt, floor) and lead >= MARGIN) or agreed:
+    long_agreed = (
+        words >= LONG
+        and fuzzy_first is top.entry is bm25_first
+        and top.score >= LONG_AGREED + doubt
+        and lead >= LONG_LEAD
+    )
+    if (top.score >= max(SURE + doubt, floor) and lead >= MARGIN) or agreed or long_agreed:
         return FaqResult("sure", (top,))
     return FaqResult("unsure", tuple(m for m in ranked if m.score >= MAYBE - 10))

@@ -33,7 +33,8 @@ weighs OFF_TOPIC_WEIGHT of the rarest word (OFF_TOPIC_BM25 in BM25's
 ceiling), and a message with one must score OFF_TOPIC_DOUBT more to be sure;
 an unknown word of everyday language (EVERYDAY) weighs COMMON_UNKNOWN of an
 unknown one; both scorers agreeing is sure only with a lead of AGREED_LEAD; a
-message of SHORT words or fewer is sure from SHORT_SURE on.
+message of SHORT words or fewer is sure from SHORT_SURE on, one of LONG or more
+that both scorers put first from LONG_AGREED with a lead of LONG_LEAD.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ from app.conversation.faq_scores import (
     AGREED_LEAD,
     COVERED,
     FUZZY,
+    LONG,
+    LONG_AGREED,
+    LONG_LEAD,
     MARGIN,
     MAYBE,
     OFF_TOPIC_DOUBT,
@@ -273,9 +277,13 @@ class ReferenceFaqIndex:
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         lead = top.score - runner_up
         both_first = self.ranked(fuzzy, 1)[0].entry is top.entry is self.ranked(bm25, 1)[0].entry
-        floor = SHORT_SURE if len(prepare(text, self.keep).split()) <= SHORT else 0.0
+        count = len(prepare(text, self.keep).split())
+        floor = SHORT_SURE if count <= SHORT else 0.0
         agreed = both_first and top.score >= max(AGREED + doubt, floor) and lead >= AGREED_LEAD
-        if (top.score >= max(SURE + doubt, floor) and lead >= MARGIN) or agreed:
+        long_agreed = (
+            count >= LONG and both_first and top.score >= LONG_AGREED + doubt and lead >= LONG_LEAD
+        )
+        if (top.score >= max(SURE + doubt, floor) and lead >= MARGIN) or agreed or long_agreed:
             return FaqResult("sure", (top,))
         return FaqResult("unsure", tuple(m for m in matches if m.score >= MAYBE - 10))
 
