@@ -168,7 +168,7 @@ class StaffUsers:
         key = keys.staff_session(_digest(token))
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(key)
-        pipe.expire(key, keys.STAFF_SESSION_TTL, xx=True)
+        pipe.expire(key, keys.STAFF_SESSION_TTL)  # a missing key stays missing (no XX: Redis 6.2)
         found: Any = pipe.execute()[0]
         if not found:
             return None
