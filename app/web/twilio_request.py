@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import re
 from datetime import datetime
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from flask import Request
 from twilio.request_validator import RequestValidator
@@ -51,14 +51,36 @@ def check_form_request(request: Request) -> MultiDict[str, str]:
         raise Rejected("content_type", "expected application/x-www-form-urlencoded", status=415)
     raw = request.get_data(cache=True)
     form = request.form
-    # Werkzeug quietly keeps or replaces undecodable bytes; only a body with
-    # non-ASCII bytes or escapes (%80-%FF) needs the strict, slower parse.
+    if strict_pairs(raw) is None:
+        raise Rejected("encoding", "request body is not valid UTF-8")
+    return form
+
+
+def strict_pairs(raw: bytes) -> list[tuple[str, str]] | None:
+    """The body's fields as werkzeug parses them, or None when it is not strict UTF-8.
+
+    Werkzeug quietly keeps or replaces undecodable bytes; only a body with
+    non-ASCII bytes or escapes (%80-%FF) needs the strict, slower parse. The
+    others (every Twilio field but a body with accents or emoji) are split
+    here directly: what ``parse_qsl(..., keep_blank_values=True)`` returns,
+    without its per-field ``unquote`` calls on fields that have no ``%``.
+    """
     if not raw.isascii() or _HIGH_ESCAPE.search(raw):
         try:
-            parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+            return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
-            raise Rejected("encoding", "request body is not valid UTF-8") from None
-    return form
+            return None
+    pairs = []
+    for field in raw.decode("ascii").split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "+" in field:
+            name, value = name.replace("+", " "), value.replace("+", " ")
+        if "%" in field:
+            name, value = unquote(name), unquote(value)
+        pairs.append((name, value))
+    return pairs
 
 
 def signature_ok(
@@ -68,12 +90,17 @@ def signature_ok(
     if not signature:
         return False
     url = signed_url(request, public_url)
-    # The form itself, not dict(form): a repeated key must be signed with all its values.
-    if hmac.compare_digest(twilio_signature(token, url, form).encode(), signature.encode()):
+    if signature_matches(token, url, form, signature):
         return True
     # Twilio may have signed the URL with or without the default port; the
     # library tries both. Only a mismatch pays for that.
     return bool(RequestValidator(token).validate(url, form, signature))
+
+
+def signature_matches(token: str, url: str, form: MultiDict[str, str], signature: str) -> bool:
+    """The signature of exactly this URL (the port as given), compared in constant time."""
+    # The form itself, not dict(form): a repeated key must be signed with all its values.
+    return hmac.compare_digest(twilio_signature(token, url, form).encode(), signature.encode())
 
 
 def twilio_signature(token: str, url: str, form: MultiDict[str, str]) -> str:
