@@ -25,13 +25,13 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, g
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.utils import get_host
 
+from app.content.messages import InboundMessage
 from app.logs import bind_log_context, clear_log_context
 from app.request_context import bind_webhook_context, new_request_id
 from app.web.hosts import allowed_hosts, hostname
@@ -126,7 +126,9 @@ class FastWebhook:
         )
         return [body]
 
-    def _check(self, environ: WSGIEnvironment, started: float) -> tuple[Any, Any] | None:
+    def _check(
+        self, environ: WSGIEnvironment, started: float
+    ) -> tuple[dict[str, str], InboundMessage] | None:
         """The form and the message, or None for Flask to answer (the body put back)."""
         host = environ.get("HTTP_HOST")
         scheme = environ.get("wsgi.url_scheme", "http")
@@ -152,18 +154,18 @@ class FastWebhook:
 
     def _checked_body(
         self, environ: WSGIEnvironment, raw: bytes, scheme: str, host: str
-    ) -> tuple[Any, Any] | None:
+    ) -> tuple[dict[str, str], InboundMessage] | None:
         signature = environ.get("HTTP_X_TWILIO_SIGNATURE", "")
         pairs = strict_pairs(raw) if len(raw) == int(environ["CONTENT_LENGTH"]) else None
         if not signature or pairs is None:
             return None
-        form: ImmutableMultiDict[str, str] = ImmutableMultiDict(pairs)
         settings = self.services.settings
         url = (settings.public_url or f"{scheme}://{host}") + PATH
         if environ.get("QUERY_STRING"):
             url += "?" + environ["QUERY_STRING"]
-        if not signature_matches(settings.webhook_auth_token, url, form, signature):
+        if not signature_matches(settings.webhook_auth_token, url, pairs, signature):
             return None  # Flask tries the port variants, then refuses and counts
+        form = dict(reversed(pairs))  # a repeated name: its first value, as MultiDict.get
         try:
             return form, parse_inbound(form, self.services.clock())
         except Rejected:
