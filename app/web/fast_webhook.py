@@ -106,7 +106,7 @@ class FastWebhook:
         ):
             return self.flask(environ, start_response)
         started = time.perf_counter()
-        checked = self._check(environ, started)
+        checked = self._check(environ)
         if checked is None:
             return self.flask(environ, start_response)
         form, message = checked
@@ -126,9 +126,7 @@ class FastWebhook:
         )
         return [body]
 
-    def _check(
-        self, environ: WSGIEnvironment, started: float
-    ) -> tuple[dict[str, str], InboundMessage] | None:
+    def _check(self, environ: WSGIEnvironment) -> tuple[dict[str, str], InboundMessage] | None:
         """The form and the message, or None for Flask to answer (the body put back)."""
         host = environ.get("HTTP_HOST")
         scheme = environ.get("wsgi.url_scheme", "http")
