@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from flask import Flask, Request, Response, g, request
 
@@ -27,8 +28,22 @@ OTP_API_BLUEPRINTS = frozenset({"api", "verify_v2"})
 
 
 def request_id(req: Request) -> str:
-    given = req.headers.get("X-Request-Id", "")
+    return new_request_id(req.headers.get("X-Request-Id", ""))
+
+
+def new_request_id(given: str) -> str:
+    """The caller's ``X-Request-Id`` when it is a plain token, else a new one."""
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def bind_webhook_context(form: Mapping[str, str]) -> None:
+    """A Twilio webhook's masked conversation and its message (or call) SID."""
+    sid = form.get("MessageSid") or form.get("CallSid") or ""
+    sender = form.get("From")
+    bind_log_context(
+        conversation=mask(sender) if sender else None,
+        message_sid=sid if _SID.fullmatch(sid) else None,
+    )
 
 
 def init_app(app: Flask, metrics: Metrics) -> None:
@@ -45,13 +60,7 @@ def init_app(app: Flask, metrics: Metrics) -> None:
             # Cache the raw body first: the webhook checks its bytes (strict UTF-8) and
             # its signature after this has parsed the form.
             req.get_data(cache=True)
-            form = req.form
-            sid = form.get("MessageSid") or form.get("CallSid") or ""
-            sender = form.get("From")
-            bind_log_context(
-                conversation=mask(sender) if sender else None,
-                message_sid=sid if _SID.fullmatch(sid) else None,
-            )
+            bind_webhook_context(req.form)
         vid = (req.view_args or {}).get("verification_id")
         if isinstance(vid, str) and _SID.fullmatch(vid):
             bind_log_context(verification_id=vid)

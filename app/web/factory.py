@@ -75,8 +75,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=(settings.public_url or "").startswith("https://"),
     )
     app.session_interface = LazyCookieSessions()
-    if settings.trust_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 
     extra = {"twilio_http_client": twilio_http} if twilio_http else {}
     built = services.build(settings, clock or services.utc_now, otp, **extra)
@@ -90,6 +88,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app, settings)
     _register_error_handlers(app)
     init_request_context(app, built.metrics)
+    from app.web import fast_webhook
+
+    # The webhook's fast path sits inside ProxyFix: it sees the outside scheme and host.
+    fast_webhook.install(app)
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     log.info(
         "Sandi ready: %s mode, %s, flows from %s",
         settings.env,

@@ -35,7 +35,7 @@ def allowed_hosts(settings: Settings) -> frozenset[str]:
     return frozenset(h for h in hosts if h)
 
 
-def _hostname(host: str) -> str:
+def hostname(host: str) -> str:
     """``Example.com:8443`` -> ``example.com``; ``[::1]:5000`` -> ``::1``."""
     host = host.strip().lower()
     if host.startswith("["):
@@ -50,7 +50,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     def check_host() -> tuple[Response, int] | None:
         if request.path in _ANY_HOST:
             return None
-        if _hostname(request.host) not in allowed:
+        if hostname(request.host) not in allowed:
             return json_error(
                 400,
                 "bad_host",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
+from app.config import Settings
+from app.content.messages import InboundMessage
 from app.conversation.turns import Outcome
 from app.logs import mask
 from app.store.tracking import OptOuts
@@ -17,6 +20,7 @@ from app.web.twilio_request import Rejected, parse_inbound
 from app.web.twilio_signed import twilio_signed
 from app.web.twiml import messaging_twiml
 from app.web.wa_rest import send_by_rest, wants_rest, with_sizes
+from app.wiring.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,15 @@ def inbound(form: MultiDict[str, str]) -> Response:
         )
         return Response(f"{err}\n", status=err.status, mimetype="text/plain")
 
+    return Response(answer(s, message, started), mimetype=TWIML)
+
+
+def answer(s: Services, message: InboundMessage, started: float) -> str:
+    """Run the turn of a checked, parsed message and return its TwiML.
+
+    The Flask view above and the webhook's fast path (app.web.fast_webhook)
+    both answer through here, so a turn is run, counted and logged alike.
+    """
     if message.media and not s.settings.sandbox:
         message = with_sizes(s, message)
     outcome = s.turns.run(message)
@@ -64,13 +77,12 @@ def inbound(form: MultiDict[str, str]) -> Response:
     if wants_rest(s, message, replies):
         replies = send_by_rest(s, message, replies)
     if not any(r.media for r in replies):
-        return Response(messaging_twiml(replies, message), mimetype=TWIML)
+        return messaging_twiml(replies, message)
     mms = message.sender.startswith(s.channels.settings.mms_prefixes)
-    return Response(messaging_twiml(replies, message, _media_url, mms), mimetype=TWIML)
+    return messaging_twiml(replies, message, functools.partial(_media_url, s.settings), mms)
 
 
-def _media_url(ref: str) -> str | None:
-    settings = services().settings
+def _media_url(settings: Settings, ref: str) -> str | None:
     base = settings.public_url or ("http://localhost" if settings.sandbox else None)
     return public_media_url(ref, base, settings.secret_key)
 

@@ -6,8 +6,9 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from flask import Request
 from twilio.request_validator import RequestValidator
@@ -51,14 +52,36 @@ def check_form_request(request: Request) -> MultiDict[str, str]:
         raise Rejected("content_type", "expected application/x-www-form-urlencoded", status=415)
     raw = request.get_data(cache=True)
     form = request.form
-    # Werkzeug quietly keeps or replaces undecodable bytes; only a body with
-    # non-ASCII bytes or escapes (%80-%FF) needs the strict, slower parse.
+    if strict_pairs(raw) is None:
+        raise Rejected("encoding", "request body is not valid UTF-8")
+    return form
+
+
+def strict_pairs(raw: bytes) -> list[tuple[str, str]] | None:
+    """The body's fields as werkzeug parses them, or None when it is not strict UTF-8.
+
+    Werkzeug quietly keeps or replaces undecodable bytes; only a body with
+    non-ASCII bytes or escapes (%80-%FF) needs the strict, slower parse. The
+    others (every Twilio field but a body with accents or emoji) are split
+    here directly: what ``parse_qsl(..., keep_blank_values=True)`` returns,
+    without its per-field ``unquote`` calls on fields that have no ``%``.
+    """
     if not raw.isascii() or _HIGH_ESCAPE.search(raw):
         try:
-            parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+            return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
-            raise Rejected("encoding", "request body is not valid UTF-8") from None
-    return form
+            return None
+    pairs = []
+    for field in raw.decode("ascii").split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "+" in field:
+            name, value = name.replace("+", " "), value.replace("+", " ")
+        if "%" in field:
+            name, value = unquote(name), unquote(value)
+        pairs.append((name, value))
+    return pairs
 
 
 def signature_ok(
@@ -68,34 +91,39 @@ def signature_ok(
     if not signature:
         return False
     url = signed_url(request, public_url)
-    # The form itself, not dict(form): a repeated key must be signed with all its values.
-    if hmac.compare_digest(twilio_signature(token, url, form).encode(), signature.encode()):
+    if signature_matches(token, url, form, signature):
         return True
     # Twilio may have signed the URL with or without the default port; the
     # library tries both. Only a mismatch pays for that.
     return bool(RequestValidator(token).validate(url, form, signature))
 
 
-def twilio_signature(token: str, url: str, form: MultiDict[str, str]) -> str:
+def signature_matches(
+    token: str, url: str, form: MultiDict[str, str] | Iterable[tuple[str, str]], signature: str
+) -> bool:
+    """The signature of exactly this URL (the port as given), compared in constant time."""
+    return hmac.compare_digest(twilio_signature(token, url, form).encode(), signature.encode())
+
+
+def twilio_signature(
+    token: str, url: str, form: MultiDict[str, str] | Iterable[tuple[str, str]]
+) -> str:
     """``X-Twilio-Signature`` as Twilio documents it: base64 of HMAC-SHA1, keyed by
     the auth token, over the URL and then each name followed by its value, names
     sorted (a repeated name: its distinct values sorted).
 
-    The same string as ``RequestValidator.compute_signature``, which asks the
-    MultiDict for ``getall`` first and pays for the AttributeError on every field.
+    Sorting the distinct (name, value) pairs is that order exactly: by name, then
+    by value. The same string as ``RequestValidator.compute_signature``, which
+    asks a MultiDict for ``getall`` first and pays an AttributeError per field.
     """
-    parts = [url]
-    for name in sorted(form.keys()):
-        values = form.getlist(name)
-        if len(values) == 1:
-            parts.append(name + values[0])
-        else:
-            parts.extend(name + value for value in sorted(set(values)))
-    mac = hmac.new(token.encode("utf-8"), "".join(parts).encode("utf-8"), hashlib.sha1)
+    # Every (name, value), not dict(form): a repeated name is signed with all its values.
+    pairs = form.items(multi=True) if isinstance(form, MultiDict) else form
+    text = url + "".join([name + value for name, value in sorted(set(pairs))])
+    mac = hmac.new(token.encode("utf-8"), text.encode("utf-8"), hashlib.sha1)
     return base64.b64encode(mac.digest()).decode("ascii")
 
 
-def parse_inbound(form: MultiDict[str, str], received_at: datetime) -> InboundMessage:
+def parse_inbound(form: Mapping[str, str], received_at: datetime) -> InboundMessage:
     sender, recipient = form.get("From", ""), form.get("To", "")
     if not sender or not recipient:
         raise Rejected("missing_field", "From and To are required")
@@ -157,7 +185,7 @@ def e164(number: str, field: str) -> str:
     return normalised
 
 
-def _media(form: MultiDict[str, str]) -> tuple[Media, ...]:
+def _media(form: Mapping[str, str]) -> tuple[Media, ...]:
     try:
         count = min(int(form.get("NumMedia", "0") or 0), 10)
     except ValueError:
@@ -170,7 +198,7 @@ def _media(form: MultiDict[str, str]) -> tuple[Media, ...]:
     return tuple(items)
 
 
-def _location(form: MultiDict[str, str]) -> Location | None:
+def _location(form: Mapping[str, str]) -> Location | None:
     lat, lon = form.get("Latitude"), form.get("Longitude")
     if not lat or not lon:
         return None
