@@ -40,12 +40,34 @@ from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindo
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
-from app.otp.ports import LimitRefusal
-from app.store import keys
+from app.otp.ports import SCOPES, HeldSend, LimitRefusal
+from app.store import keys, trip
 from app.store.connection import RedisClient
 
 #: The attributes of ``limits``' RedisStorage holding the scripts a hit runs.
 _ACQUIRE_SCRIPTS = ("lua_acquire_moving_window", "lua_acquire_sliding_window")
+
+
+# Giving back one hit of ``limits``' own scripts, with the keys and arguments that hit had.
+# Moving window: KEYS[1] = its list, ARGV[1] = the hit's timestamp (pushed as a Lua
+# number, so removed as one: the same conversion to a string).
+_GIVE_BACK_MOVING = """
+return redis.call('LREM', KEYS[1], 1, tonumber(ARGV[1]))
+"""
+# Sliding window counter: KEYS[1] = previous window, KEYS[2] = current, ARGV[3] = amount.
+# The current window if it counts anything, else the previous (it moved meanwhile).
+_GIVE_BACK_SLIDING = """
+for _, key in ipairs({KEYS[2], KEYS[1]}) do
+  if (tonumber(redis.call('GET', key)) or 0) >= tonumber(ARGV[3]) then
+    return redis.call('DECRBY', key, ARGV[3])
+  end
+end
+return 0
+"""
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +86,6 @@ class _Queued:
         self.batch = batch
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> bool:
-        # EVALSHA straight on the pipeline: Script.__call__ on a pipeline would
-        # add a SCRIPT EXISTS round trip to every execute.
-        self.batch.pipe.evalsha(self.script.sha, len(keys), *keys, *args)
         self.batch.calls.append((self.script, list(keys), list(args)))
         return True  # the real answer comes from the pipeline
 
@@ -74,15 +93,16 @@ class _Queued:
 class _Batch:
     """Collects the hits of one send; :meth:`run` sends them in one round trip."""
 
-    def __init__(self, storage: RedisStorage, client: redis.Redis) -> None:
-        self.pipe = client.pipeline(transaction=False)
+    def __init__(self, storage: RedisStorage, client: RedisClient) -> None:
+        self.client = client
         self.calls: list[tuple[Script, list[str], list[Any]]] = []
         self.storage = copy.copy(storage)
         for name in _ACQUIRE_SCRIPTS:
             setattr(self.storage, name, _Queued(getattr(storage, name), self))
 
     def run(self) -> list[bool]:
-        return _answers(self.calls, self.pipe.execute(raise_on_error=False))
+        calls = [trip.script(script, keys_, args) for script, keys_, args in self.calls]
+        return _answers(self.calls, trip.run(self.client, calls, errors=True))
 
 
 def _answers(calls: list[tuple[Script, list[str], list[Any]]], results: list[Any]) -> list[bool]:
@@ -123,6 +143,9 @@ class RedisSendLimiter:
         else:  # pragma: no cover - exercised against a cluster only
             storage = RedisClusterStorage(cluster_url or "", key_prefix=keys.RATE_LIMIT_PREFIX)
         self._storage = storage
+        runs_on = self._client or storage.storage
+        self._give_back_moving = runs_on.register_script(_GIVE_BACK_MOVING)
+        self._give_back_sliding = runs_on.register_script(_GIVE_BACK_SLIDING)
         exact, cheap = MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
         self._rules = {
             "client_ip": _Rule("client_ip", _items(client_ip), cheap(storage), cheap),
@@ -131,13 +154,6 @@ class RedisSendLimiter:
             "sender": _Rule("sender", _items(sender), exact(storage), exact),
             "server": _Rule("server", _items(server), cheap(storage), cheap),
         }
-
-    def _batch(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> _Batch:
-        assert isinstance(self._storage, RedisStorage) and self._client is not None
-        batch = _Batch(self._storage, self._client)
-        for rule, item, identity in hits:
-            rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
-        return batch
 
     def _hits(
         self,
@@ -166,21 +182,56 @@ class RedisSendLimiter:
         client_ip: str | None,
         sender: str | None = None,
     ) -> LimitRefusal | None:
-        hits = self._hits(destination, api_key, client_ip, sender)
+        return self.acquire_soon(destination, api_key, client_ip, sender)().refusal
+
+    def acquire_soon(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
+        *,
+        scopes: tuple[str, ...] = SCOPES,
+    ) -> Callable[[], HeldSend]:
+        """The hits of ``scopes``' windows, sent with the next round trip
+        (:func:`app.store.trip.soon`); the answer can give the granted hits back."""
+        hits = [
+            h for h in self._hits(destination, api_key, client_ip, sender) if h[0].scope in scopes
+        ]
         if not hits:
-            return None
-        if isinstance(self._storage, RedisStorage) and self._client is not None:
-            granted = self._batch(hits).run()
-        else:  # a cluster: the windows live on different nodes, one call each
-            granted = [
-                rule.limiter.hit(item, "otp", rule.scope, identity) for rule, item, identity in hits
-            ]
+            held = HeldSend(None, _nothing)
+            return lambda: held
+        batch = _Batch(self._storage, self._client or self._storage.storage)
+        for rule, item, identity in hits:
+            rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
+        calls = [trip.script(script, keys_, args) for script, keys_, args in batch.calls]
+
+        def decode(replies: list[Any]) -> HeldSend:
+            granted = _answers(batch.calls, replies)
+            taken = [c for c, ok in zip(batch.calls, granted, strict=True) if ok]
+            return HeldSend(self._refusal(hits, granted), lambda: self._give_back(batch, taken))
+
+        return trip.soon(batch.client, calls, decode)
+
+    def _refusal(
+        self, hits: list[tuple[_Rule, RateLimitItem, str]], granted: list[bool]
+    ) -> LimitRefusal | None:
         for (rule, item, identity), ok in zip(hits, granted, strict=True):
             if not ok:
                 stats = rule.limiter.get_window_stats(item, "otp", rule.scope, identity)
                 wait = max(1, math.ceil(stats.reset_time - time.time()))
                 return LimitRefusal(scope=rule.scope, retry_after=wait)
         return None
+
+    def _give_back(self, batch: _Batch, taken: list[tuple[Script, list[str], list[Any]]]) -> None:
+        """Undo the hits a send refused after all made (one round trip, refusals only)."""
+        moving = self._storage.lua_acquire_moving_window.sha
+        calls = [
+            trip.script(self._give_back_moving if script.sha == moving else self._give_back_sliding,
+                        keys_, args)
+            for script, keys_, args in taken
+        ]  # fmt: skip
+        trip.run(batch.client, calls)
 
     def reset(self, destination: str) -> None:
         """Forget a destination's sends (an operator unblocking a customer)."""
