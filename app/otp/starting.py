@@ -1,10 +1,14 @@
 """Starting a verification: a new code, or a resend of the pending one.
 
-The part of :class:`app.otp.service.OtpService` behind ``start``: claim the
-send (:class:`VerificationStore` keeps concurrent starts apart), screen it
-(fraud guard), count it (send limits), write the code, hand it to the
-channels. The bookkeeping nobody waits for (the delivery noted, the
-insights) is sent in one round trip at the end (``batch``).
+The part of :class:`app.otp.service.OtpService` behind ``start``. A first
+attempt asks its questions together (:meth:`Starts._claim_once`): the claim
+(:class:`VerificationStore` keeps concurrent starts apart), which writes a new
+verification's code at once, the fraud guard's screening and the send limits
+of the source share one round trip, and what a refusal leaves is undone; the
+number's own limits follow once the claim is won. A resend writes its code
+after (the pending code may be repeated). Then the channels; the bookkeeping
+nobody waits for (the delivery noted, the insights) is sent in one round trip
+at the end (``batch``).
 """
 
 from __future__ import annotations

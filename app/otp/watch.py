@@ -1,8 +1,9 @@
 """What the OTP service tells the fraud guard and the insights, in one place.
 
-:class:`OtpService` calls :meth:`OtpWatch.before_send` once a start has
-claimed its send (so the guard sees resends too, and a blocked start gives
-its claim back), then :meth:`sent` or :meth:`failed`; :meth:`approved` after
+:class:`OtpService` calls :meth:`OtpWatch.screen_soon` with a start's claim
+(its counts read in the claim's round trip; the guard sees resends too, and a
+blocked start gives its claim back), or :meth:`OtpWatch.before_send` before a
+fallback send, then :meth:`sent` or :meth:`failed`; :meth:`approved` after
 a code was accepted; :meth:`fallback` after a fallback send. Either part may
 be absent (``SANDI_FRAUD_GUARD=off``).
 """

@@ -15,13 +15,15 @@ own atomic Lua scripts, with its keys and arguments built by ``limits``
 itself. The window runs on ``limits``' own clock (real time), not on the
 service's injected clock.
 
-One send hits every window that applies (client IP, API key, destination per
-hour and per day: four by default) in **one pipelined round trip** instead of
-four: :class:`_Batch` lets the library's strategies run as usual, but queues
-its Lua calls on a pipeline. Each window stays atomic; a window that is full
-refuses without counting, the others count the attempt — errs on the side of
-sending less, never more. Only a refusal pays a second round trip, to read
-how long until the full window has room again.
+The windows of one send are hit in **one round trip** (:meth:`acquire_soon`,
+which can share the trip with the claim and the fraud guard's questions:
+:func:`app.store.trip.soon`): :class:`_Batch` lets the library's strategies
+run as usual, but records their Lua calls instead. Each window stays atomic;
+a window that is full refuses without counting, the others count the attempt
+— errs on the side of sending less, never more. Only a refusal pays another
+round trip, to read how long until the full window has room again. A send
+refused after all (its claim, the fraud guard) gives its hits back
+(:data:`_GIVE_BACK_MOVING`, :data:`_GIVE_BACK_SLIDING`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisClusterStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
 from app.otp.ports import SCOPES, HeldSend, LimitRefusal
 from app.store import keys, trip
@@ -91,7 +92,7 @@ class _Queued:
 
 
 class _Batch:
-    """Collects the hits of one send; :meth:`run` sends them in one round trip."""
+    """Collects the hits of one send, for :meth:`RedisSendLimiter.acquire_soon` to send."""
 
     def __init__(self, storage: RedisStorage, client: RedisClient) -> None:
         self.client = client
@@ -100,20 +101,12 @@ class _Batch:
         for name in _ACQUIRE_SCRIPTS:
             setattr(self.storage, name, _Queued(getattr(storage, name), self))
 
-    def run(self) -> list[bool]:
-        calls = [trip.script(script, keys_, args) for script, keys_, args in self.calls]
-        return _answers(self.calls, trip.run(self.client, calls, errors=True))
-
 
 def _answers(calls: list[tuple[Script, list[str], list[Any]]], results: list[Any]) -> list[bool]:
     """The hits' replies as granted or not."""
     answers = []
-    for result, (script, keys_, args) in zip(results, calls, strict=True):
-        if isinstance(result, NoScriptError):
-            # Redis restarted and forgot the script: run this one hit alone
-            # (Script loads it); the others were counted once already.
-            result = script(keys=keys_, args=args)
-        elif isinstance(result, Exception):
+    for result, _ in zip(results, calls, strict=True):
+        if isinstance(result, Exception):  # (a script Redis forgot was rerun by app.store.trip)
             raise result
         answers.append(bool(result))
     return answers

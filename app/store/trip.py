@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import redis
+from redis._parsers import _HiredisParser
 from redis.commands.core import Script
 from redis.connection import ConnectionPool
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 
 from app.store.connection import RedisClient
 
@@ -107,6 +109,13 @@ def _pipelined(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     return replies
 
 
+def _reply(conn: Any) -> Any:
+    try:
+        return conn.read_response()
+    except ResponseError as err:
+        return err
+
+
 _HELD = threading.local()
 
 
@@ -133,12 +142,25 @@ def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
 
     def attempt() -> list[Any]:
         conn.send_packed_command([packed])
+        parser = conn._parser
+        reader = getattr(parser, "_reader", None)
+        if (
+            not isinstance(parser, _HiredisParser)
+            or reader is None
+            or conn.protocol not in (2, "2")
+        ):
+            return [_reply(conn) for _ in calls]  # pragma: no cover - hiredis is a dependency
         replies: list[Any] = []
-        for _ in calls:
-            try:
-                replies.append(conn.read_response())
-            except ResponseError as err:
-                replies.append(err)
+        for _ in calls:  # hiredis's reader straight: redis-py's layers cost more than it
+            reply = reader.gets()
+            while reply is False:
+                parser.read_from_socket()  # type: ignore[no-untyped-call]
+                reply = reader.gets()
+            if isinstance(reply, ConnectionError):
+                raise reply
+            replies.append(reply)  # an error reply is a ResponseError instance
+        if conn.health_check_interval:
+            conn.next_health_check = time.monotonic() + conn.health_check_interval
         return replies
 
     def failed(_: Exception) -> None:
