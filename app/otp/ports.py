@@ -121,13 +121,19 @@ class StartCommand:
     sealed: str = ""
     #: The verification's own fallback order (see :attr:`CodeMessage.fallback`); not stored.
     fallback: tuple[str, ...] = ()
+    #: The destination's send limits for the store to count with a claim it grants
+    #: (:meth:`SendLimiter.destination_windows`: sends, seconds, sends, seconds...),
+    #: and now on the limits' clock; () when the limiter counts them itself.
+    windows: tuple[int, ...] = ()
+    windows_now_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class StartOutcome:
     """``kind``: ``new``/``resend`` (claimed), ``created``/``resent`` (done),
     ``retry`` (state moved since it was read), or a refusal: ``cooldown``,
-    ``max_sends``, ``locked``, ``binding_conflict``."""
+    ``max_sends``, ``locked``, ``binding_conflict``, ``limited`` (a window of
+    :attr:`StartCommand.windows` is full: ``wait_ms`` until it has room)."""
 
     kind: str
     wait_ms: int = 0
@@ -289,6 +295,13 @@ class SendLimiter(Protocol):
         """:meth:`acquire` of the windows of ``scopes`` only, answered with the store's
         next round trip, and able to give the hits back (a send refused after all,
         by the fraud guard or its claim)."""
+        ...
+
+    def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
+        """Now (ms, on the limits' clock) and the destination's windows (sends,
+        seconds, ...) for a verification store to count with the claim it grants
+        (:attr:`StartCommand.windows`; its limit then lives beside the claim, one
+        round trip for both), or None: this limiter counts them in :meth:`acquire`."""
         ...
 
     def reset(self, destination: str) -> None:

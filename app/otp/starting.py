@@ -4,8 +4,8 @@ The part of :class:`app.otp.service.OtpService` behind ``start``. A first
 attempt asks its questions together (:meth:`Starts._claim_once`): the claim
 (:class:`VerificationStore` keeps concurrent starts apart), which writes a new
 verification's code at once, the fraud guard's screening and the send limits
-of the source share one round trip, and what a refusal leaves is undone; the
-number's own limits follow once the claim is won. A resend writes its code
+share one round trip (the number's own limits counted by the claim itself),
+and what a refusal leaves is undone. A resend writes its code
 after (the pending code may be repeated). Then the channels; the bookkeeping
 nobody waits for (the delivery noted, the insights) is sent in one round trip
 at the end (``batch``).
@@ -229,7 +229,7 @@ class Starts(Deliveries):
         self, command: StartCommand, country: str | None, flow: str | None,
         sources: dict[str, str | None], limited: tuple[str, str | None, str | None, str | None],
     ) -> tuple[StartOutcome, SendContext, str]:  # fmt: skip
-        """Claim the send, screen it and count it against the send limits: two round trips.
+        """Claim the send, screen it and count it against the send limits: one round trip.
 
         The first is speculative, so nothing in it waits on another's answer:
         the claim writes a new verification with its code at once (``created``;
@@ -239,16 +239,26 @@ class Starts(Deliveries):
         blocked send gives those hits back (a blocked attack must not spend the
         limits its API key shares with real customers), and a blocked or
         limited send discards the verification written for it, whose code
-        never went out. The limits keyed on the destination (and a chat's
-        sender) count only once the claim is won, in the second trip: requests
-        racing for one number must not fill its window for the one that wins.
+        never went out. The number's own limits are counted by the claim when
+        its store keeps them beside it (racing requests for one number never
+        fill its window for the one that wins); else (and a chat sender's) in
+        a second trip once the claim is won.
         """
         fresh, code = self._fresh_code(command, command.new_id, resend=False)
+        target: tuple[str, ...] = _TARGET_SCOPES
+        by_store = self.limiter.destination_windows()
+        if by_store and limited[0][: len(command.tag)] == command.tag:
+            # the number's limits live beside its claim: the claim counts them
+            fresh = replace(fresh, windows=by_store[1], windows_now_ms=by_store[0])
+            target = ("sender",)
         claim = self.store.claim_soon(fresh)
         screen = self._screen_soon(fresh, country, flow, sources)
         hold = self.limiter.acquire_soon(*limited, scopes=SOURCE_SCOPES)
         claimed = claim()  # the round trip: the claim's, the screening's and the limits'
         held = hold()
+        if claimed.kind == "limited":  # the number's window (the others count it, as ever)
+            wait = -(-claimed.wait_ms // 1000)
+            self._refuse_limited(fresh, LimitRefusal("destination", wait), discard=False)
         if claimed.kind not in {"created", "resend"}:
             held.give_back()
             if claimed.kind != "retry":
@@ -261,9 +271,7 @@ class Starts(Deliveries):
             held.give_back()
             self.store.release(fresh, discard=created)
             raise
-        refusal = (
-            held.refusal or self.limiter.acquire_soon(*limited, scopes=_TARGET_SCOPES)().refusal
-        )
+        refusal = held.refusal or self.limiter.acquire_soon(*limited, scopes=target)().refusal
         self._refuse_limited(fresh, refusal, discard=created)
         return claimed, ctx, code
 

@@ -91,8 +91,11 @@ class RedisVerificationStore:
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
             c.token, CLAIM_LEASE_MS, c.brand, c.service, c.sealed,
         ]  # fmt: skip
-        index = keys.destination_index(c.tag)
-        call = trip.script(self._start, [keys.otp_open(c.tag), old_key, new_key, index], args)
+        script_keys = [keys.otp_open(c.tag), old_key, new_key, keys.destination_index(c.tag)]
+        if c.windows and mode != "commit":
+            args += [c.windows_now_ms, *c.windows]
+            script_keys.append(keys.otp_send_log(c.tag))
+        call = trip.script(self._start, script_keys, args)
         return trip.soon(self.redis, [call], _start_outcome)
 
     def release(self, command: StartCommand, *, discard: bool = False) -> None:

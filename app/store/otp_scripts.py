@@ -49,7 +49,11 @@ end
 # ARGV[14] = to, ARGV[15] = channel, ARGV[16] = purpose, ARGV[17] = locale,
 # ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms,
 # ARGV[22] = brand the message shows ('' = the server's), ARGV[23] = service ('' = /v1),
-# ARGV[24] = the code sealed (app.otp.sealing) for a later resend ('' = none)
+# ARGV[24] = the code sealed (app.otp.sealing) for a later resend ('' = none),
+# ARGV[25] = now ms on the send limits' clock, ARGV[26..] = the destination's send limits
+# (sends, seconds, ...; none: not counted here) with KEYS[5] = its send log
+# (keys.otp_send_log): a claim granted in 'claim' or 'create' mode is counted there,
+# a full window refuses it ('limited', ms until it has room) before anything is written.
 # Each send is logged as a field 'attempt:<gen>' = '<ms>|<channel>'; 'code_length' keeps
 # the digits asked for (a channel that dictates its code may change 'digits').
 # 'claim' checks the rules and, if a code may go out, reserves the send for this token
@@ -82,7 +86,26 @@ elseif commit then
 end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return {'retry', 0, 0, current} end
+local function admit()
+  -- limits' moving windows, one log for all of them: full if the n-th newest send is
+  -- younger than the window
+  local at, longest, most = tonumber(ARGV[25] or 0), 0, 0
+  for i = 26, #ARGV - 1, 2 do
+    local sends, ms = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) * 1000
+    local entry = redis.call('LINDEX', KEYS[5], sends - 1)
+    if entry and tonumber(entry) >= at - ms then return tonumber(entry) + ms - at end
+    longest, most = math.max(longest, ms), math.max(most, sends)
+  end
+  if most > 0 then
+    redis.call('LPUSH', KEYS[5], at)
+    redis.call('LTRIM', KEYS[5], 0, most - 1)
+    redis.call('PEXPIRE', KEYS[5], longest)
+  end
+  return nil
+end
 local function reserve(kind)
+  local wait = admit()
+  if wait then return {'limited', math.max(wait, 1), 0} end
   redis.call('HSET', KEYS[1], claim_field, ARGV[20] .. ':' .. (now + tonumber(ARGV[21])))
   extend(KEYS[1], ttl + keep)
   return {kind, 0, 0}
@@ -130,6 +153,10 @@ if current ~= '' then
 end
 if not commit and not create then return reserve('new') end
 if ARGV[6] ~= 'new' then return {'retry', 0, 0} end
+if create then
+  local wait = admit()
+  if wait then return {'limited', math.max(wait, 1), 0} end
+end
 redis.call('HDEL', KEYS[1], claim_field)
 local bound = '0'
 if ARGV[18] ~= '' or ARGV[19] ~= '' then bound = '1' end

@@ -177,6 +177,10 @@ class RedisSendLimiter:
     ) -> LimitRefusal | None:
         return self.acquire_soon(destination, api_key, client_ip, sender)().refusal
 
+    def _client_or_storage(self) -> RedisClient:
+        client: RedisClient = self._client or self._storage.storage
+        return client
+
     def acquire_soon(
         self,
         destination: str,
@@ -226,8 +230,19 @@ class RedisSendLimiter:
         ]  # fmt: skip
         trip.run(batch.client, calls)
 
+    def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
+        """The START script counts them with its claim (:func:`app.store.keys.otp_send_log`),
+        on this limiter's clock (real time, as ``limits``')."""
+        items = self._rules["destination"].items
+        if not items:
+            return None
+        windows = tuple(n for item in items for n in (item.amount, item.get_expiry()))
+        return int(time.time() * 1000), windows
+
     def reset(self, destination: str) -> None:
-        """Forget a destination's sends (an operator unblocking a customer)."""
+        """Forget a destination's sends (an operator unblocking a customer): the log the
+        START script keeps (named by the digest's tag) and ``limits``' own windows."""
+        self._client_or_storage().delete(keys.otp_send_log(destination[:16]))
         rule = self._rules["destination"]
         for item in rule.items:
             rule.limiter.clear(item, "otp", "destination", destination)

@@ -141,6 +141,8 @@ def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
         packed = b"".join(conn.pack_commands([c.words for c in calls]))
 
     def attempt() -> list[Any]:
+        if conn._sock is None:  # connect() as the pool would: a Sentinel's finds the master
+            conn.connect()
         conn.send_packed_command([packed])
         parser = conn._parser
         reader = getattr(parser, "_reader", None)

@@ -83,6 +83,9 @@ class MemorySendLimiter:
         held = HeldSend(refusal, give_back)
         return lambda: held
 
+    def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
+        return None  # counted here, with the other windows
+
     def _acquire(
         self,
         destination: str,
