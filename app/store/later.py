@@ -109,6 +109,7 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _QUEUE.reset(token)
+        trip.drop_pending()  # questions of the step never asked (it raised): not sent later
         _send(queue, log_quiet=True)
 
 

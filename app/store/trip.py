@@ -225,6 +225,14 @@ def soon(
     return entry.result
 
 
+def drop_pending() -> None:
+    """Forget calls queued by :func:`soon` whose answer nobody asked for (a step that
+    raised between queueing and asking): they must not ride a later request's trip."""
+    queue = _QUEUE.get()
+    if queue:
+        queue.clear()
+
+
 def _flush() -> None:
     queue = _QUEUE.get() or []
     entries = list(queue)
