@@ -4,9 +4,9 @@ redis-py spends more of an OTP pair's CPU than Sandi's own code: per command
 its packer, retry wrapper, response callbacks and observability hooks, per
 round trip a connection pool checkout with its bookkeeping. :func:`run` sends
 a list of commands and scripts (:func:`script`, :func:`command`) as one
-pipeline on a connection this thread keeps (made by the client's own pool,
-so Sentinel and TLS settings hold), packed by hiredis when it is there, and
-returns the raw replies: no response callbacks (``HEXISTS`` answers 0 or 1,
+pipeline on one connection checked out of the client's own pool (so
+Sentinel, TLS and the pool's limits hold), packed by hiredis when it is
+there, read with hiredis's reader, and returns the raw replies: no response callbacks (``HEXISTS`` answers 0 or 1,
 not a bool). A script Redis forgot (a restart, a failover) is loaded and run
 again, with the others that missed, in one more trip; a dropped connection is
 retried under the client's own ``Retry`` policy, as redis-py would.
@@ -19,10 +19,7 @@ client, each call on its own slot.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -30,7 +27,6 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import redis
 from redis._parsers import _HiredisParser
 from redis.commands.core import Script
-from redis.connection import ConnectionPool
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 
 from app.store.connection import RedisClient
@@ -116,24 +112,18 @@ def _reply(conn: Any) -> Any:
         return err
 
 
-_HELD = threading.local()
-
-
-def _connection(pool: ConnectionPool) -> Any:
-    """This thread's connection of ``pool`` (a new one after a fork)."""
-    held: weakref.WeakKeyDictionary[ConnectionPool, tuple[int, Any]] | None
-    held = getattr(_HELD, "held", None)
-    if held is None:
-        held = _HELD.held = weakref.WeakKeyDictionary()
-    pid = os.getpid()
-    mine = held.get(pool)
-    if mine is None or mine[0] != pid:
-        mine = held[pool] = (pid, pool.make_connection())
-    return mine[1]
-
-
 def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
-    conn = _connection(client.connection_pool)
+    """One checkout of the client's pool for the whole trip (redis-py checks out one per
+    command, and again per pipeline, with its bookkeeping each time)."""
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        return _on(conn, client, calls)
+    finally:
+        pool.release(conn)
+
+
+def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     pack = _pack
     if pack is not None:
         packed = b"".join([pack(c.words) for c in calls])

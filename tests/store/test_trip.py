@@ -36,7 +36,7 @@ def test_questions_asked_soon_share_one_round_trip(
     echo = redis_client.register_script(_ECHO)
     redis_client.script_load(_ECHO)
     redis_client.set("sandi:test:trip:a", "1", ex=60)
-    trip.run(redis_client, [trip.command("PING")])  # this thread's connection, connected
+    trip.run(redis_client, [trip.command("PING")])  # the pool's connection, connected
     trips = _trips(monkeypatch)
     first = trip.soon(redis_client, [trip.script(echo, ["k"], ["v"])], lambda r: r[0])
     second = trip.soon(
