@@ -140,6 +140,8 @@ def timed(work: Callable[[], object], count: int, profile: int) -> float:
     spent = time.process_time() - started
     print(f"  {count} in {time.perf_counter() - wall:.2f} s wall, {spent:.2f} s CPU", flush=True)
     if profiler:
+        calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+        print(f"  {calls / count:,.0f} Python function calls per operation (cProfile)")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
     return spent / count

@@ -22,7 +22,7 @@ the log line and ``sandi_fraud_guard_errors`` say the guard was blind.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -101,6 +101,13 @@ class FraudStore(Protocol):
         """Count one send (if ``count``) and read every scope's counts, atomically per scope."""
         ...
 
+    def observe_soon(
+        self, subject: Subject, *, now_ms: int, count: bool, prefix_hours: int, country_hours: int
+    ) -> Callable[[], Observed]:
+        """:meth:`observe`, answered with the store's next round trip (shared with
+        the other questions a start asks before it sends)."""
+        ...
+
     def block(self, block: Block, *, now_ms: int) -> None: ...
 
     def approved(
@@ -172,21 +179,38 @@ class FraudGuard:
         self, subject: Subject, *, channel: str, now_ms: int, count: bool = True
     ) -> Screened:
         """Count this send and judge it (:meth:`Screened.refusal` says no to the caller)."""
+        return self.screen_soon(subject, channel=channel, now_ms=now_ms, count=count)()
+
+    def screen_soon(
+        self, subject: Subject, *, channel: str, now_ms: int, count: bool = True
+    ) -> Callable[[], Screened]:
+        """:meth:`screen`, its counts read with the store's next round trip."""
         try:
-            seen = self.store.observe(
+            seen = self.store.observe_soon(
                 subject, now_ms=now_ms, count=count,
                 prefix_hours=PREFIX_BASE_HOURS, country_hours=COUNTRY_BASE_HOURS,
             )  # fmt: skip
+        except Exception as err:  # whatever the store raises: the guard is blind, not broken
+            failure = err
+            return lambda: self._blind(subject, failure)
+        return lambda: self._judged(subject, channel, now_ms, seen)
+
+    def _blind(self, subject: Subject, err: Exception) -> Screened:
+        log.error("fraud guard cannot read its counts (%s): sending unscreened", type(err).__name__)
+        if self.metrics:
+            self.metrics.error("screen")
+        return Screened(subject)
+
+    def _judged(
+        self, subject: Subject, channel: str, now_ms: int, observed: Callable[[], Observed]
+    ) -> Screened:
+        try:
+            seen = observed()
             verdict = self._judge(seen)
             if verdict.reason in _REMEMBERED and verdict.detail != "blocked":
                 self._remember(subject, verdict, seen, now_ms)
         except Exception as err:  # whatever the store raises: the guard is blind, not broken
-            log.error(
-                "fraud guard cannot read its counts (%s): sending unscreened", type(err).__name__
-            )
-            if self.metrics:
-                self.metrics.error("screen")
-            return Screened(subject)
+            return self._blind(subject, err)
         screened = Screened(subject, verdict)
         if self.metrics:
             self.metrics.screened(channel, "blocked" if verdict.blocked else "allowed")

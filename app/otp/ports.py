@@ -16,7 +16,7 @@ Two boundaries, each implemented at the edge and replaceable in a test:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -121,13 +121,19 @@ class StartCommand:
     sealed: str = ""
     #: The verification's own fallback order (see :attr:`CodeMessage.fallback`); not stored.
     fallback: tuple[str, ...] = ()
+    #: The destination's send limits for the store to count with a claim it grants
+    #: (:meth:`SendLimiter.destination_windows`: sends, seconds, sends, seconds...),
+    #: and now on the limits' clock; () when the limiter counts them itself.
+    windows: tuple[int, ...] = ()
+    windows_now_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class StartOutcome:
     """``kind``: ``new``/``resend`` (claimed), ``created``/``resent`` (done),
     ``retry`` (state moved since it was read), or a refusal: ``cooldown``,
-    ``max_sends``, ``locked``, ``binding_conflict``."""
+    ``max_sends``, ``locked``, ``binding_conflict``, ``limited`` (a window of
+    :attr:`StartCommand.windows` is full: ``wait_ms`` until it has room)."""
 
     kind: str
     wait_ms: int = 0
@@ -171,8 +177,17 @@ class VerificationStore(Protocol):
         which needs that claim."""
         ...
 
-    def release(self, command: StartCommand) -> None:
-        """Give up a claim whose send was refused (a send limit)."""
+    def claim_soon(self, command: StartCommand) -> Callable[[], StartOutcome]:
+        """``start(claim=True)``, and when nothing is pending to resend, the new
+        verification written at once with ``command``'s code (``created``: no
+        commit follows). The answer may wait for the store's next round trip:
+        calling the returned function gets it, so the fraud guard's and the
+        limits' questions can share that trip."""
+        ...
+
+    def release(self, command: StartCommand, *, discard: bool = False) -> None:
+        """Give up a claim whose send was refused (a send limit); ``discard``: and
+        the verification :meth:`claim_soon` created for it (its code never went out)."""
         ...
 
     def check(
@@ -243,6 +258,20 @@ class LimitRefusal:
     retry_after: int  # whole seconds
 
 
+#: The send limits' scopes, in the order a refusal is reported.
+SCOPES = ("server", "client_ip", "api_key", "sender", "destination")
+#: Those keyed on where a send comes from, not on whom it goes to.
+SOURCE_SCOPES = ("server", "client_ip", "api_key")
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSend:
+    """What :meth:`SendLimiter.acquire_soon` counted: a refusal, or hits to give back."""
+
+    refusal: LimitRefusal | None
+    give_back: Callable[[], None]
+
+
 class SendLimiter(Protocol):
     def acquire(
         self,
@@ -252,6 +281,27 @@ class SendLimiter(Protocol):
         sender: str | None = None,
     ) -> LimitRefusal | None:
         """Count one send against every limit that applies, or say which one is full."""
+        ...
+
+    def acquire_soon(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
+        *,
+        scopes: tuple[str, ...] = SCOPES,
+    ) -> Callable[[], HeldSend]:
+        """:meth:`acquire` of the windows of ``scopes`` only, answered with the store's
+        next round trip, and able to give the hits back (a send refused after all,
+        by the fraud guard or its claim)."""
+        ...
+
+    def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
+        """Now (ms, on the limits' clock) and the destination's windows (sends,
+        seconds, ...) for a verification store to count with the claim it grants
+        (:attr:`StartCommand.windows`; its limit then lives beside the claim, one
+        round trip for both), or None: this limiter counts them in :meth:`acquire`."""
         ...
 
     def reset(self, destination: str) -> None:

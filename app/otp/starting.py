@@ -1,16 +1,21 @@
 """Starting a verification: a new code, or a resend of the pending one.
 
-The part of :class:`app.otp.service.OtpService` behind ``start``: claim the
-send (:class:`VerificationStore` keeps concurrent starts apart), screen it
-(fraud guard), count it (send limits), write the code, hand it to the
-channels. The bookkeeping nobody waits for (the delivery noted, the
-insights) is sent in one round trip at the end (``batch``).
+The part of :class:`app.otp.service.OtpService` behind ``start``. A first
+attempt asks its questions together (:meth:`Starts._claim_once`): the claim
+(:class:`VerificationStore` keeps concurrent starts apart), which writes a new
+verification's code at once, the fraud guard's screening and the send limits
+share one round trip (the number's own limits counted by the claim itself),
+and what a refusal leaves is undone. A resend writes its code
+after (the pending code may be repeated). Then the channels; the bookkeeping
+nobody waits for (the delivery noted, the insights) is sent in one round trip
+at the end (``batch``).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 
 from app.logs import bind_log_context, mask
@@ -21,8 +26,10 @@ from app.otp.errors import OtpError
 from app.otp.model import PENDING, Delivery, Started, Verification, from_ms, to_ms
 from app.otp.policy import purpose_label
 from app.otp.ports import (
+    SOURCE_SCOPES,
     CodeMessage,
     DeliveryError,
+    LimitRefusal,
     SendLimiter,
     StartCommand,
     StartOutcome,
@@ -34,6 +41,8 @@ from app.otp.watch import SendContext
 log = logging.getLogger(__name__)
 
 _RETRIES = 5
+#: The send limits keyed on whom a send goes to: counted once the claim is won.
+_TARGET_SCOPES = ("sender", "destination")
 
 
 def _same_code_floor(ttl: int) -> int:
@@ -145,20 +154,26 @@ class Starts(Deliveries):
             command = replace(
                 base, new_id=f"VE{base.tag}{secrets.token_hex(8)}", now_ms=to_ms(self.clock())
             )
-            claimed = self.store.start(command, claim=True)
-            if claimed.kind == "retry":
-                base = replace(base, existing_id=claimed.open_id)
-                continue
-            refuse_start(claimed, base.existing_id)
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
                 limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
-                # The limits count only what the fraud guard lets through: a blocked
-                # attack must not spend the limits its API key shares with customers
-                # (so their hits cannot ride on the screening's round trip).
-                ctx = self._screen(command, dest.country, flow, sources)
-                self._count_send(command, limited)
+                claimed, ctx, code = self._claim_once(command, dest.country, flow, sources, limited)
+                if claimed.kind == "retry":
+                    base = replace(base, existing_id=claimed.open_id)
+                    continue
                 counted = True
+                if claimed.kind == "created":  # written with its code in that same round trip
+                    command = replace(command, expect="new")
+                    expires_ms = command.now_ms + command.ttl * 1000
+                    return self._send(
+                        command, command.new_id, code, claimed, False, expires_ms, ctx
+                    )
+            else:
+                claimed = self.store.start(command, claim=True)
+                if claimed.kind == "retry":
+                    base = replace(base, existing_id=claimed.open_id)
+                    continue
+                refuse_start(claimed, base.existing_id)
             resend = claimed.kind == "resend"
             vid = command.existing_id if resend else command.new_id
             command, code, expires_ms = self._code_for(command, vid, resend)
@@ -194,6 +209,12 @@ class Starts(Deliveries):
             if code and len(code) == command.digits and left_ms >= _same_code_floor(command.ttl):
                 ttl = -(-left_ms // 1000)
                 return replace(command, expect="same", sealed=sealed, ttl=ttl), code, expires_ms
+        fresh, code = self._fresh_code(command, vid, resend)
+        return fresh, code, command.now_ms + command.ttl * 1000
+
+    def _fresh_code(
+        self, command: StartCommand, vid: str, resend: bool
+    ) -> tuple[StartCommand, str]:
         code = self.codes.generate(command.digits)
         sealed = self.sealer.seal(vid, code) if self.sealer is not None else ""
         fresh = replace(
@@ -202,23 +223,69 @@ class Starts(Deliveries):
             code_hash=self.hasher.code_hash(vid, code, command.amount, command.payee),
             sealed=sealed,
         )
-        return fresh, code, command.now_ms + command.ttl * 1000
+        return fresh, code
 
-    def _screen(
+    def _claim_once(
+        self, command: StartCommand, country: str | None, flow: str | None,
+        sources: dict[str, str | None], limited: tuple[str, str | None, str | None, str | None],
+    ) -> tuple[StartOutcome, SendContext, str]:  # fmt: skip
+        """Claim the send, screen it and count it against the send limits: one round trip.
+
+        The first is speculative, so nothing in it waits on another's answer:
+        the claim writes a new verification with its code at once (``created``;
+        a resend is only claimed), and the limits keyed on where the send comes
+        from (server, client IP, API key) count before the fraud guard's verdict
+        is known. What a refusal leaves is undone at once: a refused claim or a
+        blocked send gives those hits back (a blocked attack must not spend the
+        limits its API key shares with real customers), and a blocked or
+        limited send discards the verification written for it, whose code
+        never went out. The number's own limits are counted by the claim when
+        its store keeps them beside it (racing requests for one number never
+        fill its window for the one that wins); else (and a chat sender's) in
+        a second trip once the claim is won.
+        """
+        fresh, code = self._fresh_code(command, command.new_id, resend=False)
+        target: tuple[str, ...] = _TARGET_SCOPES
+        by_store = self.limiter.destination_windows()
+        if by_store and limited[0][: len(command.tag)] == command.tag:
+            # the number's limits live beside its claim: the claim counts them
+            fresh = replace(fresh, windows=by_store[1], windows_now_ms=by_store[0])
+            target = ("sender",)
+        claim = self.store.claim_soon(fresh)
+        screen = self._screen_soon(fresh, country, flow, sources)
+        hold = self.limiter.acquire_soon(*limited, scopes=SOURCE_SCOPES)
+        claimed = claim()  # the round trip: the claim's, the screening's and the limits'
+        held = hold()
+        if claimed.kind == "limited":  # the number's window (the others count it, as ever)
+            wait = -(-claimed.wait_ms // 1000)
+            self._refuse_limited(fresh, LimitRefusal("destination", wait), discard=False)
+        if claimed.kind not in {"created", "resend"}:
+            held.give_back()
+            if claimed.kind != "retry":
+                refuse_start(claimed, command.existing_id)
+            return claimed, SendContext(), code
+        created = claimed.kind == "created"
+        try:
+            ctx = screen()
+        except OtpError:
+            held.give_back()
+            self.store.release(fresh, discard=created)
+            raise
+        refusal = held.refusal or self.limiter.acquire_soon(*limited, scopes=target)().refusal
+        self._refuse_limited(fresh, refusal, discard=created)
+        return claimed, ctx, code
+
+    def _screen_soon(
         self, command: StartCommand, country: str | None, flow: str | None,
         sources: dict[str, str | None],
-    ) -> SendContext:  # fmt: skip
-        """The fraud guard's say before a paid send (its claim given back on a block)."""
+    ) -> Callable[[], SendContext]:  # fmt: skip
+        """The fraud guard's say before a paid send, read with the claim's round trip."""
         if self.watch is None:
-            return SendContext()
-        try:
-            return self.watch.before_send(
-                to=command.to, country=country, channel=command.channel,
-                purpose=command.purpose, flow=flow, sources=sources, now_ms=command.now_ms,
-            )  # fmt: skip
-        except OtpError:
-            self.store.release(command)
-            raise
+            return SendContext
+        return self.watch.screen_soon(
+            to=command.to, country=country, channel=command.channel,
+            purpose=command.purpose, flow=flow, sources=sources, now_ms=command.now_ms,
+        )  # fmt: skip
 
     def _limit_keys(
         self, address: str, api_key: str | None, client_ip: str | None, sender: str | None
@@ -227,12 +294,11 @@ class Starts(Deliveries):
         who = self.hasher.destination(sender) if sender else None
         return self.hasher.destination(address), api_key, client_ip, who
 
-    def _count_send(
-        self, command: StartCommand, limited: tuple[str, str | None, str | None, str | None]
+    def _refuse_limited(
+        self, command: StartCommand, refusal: LimitRefusal | None, *, discard: bool
     ) -> None:
-        refusal = self.limiter.acquire(*limited)
         if refusal is not None:
-            self.store.release(command)
+            self.store.release(command, discard=discard)
             raise OtpError(
                 "rate_limited",
                 f"too many codes sent for this {refusal.scope.replace('_', ' ')}; "

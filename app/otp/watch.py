@@ -1,15 +1,16 @@
 """What the OTP service tells the fraud guard and the insights, in one place.
 
-:class:`OtpService` calls :meth:`OtpWatch.before_send` once a start has
-claimed its send (so the guard sees resends too, and a blocked start gives
-its claim back), then :meth:`sent` or :meth:`failed`; :meth:`approved` after
+:class:`OtpService` calls :meth:`OtpWatch.screen_soon` with a start's claim
+(its counts read in the claim's round trip; the guard sees resends too, and a
+blocked start gives its claim back), or :meth:`OtpWatch.before_send` before a
+fallback send, then :meth:`sent` or :meth:`failed`; :meth:`approved` after
 a code was accepted; :meth:`fallback` after a fallback send. Either part may
 be absent (``SANDI_FRAUD_GUARD=off``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from app.otp.fraud import SCREENED_CHANNELS, FraudGuard, Subject
@@ -39,16 +40,40 @@ class OtpWatch:
         now_ms: int,
     ) -> SendContext:
         """Screen a paid send to a phone; raise ``verification_blocked`` if the guard says no."""
+        return self.screen_soon(
+            to=to, country=country, channel=channel, purpose=purpose, flow=flow,
+            sources=sources, now_ms=now_ms,
+        )()  # fmt: skip
+
+    def screen_soon(
+        self,
+        *,
+        to: str,
+        country: str | None,
+        channel: str,
+        purpose: str,
+        flow: str | None,
+        sources: dict[str, str | None],
+        now_ms: int,
+    ) -> Callable[[], SendContext]:
+        """:meth:`before_send`, its counts read with the store's next round trip: the
+        returned function judges (and raises ``verification_blocked``)."""
         dims = Dims.of(channel, country, purpose, flow)
         if self.guard is None or not country or channel not in SCREENED_CHANNELS:
-            return SendContext(dims)
+            ctx = SendContext(dims)
+            return lambda: ctx
         subject = self.guard.subject(to, country, sources, sources.get("ip"))
-        screened = self.guard.screen(subject, channel=channel, now_ms=now_ms)
-        if screened.verdict.blocked:
-            if self.insights:
-                self.insights.count(dims, "b", screened.verdict.reason, now_ms)
-            raise screened.refusal()
-        return SendContext(dims, subject)
+        screened_soon = self.guard.screen_soon(subject, channel=channel, now_ms=now_ms)
+
+        def judged() -> SendContext:
+            screened = screened_soon()
+            if screened.verdict.blocked:
+                if self.insights:
+                    self.insights.count(dims, "b", screened.verdict.reason, now_ms)
+                raise screened.refusal()
+            return SendContext(dims, subject)
+
+        return judged
 
     def sent(
         self, verification_id: str, ctx: SendContext, channel: str, now_ms: int, *,

@@ -20,10 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import redis
-from redis.exceptions import NoScriptError
-
-from app.store import keys, later
+from app.store import keys, later, trip
 from app.store.connection import RedisClient
 
 # KEYS[1] = attempt; ARGV[1] = now (s), ARGV[2] = stale after (s), ARGV[3] = ttl (s)
@@ -63,9 +60,11 @@ class SendAttempts:
 
     def begin(self, send_key: str, now: float) -> Verdict:
         """Claim the attempt, or say why it must not be sent (again)."""
-        state, sid = self._begin(
-            keys=[keys.send_attempt(send_key)],
-            args=[f"{now:.3f}", self.stale_after, keys.ATTEMPT_TTL],
+        state, sid = trip.call(
+            self.redis,
+            self._begin,
+            [keys.send_attempt(send_key)],
+            [f"{now:.3f}", self.stale_after, keys.ATTEMPT_TTL],
         )
         return Verdict(str(state), str(sid))
 
@@ -77,24 +76,10 @@ class SendAttempts:
         is given back at once (``unreached``: nothing went out)."""
         attempt = keys.send_attempt(send_key)
         args: list[str | float | int] = [f"{now:.3f}", self.stale_after, keys.ATTEMPT_TTL]
-        if isinstance(self.redis, redis.Redis):
-            pipe = self.redis.pipeline(transaction=False)
-            for key, field in flags:
-                pipe.hexists(key, field)
-            pipe.evalsha(self._begin.sha, 1, attempt, *args)
-            answers = pipe.execute(raise_on_error=False)
-            for answer in answers[:-1]:
-                if isinstance(answer, Exception):
-                    raise answer
-            flagged = any(answers[:-1])
-            began = answers[-1]
-            if isinstance(began, NoScriptError):  # Redis restarted: load it, run it alone
-                began = self._begin(keys=[attempt], args=args)
-            elif isinstance(began, Exception):
-                raise began
-        else:  # a cluster: the keys live on different slots
-            flagged = any(self.redis.hexists(key, field) for key, field in flags)
-            began = self._begin(keys=[attempt], args=args)
+        calls = [trip.command("HEXISTS", key, field) for key, field in flags]
+        answers = trip.run(self.redis, [*calls, trip.script(self._begin, [attempt], args)])
+        flagged = any(answers[:-1])
+        began = answers[-1]
         verdict = Verdict(str(began[0]), str(began[1]))
         if flagged and verdict.state == "go":
             self.mark(send_key, "unreached", now)
@@ -111,7 +96,7 @@ class SendAttempts:
         if state == "sent":
             later.script(self.redis, self._mark, keys_, args)
         else:
-            self._mark(keys=keys_, args=args)
+            trip.call(self.redis, self._mark, keys_, args)
 
     def get(self, send_key: str) -> dict[str, str]:
         record: dict[str, str] = self.redis.hgetall(keys.send_attempt(send_key))  # type: ignore[assignment]

@@ -9,17 +9,15 @@ for its scope; the decision is made on their answers.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import redis
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
 from app.otp.fraud import Block, FraudStore, Observed, Subject
 from app.otp.fraud_lists import ListEntry
 from app.otp.fraud_rules import ScopeCounts
-from app.store import keys, later
+from app.store import keys, later, trip
 from app.store.connection import RedisClient
 from app.store.fraud_scripts import APPROVE, OBSERVE
 
@@ -54,62 +52,59 @@ class RedisFraudStore(FraudStore):
     def observe(
         self, subject: Subject, *, now_ms: int, count: bool, prefix_hours: int, country_hours: int
     ) -> Observed:
+        return self.observe_soon(
+            subject, now_ms=now_ms, count=count,
+            prefix_hours=prefix_hours, country_hours=country_hours,
+        )()  # fmt: skip
+
+    def observe_soon(
+        self, subject: Subject, *, now_ms: int, count: bool, prefix_hours: int, country_hours: int
+    ) -> Callable[[], Observed]:
         scopes = self._scopes(subject)
         b, h = now_ms // FIVE_MIN_MS, now_ms // HOUR_MS
         calls = []
         for _, tag, scope_id in scopes:
             base = {"p": prefix_hours, "c": country_hours}.get(tag, 0)
-            calls.append((
+            calls.append(trip.script(
+                self._observe,
                 [keys.fraud_counts(tag, scope_id), keys.fraud_block(tag, scope_id),
                  keys.fraud_seen(tag, scope_id, h), keys.fraud_seen(tag, scope_id, h - 1)],
                 ["1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
                  subject.destination, now_ms],
             ))  # fmt: skip
-        answers = self._scripts(self._observe, calls, subject.candidates)
-        counts = [_counts(a) for a in answers[: len(scopes)]]
-        listed: dict[str, str] = {}
         if subject.candidates:
-            for name, raw in zip(subject.candidates, answers[len(scopes)], strict=True):
-                if raw:
-                    listed[name] = json.loads(raw)["action"]
-        return Observed(
-            prefix=counts[0],
-            country=counts[1],
-            sources={name: c for (name, _, _), c in zip(scopes[2:], counts[2:], strict=True)},
-            listed=listed,
-        )
+            calls.append(trip.command("HMGET", keys.fraud_lists(), *subject.candidates))
 
-    def _scripts(
-        self, script: Script, calls: list[tuple[list[str], list[Any]]], lists: Sequence[str] = ()
-    ) -> list[Any]:
-        """Run ``script`` once per (keys, args), then read the ``lists`` fields.
-
-        On one server: one pipelined round trip of EVALSHAs (no SCRIPT EXISTS
-        trip first, as ``Script`` on a pipeline would make); if Redis forgot the
-        scripts (a restart: then none of them ran), load them and run again. On
-        a cluster, whose pipelines refuse scripts, one call each: every script
-        touches one hash tag, so each runs on its own slot.
-        """
-        if not isinstance(self.client, redis.Redis):
-            one_by_one = [script(keys=k, args=a) for k, a in calls]
-            return one_by_one + (
-                [self.client.hmget(keys.fraud_lists(), list(lists))] if lists else []
-            )
-        for attempt in range(2):
-            pipe = self.client.pipeline(transaction=False)
-            for k, a in calls:
-                pipe.evalsha(script.sha, len(k), *k, *a)
-            if lists:
-                pipe.hmget(keys.fraud_lists(), list(lists))
-            answers: list[Any] = pipe.execute(raise_on_error=False)
-            if attempt == 0 and any(isinstance(x, NoScriptError) for x in answers):
-                self.client.script_load(script.script)
-                continue
+        def decode(answers: list[Any]) -> Observed:
             for answer in answers:
                 if isinstance(answer, Exception):
                     raise answer
-            return answers
-        raise AssertionError("unreachable")  # pragma: no cover
+            counts = [_counts(a) for a in answers[: len(scopes)]]
+            listed: dict[str, str] = {}
+            if subject.candidates:
+                for name, raw in zip(subject.candidates, answers[len(scopes)], strict=True):
+                    if raw:
+                        listed[name] = json.loads(raw)["action"]
+            return Observed(
+                prefix=counts[0],
+                country=counts[1],
+                sources={n: c for (n, _, _), c in zip(scopes[2:], counts[2:], strict=True)},
+                listed=listed,
+            )
+
+        return trip.soon(self.client, calls, decode)
+
+    def _scripts(
+        self, script: Script, calls_: list[tuple[list[str], list[Any]]], lists: Sequence[str] = ()
+    ) -> list[Any]:
+        """Run ``script`` once per (keys, args), then read the ``lists`` fields:
+        one round trip on one server (:mod:`app.store.trip`), one call each on
+        a cluster (every script touches one hash tag, so each runs on its own slot).
+        """
+        calls = [trip.script(script, k, a) for k, a in calls_]
+        if lists:
+            calls.append(trip.command("HMGET", keys.fraud_lists(), *lists))
+        return trip.run(self.client, calls)
 
     def block(self, block: Block, *, now_ms: int) -> None:
         tag = _SCOPE[block.scope]

@@ -29,8 +29,8 @@ from typing import Any
 
 import redis
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
+from app.store import trip
 from app.store.connection import RedisClient
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _QUEUE.reset(token)
+        trip.drop_pending()  # questions of the step never asked (it raised): not sent later
         _send(queue, log_quiet=True)
 
 
@@ -143,23 +144,26 @@ def _run_one(write: _Write) -> Exception | None:
 
 
 def _pipelined(client: redis.Redis, writes: list[_Write]) -> list[Exception | None]:
-    """One round trip; a script Redis forgot (a restart) is loaded and run alone."""
-    pipe = client.pipeline(transaction=False)
-    for w in writes:
-        if w.script is not None:
-            keys, args = w.args
-            # EVALSHA straight on the pipeline: Script on a pipeline adds a SCRIPT EXISTS trip.
-            pipe.evalsha(w.script.sha, len(keys), *keys, *args)
-        else:
-            getattr(pipe, w.command)(*w.args, **w.kwargs)
+    """One round trip (:mod:`app.store.trip`: a script Redis forgot is loaded and run again)."""
+    calls = [trip.script(w.script, *w.args) if w.script is not None else _call(w) for w in writes]
     try:
-        results = pipe.execute(raise_on_error=False)
+        results = trip.run(client, calls, errors=True)
     except redis.RedisError as err:  # the connection itself failed: nothing is known
         return [err] * len(writes)
-    errors: list[Exception | None] = []
-    for result, w in zip(results, writes, strict=True):
-        if isinstance(result, NoScriptError):
-            errors.append(_run_one(w))
-        else:
-            errors.append(result if isinstance(result, Exception) else None)
-    return errors
+    return [result if isinstance(result, Exception) else None for result in results]
+
+
+def _call(write: _Write) -> trip.Call:
+    """A queued client method call as the command's words (the options Sandi uses)."""
+    words: list[Any] = [write.command.upper(), *write.args]
+    options = dict(write.kwargs)
+    mapping = options.pop("mapping", None)
+    if mapping:
+        for name, value in mapping.items():
+            words += [name, value]
+    for option in ("ex", "px"):
+        if options.get(option) is not None:
+            words += [option.upper(), options.pop(option)]
+    if options:
+        raise TypeError(f"later: options {sorted(options)} of {write.command} are not supported")
+    return trip.command(*words)

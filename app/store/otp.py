@@ -17,15 +17,31 @@ whole hex digest), never by ``==``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.otp.ports import CLAIM_LEASE_MS, CheckOutcome, StartCommand, StartOutcome
-from app.store import keys, later
+from app.store import keys, later, trip
 from app.store import otp_scripts as lua
 from app.store.connection import RedisClient
 
 __all__ = ["CLAIM_LEASE_MS", "RedisVerificationStore", "tag_of"]
+
+
+def _start_outcome(replies: list[Any]) -> StartOutcome:
+    reply = replies[0]
+    if isinstance(reply, Exception):
+        raise reply
+    kind, wait, gen, current, sends, left, created = list(reply) + [0] * (7 - len(reply))
+    return StartOutcome(
+        kind=str(kind),
+        wait_ms=int(wait),
+        gen=int(gen),
+        open_id=str(current or ""),
+        sends=int(sends or 0),
+        attempts_left=int(left or 0),
+        created_ms=int(created or 0),
+    )
 
 
 def tag_of(verification_id: str) -> str:
@@ -58,30 +74,37 @@ class RedisVerificationStore:
         return str(value) if value else None
 
     def start(self, command: StartCommand, *, claim: bool) -> StartOutcome:
+        return self._start_soon(command, "claim" if claim else "commit")()
+
+    def claim_soon(self, command: StartCommand) -> Callable[[], StartOutcome]:
+        """Claim, and write a new verification at once (``created``) when there is none
+        to resend; answered with the next round trip (:func:`app.store.trip.soon`)."""
+        return self._start_soon(command, "create")
+
+    def _start_soon(self, command: StartCommand, mode: str) -> Callable[[], StartOutcome]:
         c = command
         new_key = keys.otp_verification(c.tag, c.new_id)
         old_key = keys.otp_verification(c.tag, c.existing_id) if c.existing_id else new_key
         args: list[str | int] = [
-            c.open_field, c.existing_id, c.new_id, c.now_ms, "claim" if claim else "commit",
+            c.open_field, c.existing_id, c.new_id, c.now_ms, mode,
             c.expect, c.code_hash, c.digits, c.ttl, c.max_checks, c.max_sends, c.cooldown,
             c.retention, c.to, c.channel, c.purpose, c.locale, c.amount, c.payee,
             c.token, CLAIM_LEASE_MS, c.brand, c.service, c.sealed,
         ]  # fmt: skip
-        index = keys.destination_index(c.tag)
-        reply = list(self._start(keys=[keys.otp_open(c.tag), old_key, new_key, index], args=args))
-        kind, wait, gen, current, sends, left, created = reply + [0] * (7 - len(reply))
-        return StartOutcome(
-            kind=str(kind),
-            wait_ms=int(wait),
-            gen=int(gen),
-            open_id=str(current or ""),
-            sends=int(sends or 0),
-            attempts_left=int(left or 0),
-            created_ms=int(created or 0),
-        )
+        script_keys = [keys.otp_open(c.tag), old_key, new_key, keys.destination_index(c.tag)]
+        if c.windows and mode != "commit":
+            args += [c.windows_now_ms, *c.windows]
+            script_keys.append(keys.otp_send_log(c.tag))
+        call = trip.script(self._start, script_keys, args)
+        return trip.soon(self.redis, [call], _start_outcome)
 
-    def release(self, command: StartCommand) -> None:
-        self._release(keys=[keys.otp_open(command.tag)], args=[command.open_field, command.token])
+    def release(self, command: StartCommand, *, discard: bool = False) -> None:
+        tag = command.tag
+        script_keys = [keys.otp_open(tag)]
+        if discard:
+            script_keys += [keys.otp_verification(tag, command.new_id), keys.destination_index(tag)]
+        args = [command.open_field, command.token, command.new_id if discard else ""]
+        trip.call(self.redis, self._release, script_keys, args)
 
     def check(
         self,
@@ -108,7 +131,7 @@ class RedisVerificationStore:
         # The insights' trace shares the verification's hash tag: an approval
         # returns it, so counting the approval reads nothing more.
         check_keys = [*self._keys(verification_id), keys.otp_trace(verification_id)]
-        answer = self._check(keys=check_keys, args=args)
+        answer = trip.call(self.redis, self._check, check_keys, args)
         kind, left, status, digits, wait = answer[:5]
         to, purpose = (str(answer[5]), str(answer[6])) if len(answer) > 6 else ("", "")
         trace = None
@@ -180,7 +203,7 @@ class RedisVerificationStore:
             # Nobody waits for the answer on a start: it joins the request's batch.
             later.script(self.redis, self._record_delivery, script_keys, args)
             return True
-        return bool(int(self._record_delivery(keys=script_keys, args=args)))
+        return bool(int(trip.call(self.redis, self._record_delivery, script_keys, args)))
 
     def delivery_status(
         self, verification_id: str, *, message_id: str, status: str, error_code: str

@@ -42,19 +42,26 @@ end
 # KEYS[3] = state of a new verification
 # KEYS[4] = the destination's index (app.store.keys.destination_index): lists KEYS[3]
 # ARGV[1] = open field, ARGV[2] = id read as open ('' if none), ARGV[3] = new id,
-# ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit', ARGV[6] = 'new' | 'resend' (a new code
+# ARGV[4] = now ms, ARGV[5] = 'claim' | 'commit' | 'create', ARGV[6] = 'new' | 'resend' (a new code
 # for the open verification) | 'same' (the open verification's code again, hash and expiry
 # kept, only if its seal is still ARGV[24]), ARGV[7] = code hash, ARGV[8] = digits, ARGV[9] = ttl s,
 # ARGV[10] = max checks, ARGV[11] = max sends, ARGV[12] = cooldown s, ARGV[13] = retention s,
 # ARGV[14] = to, ARGV[15] = channel, ARGV[16] = purpose, ARGV[17] = locale,
 # ARGV[18] = amount, ARGV[19] = payee, ARGV[20] = claim token, ARGV[21] = claim lease ms,
 # ARGV[22] = brand the message shows ('' = the server's), ARGV[23] = service ('' = /v1),
-# ARGV[24] = the code sealed (app.otp.sealing) for a later resend ('' = none)
+# ARGV[24] = the code sealed (app.otp.sealing) for a later resend ('' = none),
+# ARGV[25] = now ms on the send limits' clock, ARGV[26..] = the destination's send limits
+# (sends, seconds, ...; none: not counted here) with KEYS[5] = its send log
+# (keys.otp_send_log): a claim granted in 'claim' or 'create' mode is counted there,
+# a full window refuses it ('limited', ms until it has room) before anything is written.
 # Each send is logged as a field 'attempt:<gen>' = '<ms>|<channel>'; 'code_length' keeps
 # the digits asked for (a channel that dictates its code may change 'digits').
 # 'claim' checks the rules and, if a code may go out, reserves the send for this token
 # (others get 'cooldown' meanwhile), so that only the request that will send spends
-# a unit of the send limits. 'commit' needs that claim, writes, and drops it.
+# a unit of the send limits. 'commit' needs that claim, writes, and drops it. 'create'
+# claims and, when the send is a new verification (nothing pending to resend), writes it
+# at once with ARGV[6] = 'new' (RELEASE discards it if the send is refused after all);
+# a resend is only claimed, as with 'claim'.
 # Returns {kind, wait ms, send generation, id now open (on 'retry'), sends, attempts left,
 # created at ms} (the last three once written).
 START = (
@@ -62,6 +69,7 @@ START = (
     + """
 local now = tonumber(ARGV[4])
 local commit = ARGV[5] == 'commit'
+local create = ARGV[5] == 'create'
 local ttl = tonumber(ARGV[9]) * 1000
 local keep = tonumber(ARGV[13]) * 1000
 local cooldown = tonumber(ARGV[12]) * 1000
@@ -78,7 +86,26 @@ elseif commit then
 end
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return {'retry', 0, 0, current} end
+local function admit()
+  -- limits' moving windows, one log for all of them: full if the n-th newest send is
+  -- younger than the window
+  local at, longest, most = tonumber(ARGV[25] or 0), 0, 0
+  for i = 26, #ARGV - 1, 2 do
+    local sends, ms = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) * 1000
+    local entry = redis.call('LINDEX', KEYS[5], sends - 1)
+    if entry and tonumber(entry) >= at - ms then return tonumber(entry) + ms - at end
+    longest, most = math.max(longest, ms), math.max(most, sends)
+  end
+  if most > 0 then
+    redis.call('LPUSH', KEYS[5], at)
+    redis.call('LTRIM', KEYS[5], 0, most - 1)
+    redis.call('PEXPIRE', KEYS[5], longest)
+  end
+  return nil
+end
 local function reserve(kind)
+  local wait = admit()
+  if wait then return {'limited', math.max(wait, 1), 0} end
   redis.call('HSET', KEYS[1], claim_field, ARGV[20] .. ':' .. (now + tonumber(ARGV[21])))
   extend(KEYS[1], ttl + keep)
   return {kind, 0, 0}
@@ -116,7 +143,7 @@ if current ~= '' then
     local f = redis.call('HMGET', KEYS[2], 'sends', 'failures', 'max_checks', 'created_at')
     return {'resent', 0, gen, '', tonumber(f[1]), tonumber(f[3]) - tonumber(f[2]), tonumber(f[4])}
   end
-  if commit then
+  if commit or create then
     if status == 'pending' then
       redis.call('HSET', KEYS[2], 'status', 'expired', 'ended_at', expires, 'hash', '',
         'sealed', '')
@@ -124,8 +151,12 @@ if current ~= '' then
     redis.call('HDEL', KEYS[1], ARGV[1])
   end
 end
-if not commit then return reserve('new') end
+if not commit and not create then return reserve('new') end
 if ARGV[6] ~= 'new' then return {'retry', 0, 0} end
+if create then
+  local wait = admit()
+  if wait then return {'limited', math.max(wait, 1), 0} end
+end
 redis.call('HDEL', KEYS[1], claim_field)
 local bound = '0'
 if ARGV[18] ~= '' or ARGV[19] ~= '' then bound = '1' end
@@ -145,16 +176,24 @@ return {'created', 0, 1, '', 1, tonumber(ARGV[10]), now}
 """
 )
 
-# KEYS[1] = open verifications of the destination
-# ARGV[1] = open field, ARGV[2] = claim token
-# Drops this token's claim (its send was refused after all). Returns 1 if it held one.
+# KEYS[1] = open verifications of the destination; to discard: KEYS[2] = the state START
+# 'create' wrote, KEYS[3] = the destination's index
+# ARGV[1] = open field, ARGV[2] = claim token, ARGV[3] = the id 'create' wrote ('' = none)
+# Drops this token's claim (its send was refused after all), and the verification
+# 'create' wrote for it: its code never went out. Returns 1 if it held either.
 RELEASE = """
+local done = 0
 local claim = redis.call('HGET', KEYS[1], 'claim:' .. ARGV[1])
 if claim and string.sub(claim, 1, #ARGV[2] + 1) == ARGV[2] .. ':' then
   redis.call('HDEL', KEYS[1], 'claim:' .. ARGV[1])
-  return 1
+  done = 1
 end
-return 0
+if ARGV[3] and ARGV[3] ~= '' then
+  if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[3] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+  redis.call('SREM', KEYS[3], KEYS[2])
+  done = done + redis.call('DEL', KEYS[2])
+end
+return done
 """
 
 # KEYS[1] = verification state, KEYS[2] = open verifications of its destination,

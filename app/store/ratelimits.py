@@ -15,13 +15,15 @@ own atomic Lua scripts, with its keys and arguments built by ``limits``
 itself. The window runs on ``limits``' own clock (real time), not on the
 service's injected clock.
 
-One send hits every window that applies (client IP, API key, destination per
-hour and per day: four by default) in **one pipelined round trip** instead of
-four: :class:`_Batch` lets the library's strategies run as usual, but queues
-its Lua calls on a pipeline. Each window stays atomic; a window that is full
-refuses without counting, the others count the attempt — errs on the side of
-sending less, never more. Only a refusal pays a second round trip, to read
-how long until the full window has room again.
+The windows of one send are hit in **one round trip** (:meth:`acquire_soon`,
+which can share the trip with the claim and the fraud guard's questions:
+:func:`app.store.trip.soon`): :class:`_Batch` lets the library's strategies
+run as usual, but records their Lua calls instead. Each window stays atomic;
+a window that is full refuses without counting, the others count the attempt
+— errs on the side of sending less, never more. Only a refusal pays another
+round trip, to read how long until the full window has room again. A send
+refused after all (its claim, the fraud guard) gives its hits back
+(:data:`_GIVE_BACK_MOVING`, :data:`_GIVE_BACK_SLIDING`).
 """
 
 from __future__ import annotations
@@ -38,14 +40,35 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisClusterStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
-from app.otp.ports import LimitRefusal
-from app.store import keys
+from app.otp.ports import SCOPES, HeldSend, LimitRefusal
+from app.store import keys, trip
 from app.store.connection import RedisClient
 
 #: The attributes of ``limits``' RedisStorage holding the scripts a hit runs.
 _ACQUIRE_SCRIPTS = ("lua_acquire_moving_window", "lua_acquire_sliding_window")
+
+
+# Giving back one hit of ``limits``' own scripts, with the keys and arguments that hit had.
+# Moving window: KEYS[1] = its list, ARGV[1] = the hit's timestamp (pushed as a Lua
+# number, so removed as one: the same conversion to a string).
+_GIVE_BACK_MOVING = """
+return redis.call('LREM', KEYS[1], 1, tonumber(ARGV[1]))
+"""
+# Sliding window counter: KEYS[1] = previous window, KEYS[2] = current, ARGV[3] = amount.
+# The current window if it counts anything, else the previous (it moved meanwhile).
+_GIVE_BACK_SLIDING = """
+for _, key in ipairs({KEYS[2], KEYS[1]}) do
+  if (tonumber(redis.call('GET', key)) or 0) >= tonumber(ARGV[3]) then
+    return redis.call('DECRBY', key, ARGV[3])
+  end
+end
+return 0
+"""
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,36 +87,26 @@ class _Queued:
         self.batch = batch
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> bool:
-        # EVALSHA straight on the pipeline: Script.__call__ on a pipeline would
-        # add a SCRIPT EXISTS round trip to every execute.
-        self.batch.pipe.evalsha(self.script.sha, len(keys), *keys, *args)
         self.batch.calls.append((self.script, list(keys), list(args)))
         return True  # the real answer comes from the pipeline
 
 
 class _Batch:
-    """Collects the hits of one send; :meth:`run` sends them in one round trip."""
+    """Collects the hits of one send, for :meth:`RedisSendLimiter.acquire_soon` to send."""
 
-    def __init__(self, storage: RedisStorage, client: redis.Redis) -> None:
-        self.pipe = client.pipeline(transaction=False)
+    def __init__(self, storage: RedisStorage, client: RedisClient) -> None:
+        self.client = client
         self.calls: list[tuple[Script, list[str], list[Any]]] = []
         self.storage = copy.copy(storage)
         for name in _ACQUIRE_SCRIPTS:
             setattr(self.storage, name, _Queued(getattr(storage, name), self))
 
-    def run(self) -> list[bool]:
-        return _answers(self.calls, self.pipe.execute(raise_on_error=False))
-
 
 def _answers(calls: list[tuple[Script, list[str], list[Any]]], results: list[Any]) -> list[bool]:
     """The hits' replies as granted or not."""
     answers = []
-    for result, (script, keys_, args) in zip(results, calls, strict=True):
-        if isinstance(result, NoScriptError):
-            # Redis restarted and forgot the script: run this one hit alone
-            # (Script loads it); the others were counted once already.
-            result = script(keys=keys_, args=args)
-        elif isinstance(result, Exception):
+    for result, _ in zip(results, calls, strict=True):
+        if isinstance(result, Exception):  # (a script Redis forgot was rerun by app.store.trip)
             raise result
         answers.append(bool(result))
     return answers
@@ -123,6 +136,9 @@ class RedisSendLimiter:
         else:  # pragma: no cover - exercised against a cluster only
             storage = RedisClusterStorage(cluster_url or "", key_prefix=keys.RATE_LIMIT_PREFIX)
         self._storage = storage
+        runs_on = self._client or storage.storage
+        self._give_back_moving = runs_on.register_script(_GIVE_BACK_MOVING)
+        self._give_back_sliding = runs_on.register_script(_GIVE_BACK_SLIDING)
         exact, cheap = MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
         self._rules = {
             "client_ip": _Rule("client_ip", _items(client_ip), cheap(storage), cheap),
@@ -131,13 +147,6 @@ class RedisSendLimiter:
             "sender": _Rule("sender", _items(sender), exact(storage), exact),
             "server": _Rule("server", _items(server), cheap(storage), cheap),
         }
-
-    def _batch(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> _Batch:
-        assert isinstance(self._storage, RedisStorage) and self._client is not None
-        batch = _Batch(self._storage, self._client)
-        for rule, item, identity in hits:
-            rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
-        return batch
 
     def _hits(
         self,
@@ -166,15 +175,44 @@ class RedisSendLimiter:
         client_ip: str | None,
         sender: str | None = None,
     ) -> LimitRefusal | None:
-        hits = self._hits(destination, api_key, client_ip, sender)
+        return self.acquire_soon(destination, api_key, client_ip, sender)().refusal
+
+    def _client_or_storage(self) -> RedisClient:
+        client: RedisClient = self._client or self._storage.storage
+        return client
+
+    def acquire_soon(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
+        *,
+        scopes: tuple[str, ...] = SCOPES,
+    ) -> Callable[[], HeldSend]:
+        """The hits of ``scopes``' windows, sent with the next round trip
+        (:func:`app.store.trip.soon`); the answer can give the granted hits back."""
+        hits = [
+            h for h in self._hits(destination, api_key, client_ip, sender) if h[0].scope in scopes
+        ]
         if not hits:
-            return None
-        if isinstance(self._storage, RedisStorage) and self._client is not None:
-            granted = self._batch(hits).run()
-        else:  # a cluster: the windows live on different nodes, one call each
-            granted = [
-                rule.limiter.hit(item, "otp", rule.scope, identity) for rule, item, identity in hits
-            ]
+            held = HeldSend(None, _nothing)
+            return lambda: held
+        batch = _Batch(self._storage, self._client or self._storage.storage)
+        for rule, item, identity in hits:
+            rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
+        calls = [trip.script(script, keys_, args) for script, keys_, args in batch.calls]
+
+        def decode(replies: list[Any]) -> HeldSend:
+            granted = _answers(batch.calls, replies)
+            taken = [c for c, ok in zip(batch.calls, granted, strict=True) if ok]
+            return HeldSend(self._refusal(hits, granted), lambda: self._give_back(batch, taken))
+
+        return trip.soon(batch.client, calls, decode)
+
+    def _refusal(
+        self, hits: list[tuple[_Rule, RateLimitItem, str]], granted: list[bool]
+    ) -> LimitRefusal | None:
         for (rule, item, identity), ok in zip(hits, granted, strict=True):
             if not ok:
                 stats = rule.limiter.get_window_stats(item, "otp", rule.scope, identity)
@@ -182,8 +220,29 @@ class RedisSendLimiter:
                 return LimitRefusal(scope=rule.scope, retry_after=wait)
         return None
 
+    def _give_back(self, batch: _Batch, taken: list[tuple[Script, list[str], list[Any]]]) -> None:
+        """Undo the hits a send refused after all made (one round trip, refusals only)."""
+        moving = self._storage.lua_acquire_moving_window.sha
+        calls = [
+            trip.script(self._give_back_moving if script.sha == moving else self._give_back_sliding,
+                        keys_, args)
+            for script, keys_, args in taken
+        ]  # fmt: skip
+        trip.run(batch.client, calls)
+
+    def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
+        """The START script counts them with its claim (:func:`app.store.keys.otp_send_log`),
+        on this limiter's clock (real time, as ``limits``')."""
+        items = self._rules["destination"].items
+        if not items:
+            return None
+        windows = tuple(n for item in items for n in (item.amount, item.get_expiry()))
+        return int(time.time() * 1000), windows
+
     def reset(self, destination: str) -> None:
-        """Forget a destination's sends (an operator unblocking a customer)."""
+        """Forget a destination's sends (an operator unblocking a customer): the log the
+        START script keeps (named by the digest's tag) and ``limits``' own windows."""
+        self._client_or_storage().delete(keys.otp_send_log(destination[:16]))
         rule = self._rules["destination"]
         for item in rule.items:
             rule.limiter.clear(item, "otp", "destination", destination)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.store import keys
+from app.store import keys, trip
 from app.store.connection import RedisClient
 
 #: An address -> its keyed digest (``CodeHasher.destination``): the name Redis knows it by.
@@ -100,9 +100,11 @@ class DeliveryLog:
         verification lists it in its destination's index (``RECORD_DELIVERY``),
         for export and erasure.
         """
-        status, error = self._track(
-            keys=[keys.delivery(message_id)],
-            args=[verification_id, channel, to, str(self.clock().timestamp()), self.ttl],
+        status, error = trip.call(
+            self.redis,
+            self._track,
+            [keys.delivery(message_id)],
+            [verification_id, channel, to, str(self.clock().timestamp()), self.ttl],
         )
         return (str(status) or None), (str(error) or None)
 

@@ -35,7 +35,7 @@ from app.content.messages import (
     LostLock,
     Reply,
 )
-from app.store import keys
+from app.store import keys, trip
 from app.store.connection import RedisClient
 from app.store.customer_index import LUA_INDEX_ADD
 
@@ -154,7 +154,7 @@ class RedisTurnStore:
                 committed = True
         finally:
             if not committed:
-                self._release(keys=lock_keys, args=[token])
+                trip.call(self.redis, self._release, lock_keys, [token])
 
     def answered(self, conversation_id: str, message_sid: str) -> tuple[Reply, ...] | None:
         """The replies recorded for a MessageSid (what Twilio's retries get)."""
@@ -208,12 +208,14 @@ class RedisTurnStore:
         deadline = time.monotonic() + s.wait_s
         delay = 0.002
         while True:
-            reply = self._acquire(keys=all_keys, args=[*args, int(self.clock() * 1000)])
+            reply = trip.call(
+                self.redis, self._acquire, all_keys, [*args, int(self.clock() * 1000)]
+            )
             state = int(reply[0])
             if state == 1:
                 return list(reply[1:])
             if state == -1 or time.monotonic() > deadline:
-                self._release(keys=lock_keys, args=[token])
+                trip.call(self.redis, self._release, lock_keys, [token])
                 raise LockTimeout("conversation busy")
             args[2] = "0"
             time.sleep(delay)
@@ -230,15 +232,17 @@ class RedisTurnStore:
         s = self.settings
         conv = held.conversation
         replies = held.pending or ()
-        written = self._commit(
-            keys=[
+        written = trip.call(
+            self.redis,
+            self._commit,
+            [
                 *lock_keys,
                 keys.session(conversation_id),
                 keys.profile(conversation_id),
                 keys.seen(conversation_id, message_sid),
                 keys.conversation_index(conversation_id),
             ],
-            args=[
+            [
                 token,
                 _dump(conv.session) if conv.session else "",
                 s.session_ttl,

@@ -24,6 +24,10 @@ class Expiring:
     def get(self, key: str) -> dict[str, str] | None:
         return self.values.get(key)
 
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+        self.deadlines.pop(key, None)
+
     def hash(self, key: str) -> dict[str, str]:
         return self.values.setdefault(key, {})
 

@@ -10,7 +10,14 @@ from typing import Any
 
 from limits import parse_many
 
-from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt, LimitRefusal
+from app.otp.ports import (
+    SCOPES,
+    CodeMessage,
+    DeliveryError,
+    DeliveryReceipt,
+    HeldSend,
+    LimitRefusal,
+)
 
 
 class MemorySendLimiter:
@@ -54,6 +61,39 @@ class MemorySendLimiter:
         client_ip: str | None,
         sender: str | None = None,
     ) -> LimitRefusal | None:
+        return self._acquire(destination, api_key, client_ip, sender, SCOPES)[0]
+
+    def acquire_soon(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None = None,
+        *,
+        scopes: tuple[str, ...] = SCOPES,
+    ) -> Callable[[], HeldSend]:
+        refusal, hit = self._acquire(destination, api_key, client_ip, sender, scopes)
+
+        def give_back() -> None:
+            with self._lock:
+                for key, at in hit:
+                    if at in self._hits.get(key, ()):
+                        self._hits[key].remove(at)
+
+        held = HeldSend(refusal, give_back)
+        return lambda: held
+
+    def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
+        return None  # counted here, with the other windows
+
+    def _acquire(
+        self,
+        destination: str,
+        api_key: str | None,
+        client_ip: str | None,
+        sender: str | None,
+        scopes: tuple[str, ...],
+    ) -> tuple[LimitRefusal | None, list[tuple[tuple[str, str, str], float]]]:
         identities = {
             "server": "*",
             "client_ip": client_ip,
@@ -62,15 +102,18 @@ class MemorySendLimiter:
             "destination": destination,
         }
         refusal: LimitRefusal | None = None
+        hit: list[tuple[tuple[str, str, str], float]] = []
         with self._lock:
             now = self._clock()
             for scope, items in self._rules.items():
-                identity = identities[scope]
+                identity = identities[scope] if scope in scopes else None
                 for item in items if identity else ():
                     wait = self._hit(scope, str(identity), item, now)
-                    if wait is not None and refusal is None:
+                    if wait is None:
+                        hit.append(((scope, str(identity), str(item)), now))
+                    elif refusal is None:
                         refusal = LimitRefusal(scope=scope, retry_after=wait)
-        return refusal
+        return refusal, hit
 
     def _hit(self, scope: str, identity: str, item: Any, now: float) -> int | None:
         """Count one hit, or the whole seconds until the full window has room."""

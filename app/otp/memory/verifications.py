@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from app.otp.memory.expiring import Expiring
 from app.otp.ports import (
@@ -56,7 +56,13 @@ class MemoryVerificationStore:
             self._tick(command.now_ms)
             return self._start(command, commit=not claim)
 
-    def _start(self, c: StartCommand, *, commit: bool) -> StartOutcome:
+    def claim_soon(self, command: StartCommand) -> Callable[[], StartOutcome]:
+        with self._lock:
+            self._tick(command.now_ms)
+            outcome = self._start(command, commit=False, create=True)
+        return lambda: outcome
+
+    def _start(self, c: StartCommand, *, commit: bool, create: bool = False) -> StartOutcome:
         now, ttl, keep = c.now_ms, c.ttl * 1000, c.retention * 1000
         cooldown = c.cooldown * 1000
         open_ = self._open.hash(c.tag)
@@ -93,11 +99,11 @@ class MemoryVerificationStore:
                 if c.expect == "same" and s.get("sealed") != c.sealed:
                     return StartOutcome("retry", open_id=current)  # the code changed since
                 return self._resend(c, current, s)
-            if commit:
+            if commit or create:
                 if status == "pending":
                     s.update(status="expired", ended_at=str(expires), hash="", sealed="")
                 open_.pop(c.open_field, None)
-        if not commit:
+        if not commit and not create:
             return self._reserve(c, "new")
         if c.expect != "new":
             return _RETRY
@@ -151,12 +157,17 @@ class MemoryVerificationStore:
         self._open.extend(c.tag, life)
         return StartOutcome("created", 0, 1, "", 1, c.max_checks, c.now_ms)
 
-    def release(self, command: StartCommand) -> None:
+    def release(self, command: StartCommand, *, discard: bool = False) -> None:
         with self._lock:
             open_ = self._open.get(command.tag) or {}
             field = f"claim:{command.open_field}"
             if open_.get(field, "").startswith(f"{command.token}:"):
                 del open_[field]
+            if discard:
+                if open_.get(command.open_field) == command.new_id:
+                    del open_[command.open_field]
+                self._records.delete(command.new_id)
+                self._tags.pop(command.new_id, None)
 
     def check(
         self,

@@ -94,6 +94,7 @@ from app.store.keys.verifications import (
     destination_index,
     destination_open,
     otp_open,
+    otp_send_log,
     otp_verification,
     rate_limit_pattern,
 )
@@ -167,6 +168,7 @@ __all__ = [
     "lock_queue",
     "opt_out",
     "otp_open",
+    "otp_send_log",
     "otp_trace",
     "otp_verification",
     "outbox",

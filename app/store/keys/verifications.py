@@ -55,6 +55,14 @@ def otp_verification(tag: str, verification_id: str) -> str:
 RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
 
 
+def otp_send_log(tag: str) -> str:
+    """List of the times (ms, newest first) codes were sent to a destination, for its
+    send limits: on the destination's hash tag, so the START script that claims a send
+    counts it too (one round trip); under :data:`RATE_LIMIT_PREFIX`, so
+    :func:`rate_limit_pattern` covers it."""
+    return f"{RATE_LIMIT_PREFIX}:{{otp:{tag}}}:sends"
+
+
 def rate_limit_pattern() -> str:
     """Every send-limit counter (``sandi sandbox reset`` forgets them all)."""
     return f"{RATE_LIMIT_PREFIX}*"

@@ -1,0 +1,248 @@
+"""One Redis round trip with as little Python as possible between Sandi and the socket.
+
+redis-py spends more of an OTP pair's CPU than Sandi's own code: per command
+its packer, retry wrapper, response callbacks and observability hooks, per
+round trip a connection pool checkout with its bookkeeping. :func:`run` sends
+a list of commands and scripts (:func:`script`, :func:`command`) as one
+pipeline on one connection checked out of the client's own pool (so
+Sentinel, TLS and the pool's limits hold), packed by hiredis when it is
+there, read with hiredis's reader, and returns the raw replies: no response callbacks (``HEXISTS`` answers 0 or 1,
+not a bool). A script Redis forgot (a restart, a failover) is loaded and run
+again, with the others that missed, in one more trip; a dropped connection is
+retried under the client's own ``Retry`` policy, as redis-py would.
+
+Each script stays atomic and keeps its keys under one hash tag; a pipeline of
+scripts of different tags is fine on one server. On a Redis Cluster, whose
+pipelines refuse scripts, :func:`run` goes one by one through the cluster
+client, each call on its own slot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any, Generic, NamedTuple, TypeVar
+
+import redis
+from redis._parsers import _HiredisParser
+from redis.commands.core import Script
+from redis.exceptions import ConnectionError, NoScriptError, ResponseError
+
+from app.store.connection import RedisClient
+
+_pack: Callable[[tuple[Any, ...]], bytes] | None
+try:
+    from hiredis import pack_command as _pack
+except ImportError:  # pragma: no cover - hiredis is a dependency
+    _pack = None
+
+
+class Call(NamedTuple):
+    """A command's words; for a script, the script and how many of the words are keys."""
+
+    words: tuple[Any, ...]
+    script: Script | None = None
+    nkeys: int = 0
+
+
+def script(script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Call:
+    """``EVALSHA`` of a registered script (loaded on demand)."""
+    return Call(("EVALSHA", script_.sha, len(keys), *keys, *args), script_, len(keys))
+
+
+def command(*words: Any) -> Call:
+    """A plain command, e.g. ``command("HMGET", key, "a", "b")``."""
+    return Call(words)
+
+
+def call(client: RedisClient, script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    """One script, one round trip: its reply (an error reply is raised)."""
+    return run(client, [script(script_, keys, args)])[0]
+
+
+def run(client: RedisClient, calls: Sequence[Call], *, errors: bool = False) -> list[Any]:
+    """The replies of ``calls``, sent in one round trip (one by one on a cluster).
+
+    An error reply is raised (the first one, once every call has run), or
+    with ``errors=True`` returned in its place.
+    """
+    if not calls:
+        return []
+    if not isinstance(client, redis.Redis):
+        replies = [_one(client, c) for c in calls]
+    else:
+        replies = _pipelined(client, calls)
+    if not errors:
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+    return replies
+
+
+def _one(client: RedisClient, c: Call) -> Any:
+    try:
+        if c.script is not None:
+            n = c.nkeys
+            return c.script(
+                keys=list(c.words[3 : 3 + n]), args=list(c.words[3 + n :]), client=client
+            )
+        return client.execute_command(*c.words)  # type: ignore[no-untyped-call]
+    except ResponseError as err:
+        return err
+
+
+def _pipelined(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
+    replies = _send(client, calls)
+    missed = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+    if missed:  # Redis forgot scripts (none of those ran): load them, run those again
+        for script_ in {calls[i].script for i in missed}:
+            if script_ is not None:
+                client.script_load(script_.script)
+        again = _send(client, [calls[i] for i in missed])
+        for i, reply in zip(missed, again, strict=True):
+            replies[i] = reply
+    return replies
+
+
+def _reply(conn: Any) -> Any:
+    try:
+        return conn.read_response()
+    except ResponseError as err:
+        return err
+
+
+def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
+    """One checkout of the client's pool for the whole trip (redis-py checks out one per
+    command, and again per pipeline, with its bookkeeping each time)."""
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        return _on(conn, client, calls)
+    finally:
+        pool.release(conn)
+
+
+def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
+    pack = _pack
+    if pack is not None:
+        packed = b"".join([pack(c.words) for c in calls])
+    else:  # pragma: no cover
+        packed = b"".join(conn.pack_commands([c.words for c in calls]))
+
+    def attempt() -> list[Any]:
+        if conn._sock is None:  # connect() as the pool would: a Sentinel's finds the master
+            conn.connect()
+        conn.send_packed_command([packed])
+        parser = conn._parser
+        reader = getattr(parser, "_reader", None)
+        if (
+            not isinstance(parser, _HiredisParser)
+            or reader is None
+            or conn.protocol not in (2, "2")
+        ):
+            return [_reply(conn) for _ in calls]  # pragma: no cover - hiredis is a dependency
+        replies: list[Any] = []
+        for _ in calls:  # hiredis's reader straight: redis-py's layers cost more than it
+            reply = reader.gets()
+            while reply is False:
+                parser.read_from_socket()  # type: ignore[no-untyped-call]
+                reply = reader.gets()
+            if isinstance(reply, ConnectionError):
+                raise reply
+            replies.append(reply)  # an error reply is a ResponseError instance
+        if conn.health_check_interval:
+            conn.next_health_check = time.monotonic() + conn.health_check_interval
+        return replies
+
+    def failed(_: Exception) -> None:
+        conn.disconnect()
+
+    retry = client.get_retry()
+    try:
+        result: list[Any] = attempt() if retry is None else retry.call_with_retry(attempt, failed)
+    except BaseException:
+        conn.disconnect()  # replies may be left unread: never reuse it half-read
+        raise
+    return result
+
+
+# -- Calls whose answer can wait for the next round trip -------------------------------------
+
+T = TypeVar("T")
+
+_QUEUE: ContextVar[list[_Soon[Any]] | None] = ContextVar("sandi_trip_soon", default=None)
+
+
+class _Soon(Generic[T]):
+    """Queued calls and how to read their replies; resolved by :func:`_flush`."""
+
+    __slots__ = ("calls", "client", "decode", "done", "error", "value")
+
+    def __init__(
+        self, client: RedisClient, calls: Sequence[Call], decode: Callable[[list[Any]], T]
+    ) -> None:
+        self.client, self.calls, self.decode = client, calls, decode
+        self.done = False
+        self.error: BaseException | None = None
+        self.value: Any = None
+
+    def result(self) -> T:
+        if not self.done:
+            _flush()
+        if self.error is not None:
+            raise self.error
+        value: T = self.value
+        return value
+
+
+def soon(
+    client: RedisClient, calls: Sequence[Call], decode: Callable[[list[Any]], T]
+) -> Callable[[], T]:
+    """Queue ``calls``; the returned function gives ``decode(replies)``.
+
+    The first such function called sends every call queued so far (in this
+    thread or task) in one round trip, so independent questions share it:
+    ``a = soon(...); b = soon(...); a(); b()`` is one trip. Error replies come
+    to ``decode`` as exceptions; a failed trip raises from every function.
+    """
+    queue = _QUEUE.get()
+    if queue is None:
+        queue = []
+        _QUEUE.set(queue)
+    entry: _Soon[T] = _Soon(client, calls, decode)
+    queue.append(entry)
+    return entry.result
+
+
+def drop_pending() -> None:
+    """Forget calls queued by :func:`soon` whose answer nobody asked for (a step that
+    raised between queueing and asking): they must not ride a later request's trip."""
+    queue = _QUEUE.get()
+    if queue:
+        queue.clear()
+
+
+def _flush() -> None:
+    queue = _QUEUE.get() or []
+    entries = list(queue)
+    queue.clear()
+    by_client: dict[int, list[_Soon[Any]]] = {}
+    for entry in entries:
+        by_client.setdefault(id(entry.client), []).append(entry)
+    for group in by_client.values():
+        calls = [c for entry in group for c in entry.calls]
+        try:
+            replies = run(group[0].client, calls, errors=True)
+        except Exception as err:  # the trip itself failed: every answer is that failure
+            for entry in group:
+                entry.error, entry.done = err, True
+            continue
+        at = 0
+        for entry in group:
+            mine, at = replies[at : at + len(entry.calls)], at + len(entry.calls)
+            try:
+                entry.value = entry.decode(mine)
+            except Exception as err:
+                entry.error = err
+            entry.done = True

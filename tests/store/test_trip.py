@@ -1,0 +1,79 @@
+"""One round trip (app.store.trip): calls queued with soon() share the first trip
+anyone asks for, a script Redis forgot is loaded and run again, error replies
+come back in their place, and unasked questions never ride a later trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from redis.connection import Connection
+from redis.exceptions import ResponseError
+
+from app.store import trip
+
+_ECHO = "return {KEYS[1], ARGV[1]}"
+
+
+def _trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the writes to a Redis socket (one per command or per pipeline)."""
+    sent: list[int] = []
+    original = Connection.send_packed_command
+
+    def send(conn: Connection, command: Any, check_health: bool = True) -> None:
+        if check_health:
+            sent.append(1)
+        original(conn, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", send)
+    return sent
+
+
+def test_questions_asked_soon_share_one_round_trip(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    echo = redis_client.register_script(_ECHO)
+    redis_client.script_load(_ECHO)
+    redis_client.set("sandi:test:trip:a", "1", ex=60)
+    trip.run(redis_client, [trip.command("PING")])  # the pool's connection, connected
+    trips = _trips(monkeypatch)
+    first = trip.soon(redis_client, [trip.script(echo, ["k"], ["v"])], lambda r: r[0])
+    second = trip.soon(
+        redis_client,
+        [trip.command("GET", "sandi:test:trip:a"), trip.command("HGET", "sandi:test:trip:a", "f")],
+        lambda r: r,
+    )
+    assert trips == []  # nothing sent until an answer is asked for
+    assert second()[0] == "1" and isinstance(second()[1], ResponseError)  # WRONGTYPE, in place
+    assert first() == ["k", "v"]
+    assert trips == [1]  # the script and both commands: one trip
+
+
+def test_a_script_redis_forgot_is_loaded_and_run_once(
+    redis_process: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = redis.Redis.from_url(redis_process.url, decode_responses=True)
+    incr = client.register_script("return redis.call('INCR', KEYS[1])")
+    key = "sandi:test:trip:n"
+    client.script_flush()
+    assert trip.run(client, [trip.script(incr, [key], []), trip.command("EXPIRE", key, 60)])[0] == 1
+    client.script_flush()
+    assert trip.call(client, incr, [key], []) == 2  # counted once, not twice
+
+
+def test_error_replies_are_raised_unless_asked_for(redis_client: redis.Redis) -> None:
+    redis_client.set("sandi:test:trip:s", "x", ex=60)
+    calls = [trip.command("INCR", "sandi:test:trip:s"), trip.command("GET", "sandi:test:trip:s")]
+    with pytest.raises(ResponseError):
+        trip.run(redis_client, calls)
+    replies = trip.run(redis_client, calls, errors=True)
+    assert isinstance(replies[0], ResponseError) and replies[1] == "x"
+
+
+def test_questions_nobody_asked_never_ride_a_later_trip(redis_client: redis.Redis) -> None:
+    key = "sandi:test:trip:dropped"
+    trip.soon(redis_client, [trip.command("SET", key, "1", "EX", 60)], lambda r: r)
+    trip.drop_pending()  # the step raised before asking (app.store.later.batch does this)
+    assert trip.call(redis_client, redis_client.register_script(_ECHO), ["k"], ["v"])
+    assert redis_client.get(key) is None
