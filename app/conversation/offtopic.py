@@ -33,6 +33,10 @@ OFF_TOPIC = wordlist(
     gopay ovo shopeepay dana qris paylater kredit credit debit tunai cash
     ukuran size warna color colour merah hitam black putih white biru blue dress baju kaos sepatu
     reseller dropship grosir agen
+    alamat lokasi cabang gudang offline garansi servis reparasi
+    lowongan loker gaji karyawan magang
+    struk nota kwitansi receipt saldo topup dompet bca mandiri bri bni atm
+    ukurannya bahan kain model motif
     virtual terimakasih thx mantap
     pizza kopi makanan minuman
     """
