@@ -43,6 +43,31 @@ OFF_TOPIC = wordlist(
 )
 
 
+#: Codes that are not one-time codes: "kode promo tidak valid", "voucher code",
+#: "kode pos", "kode unik" (a bank transfer's). Next to one of these, "kode" /
+#: "code" is the shop's other business too, whatever the FAQ's words are.
+OTHER_CODES = wordlist(
+    """
+    promo promonya promosi voucher vocher diskon discount kupon coupon referral referal reff
+    pos postal zip booking unik pembayaran va virtual gift hadiah redeem
+    resi tracking member membership
+    """
+)
+CODE_WORDS = wordlist("kode code kodenya codes")
+
+
+def other_codes(typed: list[str]) -> set[int]:
+    """Where in ``typed`` a code that is not a one-time code is named: the word
+    "kode"/"code" and the kind of code beside it ("kode promo", "promo code")."""
+    found: set[int] = set()
+    for i, word in enumerate(typed):
+        if word in CODE_WORDS:
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(typed) and typed[j] in OTHER_CODES:
+                    found.update((i, j))
+    return found
+
+
 def is_off_topic(word: str, keep: frozenset[str]) -> bool:
     """A word about the shop's other business (possessive endings allowed), not one the FAQ uses."""
     if word in keep:
