@@ -82,7 +82,7 @@ INDONESIAN_MORE = wordlist(
     yg yang dgn dengan utk untuk buat bwt dr dari ke di pd pada sama ama sm
     ini itu tsb tersebut begini begitu gini gitu sini situ sana
     nomor nomer no hp akun sandi katasandi kata bahasa pesan pesannya kode kodenya
-    tidak tdk enggak nggak gak ga g bukan bkn jangan jgn
+    tidak tdk enggak nggak gak ga g bukan bkn jangan jgn lupa inget ingat mulu melulu
     masuk keluar daftar mendaftar verifikasi konfirmasi
     """
 )
@@ -101,9 +101,13 @@ ENGLISH_MORE = wordlist(
     invalid valid incorrect right wrong working broken shows showing appear appears
     sent sending texted text texts typed type enter entered entering
     anybody somebody nobody everyone something nothing anything everything
-    guys hmm ok okay okey pls plz thx ty sorry hello
+    guys hmm ok okay okey pls plz thx ty sorry hello great nice fine cool awesome
+    accept accepted accepts work works worked happen happened happens
     """
 )
+#: Words Indonesian chat uses as they are in English ("otp via email bisa?",
+#: "login dulu"): they say nothing of the language in detection.
+LOANWORDS = wordlist("email mail login log")
 
 #: Indonesian suffixes rare in English ("kodenya", "kirimkan", "bisakah").
 _ID_AFFIX = re.compile(r"^\w{3,}(?:nya|kan|lah|kah)$")
@@ -125,6 +129,8 @@ def _detect(text: str) -> str | None:
         return None
     id_score = en_score = 0.0
     for token in tokens:
+        if token in LOANWORDS:
+            continue
         in_id = token in INDONESIAN or token in INDONESIAN_MORE
         in_en = token in ENGLISH or token in ENGLISH_MORE
         if in_id and not in_en:
