@@ -32,7 +32,7 @@ OFF_TOPIC = wordlist(
     keranjang cart checkoutnya invoice faktur tagihan cicilan installment rekening
     gopay ovo shopeepay dana qris paylater kredit credit debit tunai cash
     ukuran size warna color colour merah hitam black putih white biru blue dress baju kaos sepatu
-    reseller dropship grosir agen
+    reseller dropship grosir agen indomaret alfamart minimarket
     alamat lokasi cabang gudang offline garansi servis reparasi
     lowongan loker gaji karyawan magang
     struk nota kwitansi receipt saldo topup dompet bca mandiri bri bni atm
@@ -49,7 +49,7 @@ OFF_TOPIC = wordlist(
 OTHER_CODES = wordlist(
     """
     promo promonya promosi voucher vocher diskon discount kupon coupon referral referal reff
-    pos postal zip booking unik pembayaran va virtual gift hadiah redeem
+    pos postal zip booking unik bayar pembayaran va virtual gift hadiah redeem
     resi tracking member membership
     """
 )
@@ -63,9 +63,17 @@ def other_codes(typed: list[str]) -> set[int]:
     for i, word in enumerate(typed):
         if word in CODE_WORDS:
             for j in (i - 1, i + 1):
-                if 0 <= j < len(typed) and typed[j] in OTHER_CODES:
+                if 0 <= j < len(typed) and _base(typed[j]) in OTHER_CODES:
                     found.update((i, j))
     return found
+
+
+def _base(word: str) -> str:
+    """The word without a possessive ending ("bayarnya", "vouchermu")."""
+    for ending in ("nya", "ku", "mu"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return word[: -len(ending)]
+    return word
 
 
 def is_off_topic(word: str, keep: frozenset[str]) -> bool:
