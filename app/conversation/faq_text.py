@@ -22,7 +22,7 @@ from app.content.text import wordlist, words
 from app.conversation.faq_scores import TYPO
 from app.conversation.language import ENGLISH, INDONESIAN, detect
 from app.conversation.lexicon import spell_out
-from app.conversation.offtopic import is_off_topic, other_codes
+from app.conversation.offtopic import is_off_topic, off_topic_pairs
 
 #: What a word of the shop's other business becomes (:mod:`app.conversation.offtopic`):
 #: one token no entry has, which the search weighs more than the FAQ's rarest word.
@@ -102,7 +102,7 @@ def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
     typed = words(_THANKS.sub("terimakasih", _APOSTROPHES.sub("", text[:300])))
     colloquial = detect(text) != "en"
     expanded: list[str] = []
-    others = other_codes(typed)
+    others = off_topic_pairs(typed)
     for n, word in enumerate(typed):
         if n in others:
             expanded.append(OFF_TOPIC_MARK)

@@ -44,8 +44,9 @@ OFF_TOPIC = wordlist(
 
 
 #: Codes that are not one-time codes: "kode promo tidak valid", "voucher code",
-#: "kode pos", "kode unik" (a bank transfer's). Next to one of these, "kode" /
-#: "code" is the shop's other business too, whatever the FAQ's words are.
+#: "kode pos", "kode unik" (a bank transfer's), "kode bayar" (a minimarket's).
+#: Next to one of these, "kode" / "code" is the shop's other business too,
+#: whatever the FAQ's words are.
 OTHER_CODES = wordlist(
     """
     promo promonya promosi voucher vocher diskon discount kupon coupon referral referal reff
@@ -54,16 +55,31 @@ OTHER_CODES = wordlist(
     """
 )
 CODE_WORDS = wordlist("kode code kodenya codes")
+#: Closing or deleting the account ("hapus akun", "delete my account"): not in the FAQ.
+ACCOUNT_ENDS = wordlist(
+    "hapus dihapus menghapus hapusin delete deleting deactivate tutup ditutup close nonaktifkan"
+)
+ACCOUNT_WORDS = wordlist("akun account akunnya akunku")
+#: (a word, what beside it makes it another business), both words then off-topic.
+PHRASES = ((CODE_WORDS, OTHER_CODES), (ACCOUNT_WORDS, ACCOUNT_ENDS))
+#: Skipped between the two ("delete my account", "hapus akun saya").
+_BETWEEN = wordlist("my your the saya sy aku gw")
 
 
-def other_codes(typed: list[str]) -> set[int]:
-    """Where in ``typed`` a code that is not a one-time code is named: the word
-    "kode"/"code" and the kind of code beside it ("kode promo", "promo code")."""
+def off_topic_pairs(typed: list[str]) -> set[int]:
+    """Where in ``typed`` another business is named by two words together:
+    a code that is not a one-time code ("kode promo", "promo code") or
+    closing the account ("hapus akun", "delete my account")."""
     found: set[int] = set()
     for i, word in enumerate(typed):
-        if word in CODE_WORDS:
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(typed) and _base(typed[j]) in OTHER_CODES:
+        for heads, kinds in PHRASES:
+            if word not in heads:
+                continue
+            for step in (-1, 1):
+                j = i + step
+                if 0 <= j < len(typed) and typed[j] in _BETWEEN:
+                    j += step
+                if 0 <= j < len(typed) and _base(typed[j]) in kinds:
                     found.update((i, j))
     return found
 
