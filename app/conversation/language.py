@@ -67,7 +67,7 @@ INDONESIAN_MORE = wordlist(
     knp kenapa napa ngapa kok brp berapa kpn kapan dmn mana gmna gmana bgmn
     sy saya aq gw gue lu lo kamu km kalian kita kami dia mereka beliau anak suami istri
     mama papa ibu bapak adik adek kakak abang temen teman pacar keluarga tetangga
-    hp henpon ponsel pulsa kuota sinyal jaringan
+    hp henpon ponsel pulsa kuota sinyal jaringan jelek penuh rumah kosan kantor mnt dtk
     motong potong dipotong kepotong nyampe sampe sampai nongol muncul ilang hilang
     ketik diketik ngetik salah bener benar betul keliru coba nyoba dicoba cobain
     pake pakai dipake dipakai makai kepake terpakai berapa kali tiap setiap selalu sering
@@ -101,7 +101,7 @@ ENGLISH_MORE = wordlist(
     invalid valid incorrect right wrong working broken shows showing appear appears
     sent sending texted text texts typed type enter entered entering
     anybody somebody nobody everyone something nothing anything everything
-    guys hmm ok okay okey pls plz thx ty sorry hello great nice fine cool awesome
+    tonight full signal bad slow guys hmm ok okay okey pls plz thx ty sorry hello great nice fine cool awesome
     accept accepted accepts work works worked happen happened happens
     """
 )

@@ -60,8 +60,11 @@ ACCOUNT_ENDS = wordlist(
     "hapus dihapus menghapus hapusin delete deleting deactivate tutup ditutup close nonaktifkan"
 )
 ACCOUNT_WORDS = wordlist("akun account akunnya akunku")
+#: A forgotten password ("lupa password", "forgot my pin"): account recovery, not in the FAQ.
+FORGOT = wordlist("lupa forgot forget forgotten reset")
+PASSWORD_WORDS = wordlist("password pass sandi pin passwordnya sandinya pinnya")
 #: (a word, what beside it makes it another business), both words then off-topic.
-PHRASES = ((CODE_WORDS, OTHER_CODES), (ACCOUNT_WORDS, ACCOUNT_ENDS))
+PHRASES = ((CODE_WORDS, OTHER_CODES), (ACCOUNT_WORDS, ACCOUNT_ENDS), (PASSWORD_WORDS, FORGOT))
 #: Skipped between the two ("delete my account", "hapus akun saya").
 _BETWEEN = wordlist("my your the saya sy aku gw")
 
@@ -69,7 +72,7 @@ _BETWEEN = wordlist("my your the saya sy aku gw")
 def off_topic_pairs(typed: list[str]) -> set[int]:
     """Where in ``typed`` another business is named by two words together:
     a code that is not a one-time code ("kode promo", "promo code") or
-    closing the account ("hapus akun", "delete my account")."""
+    closing the account ("hapus akun", "delete my account"), a forgotten password."""
     found: set[int] = set()
     for i, word in enumerate(typed):
         for heads, kinds in PHRASES:
