@@ -63,7 +63,7 @@ INDONESIAN_MORE = wordlist(
     """
     udh udah sdh blom blum lom tdi tadi barusan kemarin kemaren besok nanti ntar entar
     bs bisa gbs gabisa gk gakbisa nda ndak engga ngga gaada gada tau tahu gatau ngerti
-    dong donk deh sih nih tuh kan lho loh kok yah ya yaa yak ok oke sip siap
+    dong donk deh sih nih tuh kan lho loh kok yah ya yaa yak oke sip siap
     knp kenapa napa ngapa kok brp berapa kpn kapan dmn mana gmna gmana bgmn
     sy saya aq gw gue lu lo kamu km kalian kita kami dia mereka beliau anak suami istri
     mama papa ibu bapak adik adek kakak abang temen teman pacar keluarga tetangga
@@ -101,7 +101,7 @@ ENGLISH_MORE = wordlist(
     invalid valid incorrect right wrong working broken shows showing appear appears
     sent sending texted text texts typed type enter entered entering
     anybody somebody nobody everyone something nothing anything everything
-    tonight full signal bad slow guys hmm ok okay okey pls plz thx ty sorry hello great nice fine cool awesome
+    tonight full signal bad slow hello great fine awesome
     accept accepted accepts work works worked happen happened happens
     """
 )
