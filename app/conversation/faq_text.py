@@ -20,9 +20,9 @@ from rapidfuzz.distance import OSA
 from app.content.flows import FaqEntry
 from app.content.text import wordlist, words
 from app.conversation.faq_scores import TYPO
-from app.conversation.language import ENGLISH, INDONESIAN, detect
+from app.conversation.language import ENGLISH, ENGLISH_MORE, INDONESIAN, INDONESIAN_MORE, detect
 from app.conversation.lexicon import spell_out
-from app.conversation.offtopic import is_off_topic
+from app.conversation.offtopic import is_off_topic, off_topic_pairs
 
 #: What a word of the shop's other business becomes (:mod:`app.conversation.offtopic`):
 #: one token no entry has, which the search weighs more than the FAQ's rarest word.
@@ -102,7 +102,11 @@ def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
     typed = words(_THANKS.sub("terimakasih", _APOSTROPHES.sub("", text[:300])))
     colloquial = detect(text) != "en"
     expanded: list[str] = []
-    for word in typed:
+    others = off_topic_pairs(typed)
+    for n, word in enumerate(typed):
+        if n in others:
+            expanded.append(OFF_TOPIC_MARK)
+            continue
         if word not in keep:
             word = _DRAWN_OUT.sub(r"\1", word)
         if colloquial:
@@ -120,7 +124,7 @@ def _token(word: str, keep: frozenset[str]) -> str:
 #: Everyday words of either language, stemmed: a message's word the FAQ does
 #: not know but that is one of these ("dapet", "setiap", "online") is no sign
 #: of another topic, so it weighs less than an unknown word (faq.COMMON_UNKNOWN).
-EVERYDAY = frozenset(stem(w) for w in INDONESIAN | ENGLISH)
+EVERYDAY = frozenset(stem(w) for w in INDONESIAN | ENGLISH | INDONESIAN_MORE | ENGLISH_MORE)
 
 
 def faq_words(entries: tuple[FaqEntry, ...]) -> frozenset[str]:

@@ -54,6 +54,61 @@ ENGLISH = wordlist(
     working hours open language english phone verify verification
     """
 )
+#: More everyday words, for detection only (the FAQ search and the lexicon use
+#: the lists above): chat spellings, particles, verbs and nouns of daily life a
+#: short message may carry alone ("motong pulsa ga", "otp invalid"). Written
+#: from common usage, not from any set's misses; a word both languages use
+#: ("email", "online", "otp", "chat") is in neither.
+INDONESIAN_MORE = wordlist(
+    """
+    udh udah sdh blom blum lom tdi tadi barusan kemarin kemaren besok nanti ntar entar
+    bs bisa gbs gabisa gk gakbisa nda ndak engga ngga gaada gada tau tahu gatau ngerti
+    dong donk deh sih nih tuh kan lho loh kok yah ya yaa yak oke sip siap
+    knp kenapa napa ngapa kok brp berapa kpn kapan dmn mana gmna gmana bgmn
+    sy saya aq gw gue lu lo kamu km kalian kita kami dia mereka beliau anak suami istri
+    mama papa ibu bapak adik adek kakak abang temen teman pacar keluarga tetangga
+    hp henpon ponsel pulsa kuota sinyal jaringan jelek penuh rumah kosan kantor mnt dtk
+    motong potong dipotong kepotong nyampe sampe sampai nongol muncul ilang hilang
+    ketik diketik ngetik salah bener benar betul keliru coba nyoba dicoba cobain
+    pake pakai dipake dipakai makai kepake terpakai berapa kali tiap setiap selalu sering
+    lama lambat cepat cepet lemot telat terlambat tunggu nunggu ditunggu menunggu
+    terima nerima diterima dapet dapat didapat kasih dikasih ngasih kasi beri berikan
+    ganti diganti ngganti gantiin ubah diubah rubah dirubah hapus dihapus kehapus
+    gimana caranya cara bagaimana tolong tlg mohon bantu bantuin dibantu
+    bgt banget sekali amat parah aneh ribet susah gampang mudah aman bahaya
+    mau pengen pingin ingin perlu butuh wajib harus hrs mesti boleh blh
+    sudah belum masih lagi juga jg aja saja cuma cuman hanya doang
+    kalo klo kalau kl jika apabila tapi tp tetapi trus terus lalu habis abis
+    yg yang dgn dengan utk untuk buat bwt dr dari ke di pd pada sama ama sm
+    ini itu tsb tersebut begini begitu gini gitu sini situ sana
+    nomor nomer no hp akun sandi katasandi kata bahasa pesan pesannya kode kodenya
+    tidak tdk enggak nggak gak ga g bukan bkn jangan jgn lupa inget ingat mulu melulu
+    masuk keluar daftar mendaftar verifikasi konfirmasi
+    """
+)
+ENGLISH_MORE = wordlist(
+    """
+    i'm im i've ive i'll i'd you're it's isn't aren't wasn't won't can't cannot couldn't
+    shouldn't haven't hasn't let's what's where's how's there's that's
+    was were being had doing done go going goes went come coming came
+    make made take took give gave tell told say said see saw seen know knew known
+    think thought try tried trying keep keeps kept put need needs needed use used using
+    still just only also too very really actually already yet even much many more most
+    some any every each all both other another same such than then now today tomorrow
+    yesterday soon later ago time times minute minutes hour hours day days week
+    here these those them him her his she he our us its
+    if but so because while until since after before again back
+    invalid valid incorrect right wrong working broken shows showing appear appears
+    sent sending texted text texts typed type enter entered entering
+    anybody somebody nobody everyone something nothing anything everything
+    tonight full signal bad slow hello great fine awesome
+    accept accepted accepts work works worked happen happened happens
+    """
+)
+#: Words Indonesian chat uses as they are in English ("otp via email bisa?",
+#: "login dulu"): they say nothing of the language in detection.
+LOANWORDS = wordlist("email mail login log")
+
 #: Indonesian suffixes rare in English ("kodenya", "kirimkan", "bisakah").
 _ID_AFFIX = re.compile(r"^\w{3,}(?:nya|kan|lah|kah)$")
 
@@ -74,7 +129,10 @@ def _detect(text: str) -> str | None:
         return None
     id_score = en_score = 0.0
     for token in tokens:
-        in_id, in_en = token in INDONESIAN, token in ENGLISH
+        if token in LOANWORDS:
+            continue
+        in_id = token in INDONESIAN or token in INDONESIAN_MORE
+        in_en = token in ENGLISH or token in ENGLISH_MORE
         if in_id and not in_en:
             id_score += 1
         elif in_en and not in_id:

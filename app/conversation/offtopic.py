@@ -32,11 +32,67 @@ OFF_TOPIC = wordlist(
     keranjang cart checkoutnya invoice faktur tagihan cicilan installment rekening
     gopay ovo shopeepay dana qris paylater kredit credit debit tunai cash
     ukuran size warna color colour merah hitam black putih white biru blue dress baju kaos sepatu
-    reseller dropship grosir agen
+    reseller dropship grosir agen indomaret alfamart minimarket
+    alamat lokasi cabang gudang offline garansi servis reparasi
+    lowongan loker gaji karyawan magang
+    struk nota kwitansi receipt saldo topup dompet bca mandiri bri bni atm
+    ukurannya bahan kain model motif
     virtual terimakasih thx mantap
     pizza kopi makanan minuman
     """
 )
+
+
+#: Codes that are not one-time codes: "kode promo tidak valid", "voucher code",
+#: "kode pos", "kode unik" (a bank transfer's), "kode bayar" (a minimarket's).
+#: Next to one of these, "kode" / "code" is the shop's other business too,
+#: whatever the FAQ's words are.
+OTHER_CODES = wordlist(
+    """
+    promo promonya promosi voucher vocher diskon discount kupon coupon referral referal reff
+    pos postal zip booking unik bayar pembayaran va virtual gift hadiah redeem
+    resi tracking member membership
+    """
+)
+CODE_WORDS = wordlist("kode code kodenya codes")
+#: Closing or deleting the account ("hapus akun", "delete my account"): not in the FAQ.
+ACCOUNT_ENDS = wordlist(
+    "hapus dihapus menghapus hapusin delete deleting deactivate tutup ditutup close nonaktifkan"
+)
+ACCOUNT_WORDS = wordlist("akun account akunnya akunku")
+#: A forgotten password ("lupa password", "forgot my pin"): account recovery, not in the FAQ.
+FORGOT = wordlist("lupa forgot forget forgotten reset")
+PASSWORD_WORDS = wordlist("password pass sandi pin passwordnya sandinya pinnya")
+#: (a word, what beside it makes it another business), both words then off-topic.
+PHRASES = ((CODE_WORDS, OTHER_CODES), (ACCOUNT_WORDS, ACCOUNT_ENDS), (PASSWORD_WORDS, FORGOT))
+#: Skipped between the two ("delete my account", "hapus akun saya").
+_BETWEEN = wordlist("my your the saya sy aku gw")
+
+
+def off_topic_pairs(typed: list[str]) -> set[int]:
+    """Where in ``typed`` another business is named by two words together:
+    a code that is not a one-time code ("kode promo", "promo code") or
+    closing the account ("hapus akun", "delete my account"), a forgotten password."""
+    found: set[int] = set()
+    for i, word in enumerate(typed):
+        for heads, kinds in PHRASES:
+            if word not in heads:
+                continue
+            for step in (-1, 1):
+                j = i + step
+                if 0 <= j < len(typed) and typed[j] in _BETWEEN:
+                    j += step
+                if 0 <= j < len(typed) and _base(typed[j]) in kinds:
+                    found.update((i, j))
+    return found
+
+
+def _base(word: str) -> str:
+    """The word without a possessive ending ("bayarnya", "vouchermu")."""
+    for ending in ("nya", "ku", "mu"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return word[: -len(ending)]
+    return word
 
 
 def is_off_topic(word: str, keep: frozenset[str]) -> bool:

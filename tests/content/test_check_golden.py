@@ -105,4 +105,4 @@ def test_the_golden_file_covers_at_least_fifteen_kinds_of_mistake() -> None:
     missing = [k for k in kinds if k not in text]
     assert not missing
     assert len(kinds) >= 15
-    assert lines[-1] == "29 error(s), 9 warning(s) in flows"
+    assert lines[-1] == "29 error(s), 10 warning(s) in flows"

@@ -140,3 +140,21 @@ def test_drawn_out_letters_apostrophes_and_affixed_typos() -> None:
     assert prepare("KODE GA MASUKKK") == prepare("kode ga masuk")
     assert index.classify("what's an OTP").matches[0].entry.id == "what_is_otp"
     assert index._resolve("dikirm")[1] == prepare("dikirim")  # a slip from the written word
+
+
+def test_codes_accounts_and_passwords_of_other_business_get_no_answer() -> None:
+    # A code that is not a one-time code, closing the account, a forgotten
+    # password: two words together name what the FAQ does not cover.
+    index = demo_bot().faq
+    for text in (
+        "kode promo tidak valid",
+        "my discount code is wrong",
+        "kode bayarnya di indomaret blm masuk",
+        "how do I delete my account",
+        "hapus akun gmn",
+        "lupa password",
+    ):
+        assert index.classify(text).kind != "sure", text
+    # The same words about one-time codes are still answered.
+    assert index.classify("kode otp buat bayar ga masuk").kind == "sure"
+    assert index.classify("I deleted the code message").kind == "sure"

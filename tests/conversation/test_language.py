@@ -34,3 +34,18 @@ def test_no_clue(text: str) -> None:
 def test_country() -> None:
     assert country_locale("+6281234567890") == "id"
     assert country_locale("+6591234567") is None
+
+
+@pytest.mark.parametrize("text", ["otp via email bisa?", "lupa password", "kodenya expired mulu"])
+def test_indonesian_with_loanwords_or_chat_words(text: str) -> None:
+    # "email" and "login" are Indonesian chat words too: they say nothing.
+    assert detect(text) == "id"
+
+
+def test_an_interjection_both_languages_use_says_nothing() -> None:
+    assert detect("hmm") is None
+
+
+@pytest.mark.parametrize("text", ["ok great", "ovo accepted?", "otp invalid"])
+def test_english_short_replies(text: str) -> None:
+    assert detect(text) == "en"
