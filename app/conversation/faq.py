@@ -262,10 +262,10 @@ class FaqIndex:
             mine = ordered[at : at + slot.stop - slot.start]
             at += len(mine)
             relevant = [(sw, k) for sw, k in known if k in slot.words]
-            top = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
-            if relevant:  # else no variant shares a word
-                top = sharing_best(slot, self._variants, mine, relevant, matched, total, top)
-            best[s] = top
+            if relevant:
+                best[s] = sharing_best(slot, self._variants, mine, relevant, matched, total)
+            else:  # no variant shares a word
+                best[s] = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
         return best
 
     def _resolve(self, token: str) -> Resolved:

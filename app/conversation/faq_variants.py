@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import compress, repeat
+from operator import itemgetter
 
 from app.content.flows import FaqEntry
-from app.conversation.faq_scores import recall_of, score
+from app.conversation.faq_scores import score
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +46,24 @@ def sharing_best(
     relevant: list[tuple[float, str]],
     matched: frozenset[str],
     total: float,
-    top: float,
 ) -> float:
-    """The best of ``top`` and the scores of the slot's variants sharing words.
+    """The slot's best fuzzy score, when some of its variants share words.
 
-    A variant's words in common are its words in ``matched``: testing a
-    word against either is the same test, so recall_of() and the
-    precision add the same terms in the same order, to the last bit (here
-    in C: ``halves`` holds each relevant word's (half, full) weight)."""
+    ``top`` starts as the best word order's score with the words of none
+    (what a variant sharing no word scores at best). A variant's words in
+    common are its words in ``matched``: testing a word against either is
+    the same test, so the sums below add recall_of()'s terms in its order,
+    to the last bit, in C (``halves``: each relevant word's half and full
+    weight). A variant scores at most score(its word order, every asked
+    word, precision 1): score() is monotonic, rounding too; so variants are
+    tried best word order first, until that ceiling cannot beat ``top``."""
+    halves = [(sw * 0.5, sw) for sw, _ in relevant]
+    keys = [k for _, k in relevant]
+    top = score(max(mine) / 100, sum(map(itemgetter(0), halves)) / total, 0.0)
+    # score(word order, recall, precision) at its ceiling, as score() adds it up
+    ceiling = 0.5 * (2 * (sum(map(itemgetter(1), halves)) / total) + 1.0) / 3
     using = slot.variants_with
     sharing = set().union(*map(using.get, matched, repeat(())))
-    # score(word order, recall, precision) at its ceiling, as score() adds it up
-    ceiling = 0.5 * (2 * recall_of(relevant, matched, total) + 1.0) / 3
-    keys = [k for _, k in relevant]
-    halves = [(sw * 0.5, sw) for sw, _ in relevant]
     for n in sorted(sharing, key=mine.__getitem__, reverse=True):
         word_order = mine[n] / 100
         if 100 * (0.5 * word_order + ceiling) <= top:
