@@ -133,6 +133,7 @@ class FaqIndex:
         for n, slot in enumerate(self._slots):
             self._first_of_id.setdefault(slot.entry.id, n)
         self._resolved: dict[str, Resolved] = {}
+        self._precisions: dict[tuple[int, frozenset[str]], float] = {}
         self._bm25 = Bm25([_slot_tokens(prepared, slot) for slot in self._slots])
 
     def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[Slot]:
@@ -263,7 +264,9 @@ class FaqIndex:
             at += len(mine)
             relevant = [(sw, k) for sw, k in known if k in slot.words]
             if relevant:
-                best[s] = sharing_best(slot, self._variants, mine, relevant, matched, total)
+                best[s] = sharing_best(
+                    slot, self._variants, mine, relevant, matched, total, self._precisions
+                )
             else:  # no variant shares a word
                 best[s] = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
         return best

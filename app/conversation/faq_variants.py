@@ -9,7 +9,7 @@ from itertools import compress, repeat
 from operator import itemgetter
 
 from app.content.flows import FaqEntry
-from app.conversation.faq_scores import score
+from app.conversation.faq_scores import recall_of, score
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,11 @@ class Slot:
     variants_with: dict[str, tuple[int, ...]]
 
 
+#: How many (variant, words shared) pairs an index remembers the precision
+#: of (customers use the same few hundred words; the cap bounds odd ones).
+PRECISION_CACHE = 16384
+
+
 def sharing_best(
     slot: Slot,
     variants: list[Variant],
@@ -46,32 +51,48 @@ def sharing_best(
     relevant: list[tuple[float, str]],
     matched: frozenset[str],
     total: float,
+    precisions: dict[tuple[int, frozenset[str]], float],
 ) -> float:
     """The slot's best fuzzy score, when some of its variants share words.
 
     ``top`` starts as the best word order's score with the words of none
-    (what a variant sharing no word scores at best). A variant's words in
-    common are its words in ``matched``: testing a word against either is
-    the same test, so the sums below add recall_of()'s terms in its order,
-    to the last bit, in C (``halves``: each relevant word's half and full
-    weight). A variant scores at most score(its word order, every asked
-    word, precision 1): score() is monotonic, rounding too; so variants are
-    tried best word order first, until that ceiling cannot beat ``top``."""
+    (what a variant sharing no word scores at best: recall_of()'s terms,
+    summed in its order, here in C). A variant scores at most score(its
+    word order, every asked word, precision 1): score() is monotonic,
+    rounding too; so variants are tried best word order first, until that
+    ceiling cannot beat ``top``. ``precisions`` remembers what depends on
+    the variant and its words in common alone."""
     halves = [(sw * 0.5, sw) for sw, _ in relevant]
-    keys = [k for _, k in relevant]
     top = score(max(mine) / 100, sum(map(itemgetter(0), halves)) / total, 0.0)
     # score(word order, recall, precision) at its ceiling, as score() adds it up
     ceiling = 0.5 * (2 * (sum(map(itemgetter(1), halves)) / total) + 1.0) / 3
+    recalls: dict[frozenset[str], float] = {}
     using = slot.variants_with
     sharing = set().union(*map(using.get, matched, repeat(())))
     for n in sorted(sharing, key=mine.__getitem__, reverse=True):
         word_order = mine[n] / 100
         if 100 * (0.5 * word_order + ceiling) <= top:
             break  # nor can any after it
-        v = variants[slot.start + n]
-        covered = sum(map(tuple.__getitem__, halves, map(v.word_set.__contains__, keys)))
-        hits = sum(compress(v.weights, map(matched.__contains__, v.words)))
-        found = score(word_order, covered / total, hits / v.weight)
+        i = slot.start + n
+        shared = variants[i].word_set & matched
+        recall = recalls.get(shared)
+        if recall is None:
+            recall = recalls[shared] = recall_of(relevant, shared, total)
+        precision = precisions.get((i, shared))
+        if precision is None:
+            precision = _precision(variants[i], i, shared, precisions)
+        found = score(word_order, recall, precision)
         if found > top:
             top = found
     return top
+
+
+def _precision(
+    v: Variant, i: int, shared: frozenset[str], precisions: dict[tuple[int, frozenset[str]], float]
+) -> float:
+    """The share of a variant's weight that the question has, remembered."""
+    if len(precisions) >= PRECISION_CACHE:
+        precisions.clear()
+    hits = sum(compress(v.weights, map(shared.__contains__, v.words)))
+    precision = precisions[i, shared] = hits / v.weight
+    return precision
