@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import chain, compress, pairwise
+from itertools import chain, pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
@@ -46,6 +46,7 @@ from app.conversation.faq_text import (
     prepare,
     surface_forms,
 )
+from app.conversation.faq_variants import Slot, Variant, sharing_best
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
@@ -67,14 +68,12 @@ COMMON_UNKNOWN = 0.4
 OFF_TOPIC_WEIGHT = 1.5
 #: The same in BM25's ceiling (:meth:`Bm25.shares`, ``foreign``).
 OFF_TOPIC_BM25 = 1.0
-#: How many typed words each index remembers the closest known word of, and
-#: how many (variant, words shared) pairs the precision of (customers use the
-#: same few hundred words; the caps bound what odd ones cost).
+#: How many typed words each index remembers the closest known word of
+#: (customers use the same few hundred words; the cap bounds what odd ones cost).
 RESOLVED_CACHE = 4096
-PRECISION_CACHE = 16384
 
 
-def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: _Slot) -> list[str]:
+def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: Slot) -> list[str]:
     """An entry's words, and each two words in a row ("tidak_masuk"): a phrase
     of the entry's counts more than its words apart."""
     out = []
@@ -90,33 +89,6 @@ def _sorted_words(text: str) -> str:
 
 
 _NONE: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class _Variant:
-    """One listed question, as the scorer needs it: worked out once, since the
-    variants never change and queries come with every customer message."""
-
-    words: tuple[str, ...]
-    word_set: frozenset[str]
-    weights: tuple[float, ...]  # the IDF weight of each of words
-    weight: float  # the same, summed
-
-
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """An entry and where its variants lie in FaqIndex._variants (in a row)."""
-
-    entry: FaqEntry
-    start: int
-    stop: int
-    #: The words of all variants of the entry's id (two entries may share an
-    #: id in a broken FAQ that ``sandi flows check`` is reporting).
-    words: frozenset[str]
-    #: Its variants' words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
-    sorted_texts: tuple[str, ...]
-    #: word -> its variants using it (their places in FaqIndex._variants).
-    variants_with: dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +136,7 @@ class FaqIndex:
         self._precisions: dict[tuple[int, frozenset[str]], float] = {}
         self._bm25 = Bm25([_slot_tokens(prepared, slot) for slot in self._slots])
 
-    def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[_Slot]:
+    def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[Slot]:
         words: dict[str, set[str]] = {}
         for variant, entry in prepared:
             words.setdefault(entry.id, set()).update(variant.split())
@@ -174,12 +146,12 @@ class FaqIndex:
             if count:  # an entry without questions can never be found
                 texts = tuple(_sorted_words(v) for v, _ in prepared[start : start + count])
                 using: dict[str, list[int]] = {}
-                for i in range(start, start + count):
-                    for word in set(prepared[i][0].split()):
-                        using.setdefault(word, []).append(i)
+                for n in range(count):
+                    for word in set(prepared[start + n][0].split()):
+                        using.setdefault(word, []).append(n)
                 variants_with = {w: tuple(ids) for w, ids in using.items()}
                 slots.append(
-                    _Slot(
+                    Slot(
                         entry,
                         start,
                         start + count,
@@ -191,10 +163,10 @@ class FaqIndex:
             start += count
         return slots
 
-    def _make_variant(self, variant: str) -> _Variant:
+    def _make_variant(self, variant: str) -> Variant:
         words = tuple(variant.split())
         weights = tuple(self._weight[w] for w in words)
-        return _Variant(words, frozenset(words), weights, max(sum(weights), 1e-9))
+        return Variant(words, frozenset(words), weights, max(sum(weights), 1e-9))
 
     def _read(self, text: str) -> _Query | None:
         """The message's words resolved, and the BM25 share of each entry sharing one."""
@@ -265,14 +237,16 @@ class FaqIndex:
         )
 
     def _fuzzy(self, query: _Query, slots: list[int]) -> dict[int, float]:
-        """Each slot's best fuzzy score over its variants.
+        """Each slot's best fuzzy score over its variants, exactly.
 
         Every variant's word order comes from one rapidfuzz call; the
         variants of an entry that share no word with the question differ in
         word order alone, so the entry's best word order stands for them
-        all; only the variants that share words are scored one by one (a
-        variant that shares words scores at least that at its own word
-        order: each step of score() and recall_of() is monotonic).
+        all (``top`` at first). A variant that shares words can score at
+        most score(its word order, every asked word the entry knows, 1.0):
+        score() is monotonic in each argument, rounding too. So the
+        variants are tried best word order first, and once that ceiling is
+        no better than the best so far, neither is any variant after it.
         """
         total = query.total
         known = [(s * w, k) for s, k, w in query.resolved if k]
@@ -289,22 +263,12 @@ class FaqIndex:
             mine = ordered[at : at + slot.stop - slot.start]
             at += len(mine)
             relevant = [(sw, k) for sw, k in known if k in slot.words]
-            top = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
-            recalls: dict[frozenset[str], float] = {}
-            using = slot.variants_with
-            sharing = set().union(*(using[k] for k in matched if k in using))
-            for i in sharing:  # the best is the same in any order
-                shared = self._variants[i].word_set & matched
-                recall = recalls.get(shared)
-                if recall is None:
-                    recall = recalls[shared] = recall_of(relevant, shared, total)
-                precision = self._precisions.get((i, shared))
-                if precision is None:
-                    precision = self._precision(i, shared)
-                found = score(mine[i - slot.start] / 100, recall, precision)
-                if found > top:
-                    top = found
-            best[s] = top
+            if relevant:
+                best[s] = sharing_best(
+                    slot, self._variants, mine, relevant, matched, total, self._precisions
+                )
+            else:  # no variant shares a word
+                best[s] = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
         return best
 
     def _resolve(self, token: str) -> Resolved:
@@ -323,16 +287,6 @@ class FaqIndex:
                 weight = self._unknown * (COMMON_UNKNOWN if token in EVERYDAY else 1.0)
             found = self._resolved[token] = (similarity, known, weight)
         return found
-
-    def _precision(self, variant: int, shared: frozenset[str]) -> float:
-        """The share of a variant's weight that the question has, remembered:
-        it depends on nothing else, and the same words are asked again and again."""
-        if len(self._precisions) >= PRECISION_CACHE:
-            self._precisions.clear()
-        v = self._variants[variant]
-        hits = sum(compress(v.weights, map(shared.__contains__, v.words)))
-        precision = self._precisions[variant, shared] = hits / v.weight
-        return precision
 
     def _ranked(self, scores: dict[int, float], limit: int) -> list[FaqMatch]:
         """Entries by score, ties in FAQ order; an id listed twice keeps its first best."""
