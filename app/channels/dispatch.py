@@ -20,6 +20,7 @@ from typing import Protocol
 import jinja2
 from email_validator import EmailNotValidError, validate_email
 
+from app.channels import ahead
 from app.channels.content import ContentMaker, ContentSpec, ContentUnavailable
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
@@ -185,6 +186,26 @@ class Channels:
 
     # -- CodeDelivery -----------------------------------------------------------
 
+    def prepare(self, message: CodeMessage) -> Callable[[], None]:
+        """Ask :meth:`deliver`'s opt-out read and attempt claim now, to ride the
+        caller's next round trip (:mod:`app.channels.ahead`); not for ``auto``,
+        which reads first. Returns the release, to call when the request is done."""
+        try:
+            to = self._address(message)
+        except DeliveryError:
+            return ahead.nothing  # deliver() refuses it the same way, with nothing claimed
+        channel = message.channel
+        if (
+            not message.send_key
+            or channel not in self.adapters
+            or self.settings.unavailable(channel) is not None
+            or not self.allows(channel, message.purpose)
+        ):
+            return ahead.nothing
+        key = f"{message.send_key}:{channel}"
+        flags = self.opt_outs.flags(to, channel)
+        return ahead.ask(self.attempts, key, to, self.clock().timestamp(), flags)
+
     def deliver(self, message: CodeMessage) -> DeliveryReceipt:
         channel = message.channel
         try:
@@ -252,10 +273,10 @@ class Channels:
             if self.opt_outs.has(message.to, message.channel):
                 raise opted_out
             return self._send(adapter, message)
-        # The opt-out check and the attempt's claim share one round trip.
-        verdict, flagged = self.attempts.begin_unless(
-            key, self.clock().timestamp(), self.opt_outs.flags(message.to, message.channel)
-        )
+        verdict, flagged = ahead.begin(  # asked ahead by prepare(), or asked now
+            self.attempts, key, message.to, self.clock().timestamp(),
+            self.opt_outs.flags(message.to, message.channel),
+        )  # fmt: skip
         if flagged:
             raise opted_out
         if verdict.state == "sent":

@@ -91,12 +91,17 @@ class Starts(Deliveries):
         ``/v1``'s on the same number, as on Twilio. ``fallback``: the order the
         channels try after ``channel`` (a chat flow's list of channels).
         """
+        undo: list[Callable[[], None]] = []  # a send asked ahead that no delivery used
         try:
             with self.batch():
-                return self._start(
-                    to, channel, purpose, locale, client_ip, api_key, amount, payee, digits,
-                    brand, sender, service or "", flow, fallback,
-                )  # fmt: skip
+                try:
+                    return self._start(
+                        to, channel, purpose, locale, client_ip, api_key, amount, payee,
+                        digits, brand, sender, service or "", flow, fallback, undo,
+                    )  # fmt: skip
+                finally:
+                    for release in undo:
+                        release()
         except OtpError as err:
             self._refused(err)
             raise
@@ -117,6 +122,7 @@ class Starts(Deliveries):
         service: str = "",
         flow: str | None = None,
         fallback: tuple[str, ...] = (),
+        undo: list[Callable[[], None]] | None = None,
     ) -> Started:
         purpose_ = req.purpose_of(purpose)
         policy = self.settings.policy(purpose_)
@@ -157,7 +163,9 @@ class Starts(Deliveries):
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
                 limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
-                claimed, ctx, code = self._claim_once(command, dest.country, flow, sources, limited)
+                claimed, ctx, code = self._claim_once(
+                    command, dest.country, flow, sources, limited, undo
+                )
                 if claimed.kind == "retry":
                     base = replace(base, existing_id=claimed.open_id)
                     continue
@@ -228,6 +236,7 @@ class Starts(Deliveries):
     def _claim_once(
         self, command: StartCommand, country: str | None, flow: str | None,
         sources: dict[str, str | None], limited: tuple[str, str | None, str | None, str | None],
+        undo: list[Callable[[], None]] | None = None,
     ) -> tuple[StartOutcome, SendContext, str]:  # fmt: skip
         """Claim the send, screen it and count it against the send limits: one round trip.
 
@@ -254,6 +263,11 @@ class Starts(Deliveries):
         claim = self.store.claim_soon(fresh)
         screen = self._screen_soon(fresh, country, flow, sources)
         hold = self.limiter.acquire_soon(*limited, scopes=SOURCE_SCOPES)
+        prepare = getattr(self.delivery, "prepare", None)
+        if prepare is not None and undo is not None:
+            # the new verification's first send (generation 1), asked ahead: its
+            # opt-out read and attempt claim; dropped if the start does not send it
+            undo.append(prepare(_message(fresh, fresh.new_id, code, 1)))
         claimed = claim()  # the round trip: the claim's, the screening's and the limits'
         held = hold()
         if claimed.kind == "limited":  # the number's window (the others count it, as ever)
@@ -317,11 +331,7 @@ class Starts(Deliveries):
         ctx: SendContext,
     ) -> Started:
         bind_log_context(verification_id=vid)
-        message = CodeMessage(
-            verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
-            purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
-            brand=c.brand or None, send_key=f"{vid}:{written.gen}", fallback=c.fallback,
-        )  # fmt: skip
+        message = _message(c, vid, code, written.gen)
         try:
             receipt = self._deliver(message, written.gen)
         except DeliveryError as err:
@@ -354,3 +364,12 @@ class Starts(Deliveries):
             brand=c.brand or None, updated_at=from_ms(c.now_ms),
         )  # fmt: skip
         return Started(verification=verification, resent=resend)
+
+
+def _message(c: StartCommand, vid: str, code: str, gen: int) -> CodeMessage:
+    """The code's message for send ``gen`` of ``vid`` (its send key names the attempt)."""
+    return CodeMessage(
+        verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
+        purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
+        brand=c.brand or None, send_key=f"{vid}:{gen}", fallback=c.fallback,
+    )  # fmt: skip

@@ -17,8 +17,9 @@ the record first:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.store import keys, later, trip
 from app.store.connection import RedisClient
@@ -84,6 +85,30 @@ class SendAttempts:
         if flagged and verdict.state == "go":
             self.mark(send_key, "unreached", now)
         return verdict, flagged
+
+    def begin_unless_soon(
+        self, send_key: str, now: float, flags: Sequence[tuple[str, str]]
+    ) -> Callable[[], tuple[Verdict, bool]]:
+        """:meth:`begin_unless` queued with :func:`app.store.trip.soon`, to ride a round
+        trip the caller makes anyway; the answer is read, not acted on (the caller
+        gives an opted-out address's claim back with :meth:`mark`, or drops an
+        unused one with :meth:`forget`)."""
+        attempt = keys.send_attempt(send_key)
+        args: list[str | float | int] = [f"{now:.3f}", self.stale_after, keys.ATTEMPT_TTL]
+        calls = [trip.command("HEXISTS", key, field) for key, field in flags]
+
+        def decode(answers: list[Any]) -> tuple[Verdict, bool]:
+            began = answers[-1]
+            if isinstance(began, Exception):
+                raise began
+            return Verdict(str(began[0]), str(began[1])), any(answers[:-1])
+
+        return trip.soon(self.redis, [*calls, trip.script(self._begin, [attempt], args)], decode)
+
+    def forget(self, send_key: str) -> None:
+        """Drop a claim made ahead for a send that never happened (a start refused or
+        blocked after its speculative trip): with the request's write-behind batch."""
+        later.command(self.redis, "unlink", keys.send_attempt(send_key))
 
     def mark(self, send_key: str, state: str, now: float, message_id: str = "") -> None:
         """Record how the attempt went. ``sent`` joins the request's write-behind

@@ -1,0 +1,52 @@
+"""A start's send asked ahead (app.channels.ahead): used by its delivery, dropped when unused.
+
+The opt-out read and the attempt's claim of a new verification's first send
+ride the start's first round trip; a start that does not send under that id
+(a resend, a cooldown, an opted-out customer) must leave no live claim behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.otp.errors import OtpError
+from app.store import keys
+from app.wiring.services import Services
+from tests.channels.conftest import CUSTOMER
+
+
+def attempts(redis_client: Any) -> dict[str, dict[str, str]]:
+    found = redis_client.scan_iter(match=keys.send_attempt("*"))
+    return {key: redis_client.hgetall(key) for key in found}
+
+
+def test_the_first_send_uses_the_claim_asked_ahead(live: Services, redis_client: Any) -> None:
+    vid = live.otp.start(CUSTOMER, "sms", "login").verification.id
+    assert attempts(redis_client).keys() == {keys.send_attempt(f"{vid}:1:sms")}
+    assert attempts(redis_client)[keys.send_attempt(f"{vid}:1:sms")]["state"] == "sent"
+
+
+def test_a_start_that_does_not_send_a_new_code_leaves_no_claim(
+    live: Services, redis_client: Any
+) -> None:
+    vid = live.otp.start(CUSTOMER, "sms", "login").verification.id
+    for _ in range(3):  # a resend or its cooldown: never under the id asked ahead
+        try:
+            again = live.otp.start(CUSTOMER, "sms", "login").verification.id
+        except OtpError:
+            continue
+        assert again == vid
+    assert all(f":{vid}:" in key for key in attempts(redis_client))
+    assert {s["state"] for s in attempts(redis_client).values()} == {"sent"}
+
+
+def test_an_opted_out_customer_gets_nothing_and_the_claim_is_given_back(
+    live: Services, redis_client: Any
+) -> None:
+    live.channels.opt_outs.add(CUSTOMER, "sms")
+    with pytest.raises(OtpError) as refused:
+        live.otp.start(CUSTOMER, "sms", "login")
+    assert refused.value.code == "delivery_failed"
+    assert {s["state"] for s in attempts(redis_client).values()} == {"unreached"}
