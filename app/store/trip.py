@@ -5,8 +5,8 @@ its packer, retry wrapper, response callbacks and observability hooks, per
 round trip a connection pool checkout with its bookkeeping. :func:`run` sends
 a list of commands and scripts (:func:`script`, :func:`command`) as one
 pipeline on one connection checked out of the client's own pool (so
-Sentinel, TLS and the pool's limits hold), packed by hiredis when it is
-there, read with hiredis's reader, and returns the raw replies: no response callbacks (``HEXISTS`` answers 0 or 1,
+Sentinel, TLS and the pool's limits hold), packed by hiredis (a
+dependency), read with hiredis's reader, and returns the raw replies: no response callbacks (``HEXISTS`` answers 0 or 1,
 not a bool). A script Redis forgot (a restart, a failover) is loaded and run
 again, with the others that missed, in one more trip; a dropped connection is
 retried under the client's own ``Retry`` policy, as redis-py would.
@@ -25,17 +25,12 @@ from contextvars import ContextVar
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import redis
+from hiredis import pack_command
 from redis._parsers import _HiredisParser
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 
 from app.store.connection import RedisClient
-
-_pack: Callable[[tuple[Any, ...]], bytes] | None
-try:
-    from hiredis import pack_command as _pack
-except ImportError:  # pragma: no cover - hiredis is a dependency
-    _pack = None
 
 
 class Call(NamedTuple):
@@ -124,11 +119,7 @@ def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
 
 
 def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
-    pack = _pack
-    if pack is not None:
-        packed = b"".join([pack(c.words) for c in calls])
-    else:  # pragma: no cover
-        packed = b"".join(conn.pack_commands([c.words for c in calls]))
+    packed = b"".join([pack_command(c.words) for c in calls])
 
     def attempt() -> list[Any]:
         if conn._sock is None:  # connect() as the pool would: a Sentinel's finds the master
