@@ -16,7 +16,20 @@ Adding a method to a port: one method here, mirroring its Redis script, and
 one contract test in ``tests/contracts`` run against both.
 """
 
+from typing import TYPE_CHECKING
+
 from app.otp.memory.sending import MemoryDelivery, MemorySendLimiter
 from app.otp.memory.verifications import MemoryVerificationStore
 
+if TYPE_CHECKING:
+    from app.otp.ports import CodeDelivery, SendLimiter, VerificationStore
+
 __all__ = ["MemoryDelivery", "MemorySendLimiter", "MemoryVerificationStore"]
+
+if TYPE_CHECKING:
+    # mypy holds each fake to its port: a missing or changed method fails the type check.
+
+    def _conforms(
+        store: MemoryVerificationStore, limiter: MemorySendLimiter, delivery: MemoryDelivery
+    ) -> tuple[VerificationStore, SendLimiter, CodeDelivery]:
+        return store, limiter, delivery
