@@ -46,8 +46,10 @@ _MAP = "tag:yaml.org,2002:map"
 #: Texts only ruamel reads exactly as before: directives (``%YAML 1.1`` changes
 #: how values resolve), tags (``!`` starting a node), tabs (libyaml takes some as
 #: spaces where ruamel refuses them), the line breaks and byte order mark YAML
-#: 1.1 and 1.2 treat differently. A false alarm costs only time.
+#: 1.1 and 1.2 treat differently, a comment touching a block scalar's header
+#: (``|#c``: libyaml reads a comment, ruamel refuses). A false alarm costs only time.
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 _TAG = re.compile(r"(?:^|[\s\[\]{},:?-])!", re.MULTILINE)
 _ODD_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")
 
@@ -57,6 +59,7 @@ def _pure_only(text: str) -> bool:
     return (
         ("%" in text and _DIRECTIVE.search(text) is not None)
         or ("!" in text and _TAG.search(text) is not None)
+        or ("#" in text and _HEADER_COMMENT.search(text) is not None)
         or any(char in text for char in _ODD_CHARACTERS)
     )
 

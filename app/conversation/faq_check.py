@@ -4,7 +4,8 @@ The FAQ answers the closest entry, so two entries that list the same
 question (once chat spellings and filler words are set aside) can never both
 be right; and an entry's own question that the matcher gives to another
 entry means customers asking it read the wrong answer. A question that is
-also a flow's trigger starts the flow instead of answering.
+also a flow's trigger, or a command word ("stop", "menu"), starts the flow
+or runs the command instead of answering.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def faq_problems(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
         for phrases in flow.triggers.values()
         for phrase in phrases
     }
+    commands = {w: name for name, words in flowset.commands.words.items() for w in words}
     for entry in flowset.faq:
         for lc, questions in entry.questions.items():
             for number, question in enumerate(questions):
@@ -47,7 +49,17 @@ def faq_problems(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
                     )
                     continue
                 seen.setdefault(key, (entry.id, where))
-                flow = triggers.get(normalise(question))
+                norm = normalise(question)
+                command = commands.get(norm)
+                if command:
+                    yield Problem(
+                        where,
+                        f"FAQ question '{question}' is also the '{command}' command, "
+                        "which wins: customers asking it never get this answer",
+                        "warning",
+                    )
+                    continue
+                flow = triggers.get(norm)
                 if flow:
                     yield Problem(
                         where,

@@ -162,6 +162,9 @@ SPECIAL = [
     ("a 1.1 line break", "a: b\x85c\n"),
     ("a byte order mark", "\ufeffa: b\n"),
     ("an empty value in a flow mapping", "a: {b: , c: d}\n"),
+    # libyaml reads a comment where ruamel refuses one touching the header.
+    ("a comment touching a block scalar's header", "- |#c\n"),
+    ("... after its indicators", "a: |2-#x\n  y\n"),
 ]
 
 
