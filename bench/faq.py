@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--entries", default="15", metavar="N[,N...]", help="FAQ sizes to time")
-    parser.add_argument("--set", metavar="dev|dev2|dev3|dev4|dev5|FILE", help="report on a labelled set")
+    parser.add_argument("--set", metavar="dev|dev2..dev5|FILE", help="report on a labelled set")
     parser.add_argument("--misses", action="store_true", help="list the set's misses")
     args = parser.parse_args()
     if args.set:
