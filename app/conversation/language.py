@@ -84,6 +84,7 @@ INDONESIAN_MORE = wordlist(
     nomor nomer no hp akun sandi katasandi kata bahasa pesan pesannya kode kodenya
     tidak tdk enggak nggak gak ga g bukan bkn jangan jgn lupa inget ingat mulu melulu
     masuk keluar daftar mendaftar verifikasi konfirmasi
+    p hehe hihi haha wkwk xixi
     """
 )
 ENGLISH_MORE = wordlist(
@@ -103,6 +104,7 @@ ENGLISH_MORE = wordlist(
     anybody somebody nobody everyone something nothing anything everything
     tonight full signal bad slow hello great fine awesome
     accept accepted accepts work works worked happen happened happens
+    pls plz cancel cancelled canceled
     """
 )
 #: Words Indonesian chat uses as they are in English ("otp via email bisa?",

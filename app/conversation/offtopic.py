@@ -39,6 +39,7 @@ OFF_TOPIC = wordlist(
     ukurannya bahan kain model motif
     virtual terimakasih thx mantap
     pizza kopi makanan minuman
+    pengiriman dikirimkan sale sales flashsale
     """
 )
 
