@@ -236,6 +236,12 @@ class Commands:
                 return name
         return None
 
+    def anywhere(self, normalised: str) -> str | None:
+        """The command a whole message runs wherever the customer is: ``resend``
+        means something only while a code step waits, where that step reads it."""
+        found = self.match(normalised)
+        return None if found == "resend" else found
+
 
 @dataclass(frozen=True)
 class FlowSet:

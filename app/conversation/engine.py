@@ -175,8 +175,7 @@ class FlowBot:
         norm = normalise(text)
         if not norm or len(norm) > 40:
             return None
-        found = self.flowset.commands.match(norm)
-        return None if found == "resend" else found
+        return self.flowset.commands.anywhere(norm)
 
     def _handoff_allows(self, d: Dialogue, command: str | None) -> bool:
         handoff = d.profile.get("handoff")

@@ -34,7 +34,6 @@ def faq_problems(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
         for phrases in flow.triggers.values()
         for phrase in phrases
     }
-    commands = {w: name for name, words in flowset.commands.words.items() for w in words}
     for entry in flowset.faq:
         for lc, questions in entry.questions.items():
             for number, question in enumerate(questions):
@@ -50,7 +49,7 @@ def faq_problems(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
                     continue
                 seen.setdefault(key, (entry.id, where))
                 norm = normalise(question)
-                command = commands.get(norm)
+                command = flowset.commands.anywhere(norm)
                 if command:
                     yield Problem(
                         where,
