@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.faq [--rounds 3] [--profile 25]
     .venv/bin/python -m bench.faq --entries 15,100,300,1000   # the cost curve
-    .venv/bin/python -m bench.faq --set dev [--misses]        # dev, dev2 … dev5, or any FILE
+    .venv/bin/python -m bench.faq --set dev [--misses]        # dev, dev2 … dev6, or any FILE
 
 With ``--set``, how well the bot understands a labelled set of customer
 messages (see bench/faq_eval.py; any file of the same format): direct right
@@ -32,7 +32,7 @@ from app.conversation.faq import FaqIndex
 from bench import faq_eval
 from bench.faq_synthetic import questions, synthetic_faq
 
-SETS = ("dev", "dev2", "dev3", "dev4", "dev5")
+SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6")
 
 
 def cost(entries: int, rounds: int, profile: int) -> None:
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--entries", default="15", metavar="N[,N...]", help="FAQ sizes to time")
-    parser.add_argument("--set", metavar="dev|dev2..dev5|FILE", help="report on a labelled set")
+    parser.add_argument("--set", metavar="dev|dev2..dev6|FILE", help="report on a labelled set")
     parser.add_argument("--misses", action="store_true", help="list the set's misses")
     args = parser.parse_args()
     if args.set:

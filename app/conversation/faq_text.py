@@ -59,7 +59,7 @@ FILLER = wordlist(
     begitu begini jadi jd dulu agak kira pernah gan sis bro min kakak selamat pagi siang sore malam
     permisi assalamualaikum terus lalu juga nah lho kan lah yah y wkwk wkwkwk hehe haha
     so from got via just there here they he she even though also really very thanks thank hey
-    sorry okay hmm um
+    sorry okay hmm um any
     padahal sesuai sebenarnya sebenernya siapapun apapun biar supaya agar soalnya katanya
     memang emang emg sangat hanya cuma cuman doang aja saja kan kah pun sih gitu gini begitu
     because but if then than as what's it's im i'm ive i've actually just still anyway
@@ -148,7 +148,8 @@ def closest_known(
     """The closest known word to ``token`` (typos cost a little), 0-1.
 
     A typo is a slip or two, not another word: a typed word shorter than
-    SHORTEST is never taken for another ("cod" is not "code"), and one taken
+    SHORTEST is never taken for another ("cod" is not "code"), nor a word
+    for a known one that short ("note" is not "not", "noted" comes to "note"), and one taken
     for a known word differs by at most one edit (a letter dropped, added,
     changed, or two swapped) in seven letters ("gopay"
     is not "pay", "prtama" is "pertama"). The known words are stems; a
@@ -162,15 +163,20 @@ def closest_known(
     for known, similarity, _ in process.extract(
         token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
     ):
-        if OSA.distance(token, known) <= 1 + len(token) // 8:
+        if _slip(token, known):
             return similarity / 100, known
     if surface:
         for written, similarity, _ in process.extract(
             token, surface.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
         ):
-            if OSA.distance(token, written) <= 1 + len(token) // 8:
+            if _slip(token, written):
                 return similarity / 100, surface[written]
     return 0.0, None
+
+
+def _slip(typed: str, known: str) -> bool:
+    """Whether ``typed`` can be a slip of the fingers writing ``known`` (closest_known)."""
+    return len(known) >= SHORTEST and OSA.distance(typed, known) <= 1 + len(typed) // 8
 
 
 def surface_forms(keep: frozenset[str], vocabulary: dict[str, float]) -> dict[str, str]:

@@ -68,7 +68,8 @@ COLLOQUIAL = {
     "minta2": "minta", "mkasih": "terimakasih", "makasih": "terimakasih", "mksh": "terimakasih",
     "pesen": "pesan", "trima": "terima", "nerima": "menerima", "msk": "masuk",
     "smpe": "sampai", "ttp": "tetap", "tetep": "tetap", "dapetin": "dapat", "ngecek": "cek",
-    "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu",
+    "ganti2": "ganti", "nunggu": "tunggu", "ditunggu": "tunggu", "nyadap": "menyadap",
+    "jelasin": "jelaskan", "dijelasin": "dijelaskan", "bagiin": "bagikan", "ngirimin": "mengirimi",
     # things
     "nmr": "nomor", "nomer": "nomor", "wa": "whatsapp", "whatsap": "whatsapp",
     "watsap": "whatsapp", "miscall": "missed call", "misscall": "missed call",

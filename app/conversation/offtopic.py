@@ -40,6 +40,7 @@ OFF_TOPIC = wordlist(
     virtual terimakasih thx mantap
     pizza kopi makanan minuman
     pengiriman dikirimkan sale sales flashsale
+    mall affiliate afiliasi suspend suspended banned dibanned
     """
 )
 

@@ -112,7 +112,8 @@ def reference_similar(
     token: str, vocabulary: dict[str, float], surface: dict[str, str]
 ) -> tuple[float, str | None]:
     """Changed on purpose (issue 17): short words are no typos, a typo is an edit or two;
-    (branch faq3) a word no stem is a slip from is compared with the FAQ's words as written."""
+    (branch faq3) a word no stem is a slip from is compared with the FAQ's words as written;
+    (issue 17, round 6) never a slip to a word shorter than SHORTEST ("note" is not "not")."""
     if token in vocabulary:
         return 1.0, token
     if len(token) < SHORTEST:
@@ -120,12 +121,12 @@ def reference_similar(
     for known, similarity, _ in process.extract(
         token, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
     ):
-        if OSA.distance(token, known) <= 1 + len(token) // 8:
+        if len(known) >= SHORTEST and OSA.distance(token, known) <= 1 + len(token) // 8:
             return similarity / 100, known
     for written, similarity, _ in process.extract(
         token, surface.keys(), scorer=fuzz.ratio, score_cutoff=TYPO, limit=3
     ):
-        if OSA.distance(token, written) <= 1 + len(token) // 8:
+        if len(written) >= SHORTEST and OSA.distance(token, written) <= 1 + len(token) // 8:
             return similarity / 100, surface[written]
     return 0.0, None
 
