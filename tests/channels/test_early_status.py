@@ -77,6 +77,10 @@ def test_an_early_failure_is_reported_and_falls_back_in_the_same_request(
         "error_code": "63016",
     }
     assert live.otp.get(body["id"]).delivery.status == "undelivered"
+    # counted as a failure, as a callback arriving after the tracking would be (new: an
+    # early failure was not counted before the tracking rode the batch)
+    day = poster.client.get("/v1/insights?window=day", headers=AUTH).get_json()
+    assert day["failures"] == [{"channel": "whatsapp", "error": "63016", "count": 1}]
     (wa,) = fake_twilio.created("Messages")
     assert live.channels.log.get(wa.sid or "")["verification_id"] == body["id"]
     # the fallback was enqueued by the request: a worker sends the same code by SMS
