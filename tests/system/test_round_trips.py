@@ -15,6 +15,13 @@ tracking whose reply tells of a status callback that raced ahead, the
 delivery record, the insights' hour and trace). A change that adds work to
 the hot paths fails here.
 
+The counts are for one Redis server (or a Sentinel's master). On a Redis
+Cluster every command and script of a trip goes on its own to its slot
+(app.store.trip, app.store.later): as many round trips as commands
+(docs/performance.md, *OTP, fifth pass*). An approving check stays two here:
+its bookkeeping's keys come from the trace the check reads and must not be
+written for a wrong code, and no script may span two hash tags.
+
 MONITOR (server side) sees the same commands but cannot tell a pipeline from
 single calls; the recorder below wraps redis-py's ``send_packed_command``
 (the one write of every command or pipeline) and keeps, per call, the
