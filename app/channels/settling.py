@@ -62,13 +62,14 @@ class _Settle:
         if self.settled is not None:
             return
         status, error = self.early()  # sends the batch if it has not gone
-        watch = self.channels.watch
-        if watch is not None:  # a failure that raced ahead falls back now
-            watch(self.sent.message_id, self.message, status)
+        # set before the watch runs: it runs once, even if it raises
         self.settled = replace(
             self.sent, status=status if status in OTP_STATUSES else "sent", error_code=error,
             settle=None,
         )  # fmt: skip
+        watch = self.channels.watch
+        if watch is not None:  # a failure that raced ahead falls back now
+            watch(self.sent.message_id, self.message, status)
 
     def __call__(self) -> DeliveryReceipt:
         later.flush()  # the batch so far, the tracking with it: one round trip
