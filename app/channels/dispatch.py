@@ -3,7 +3,7 @@
 It resolves ``auto``, checks the address, the channel's configuration, the
 customer's opt-outs and the e-mail policy, hands the message to the channel's
 adapter and remembers the provider's id so status callbacks find their
-verification. Every failure is a :class:`DeliveryError` with a stable code;
+verification (in a start's write-behind trip: :mod:`app.channels.settling`). Every failure is a :class:`DeliveryError` with a stable code;
 nothing here raises anything else at a caller for a provider's trouble.
 """
 
@@ -20,7 +20,7 @@ from typing import Protocol
 import jinja2
 from email_validator import EmailNotValidError, validate_email
 
-from app.channels import ahead
+from app.channels import ahead, settling
 from app.channels.content import ContentMaker, ContentSpec, ContentUnavailable
 from app.channels.email import EmailChannel, Mailer, SandboxMailer, SmtpMailer, SmtpTarget
 from app.channels.flashcall import FlashCallChannel
@@ -57,10 +57,6 @@ from app.store.outbox import OutboxStore
 from app.store.tracking import DeliveryLog, Digest, OptOuts
 
 log = logging.getLogger(__name__)
-
-
-#: Statuses worth handing to the OTP service in place of "sent".
-OTP_STATUSES = frozenset({"sending", "sent", "delivered", "read", "undelivered", "failed"})
 
 
 class CodeChannel(Protocol):
@@ -236,11 +232,7 @@ class Channels:
         if not self.allows(channel, message.purpose):
             raise DeliveryError("channel_unavailable", email_refusal(message.purpose))
         message_id, code = self._send_once(adapter, message)
-        early, early_error = self.log.track(
-            message_id, message.verification_id, channel, message.to
-        )
-        if self.watch is not None:
-            self.watch(message_id, message, early)
+        early = self.log.track(message_id, message.verification_id, channel, message.to)
         self.metrics.deliveries.labels(channel, "sent").inc()
         # One line per OTP operation: the service logs the send (with this sid).
         log.debug(
@@ -250,13 +242,8 @@ class Channels:
             message.verification_id,
             message_id,
         )
-        return DeliveryReceipt(
-            channel=channel,
-            message_id=message_id,
-            code=code,
-            status=early if early in OTP_STATUSES else "sent",
-            error_code=early_error,
-        )
+        receipt = DeliveryReceipt(channel=channel, message_id=message_id, code=code)
+        return settling.receipt(self, message, receipt, early)
 
     def _send_once(self, adapter: CodeChannel, message: CodeMessage) -> tuple[str, str | None]:
         """Send through ``adapter`` unless this send's attempt record forbids it.

@@ -207,7 +207,7 @@ class DeliveryStatus:
             return
         if message.fallback:
             self.steps.keep_order(message.verification_id, message.fallback)
-        chain = message.fallback or self.chain_of(message.verification_id)
+        chain = message.fallback or self._kept_chain(message)
         if channel not in chain or channel == chain[-1]:
             return
         if early in FAILED:
@@ -218,6 +218,14 @@ class DeliveryStatus:
         wait = self.waits.get(channel, 0)
         if wait > 0:
             self.jobs.check_later(message_id, wait)
+
+    def _kept_chain(self, message: CodeMessage) -> tuple[str, ...]:
+        """The chain of a send that brings no order of its own. A verification's first
+        send (generation 1) has none kept either (only its own sends keep one, above):
+        the server's, without a read."""
+        if message.send_key == f"{message.verification_id}:1":
+            return self.chain
+        return self.chain_of(message.verification_id)
 
     def chain_of(self, verification_id: str) -> tuple[str, ...]:
         """The verification's own fallback order, else the server's (``SANDI_FALLBACK``)."""

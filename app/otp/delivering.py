@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 
 from app.logs import mask
@@ -99,6 +100,24 @@ class Deliveries:
         )  # fmt: skip
         return receipt
 
+    def _settled(self, vid: str, receipt: DeliveryReceipt) -> DeliveryReceipt:
+        """The receipt once the channel's tracking reply is in (``receipt.settle``: it rode
+        the write-behind round trip, so the delivery was recorded as "sent").
+
+        A status a callback reported before the send was tracked is recorded now as that
+        callback's would have been, forward only: a failure or a delivery replaces
+        "sent" (and a failure counts as undelivered), an early "queued" or "sending"
+        does not.
+        """
+        if receipt.settle is None:
+            return receipt
+        final = receipt.settle()
+        if final.status == receipt.status:
+            return final
+        if self.record_delivery_status(vid, final.message_id, final.status, final.error_code):
+            return final
+        return replace(final, status=receipt.status, error_code=receipt.error_code)
+
     def redeliver(
         self,
         verification_id: str,
@@ -163,7 +182,7 @@ class Deliveries:
             amount=amount or None, payee=payee or None, brand=current.brand,
             send_key=send_key or f"{current.id}:{outcome.gen}",
         )  # fmt: skip
-        receipt = self._deliver(message, outcome.gen)
+        receipt = self._settled(current.id, self._deliver(message, outcome.gen))
         if self.metrics:
             label = purpose_label(self.settings, current.purpose)
             self.metrics.sends.labels(receipt.channel, label, "redelivery").inc()

@@ -53,6 +53,11 @@ class DeliveryReceipt:
     #: beat the response); the service records it instead of "sent".
     status: str = "sent"
     error_code: str | None = None
+    #: Set when that is not known yet: the channels' tracking write rides the caller's
+    #: write-behind round trip. Calling it sends that trip (with everything the step
+    #: queued so far) and returns the receipt with the status then known (``settle``
+    #: unset); a status that raced ahead is for the service to record as a callback's.
+    settle: Callable[[], DeliveryReceipt] | None = field(default=None, repr=False, compare=False)
 
 
 class DeliveryError(Exception):

@@ -8,7 +8,7 @@ share one round trip (the number's own limits counted by the claim itself),
 and what a refusal leaves is undone. A resend writes its code
 after (the pending code may be repeated). Then the channels; the bookkeeping
 nobody waits for (the delivery noted, the insights) is sent in one round trip
-at the end (``batch``).
+with the delivery's tracking (``batch``; :meth:`Deliveries._settled`).
 """
 
 from __future__ import annotations
@@ -349,6 +349,7 @@ class Starts(Deliveries):
             self.metrics.sends.labels(
                 receipt.channel, purpose_label(self.settings, c.purpose), kind
             ).inc()
+        receipt = self._settled(vid, receipt)  # the batch's trip: the send's bookkeeping
         log.info(
             "otp %s %s to=%s channel=%s purpose=%s send=%s sid=%s",
             kind, vid, mask(c.to), receipt.channel, c.purpose, written.gen, receipt.message_id,

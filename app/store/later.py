@@ -10,7 +10,13 @@ as durable as before: only the waiting is shared. Outside a batch (a job, a
 CLI command, a test calling a store) every write runs at once, as ever.
 
 Each queued write keeps its own atomicity (a script is one script, a plain
-command one command); a write is never read back inside its own batch. On
+command one command); a write is never read back inside its own batch. A
+script whose reply the caller does need, but not before the batch goes (a
+start's delivery tracking: did a status callback race ahead of it?), is
+queued with :func:`ask`: its :class:`Answer` is known once the batch is
+sent, and :func:`after` runs what depends on it then. :func:`flush` sends
+what the batch holds so far, at once, so a step can read those answers before
+it ends: still one round trip for everything queued before it. On
 a Redis Cluster, whose pipelines refuse scripts, the writes run one by one,
 in order. A batched write marked ``quiet`` (statistics) is logged when it
 fails, as :class:`app.otp.insights.Insights` always did; any other failure
@@ -44,9 +50,47 @@ class _Write:
     kwargs: dict[str, Any] = field(default_factory=dict)
     script: Script | None = None
     quiet: str = ""  # what failed, for the log line ("" = raise)
+    answer: Answer | None = None  # set by ask(): the reply goes there, errors too
 
 
-_QUEUE: ContextVar[list[_Write] | None] = ContextVar("sandi_write_behind", default=None)
+class Answer:
+    """The reply of a script queued by :func:`ask`, known once its batch is sent."""
+
+    __slots__ = ("_error", "_value", "ready")
+
+    def __init__(self) -> None:
+        self.ready = False
+        self._value: Any = None
+        self._error: Exception | None = None
+
+    def _set(self, value: Any) -> None:
+        self._value, self._error = (None, value) if isinstance(value, Exception) else (value, None)
+        self.ready = True
+
+    def get(self) -> Any:
+        """The reply (an error reply, or the trip's failure, is raised); sends the open
+        batch first if it has not gone yet."""
+        if not self.ready:
+            flush()
+        if not self.ready:
+            raise RuntimeError("later: asked for the reply of a batch that was dropped")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+@dataclass(slots=True)
+class _Batch:
+    writes: list[_Write] = field(default_factory=list)
+    afters: list[Callable[[], None]] = field(default_factory=list)
+
+    def take(self) -> tuple[list[_Write], list[Callable[[], None]]]:
+        writes, afters = self.writes, self.afters
+        self.writes, self.afters = [], []
+        return writes, afters
+
+
+_QUEUE: ContextVar[_Batch | None] = ContextVar("sandi_write_behind", default=None)
 
 
 def command(client: RedisClient, name: str, *args: Any, quiet: str = "", **kwargs: Any) -> None:
@@ -59,6 +103,39 @@ def script(
 ) -> None:
     """Run a registered script now, or at the end of the open batch."""
     _queue_or_run([_Write(client, "", (list(keys), list(args)), script=script_, quiet=quiet)])
+
+
+def ask(client: RedisClient, script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Answer:
+    """A script whose reply the caller needs after the batch is sent (at once outside one).
+
+    It rides the batch's round trip like any write; its reply, or its error
+    (never raised by the batch: the asker decides), is in the :class:`Answer`.
+    """
+    answer = Answer()
+    _queue_or_run([_Write(client, "", (list(keys), list(args)), script=script_, answer=answer)])
+    return answer
+
+
+def after(then: Callable[[], None]) -> None:
+    """Run ``then`` once the writes queued so far are sent: at the next :func:`flush` or at
+    the batch's end (even one ended by an exception); outside a batch, at once. For work
+    that needs an :class:`Answer` and must happen whether or not the step reads it."""
+    queue = _QUEUE.get()
+    if queue is None:
+        then()
+    else:
+        queue.afters.append(then)
+
+
+def flush() -> None:
+    """Send what the open batch holds now (one round trip), then run its :func:`after`
+    callbacks; the batch stays open for what follows. Outside a batch: nothing queued.
+
+    Raises as the batch's end would (the first loud failure, once all was tried).
+    """
+    queue = _QUEUE.get()
+    if queue is not None:
+        _send_and_run(*queue.take(), log_quiet=True)
 
 
 def commands(client: RedisClient, build: Callable[[Any], None], quiet: str = "") -> None:
@@ -91,7 +168,7 @@ def active() -> bool:
 def _queue_or_run(writes: list[_Write]) -> None:
     queue = _QUEUE.get()
     if queue is not None:
-        queue.extend(writes)
+        queue.writes.extend(writes)
     else:  # at once: every failure is the caller's, as without this module
         _send(writes, log_quiet=False)
 
@@ -103,14 +180,33 @@ def batch() -> Iterator[None]:
     if _QUEUE.get() is not None:  # nested: the outer batch sends
         yield
         return
-    queue: list[_Write] = []
+    queue = _Batch()
     token = _QUEUE.set(queue)
     try:
         yield
     finally:
         _QUEUE.reset(token)
         trip.drop_pending()  # questions of the step never asked (it raised): not sent later
-        _send(queue, log_quiet=True)
+        _send_and_run(*queue.take(), log_quiet=True)
+
+
+def _send_and_run(
+    writes: list[_Write], afters: list[Callable[[], None]], *, log_quiet: bool
+) -> None:
+    """The writes, then every callback waiting for them (even when a write failed: what
+    went out is known); the first failure is raised once all of it has run."""
+    failure: Exception | None = None
+    try:
+        _send(writes, log_quiet=log_quiet)
+    except Exception as err:
+        failure = err
+    for then in afters:
+        try:
+            then()
+        except Exception as err:
+            failure = failure or err
+    if failure is not None:
+        raise failure
 
 
 def _send(writes: list[_Write], *, log_quiet: bool) -> None:
@@ -118,9 +214,16 @@ def _send(writes: list[_Write], *, log_quiet: bool) -> None:
         return
     client = writes[0].client
     if not isinstance(client, redis.Redis) or any(w.client is not client for w in writes):
-        errors = [_run_one(w) for w in writes]
+        replies = [_run_one(w) for w in writes]
     else:
-        errors = _pipelined(client, writes)
+        replies = _pipelined(client, writes)
+    errors: list[Exception | None] = []
+    for reply, w in zip(replies, writes, strict=True):
+        if w.answer is not None:  # the asker reads it, error or not
+            w.answer._set(reply)
+            errors.append(None)
+        else:
+            errors.append(reply if isinstance(reply, Exception) else None)
     loud = [
         err for err, w in zip(errors, writes, strict=True) if err and not (w.quiet and log_quiet)
     ]
@@ -131,26 +234,25 @@ def _send(writes: list[_Write], *, log_quiet: bool) -> None:
         raise loud[0]
 
 
-def _run_one(write: _Write) -> Exception | None:
+def _run_one(write: _Write) -> Any:
+    """One write on its own (a cluster client: each on its own slot): its reply or error."""
     try:
         if write.script is not None:
             keys, args = write.args
-            write.script(keys=keys, args=args, client=write.client)
-        else:
-            getattr(write.client, write.command)(*write.args, **write.kwargs)
+            return write.script(keys=keys, args=args, client=write.client)
+        return getattr(write.client, write.command)(*write.args, **write.kwargs)
     except redis.RedisError as err:
         return err
-    return None
 
 
-def _pipelined(client: redis.Redis, writes: list[_Write]) -> list[Exception | None]:
-    """One round trip (:mod:`app.store.trip`: a script Redis forgot is loaded and run again)."""
+def _pipelined(client: redis.Redis, writes: list[_Write]) -> list[Any]:
+    """One round trip (:mod:`app.store.trip`: a script Redis forgot is loaded and run
+    again): the replies, an error reply in its place."""
     calls = [trip.script(w.script, *w.args) if w.script is not None else _call(w) for w in writes]
     try:
-        results = trip.run(client, calls, errors=True)
+        return trip.run(client, calls, errors=True)
     except redis.RedisError as err:  # the connection itself failed: nothing is known
         return [err] * len(writes)
-    return [result if isinstance(result, Exception) else None for result in results]
 
 
 def _call(write: _Write) -> trip.Call:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.store import keys, trip
+from app.store import keys, later
 from app.store.connection import RedisClient
 
 #: An address -> its keyed digest (``CodeHasher.destination``): the name Redis knows it by.
@@ -91,22 +91,29 @@ class DeliveryLog:
 
     def track(
         self, message_id: str, verification_id: str, channel: str, to: str
-    ) -> tuple[str | None, str | None]:
+    ) -> Callable[[], tuple[str | None, str | None]]:
         """Remember a message right after the provider accepted it.
 
         Only the identity fields are written: a callback that raced ahead of
-        this write keeps its status, which is returned (status, error code) so
-        the sender applies it now that it knows whose message it was. The
-        verification lists it in its destination's index (``RECORD_DELIVERY``),
-        for export and erasure.
+        this write keeps its status, which the returned function gives
+        (status, error code) so the sender applies it now that it knows whose
+        message it was. Inside a write-behind batch (:mod:`app.store.later`)
+        the write rides the batch's round trip and the function sends it if
+        it has not gone; outside one it ran already. The verification lists it
+        in its destination's index (``RECORD_DELIVERY``), for export and erasure.
         """
-        status, error = trip.call(
+        answer = later.ask(
             self.redis,
             self._track,
             [keys.delivery(message_id)],
             [verification_id, channel, to, str(self.clock().timestamp()), self.ttl],
         )
-        return (str(status) or None), (str(error) or None)
+
+        def early() -> tuple[str | None, str | None]:
+            status, error = answer.get()
+            return (str(status) or None), (str(error) or None)
+
+        return early
 
     def update(
         self, message_id: str, status: str, raw: str, error_code: str | None

@@ -82,3 +82,75 @@ def test_a_quiet_failure_is_logged_a_loud_one_raised(
     # Outside a batch even a quiet write's failure is the caller's to handle.
     with pytest.raises(redis.ResponseError):
         later.command(redis_client, "hincrby", "sandi:test:text", "n", 1, quiet="count x")
+
+
+_SET_GET = "redis.call('SET', KEYS[1], ARGV[1], 'EX', 60) return redis.call('INCR', KEYS[2])"
+
+
+def test_an_asked_reply_rides_the_batch_and_flush_sends_it_mid_step(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = redis_client.register_script(_SET_GET)
+    redis_client.script_load(_SET_GET)
+    redis_client.set("sandi:test:n", "41", ex=60)
+    trips = _trips(monkeypatch)
+    seen: list[Any] = []
+    with later.batch():
+        later.command(redis_client, "set", "sandi:test:w", "1", ex=60)
+        answer = later.ask(redis_client, script, ["sandi:test:x", "sandi:test:n"], ["v"])
+        later.after(lambda: seen.append(answer.get()))
+        assert not answer.ready and trips == []
+        later.flush()  # one trip: the write and the question
+        assert len(trips) == 1 and answer.ready and answer.get() == 42 and seen == [42]
+        later.command(redis_client, "set", "sandi:test:y", "2", ex=60)  # the batch is still open
+        assert later.active() and len(trips) == 1
+        later.flush()
+        later.flush()  # nothing left: no trip
+    assert len(trips) == 2 and seen == [42]  # each callback once
+    assert redis_client.get("sandi:test:w") == "1" and redis_client.get("sandi:test:x") == "v"
+    assert redis_client.get("sandi:test:y") == "2"
+
+
+def test_an_answer_read_before_the_flush_sends_the_batch(redis_client: redis.Redis) -> None:
+    script = redis_client.register_script(_SET_GET)
+    with later.batch():
+        later.command(redis_client, "set", "sandi:test:first", "1", ex=60)
+        answer = later.ask(redis_client, script, ["sandi:test:a", "sandi:test:c"], ["v"])
+        assert answer.get() == 1  # sent the batch so far (the script loaded on demand)
+        assert redis_client.get("sandi:test:first") == "1"
+
+
+def test_outside_a_batch_an_ask_and_an_after_run_at_once(redis_client: redis.Redis) -> None:
+    script = redis_client.register_script(_SET_GET)
+    answer = later.ask(redis_client, script, ["sandi:test:k", "sandi:test:m"], ["v"])
+    assert answer.ready and answer.get() == 1
+    seen: list[int] = []
+    later.after(lambda: seen.append(1))
+    later.flush()  # no batch: nothing to send
+    assert seen == [1]
+
+
+def test_an_asked_error_is_the_askers_and_callbacks_run_after_a_raising_step(
+    redis_client: redis.Redis,
+) -> None:
+    script = redis_client.register_script(_SET_GET)
+    redis_client.set("sandi:test:text", "not a number", ex=60)
+    seen: list[str] = []
+    with pytest.raises(RuntimeError), later.batch():
+        answer = later.ask(redis_client, script, ["sandi:test:z", "sandi:test:text"], ["v"])
+        later.command(redis_client, "set", "sandi:test:also", "1", ex=60)
+        later.after(lambda: seen.append("after"))
+        raise RuntimeError("the step failed after its send")
+    assert seen == ["after"]  # what depends on the trip still ran, the batch raised nothing
+    assert redis_client.get("sandi:test:also") == "1"
+    with pytest.raises(redis.ResponseError):
+        answer.get()
+
+
+def test_a_failing_write_still_runs_the_callbacks_then_raises(redis_client: redis.Redis) -> None:
+    redis_client.set("sandi:test:text", "not a hash", ex=60)
+    seen: list[str] = []
+    with pytest.raises(redis.ResponseError), later.batch():
+        later.command(redis_client, "hincrby", "sandi:test:text", "n", 1)
+        later.after(lambda: seen.append("after"))
+    assert seen == ["after"]
