@@ -148,7 +148,7 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
                 if reply is _NOT_ENOUGH:
                     parser.read_from_socket()  # type: ignore[no-untyped-call]
                 else:  # a push between replies (RESP3): its handler, as redis-py does
-                    parser.handle_push_response(reply)
+                    parser.handle_push_response(reply)  # type: ignore[no-untyped-call]
                 reply = reader.gets()
             if isinstance(reply, ConnectionError):
                 raise reply
