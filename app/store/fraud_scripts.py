@@ -50,30 +50,61 @@ if ARGV[1] == '1' and fresh then
   end
   redis.call('HSET', KEYS[1], 'swept5', b - recent + 1, 'swepth', h - 1 - base)
 end
+local function n(x) return tonumber(x) or 0 end
+-- The baseline's hours (up to h - 2) no longer change once past, but for an
+-- approval credited late (APPROVE drops the summary then): their sums are kept
+-- in the 'sum' field for this hour and baseline, read back instead of the
+-- hundreds of fields they come from (the country scope's ~700), and made
+-- again when the hour turns. Only on a counted scope (its key has its TTL).
+local ba, bo, worst, dab, dob
+if base > 0 then
+  local s = redis.call('HGET', KEYS[1], 'sum')
+  if s then
+    local sh, sb, x1, x2, x3, x4, x5 = string.match(
+      s, '^(%d+)|(%d+)|(-?%d+)|(-?%d+)|(-?%d+)|(-?%d+)|(-?%d+)$')
+    if tonumber(sh) == h and tonumber(sb) == base then
+      ba, bo, worst, dab, dob = tonumber(x1), tonumber(x2), tonumber(x3), tonumber(x4), tonumber(x5)
+    end
+  end
+end
+if not ba then
+  ba, bo, worst, dab, dob = 0, 0, 0, 0, 0
+  if base > 0 then
+    local old = {}
+    for i = h - 1 - base, h - 2 do
+      old[#old + 1] = 'A:' .. i
+      old[#old + 1] = 'O:' .. i
+    end
+    local w = redis.call('HMGET', KEYS[1], unpack(old))
+    local j = 1
+    for i = h - 1 - base, h - 2 do
+      local sends, ok = n(w[j]), n(w[j + 1])
+      if i >= h - 23 then dab = dab + sends; dob = dob + ok end
+      ba = ba + sends; bo = bo + ok
+      if sends - ok > worst then worst = sends - ok end
+      j = j + 2
+    end
+    if redis.call('EXISTS', KEYS[1]) == 1 then
+      redis.call('HSET', KEYS[1], 'sum',
+        h .. '|' .. base .. '|' .. ba .. '|' .. bo .. '|' .. worst .. '|' .. dab .. '|' .. dob)
+    end
+  end
+end
 local fields = {'first'}
 for i = b - recent + 1, b do
   fields[#fields + 1] = 'a:' .. i
   fields[#fields + 1] = 'o:' .. i
 end
-for i = h - 1 - base, h do
-  fields[#fields + 1] = 'A:' .. i
-  fields[#fields + 1] = 'O:' .. i
-end
+fields[#fields + 1] = 'A:' .. (h - 1)
+fields[#fields + 1] = 'O:' .. (h - 1)
+fields[#fields + 1] = 'A:' .. h
+fields[#fields + 1] = 'O:' .. h
 local v = redis.call('HMGET', KEYS[1], unpack(fields))
-local function n(x) return tonumber(x) or 0 end
 local ha, ho = 0, 0
 for i = 2, 1 + 2 * recent, 2 do ha = ha + n(v[i]); ho = ho + n(v[i + 1]) end
-local da, dok, ba, bo, worst = 0, 0, 0, 0, 0
 local j = 2 + 2 * recent
-for i = h - 1 - base, h do
-  local sends, ok = n(v[j]), n(v[j + 1])
-  if i >= h - 23 then da = da + sends; dok = dok + ok end
-  if i <= h - 2 then
-    ba = ba + sends; bo = bo + ok
-    if sends - ok > worst then worst = sends - ok end
-  end
-  j = j + 2
-end
+local da = dab + n(v[j]) + n(v[j + 2])
+local dok = dob + n(v[j + 1]) + n(v[j + 3])
 local first = tonumber(v[1])
 local hours = 0
 if first then hours = math.min(base, math.max(0, h - 1 - first)) end
@@ -87,10 +118,13 @@ return {ha, ho, da, dok, ba, bo, worst, hours, block}
 # ARGV[1] = 5-minute bucket of the verification's first send, ARGV[2] = its hour,
 # ARGV[3] = sends to credit, ARGV[4] = TTL ms
 # Credits approved sends only to a scope still counted (no key: nothing to credit).
+# An hour already in OBSERVE's baseline summary ('sum': '<hour>|...') drops it.
 APPROVE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[1], 'o:' .. ARGV[1], ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'O:' .. ARGV[2], ARGV[3])
+local sh = tonumber(string.match(redis.call('HGET', KEYS[1], 'sum') or '', '^(%d+)|'))
+if sh and tonumber(ARGV[2]) <= sh - 2 then redis.call('HDEL', KEYS[1], 'sum') end
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 1
 """

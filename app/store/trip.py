@@ -6,8 +6,10 @@ round trip a connection pool checkout with its bookkeeping. :func:`run` sends
 a list of commands and scripts (:func:`script`, :func:`command`) as one
 pipeline on one connection checked out of the client's own pool (so
 Sentinel, TLS and the pool's limits hold), packed by hiredis (a
-dependency), read with hiredis's reader, and returns the raw replies: no response callbacks (``HEXISTS`` answers 0 or 1,
-not a bool). A script Redis forgot (a restart, a failover) is loaded and run
+dependency), read with hiredis's reader (RESP2 or RESP3, redis-py 8's default:
+a push notification between replies goes to the parser's handler, as redis-py
+would), and returns the raw replies: no response callbacks (``HEXISTS``
+answers 0 or 1, not a bool). A script Redis forgot (a restart, a failover) is loaded and run
 again, with the others that missed, in one more trip; a dropped connection is
 retried under the client's own ``Retry`` policy, as redis-py would.
 
@@ -27,10 +29,15 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import redis
 from hiredis import pack_command
 from redis._parsers import _HiredisParser
+from redis._parsers import hiredis as _hiredis_parser
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 
 from app.store.connection import RedisClient
+
+#: What hiredis's reader answers while a reply is incomplete, as redis-py sets it up
+#: (its own sentinel object since redis-py 8; ``False`` before).
+_NOT_ENOUGH = getattr(_hiredis_parser, "NOT_ENOUGH_DATA", False)
 
 
 class Call(NamedTuple):
@@ -130,17 +137,23 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
         if (
             not isinstance(parser, _HiredisParser)
             or reader is None
-            or conn.protocol not in (2, "2")
+            or conn.protocol not in (2, "2", 3, "3")
         ):
             return [_reply(conn) for _ in calls]  # pragma: no cover - hiredis is a dependency
+        push = getattr(parser, "_hiredis_PushNotificationType", None)  # RESP3 only
         replies: list[Any] = []
         for _ in calls:  # hiredis's reader straight: redis-py's layers cost more than it
             reply = reader.gets()
-            while reply is False:
-                parser.read_from_socket()  # type: ignore[no-untyped-call]
+            while reply is _NOT_ENOUGH or (push is not None and isinstance(reply, push)):
+                if reply is _NOT_ENOUGH:
+                    parser.read_from_socket()  # type: ignore[no-untyped-call]
+                else:  # a push between replies (RESP3): its handler, as redis-py does
+                    parser.handle_push_response(reply)  # type: ignore[no-untyped-call]
                 reply = reader.gets()
             if isinstance(reply, ConnectionError):
                 raise reply
+            if isinstance(reply, list) and reply and isinstance(reply[0], ConnectionError):
+                raise reply[0]
             replies.append(reply)  # an error reply is a ResponseError instance
         if conn.health_check_interval:
             conn.next_health_check = time.monotonic() + conn.health_check_interval

@@ -22,6 +22,7 @@ from app.otp.model import CheckResult, Verification
 from app.web import openapi
 from app.web.auth import bearer_key
 from app.web.current import services
+from app.wiring.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class BodySchema:
 _START = BodySchema(openapi.START_REQUEST)
 _CHECK = BodySchema(openapi.CHECK_REQUEST)
 _PUBLIC = {"api.openapi_json"}
+UNAUTHORIZED = OtpError("unauthorized", "give a valid API key: Authorization: Bearer <key>")
 
 
 class VerificationIdConverter(BaseConverter):
@@ -61,11 +63,7 @@ def require_key() -> tuple[Response, int] | None:
     if request.endpoint in _PUBLIC or request.method == "OPTIONS":
         return None  # OPTIONS only lists the methods (Allow), as a CORS preflight needs
     if bearer_key() is None:
-        response, status = _error(
-            OtpError("unauthorized", "give a valid API key: Authorization: Bearer <key>")
-        )
-        response.headers["WWW-Authenticate"] = 'Bearer realm="sandi"'
-        return response, status
+        return _error(UNAUTHORIZED)
     return None
 
 
@@ -76,24 +74,51 @@ def otp_error(err: OtpError) -> tuple[Response, int]:
 
 @bp.post("/verifications")
 def start() -> tuple[Response, int]:
-    body = _body(_START)
-    started = services().otp.start(
-        to=body["to"],
-        channel=body["channel"],
-        purpose=body.get("purpose"),
-        locale=body.get("locale"),
-        client_ip=request.remote_addr,
-        api_key=_api_key_sid(),
-        amount=body.get("amount"),
-        payee=body.get("payee"),
-    )
-    return jsonify(verification_json(started.verification)), 201
+    body = start_body(request.get_json(force=True, silent=True))
+    answer = start_answer(services(), body, request.remote_addr, _api_key_sid())
+    return jsonify(answer), 201
 
 
 @bp.post("/verifications/check")
 def check() -> Response:
-    body = _body(_CHECK)
-    result = services().otp.check(
+    body = check_body(request.get_json(force=True, silent=True))
+    return jsonify(check_answer(services(), body))
+
+
+def start_body(data: Any) -> dict[str, Any]:
+    """A start request's parsed JSON, validated (or OtpError)."""
+    return _body(_START, data)
+
+
+def check_body(data: Any) -> dict[str, Any]:
+    """A check request's parsed JSON, validated (or OtpError)."""
+    return _body(_CHECK, data)
+
+
+def start_answer(
+    s: Services, body: dict[str, Any], client_ip: str | None, api_key: str | None
+) -> dict[str, Any]:
+    """Start a verification from a validated body: its JSON (status 201).
+
+    The Flask view and the fast path (app.web.fast_api) both answer through
+    here, so a start is made, counted and logged alike."""
+    started = s.otp.start(
+        to=body["to"],
+        channel=body["channel"],
+        purpose=body.get("purpose"),
+        locale=body.get("locale"),
+        client_ip=client_ip,
+        api_key=api_key,
+        amount=body.get("amount"),
+        payee=body.get("payee"),
+    )
+    return verification_json(started.verification)
+
+
+def check_answer(s: Services, body: dict[str, Any]) -> dict[str, Any]:
+    """Check a code from a validated body: the result's JSON (status 200); shared
+    with the fast path as :func:`start_answer` is."""
+    result = s.otp.check(
         code=body["code"],
         to=body.get("to"),
         verification_id=body.get("id"),
@@ -101,7 +126,7 @@ def check() -> Response:
         amount=body.get("amount"),
         payee=body.get("payee"),
     )
-    return jsonify(check_json(result))
+    return check_json(result)
 
 
 @bp.get("/verifications/<verification_id:verification_id>")
@@ -171,8 +196,7 @@ def _api_key_sid() -> str | None:
     return key.sid if key is not None else None
 
 
-def _body(schema: BodySchema) -> dict[str, Any]:
-    data = request.get_json(force=True, silent=True)
+def _body(schema: BodySchema, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise OtpError("invalid_json", "the body must be a JSON object")
     try:
@@ -231,6 +255,18 @@ def _explain(error: ValidationError) -> tuple[str, str]:
 
 
 def _error(err: OtpError) -> tuple[Response, int]:
+    status, body, headers = error_answer(err, request.method, request.path)
+    response = jsonify(error=body)
+    for name, value in headers:
+        response.headers[name] = value
+    return response, status
+
+
+def error_answer(
+    err: OtpError, method: str, path: str
+) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+    """A refusal's status, ``error`` object and extra headers (logged when it is
+    the server's limit or fault); the view's and the fast path's."""
     status = openapi.ERROR_STATUS.get(err.code, 400)
     body: dict[str, Any] = {"code": err.code, "message": err.message}
     if err.field:
@@ -239,9 +275,11 @@ def _error(err: OtpError) -> tuple[Response, int]:
         body["retry_after"] = err.retry_after
     if err.verification_id:
         body["verification_id"] = err.verification_id
-    response = jsonify(error=body)
+    headers = []
+    if err.code == "unauthorized":
+        headers.append(("WWW-Authenticate", 'Bearer realm="sandi"'))
     if status in {429, 503}:
-        response.headers["Retry-After"] = str(err.retry_after or 1)
+        headers.append(("Retry-After", str(err.retry_after or 1)))
     if status >= 500 or status == 429:
-        log.warning("%s %s -> %d %s", request.method, request.path, status, err.code)
-    return response, status
+        log.warning("%s %s -> %d %s", method, path, status, err.code)
+    return status, body, headers

@@ -19,13 +19,20 @@ def authenticate(key_secret: str, sid: str | None = None) -> ApiKey | None:
 
 def bearer_key() -> ApiKey | None:
     """The API key of the current request (remembered in ``g.api_key``)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    secret = bearer_secret(request.headers.get("Authorization", ""))
+    if secret is None:
         return None
-    key = authenticate(token.strip())
+    key = authenticate(secret)
     g.api_key = key
     return key
+
+
+def bearer_secret(header: str) -> str | None:
+    """The secret of an ``Authorization: Bearer <secret>`` header (any case of
+    "Bearer"), or None; shared with the OTP API's fast path (app.web.fast_api)."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 def basic_key() -> ApiKey | None:

@@ -88,9 +88,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app, settings)
     _register_error_handlers(app)
     init_request_context(app, built.metrics)
-    from app.web import fast_webhook
+    from app.web import fast_api, fast_webhook
 
-    # The webhook's fast path sits inside ProxyFix: it sees the outside scheme and host.
+    # The fast paths sit inside ProxyFix: they see the outside scheme, host and address.
+    fast_api.install(app)
     fast_webhook.install(app)
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]

@@ -22,19 +22,26 @@ Flask again); :func:`install` says whether it is on.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from flask import Flask, g
+from flask import Flask
 from werkzeug.http import parse_options_header
-from werkzeug.sansio.utils import get_host
 
 from app.content.messages import InboundMessage
 from app.logs import bind_log_context, clear_log_context
 from app.request_context import bind_webhook_context, new_request_id
-from app.web.hosts import allowed_hosts, hostname
+from app.web.fast_wsgi import (
+    allowed_host,
+    flask_error,
+    hooks,
+    known,
+    put_back,
+    read_body,
+    signalled,
+)
+from app.web.hosts import allowed_hosts
 from app.web.messages import answer
 from app.web.twilio_request import Rejected, parse_inbound, signature_matches, strict_pairs
 from app.wiring.flows_reload import RELOADER
@@ -47,30 +54,6 @@ if TYPE_CHECKING:
 PATH = "/webhooks/twilio/messages"
 FORM = "application/x-www-form-urlencoded"
 _HEADERS = [("Content-Type", "application/xml; charset=utf-8")]
-#: The app-level hooks whose work this layer does itself (by module and name).
-_KNOWN_HOOKS = frozenset(
-    {
-        ("app.wiring.flows_reload", "init_app.<locals>.start_reloader"),
-        ("app.web.hosts", "init_app.<locals>.check_host"),
-        ("app.request_context", "init_app.<locals>.bind"),
-        ("app.request_context", "init_app.<locals>.finish"),
-    }
-)
-
-
-def _hooks(app: Flask) -> tuple[object, ...]:
-    """Every hook Flask would run for this route, in a comparable form."""
-    per_request = tuple(
-        tuple(funcs.get(key, ()))
-        for funcs in (
-            app.before_request_funcs,
-            app.after_request_funcs,
-            app.teardown_request_funcs,
-            app.url_value_preprocessors,
-        )
-        for key in (None, "messages")
-    )
-    return (*per_request, tuple(app.teardown_appcontext_funcs))
 
 
 class FastWebhook:
@@ -82,16 +65,8 @@ class FastWebhook:
         self.services: Services = app.extensions["sandi"]
         self.allowed = allowed_hosts(self.services.settings)
         self.max_bytes = int(app.config["MAX_CONTENT_LENGTH"])
-        self.hooks = _hooks(app)
-        # Host rules beyond Sandi's own Host check: left to Flask.
-        plain_hosts = app.config.get("TRUSTED_HOSTS") is None and not (
-            app.config.get("SERVER_NAME") or app.url_map.host_matching
-        )
-        self.enabled = plain_hosts and all(
-            (f.__module__, f.__qualname__) in _KNOWN_HOOKS
-            for group in self.hooks
-            for f in group  # type: ignore[attr-defined]
-        )
+        self.hooks = hooks(app, "messages")
+        self.enabled = known(app, self.hooks, frozenset())
         self.reloader = app.extensions[RELOADER] if not app.testing else None
         #: Requests answered here (not by Flask): what the tests and a debugger look at.
         self.served = 0
@@ -102,7 +77,8 @@ class FastWebhook:
             or environ.get("REQUEST_METHOD") != "POST"
             or environ.get("SCRIPT_NAME")
             or not self.enabled
-            or _hooks(self.app) != self.hooks
+            or hooks(self.app, "messages") != self.hooks
+            or signalled()
         ):
             return self.flask(environ, start_response)
         started = time.perf_counter()
@@ -120,7 +96,7 @@ class FastWebhook:
         try:
             body = answer(self.services, message, started).encode()
         except Exception as err:  # answered by Flask's error handlers
-            return self._failed(environ, start_response, err, rid, started)
+            return flask_error(self.app, environ, start_response, err, rid, started)
         start_response(
             "200 OK", [*_HEADERS, ("Content-Length", str(len(body))), ("X-Request-Id", rid)]
         )
@@ -128,33 +104,29 @@ class FastWebhook:
 
     def _check(self, environ: WSGIEnvironment) -> tuple[dict[str, str], InboundMessage] | None:
         """The form and the message, or None for Flask to answer (the body put back)."""
-        host = environ.get("HTTP_HOST")
-        scheme = environ.get("wsgi.url_scheme", "http")
-        if host is None or "HTTP_TRANSFER_ENCODING" in environ:
-            return None
-        host = get_host(scheme, host)
-        if hostname(host) not in self.allowed:
+        host = allowed_host(environ, self.allowed)
+        if host is None:
             return None
         content_type = environ.get("CONTENT_TYPE", "")
         if content_type != FORM and parse_options_header(content_type)[0].lower() != FORM:
             return None
-        length = environ.get("CONTENT_LENGTH", "")
-        if not (length.isascii() and length.isdigit()) or int(length) > self.max_bytes:
+        raw = read_body(environ, self.max_bytes)
+        if raw is None:
             return None
-        raw = environ["wsgi.input"].read(int(length))
+        scheme = environ.get("wsgi.url_scheme", "http")
         try:
             checked = self._checked_body(environ, raw, scheme, host)
         except Exception:  # nothing done yet: Flask raises it again, in its own context
             checked = None
         if checked is None:
-            environ["wsgi.input"] = io.BytesIO(raw)
+            put_back(environ, raw)
         return checked
 
     def _checked_body(
         self, environ: WSGIEnvironment, raw: bytes, scheme: str, host: str
     ) -> tuple[dict[str, str], InboundMessage] | None:
         signature = environ.get("HTTP_X_TWILIO_SIGNATURE", "")
-        pairs = strict_pairs(raw) if len(raw) == int(environ["CONTENT_LENGTH"]) else None
+        pairs = strict_pairs(raw)
         if not signature or pairs is None:
             return None
         settings = self.services.settings
@@ -168,24 +140,6 @@ class FastWebhook:
             return form, parse_inbound(form, self.services.clock())
         except Rejected:
             return None
-
-    def _failed(
-        self,
-        environ: WSGIEnvironment,
-        start_response: StartResponse,
-        err: Exception,
-        rid: str,
-        started: float,
-    ) -> Iterable[bytes]:
-        """Flask's answer to an error raised by the view (its wsgi_app's steps)."""
-        app = self.app
-        with app.request_context(environ):
-            g.sandi_started, g.sandi_request_id = started, rid
-            try:
-                response = app.finalize_request(app.handle_user_exception(err))
-            except Exception as again:  # what Flask's wsgi_app does
-                response = app.handle_exception(again)
-            return response(environ, start_response)
 
 
 def install(app: Flask) -> bool:

@@ -77,3 +77,54 @@ def test_questions_nobody_asked_never_ride_a_later_trip(redis_client: redis.Redi
     trip.drop_pending()  # the step raised before asking (app.store.later.batch does this)
     assert trip.call(redis_client, redis_client.register_script(_ECHO), ["k"], ["v"])
     assert redis_client.get(key) is None
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_replies_are_read_by_hiredis_in_resp2_and_resp3(
+    redis_url: str, redis_client: redis.Redis, protocol: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same replies as redis-py's own reading, without its per-reply layers (redis-py 8
+    speaks RESP3 by default); replies larger than one socket read come whole."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True, protocol=protocol)
+    big = "x" * 200_000
+    client.hset("sandi:test:trip:h", mapping={"a": "1", "b": big})
+    client.expire("sandi:test:trip:h", 60)
+    calls = [
+        trip.command("HGETALL", "sandi:test:trip:h"),
+        trip.command("HMGET", "sandi:test:trip:h", "a", "nope"),
+        trip.command("INCR", "sandi:test:trip:h"),  # WRONGTYPE, in its place
+        trip.command("EVAL", "return {1, 'two', {3}}", 0),
+    ]
+    slow: list[int] = []
+    original = Connection.read_response
+
+    def counted(conn: Connection, *args: Any, **kwargs: Any) -> Any:
+        slow.append(1)
+        return original(conn, *args, **kwargs)
+
+    replies = trip.run(client, calls, errors=True)
+    monkeypatch.setattr(Connection, "read_response", counted)
+    assert trip.run(client, calls, errors=True)[:2] == replies[:2]
+    assert slow == []  # hiredis's reader straight
+    monkeypatch.undo()
+    hgetall = (
+        replies[0] if protocol == 3 else dict(zip(replies[0][::2], replies[0][1::2], strict=True))
+    )
+    assert hgetall == {"a": "1", "b": big}
+    assert replies[1] == ["1", None] and isinstance(replies[2], ResponseError)
+    assert replies[3] == [1, "two", [3]]
+    client.close()
+
+
+def test_a_resp3_push_between_replies_goes_to_its_handler(
+    redis_url: str, redis_client: redis.Redis
+) -> None:
+    """Client-side caching's invalidation arrives as a push on the connection itself."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True, protocol=3)
+    key = "sandi:test:trip:tracked"
+    redis_client.set(key, "1", ex=60)
+    assert trip.run(client, [trip.command("CLIENT", "TRACKING", "ON")]) == ["OK"]
+    assert trip.run(client, [trip.command("GET", key)]) == ["1"]
+    redis_client.set(key, "2", ex=60)  # Redis pushes "invalidate" to the tracking connection
+    assert trip.run(client, [trip.command("GET", key), trip.command("PING")]) == ["2", "PONG"]
+    client.close()

@@ -1,0 +1,116 @@
+"""What the WSGI fast paths in front of Flask share (app.web.fast_webhook, app.web.fast_api).
+
+A fast path answers one hot route without Flask's request machinery, but only
+while Flask would do no more for that route than the fast path does itself:
+the app's request hooks are the known ones (:func:`hooks`, :func:`known`), no
+Host rules beyond Sandi's own, nothing listening to Flask's request signals.
+Anything it is unsure of goes to Flask; an error raised while it answers is
+answered by Flask's own error handlers (:func:`flask_error`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from flask import Flask, g
+from flask.signals import got_request_exception, request_finished, request_started
+from werkzeug.sansio.utils import get_host
+
+from app.web.hosts import hostname
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+#: The app-level hooks whose work a fast path does itself (by module and name).
+APP_HOOKS = frozenset(
+    {
+        ("app.wiring.flows_reload", "init_app.<locals>.start_reloader"),
+        ("app.web.hosts", "init_app.<locals>.check_host"),
+        ("app.request_context", "init_app.<locals>.bind"),
+        ("app.request_context", "init_app.<locals>.finish"),
+    }
+)
+
+
+def hooks(app: Flask, blueprint: str) -> tuple[object, ...]:
+    """Every hook Flask would run for a route of ``blueprint``, in a comparable form."""
+    per_request = tuple(
+        tuple(funcs.get(key, ()))
+        for funcs in (
+            app.before_request_funcs,
+            app.after_request_funcs,
+            app.teardown_request_funcs,
+            app.url_value_preprocessors,
+        )
+        for key in (None, blueprint)
+    )
+    return (*per_request, tuple(app.teardown_appcontext_funcs))
+
+
+def known(app: Flask, found: tuple[object, ...], extra: frozenset[tuple[str, str]]) -> bool:
+    """Whether a fast path may serve: plain Host rules and only hooks it replaces."""
+    plain_hosts = app.config.get("TRUSTED_HOSTS") is None and not (
+        app.config.get("SERVER_NAME") or app.url_map.host_matching
+    )
+    allowed = APP_HOOKS | extra
+    return plain_hosts and all(
+        (f.__module__, f.__qualname__) in allowed
+        for group in found
+        for f in group  # type: ignore[attr-defined]
+    )
+
+
+def signalled() -> bool:
+    """Someone listens to Flask's request signals (that a fast path would not send)."""
+    return bool(
+        request_started.receivers or request_finished.receivers or got_request_exception.receivers
+    )
+
+
+def allowed_host(environ: WSGIEnvironment, allowed: frozenset[str]) -> str | None:
+    """The request's Host when this server answers for it (as Flask would read it)."""
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        return None
+    host = get_host(environ.get("wsgi.url_scheme", "http"), host)
+    return host if hostname(host) in allowed else None
+
+
+def read_body(environ: WSGIEnvironment, max_bytes: int) -> bytes | None:
+    """The whole body when it has a plain length within ``max_bytes``, else None
+    (nothing read: Flask answers, 413 and all). Put back with :func:`put_back`."""
+    length = environ.get("CONTENT_LENGTH", "")
+    if "HTTP_TRANSFER_ENCODING" in environ or not (length.isascii() and length.isdigit()):
+        return None
+    if int(length) > max_bytes:
+        return None
+    raw: bytes = environ["wsgi.input"].read(int(length))
+    if len(raw) != int(length):  # a short body: Flask's to judge
+        put_back(environ, raw)
+        return None
+    return raw
+
+
+def put_back(environ: WSGIEnvironment, raw: bytes) -> None:
+    """Hand the body back to Flask as it was read."""
+    environ["wsgi.input"] = io.BytesIO(raw)
+
+
+def flask_error(
+    app: Flask,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    err: Exception,
+    rid: str,
+    started: float,
+) -> Iterable[bytes]:
+    """Flask's answer to an error raised by the view (its wsgi_app's steps)."""
+    with app.request_context(environ):
+        g.sandi_started, g.sandi_request_id = started, rid
+        try:
+            response = app.finalize_request(app.handle_user_exception(err))
+        except Exception as again:  # what Flask's wsgi_app does
+            response = app.handle_exception(again)
+        return response(environ, start_response)
