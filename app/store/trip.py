@@ -32,6 +32,7 @@ from redis._parsers import _HiredisParser
 from redis._parsers import hiredis as _hiredis_parser
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from app.store.connection import RedisClient
 
@@ -140,21 +141,13 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
             or conn.protocol not in (2, "2", 3, "3")
         ):
             return [_reply(conn) for _ in calls]  # pragma: no cover - hiredis is a dependency
-        push = getattr(parser, "_hiredis_PushNotificationType", None)  # RESP3 only
-        replies: list[Any] = []
-        for _ in calls:  # hiredis's reader straight: redis-py's layers cost more than it
-            reply = reader.gets()
-            while reply is _NOT_ENOUGH or (push is not None and isinstance(reply, push)):
-                if reply is _NOT_ENOUGH:
-                    parser.read_from_socket()  # type: ignore[no-untyped-call]
-                else:  # a push between replies (RESP3): its handler, as redis-py does
-                    parser.handle_push_response(reply)  # type: ignore[no-untyped-call]
-                reply = reader.gets()
-            if isinstance(reply, ConnectionError):
-                raise reply
-            if isinstance(reply, list) and reply and isinstance(reply[0], ConnectionError):
-                raise reply[0]
-            replies.append(reply)  # an error reply is a ResponseError instance
+        try:
+            replies = _read(parser, reader, len(calls))
+        except TimeoutError:  # socket.timeout; as redis-py's read_response: errors its Retry knows
+            raise RedisTimeout(f"Timeout reading from {conn._host_error()}") from None
+        except OSError as err:
+            where = conn._host_error()
+            raise ConnectionError(f"Error while reading from {where}: {err.args}") from err
         if conn.health_check_interval:
             conn.next_health_check = time.monotonic() + conn.health_check_interval
         return replies
@@ -169,6 +162,27 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
         conn.disconnect()  # replies may be left unread: never reuse it half-read
         raise
     return result
+
+
+def _read(parser: Any, reader: Any, count: int) -> list[Any]:
+    """``count`` replies with hiredis's reader straight (redis-py's layers cost more than
+    it); a push between replies (RESP3) goes to the parser's handler, as redis-py does."""
+    push = getattr(parser, "_hiredis_PushNotificationType", None)  # RESP3 only
+    replies: list[Any] = []
+    for _ in range(count):
+        reply = reader.gets()
+        while reply is _NOT_ENOUGH or (push is not None and isinstance(reply, push)):
+            if reply is _NOT_ENOUGH:
+                parser.read_from_socket()
+            else:
+                parser.handle_push_response(reply)
+            reply = reader.gets()
+        if isinstance(reply, ConnectionError):
+            raise reply
+        if isinstance(reply, list) and reply and isinstance(reply[0], ConnectionError):
+            raise reply[0]
+        replies.append(reply)  # an error reply is a ResponseError instance
+    return replies
 
 
 # -- Calls whose answer can wait for the next round trip -------------------------------------

@@ -128,3 +128,20 @@ def test_a_resp3_push_between_replies_goes_to_its_handler(
     redis_client.set(key, "2", ex=60)  # Redis pushes "invalidate" to the tracking connection
     assert trip.run(client, [trip.command("GET", key), trip.command("PING")]) == ["2", "PONG"]
     client.close()
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_connection_the_server_dropped_is_retried_as_redis_py_would(
+    redis_url: str, redis_client: redis.Redis, protocol: int
+) -> None:
+    """A reset or closed socket while reading is redis-py's ConnectionError (which its Retry
+    retries on a fresh connection), never a bare OSError out of the request."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True, protocol=protocol)
+    for _ in range(3):
+        (mine,) = trip.run(client, [trip.command("CLIENT", "ID")])
+        redis_client.client_kill_filter(_id=mine)
+        assert trip.run(client, [trip.command("PING"), trip.command("ECHO", "x")]) == [
+            "PONG",
+            "x",
+        ]
+    client.close()
