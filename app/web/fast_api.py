@@ -27,50 +27,31 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.logs import bind_log_context, clear_log_context
 from app.otp.errors import OtpError
-from app.request_context import new_request_id
 from app.web import api
 from app.web.auth import bearer_secret
-from app.web.fast_wsgi import allowed_host, flask_error, hooks, known, read_body, signalled
-from app.web.hosts import allowed_hosts
-from app.wiring.flows_reload import RELOADER
+from app.web.fast_wsgi import FastPath, allowed_host, flask_error, read_body
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from app.wiring.services import Services
 
 #: Path -> the view's endpoint (what the latency histogram is labelled with).
 ROUTES = {"/v1/verifications": "api.start", "/v1/verifications/check": "api.check"}
-_API_HOOKS = frozenset({("app.web.api", "require_key")})
 Answer = tuple[int, dict[str, Any], list[tuple[str, str]]]
 
 
-class FastApi:
-    """WSGI middleware in front of Flask's ``wsgi_app`` (inside ProxyFix, if any)."""
+class FastApi(FastPath):
+    """The OTP API's fast path (see the module's docstring)."""
 
-    def __init__(self, app: Flask, flask_wsgi: WSGIApplication) -> None:
-        self.app = app
-        self.flask = flask_wsgi
-        self.services: Services = app.extensions["sandi"]
-        self.allowed = allowed_hosts(self.services.settings)
-        self.max_bytes = int(app.config["MAX_CONTENT_LENGTH"])
-        self.hooks = hooks(app, "api")
-        self.enabled = known(app, self.hooks, _API_HOOKS)
-        self.reloader = app.extensions[RELOADER] if not app.testing else None
-        #: Requests answered here (not by Flask): what the tests and a debugger look at.
-        self.served = 0
+    blueprint = "api"
+    own_hooks = frozenset({("app.web.api", "require_key")})
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         endpoint = ROUTES.get(environ.get("PATH_INFO", ""))
         if (
             endpoint is None
-            or environ.get("REQUEST_METHOD") != "POST"
-            or environ.get("SCRIPT_NAME")
-            or not self.enabled
-            or hooks(self.app, "api") != self.hooks
-            or signalled()
+            or self.declines(environ, route=True)
             or allowed_host(environ, self.allowed) is None
         ):
             return self.flask(environ, start_response)
@@ -78,12 +59,7 @@ class FastApi:
         raw = read_body(environ, self.max_bytes)
         if raw is None:
             return self.flask(environ, start_response)
-        self.served += 1
-        if self.reloader is not None and not self.reloader.running:
-            self.reloader.start()
-        rid = new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-        clear_log_context()
-        bind_log_context(request_id=rid)
+        rid = self.serving(environ)
         try:
             status, payload, headers = self._answer(endpoint, environ, raw)
         except Exception as err:  # answered by Flask's error handlers

@@ -30,68 +30,40 @@ from flask import Flask
 from werkzeug.http import parse_options_header
 
 from app.content.messages import InboundMessage
-from app.logs import bind_log_context, clear_log_context
-from app.request_context import bind_webhook_context, new_request_id
+from app.request_context import bind_webhook_context
 from app.web.fast_wsgi import (
+    FastPath,
     allowed_host,
     flask_error,
-    hooks,
-    known,
     put_back,
     read_body,
-    signalled,
 )
-from app.web.hosts import allowed_hosts
 from app.web.messages import answer
 from app.web.twilio_request import Rejected, parse_inbound, signature_matches, strict_pairs
-from app.wiring.flows_reload import RELOADER
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from app.wiring.services import Services
 
 PATH = "/webhooks/twilio/messages"
 FORM = "application/x-www-form-urlencoded"
 _HEADERS = [("Content-Type", "application/xml; charset=utf-8")]
 
 
-class FastWebhook:
-    """WSGI middleware in front of Flask's ``wsgi_app`` (inside ProxyFix, if any)."""
+class FastWebhook(FastPath):
+    """The webhook's fast path (see the module's docstring)."""
 
-    def __init__(self, app: Flask, flask_wsgi: WSGIApplication) -> None:
-        self.app = app
-        self.flask = flask_wsgi
-        self.services: Services = app.extensions["sandi"]
-        self.allowed = allowed_hosts(self.services.settings)
-        self.max_bytes = int(app.config["MAX_CONTENT_LENGTH"])
-        self.hooks = hooks(app, "messages")
-        self.enabled = known(app, self.hooks, frozenset())
-        self.reloader = app.extensions[RELOADER] if not app.testing else None
-        #: Requests answered here (not by Flask): what the tests and a debugger look at.
-        self.served = 0
+    blueprint = "messages"
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if (
-            environ.get("PATH_INFO") != PATH
-            or environ.get("REQUEST_METHOD") != "POST"
-            or environ.get("SCRIPT_NAME")
-            or not self.enabled
-            or hooks(self.app, "messages") != self.hooks
-            or signalled()
-        ):
+        if self.declines(environ, environ.get("PATH_INFO") == PATH):
             return self.flask(environ, start_response)
         started = time.perf_counter()
         checked = self._check(environ)
         if checked is None:
             return self.flask(environ, start_response)
         form, message = checked
-        self.served += 1
-        if self.reloader is not None and not self.reloader.running:
-            self.reloader.start()
-        rid = new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-        clear_log_context()
-        bind_log_context(request_id=rid)
+        rid = self.serving(environ)
         bind_webhook_context(form)
         try:
             body = answer(self.services, message, started).encode()

@@ -18,10 +18,15 @@ from flask import Flask, g
 from flask.signals import got_request_exception, request_finished, request_started
 from werkzeug.sansio.utils import get_host
 
-from app.web.hosts import hostname
+from app.logs import bind_log_context, clear_log_context
+from app.request_context import new_request_id
+from app.web.hosts import allowed_hosts, hostname
+from app.wiring.flows_reload import RELOADER
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from app.wiring.services import Services
 
 #: The app-level hooks whose work a fast path does itself (by module and name).
 APP_HOOKS = frozenset(
@@ -114,3 +119,47 @@ def flask_error(
         except Exception as again:  # what Flask's wsgi_app does
             response = app.handle_exception(again)
         return response(environ, start_response)
+
+
+class FastPath:
+    """WSGI middleware in front of Flask's ``wsgi_app`` (inside ProxyFix, if any)
+    that answers POSTs to its own routes: what every fast path keeps and checks."""
+
+    #: The blueprint of its routes (whose hooks it compares), and the hooks of
+    #: that blueprint whose work it does itself.
+    blueprint = ""
+    own_hooks: frozenset[tuple[str, str]] = frozenset()
+
+    def __init__(self, app: Flask, flask_wsgi: WSGIApplication) -> None:
+        self.app = app
+        self.flask = flask_wsgi
+        self.services: Services = app.extensions["sandi"]
+        self.allowed = allowed_hosts(self.services.settings)
+        self.max_bytes = int(app.config["MAX_CONTENT_LENGTH"])
+        self.hooks = hooks(app, self.blueprint)
+        self.enabled = known(app, self.hooks, self.own_hooks)
+        self.reloader = app.extensions[RELOADER] if not app.testing else None
+        #: Requests answered here (not by Flask): what the tests and a debugger look at.
+        self.served = 0
+
+    def declines(self, environ: WSGIEnvironment, route: bool) -> bool:
+        """Whether Flask answers this request (``route``: the path is one of ours)."""
+        return (
+            not route
+            or environ.get("REQUEST_METHOD") != "POST"
+            or bool(environ.get("SCRIPT_NAME"))
+            or not self.enabled
+            or hooks(self.app, self.blueprint) != self.hooks
+            or signalled()
+        )
+
+    def serving(self, environ: WSGIEnvironment) -> str:
+        """Count the request as served here, start what Flask's first request would
+        (the flows reloader), and bind its log context; its request id."""
+        self.served += 1
+        if self.reloader is not None and not self.reloader.running:
+            self.reloader.start()
+        rid = new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        clear_log_context()
+        bind_log_context(request_id=rid)
+        return rid
