@@ -83,3 +83,14 @@ def test_gunicorn_access_log_masks_numbers() -> None:
     line = " ".join(str(atoms[a]) for a in ("r", "U", "q"))
     assert "+6281234567890" not in line and "%2B6281234567890" not in line
     assert "+62812****7890" in line
+
+
+def test_an_error_answer_logs_the_path_with_its_number_masked(client, caplog) -> None:
+    """The 404/405 line names the path, and a path may hold a number
+    (``/v1/verifications/+628...``): masked like werkzeug's request lines."""
+    with caplog.at_level(logging.WARNING, logger="app.web.factory"):
+        response = client.post("/v1/verifications/+6281234567890", json={})
+    assert response.status_code in (404, 405)
+    lines = [r.getMessage() for r in caplog.records if r.name == "app.web.factory"]
+    assert any("/v1/verifications/+62812****7890" in line for line in lines), lines
+    assert not any("6281234567890" in line for line in lines), lines

@@ -161,7 +161,12 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisTimeoutError)
     @app.errorhandler(RedisOutOfMemory)  # maxmemory reached: nothing can be written
     def redis_down(err: Exception) -> tuple[Response, int]:
-        log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
+        log.error(
+            "Redis unavailable: %s %s: %s",
+            request.method,
+            logs.mask_numbers(request.path),
+            type(err).__name__,
+        )
         app.extensions["sandi"].metrics.unavailable.labels("redis").inc()
         response, status = json_error(
             503, "unavailable", "storage is unavailable, try again shortly"
@@ -179,7 +184,9 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LockTimeout)
     @app.errorhandler(LostLock)
     def busy(err: Exception) -> tuple[Response, int]:
-        log.warning("conversation busy: %s %s: %s", request.method, request.path, err)
+        log.warning(
+            "conversation busy: %s %s: %s", request.method, logs.mask_numbers(request.path), err
+        )
         metrics = app.extensions["sandi"].metrics
         metrics.unavailable.labels("busy").inc()
         metrics.lock_timeouts.inc()
@@ -191,7 +198,9 @@ def _register_error_handlers(app: Flask) -> None:
     def httpjson_error(err: HTTPException) -> tuple[Response, int]:
         status = err.code or 500
         if status >= 400:
-            log.warning("%s %s -> %d %s", request.method, request.path, status, err.name)
+            log.warning(
+                "%s %s -> %d %s", request.method, logs.mask_numbers(request.path), status, err.name
+            )
         code = (err.name or "error").lower().replace(" ", "_")
         response, _ = json_error(status, code, err.description or err.name)
         for name, value in err.get_headers():

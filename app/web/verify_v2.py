@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from app.logs import mask_numbers
 from app.otp.errors import OtpError
 from app.otp.model import APPROVED, CANCELED, EXPIRED, Verification
 from app.store.verify_services import TooManyServices, VerifyService
@@ -102,7 +103,12 @@ def http_error(err: HTTPException) -> tuple[Response, int]:
 @bp.errorhandler(RedisConnectionError)
 @bp.errorhandler(RedisTimeoutError)
 def redis_down(err: Exception) -> tuple[Response, int]:
-    log.error("Redis unavailable: %s %s: %s", request.method, request.path, type(err).__name__)
+    log.error(
+        "Redis unavailable: %s %s: %s",
+        request.method,
+        mask_numbers(request.path),
+        type(err).__name__,
+    )
     return _answer(TwilioError(20503, 503, "storage is unavailable, try again", retry_after=1))
 
 
