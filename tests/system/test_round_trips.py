@@ -9,7 +9,10 @@ fraud guard's credits). An OTP start: one trip with the claim (which counts
 the number's limits and writes a new verification's code at once), the fraud
 guard's scopes and lists, the send limits of its source, the opt-out check and the
 send attempt's claim; the sandbox
-outbox (Twilio's HTTP API in production: no Redis trip there); and the
+outbox (in Twilio mode the provider's HTTP API instead, with the attempt
+marked ``writing`` before the request goes out and, when status callbacks
+are watched, rq's scheduling of the silence check:
+tests/channels/test_live_round_trips.py counts those); and the
 write-behind batch (app.store.later: the attempt marked sent, the delivery
 tracking whose reply tells of a status callback that raced ahead, the
 delivery record, the insights' hour and trace). A change that adds work to
