@@ -210,16 +210,16 @@ def _template_refs(flow: f.Flow, origins: Origins, doc: Document) -> Iterator[Te
 
 def _triggers(flowset: f.FlowSet, origins: Origins) -> Iterator[Problem]:
     seen: dict[str, tuple[str, Where]] = {}
-    commands = {w: name for name, words in flowset.commands.words.items() for w in words}
     for flow in flowset.flows.values():
         doc = origins.flow_doc[flow.id]
         for lc in flowset.locales:
             for index, phrase in enumerate(flow.triggers.get(lc, ())):
                 where = doc.where(("triggers", lc, index))
-                if phrase in commands:
+                command = flowset.commands.anywhere(phrase)
+                if command:
                     yield Problem(
                         where,
-                        f"'{phrase}' is also the '{commands[phrase]}' command, which wins: "
+                        f"'{phrase}' is also the '{command}' command, which wins: "
                         "this trigger never starts the flow",
                         "warning",
                     )

@@ -261,6 +261,25 @@ def test_duplicate_triggers_and_commands(shop: Path) -> None:
     ]
 
 
+def test_a_trigger_that_is_a_resend_word_is_no_collision(shop: Path) -> None:
+    """Resend words mean something only at a code step (which reads them itself):
+    anywhere else the trigger starts its flow, so nothing is said."""
+    assert (
+        problems(
+            shop,
+            "again.yml",
+            """\
+        flow: again
+        triggers:
+          id: [kirim ulang dong]
+        steps:
+          - end:
+        """,
+        )
+        == []
+    )
+
+
 def test_commands_need_a_flow_and_known_settings(shop: Path) -> None:
     assert problems(
         shop,
