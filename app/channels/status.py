@@ -26,7 +26,7 @@ from typing import Protocol
 
 from app.logs import mask
 from app.metrics import Metrics
-from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt
+from app.otp.ports import CodeMessage, DeliveryError, DeliveryReceipt, fallback_send_key
 from app.store.tracking import FAILED, DeliveryLog, FallbackSteps, OptOuts, StatusChange
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ class DeliveryStatus:
         """The chain of a send that brings no order of its own. A verification's first
         send (generation 1) has none kept either (only its own sends keep one, above):
         the server's, without a read."""
-        if message.send_key == f"{message.verification_id}:1":
+        if message.first_send:
             return self.chain
         return self.chain_of(message.verification_id)
 
@@ -300,7 +300,7 @@ class DeliveryStatus:
                     verification_id,
                     channel,
                     same_code=True,
-                    send_key=f"{verification_id}:fallback:{channel}",
+                    send_key=fallback_send_key(verification_id, channel),
                 )
             except DeliveryError as err:
                 if err.code in {"not_pending", "max_redeliveries"}:

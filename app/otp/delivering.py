@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.logs import mask
+from app.otp import ports
 from app.otp import request_checks as req
 from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
 from app.otp.destinations import parse_destination
@@ -180,7 +181,7 @@ class Deliveries:
             verification_id=current.id, to=dest.address, channel=channel, code=code,
             locale=current.locale, purpose=current.purpose, expires_in=ttl,
             amount=amount or None, payee=payee or None, brand=current.brand,
-            send_key=send_key or f"{current.id}:{outcome.gen}",
+            send_key=send_key or ports.send_key(current.id, outcome.gen),
         )  # fmt: skip
         receipt = self._settled(current.id, self._deliver(message, outcome.gen))
         if self.metrics:

@@ -34,12 +34,27 @@ class CodeMessage:
     payee: str | None = None
     #: The name the message shows (a Verify service's friendly name); None: ``SANDI_BRAND``.
     brand: str | None = None
-    #: Idempotency key of this send (``<id>:<generation>`` or ``<id>:fallback:<channel>``):
-    #: the channels record the attempt under it before it goes out and never send it twice.
+    #: Idempotency key of this send (:func:`send_key`, :func:`fallback_send_key`): the
+    #: channels record the attempt under it before it goes out and never send it twice.
     send_key: str | None = None
     #: This verification's own fallback order (a chat flow's ``channel: [whatsapp, sms]``),
     #: ``channel`` first; empty: the server's ``SANDI_FALLBACK``.
     fallback: tuple[str, ...] = ()
+
+    @property
+    def first_send(self) -> bool:
+        """Whether this is its verification's first send (nothing kept for it yet)."""
+        return self.send_key == send_key(self.verification_id, 1)
+
+
+def send_key(verification_id: str, generation: int) -> str:
+    """The idempotency key of a verification's send of one code generation."""
+    return f"{verification_id}:{generation}"
+
+
+def fallback_send_key(verification_id: str, channel: str) -> str:
+    """The idempotency key of a verification's fallback send to ``channel`` (one per channel)."""
+    return f"{verification_id}:fallback:{channel}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from app.otp.ports import (
     StartCommand,
     StartOutcome,
     open_field,
+    send_key,
 )
 from app.otp.refusals import refuse_start
 from app.otp.watch import SendContext
@@ -372,5 +373,5 @@ def _message(c: StartCommand, vid: str, code: str, gen: int) -> CodeMessage:
     return CodeMessage(
         verification_id=vid, to=c.to, channel=c.channel, code=code, locale=c.locale,
         purpose=c.purpose, expires_in=c.ttl, amount=c.amount or None, payee=c.payee or None,
-        brand=c.brand or None, send_key=f"{vid}:{gen}", fallback=c.fallback,
+        brand=c.brand or None, send_key=send_key(vid, gen), fallback=c.fallback,
     )  # fmt: skip
