@@ -1,13 +1,15 @@
 """bench/inprocess: CPU per request of the WSGI apps alone, without HTTP or load.
 
-    .venv/bin/python -m bench.inprocess [otp|webhook|baseline|all] [--count 3000]
-                                        [--profile 25]
+    .venv/bin/python -m bench.inprocess [otp|webhook|baseline|otp-baseline|all]
+                                        [--count 3000] [--profile 25]
 
 Calls each app's WSGI entry point directly with prepared requests (built
 before the clock starts) on a private redis-server, one thread, and reports
 the process CPU time per operation: an OTP start+check pair, a webhook turn
-of the demo walk (``bench/webhook.py``'s requests), and the baseline webhook
-(``bench/baseline_app.py``). Machine load barely moves these figures, so they
+of the demo walk (``bench/webhook.py``'s requests), and the two baselines:
+the minimal signed webhook (``bench/baseline_app.py``) and the minimal
+correct OTP API (``bench/otp_baseline_app.py``, the same pair as Sandi's),
+so that each ratio is measured without gunicorn, HTTP or load. Machine load barely moves these figures, so they
 are what to compare while optimising; the gunicorn benchmarks measure the
 whole server. ``--profile N`` prints cProfile's N most expensive functions.
 """
@@ -157,7 +159,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "what", nargs="?", default="all", choices=["otp", "webhook", "baseline", "all"]
+        "what",
+        nargs="?",
+        default="all",
+        choices=["otp", "webhook", "baseline", "otp-baseline", "all"],
     )
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
@@ -184,17 +189,23 @@ def main() -> None:
                 results["baseline"] = run_webhook(baseline_app.app, args.count, args.profile)
         if args.what in ("webhook", "all"):
             results["webhook"] = run_webhook(sandi, args.count, args.profile)
+        if args.what in ("otp-baseline", "all"):
+            from bench import otp_baseline_app
+
+            results["otp-baseline"] = run_otp(otp_baseline_app.app, args.count, args.profile)
         if args.what in ("otp", "all"):
             results["otp"] = run_otp(sandi, args.count, args.profile)
     finally:
         server.stop()
     for name, seconds in results.items():
-        unit = "per start+check pair" if name == "otp" else "per webhook"
-        print(f"{name:9} {seconds * 1e6:8.0f} µs CPU {unit}")
+        unit = "per start+check pair" if name.startswith("otp") else "per webhook"
+        print(f"{name:12} {seconds * 1e6:8.0f} µs CPU {unit}")
     if "baseline" in results and "webhook" in results:
         print(
             f"ratio baseline/webhook (in-process): {results['baseline'] / results['webhook']:.2f}"
         )
+    if "otp-baseline" in results and "otp" in results:
+        print(f"ratio baseline/otp (in-process): {results['otp-baseline'] / results['otp']:.2f}")
 
 
 if __name__ == "__main__":
