@@ -7,25 +7,11 @@ from typing import Any
 
 import pytest
 import redis
-from redis.connection import Connection
 
 from app.store import later
+from tests.support.socket_writes import count_trips
 
 _SET_IF = "if redis.call('GET', KEYS[1]) == false then redis.call('SET', KEYS[1], ARGV[1]) end"
-
-
-def _trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the writes to a Redis socket (one per command or per pipeline)."""
-    sent: list[int] = []
-    original = Connection.send_packed_command
-
-    def send(conn: Connection, command: Any, check_health: bool = True) -> None:
-        if check_health:
-            sent.append(1)
-        original(conn, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", send)
-    return sent
 
 
 def test_a_batch_sends_its_writes_together_when_it_ends(
@@ -33,7 +19,7 @@ def test_a_batch_sends_its_writes_together_when_it_ends(
 ) -> None:
     script = redis_client.register_script(_SET_IF)
     redis_client.script_load(_SET_IF)
-    trips = _trips(monkeypatch)
+    trips = count_trips(monkeypatch)
     with later.batch():
         later.command(redis_client, "set", "sandi:test:a", "1", ex=60)
         later.script(redis_client, script, ["sandi:test:b"], ["2"])
@@ -93,7 +79,7 @@ def test_an_asked_reply_rides_the_batch_and_flush_sends_it_mid_step(
     script = redis_client.register_script(_SET_GET)
     redis_client.script_load(_SET_GET)
     redis_client.set("sandi:test:n", "41", ex=60)
-    trips = _trips(monkeypatch)
+    trips = count_trips(monkeypatch)
     seen: list[Any] = []
     with later.batch():
         later.command(redis_client, "set", "sandi:test:w", "1", ex=60)

@@ -12,22 +12,9 @@ from redis.connection import Connection
 from redis.exceptions import ResponseError
 
 from app.store import trip
+from tests.support.socket_writes import count_trips
 
 _ECHO = "return {KEYS[1], ARGV[1]}"
-
-
-def _trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the writes to a Redis socket (one per command or per pipeline)."""
-    sent: list[int] = []
-    original = Connection.send_packed_command
-
-    def send(conn: Connection, command: Any, check_health: bool = True) -> None:
-        if check_health:
-            sent.append(1)
-        original(conn, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", send)
-    return sent
 
 
 def test_questions_asked_soon_share_one_round_trip(
@@ -37,7 +24,7 @@ def test_questions_asked_soon_share_one_round_trip(
     redis_client.script_load(_ECHO)
     redis_client.set("sandi:test:trip:a", "1", ex=60)
     trip.run(redis_client, [trip.command("PING")])  # the pool's connection, connected
-    trips = _trips(monkeypatch)
+    trips = count_trips(monkeypatch)
     first = trip.soon(redis_client, [trip.script(echo, ["k"], ["v"])], lambda r: r[0])
     second = trip.soon(
         redis_client,
