@@ -105,6 +105,17 @@ def script(
     _queue_or_run([_Write(client, "", (list(keys), list(args)), script=script_, quiet=quiet)])
 
 
+def scripts(
+    client: RedisClient,
+    calls: Sequence[tuple[Script, Sequence[str], Sequence[Any]]],
+    quiet: str = "",
+) -> None:
+    """Several registered scripts: now (one round trip), or at the end of the open batch."""
+    _queue_or_run(
+        [_Write(client, "", (list(k), list(a)), script=s, quiet=quiet) for s, k, a in calls]
+    )
+
+
 def ask(client: RedisClient, script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Answer:
     """A script whose reply the caller needs after the batch is sent (at once outside one).
 
