@@ -42,6 +42,8 @@ KINDS: dict[int, str] = {
     phonenumbers.PhoneNumberType.UNKNOWN: "unknown",
 }
 
+_UNKNOWN = phonenumbers.PhoneNumberType.UNKNOWN
+
 
 @dataclass(frozen=True, slots=True)
 class Number:
@@ -87,13 +89,15 @@ def _parse(text: str, rule: Rule, region: str | None) -> Number | None:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    ok = phonenumbers.is_valid_number if rule == "valid" else phonenumbers.is_possible_number
-    if not ok(parsed):
+    number_type = phonenumbers.number_type(parsed)
+    # is_valid_number's own test: its region's metadata gives it a type (asked once
+    # here, rather than matching the number against its patterns twice).
+    valid = number_type != _UNKNOWN
+    if not (valid if rule == "valid" else phonenumbers.is_possible_number(parsed)):
         return None
     country = phonenumbers.region_code_for_number(parsed)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    kind = KINDS.get(phonenumbers.number_type(parsed), "unknown")
-    return Number(str(e164), str(country) if country else None, kind)
+    return Number(str(e164), str(country) if country else None, KINDS.get(number_type, "unknown"))
 
 
 def national_digits(e164: str) -> str:

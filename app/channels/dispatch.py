@@ -207,18 +207,15 @@ class Channels:
         try:
             to = self._address(message)
             channel = self.resolve(channel, to)
-            return self._deliver(replace(message, channel=channel, to=to))
+            same = channel == message.channel and to == message.to  # no copy needed then
+            return self._deliver(message if same else replace(message, channel=channel, to=to))
         except DeliveryError as err:
             label = channel if channel in CHANNELS else "unknown"
             self.metrics.deliveries.labels(label, err.code).inc()
             log.warning(
                 "delivery %s to %s for %s failed: %s (%s)",
-                channel,
-                mask(message.to),
-                message.verification_id,
-                err.code,
-                err,
-            )
+                channel, mask(message.to), message.verification_id, err.code, err,
+            )  # fmt: skip
             raise
 
     def _deliver(self, message: CodeMessage) -> DeliveryReceipt:
@@ -237,11 +234,8 @@ class Channels:
         # One line per OTP operation: the service logs the send (with this sid).
         log.debug(
             "sent %s code to %s for %s sid=%s",
-            channel,
-            mask(message.to),
-            message.verification_id,
-            message_id,
-        )
+            channel, mask(message.to), message.verification_id, message_id,
+        )  # fmt: skip
         receipt = DeliveryReceipt(channel=channel, message_id=message_id, code=code)
         return settling.receipt(self, message, receipt, early)
 

@@ -60,9 +60,9 @@ class CodeHasher:
 
     def __init__(self, secret_key: str | bytes) -> None:
         key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-        self._code_key = hmac.new(key, b"sandi/otp/code/v1", hashlib.sha256).digest()
-        self._dest_key = hmac.new(key, b"sandi/otp/destination/v1", hashlib.sha256).digest()
-        self._scope_key = hmac.new(key, b"sandi/otp/fraud-scope/v1", hashlib.sha256).digest()
+        self._code_mac = _Mac(hmac.new(key, b"sandi/otp/code/v1", hashlib.sha256).digest())
+        self._dest_mac = _Mac(hmac.new(key, b"sandi/otp/destination/v1", hashlib.sha256).digest())
+        self._scope_mac = _Mac(hmac.new(key, b"sandi/otp/fraud-scope/v1", hashlib.sha256).digest())
 
     def code_hash(
         self,
@@ -79,7 +79,7 @@ class CodeHasher:
         """
         parts = ("v1", verification_id, code, amount or "", payee or "")
         message = "\x1f".join(parts).encode()
-        return hmac.new(self._code_key, message, hashlib.sha256).hexdigest()
+        return self._code_mac.hexdigest(message)
 
     def matches(self, stored: str, verification_id: str, code: str, **binding: str | None) -> bool:
         """Constant-time comparison of a candidate against a stored hash."""
@@ -88,11 +88,38 @@ class CodeHasher:
 
     def destination(self, address: str) -> str:
         """A 128-bit keyed digest of a destination, hex: Redis keys never hold numbers."""
-        digest = hmac.new(self._dest_key, address.encode(), hashlib.sha256).hexdigest()
-        return digest[:32]
+        return self._dest_mac.hexdigest(address.encode())[:32]
 
     def scope(self, kind: str, value: str) -> str:
         """A 96-bit keyed digest naming what the fraud guard counts (a prefix, an
         IP, a chat sender) without holding it in clear."""
         message = f"{kind}\x1f{value}".encode()
-        return hmac.new(self._scope_key, message, hashlib.sha256).hexdigest()[:24]
+        return self._scope_mac.hexdigest(message)[:24]
+
+
+class _Mac:
+    """HMAC-SHA256 under one fixed key (RFC 2104), its two padded key blocks hashed once.
+
+    The digest ``hmac.new(key, message, sha256)`` gives, in half the time: the
+    OTP core makes ten per start and check, and ``hmac.new`` sets the key up
+    anew each time (what its pure-Python form does, with the hashes copied).
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def hexdigest(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+_BLOCK = hashlib.sha256().block_size
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))

@@ -17,6 +17,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from app.logs import bind_log_context, mask
 from app.otp import request_checks as req
@@ -172,7 +173,6 @@ class Starts(Deliveries):
                     continue
                 counted = True
                 if claimed.kind == "created":  # written with its code in that same round trip
-                    command = replace(command, expect="new")
                     expires_ms = command.now_ms + command.ttl * 1000
                     return self._send(
                         command, command.new_id, code, claimed, False, expires_ms, ctx
@@ -222,17 +222,14 @@ class Starts(Deliveries):
         return fresh, code, command.now_ms + command.ttl * 1000
 
     def _fresh_code(
-        self, command: StartCommand, vid: str, resend: bool
+        self, command: StartCommand, vid: str, resend: bool, **also: Any
     ) -> tuple[StartCommand, str]:
+        """A new code for ``vid``, hashed and sealed into ``command`` (with ``also``)."""
         code = self.codes.generate(command.digits)
         sealed = self.sealer.seal(vid, code) if self.sealer is not None else ""
-        fresh = replace(
-            command,
-            expect="resend" if resend else "new",
-            code_hash=self.hasher.code_hash(vid, code, command.amount, command.payee),
-            sealed=sealed,
-        )
-        return fresh, code
+        code_hash = self.hasher.code_hash(vid, code, command.amount, command.payee)
+        expect = "resend" if resend else "new"
+        return replace(command, expect=expect, code_hash=code_hash, sealed=sealed, **also), code
 
     def _claim_once(
         self, command: StartCommand, country: str | None, flow: str | None,
@@ -254,13 +251,14 @@ class Starts(Deliveries):
         fill its window for the one that wins); else (and a chat sender's) in
         a second trip once the claim is won.
         """
-        fresh, code = self._fresh_code(command, command.new_id, resend=False)
         target: tuple[str, ...] = _TARGET_SCOPES
+        windows: dict[str, Any] = {}
         by_store = self.limiter.destination_windows()
         if by_store and limited[0][: len(command.tag)] == command.tag:
             # the number's limits live beside its claim: the claim counts them
-            fresh = replace(fresh, windows=by_store[1], windows_now_ms=by_store[0])
+            windows = {"windows": by_store[1], "windows_now_ms": by_store[0]}
             target = ("sender",)
+        fresh, code = self._fresh_code(command, command.new_id, resend=False, **windows)
         claim = self.store.claim_soon(fresh)
         screen = self._screen_soon(fresh, country, flow, sources)
         hold = self.limiter.acquire_soon(*limited, scopes=SOURCE_SCOPES)

@@ -2,24 +2,44 @@
 
 An hour's counters are one hash (``keys.insights_hour``); a verification's
 trace is a hash beside its state, on the verification's own hash tag. The
-two live on different slots, so :meth:`record` pipelines plain commands
-rather than running one script across them; each command is atomic, and a
+two live on different slots, so :meth:`record` pipelines one small script
+for each (:data:`_COUNT`, :data:`_TRACE`: its writes and the key's expiry,
+which were two to five plain commands) rather than one across them; a
 counter is only ever added to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from app.otp.insights import InsightsStore
 from app.store import keys, later
 from app.store.connection import RedisClient
 
+#: KEYS[1] an hour's counters; ARGV[1] its lifetime (s), then field, count, field, count...
+_COUNT = """
+for i = 2, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+"""
+#: KEYS[1] a trace; ARGV[1] its lifetime (s), ARGV[2] sends to add, then field, value...
+_TRACE = """
+if #ARGV > 2 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+end
+if tonumber(ARGV[2]) ~= 0 then
+  redis.call('HINCRBY', KEYS[1], 'n', ARGV[2])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+"""
+
 
 class RedisInsightsStore(InsightsStore):
     def __init__(self, client: RedisClient) -> None:
         self.client = client
+        self._count = client.register_script(_COUNT)
+        self._trace = client.register_script(_TRACE)
 
     def record(
         self,
@@ -33,36 +53,16 @@ class RedisInsightsStore(InsightsStore):
     ) -> None:
         """Added to the request's write-behind batch (:mod:`app.store.later`) when one is
         open: a failure is then logged there, after the answer was decided."""
-        later.commands(
-            self.client,
-            lambda pipe: self._record(
-                pipe, hour, counts, verification_id, trace, more_sends, trace_ttl
-            ),
-            quiet="count otp insights",
-        )
-
-    @staticmethod
-    def _record(
-        pipe: Any,
-        hour: int,
-        counts: Mapping[str, int],
-        verification_id: str,
-        trace: Mapping[str, str] | None,
-        more_sends: int,
-        trace_ttl: int,
-    ) -> None:
-        bucket = keys.insights_hour(hour)
-        for name, count in counts.items():
-            pipe.hincrby(bucket, name, count)
+        calls = []
         if counts:
-            pipe.expire(bucket, keys.INSIGHTS_TTL)
+            counted = [str(n) for pair in counts.items() for n in pair]
+            bucket = [keys.insights_hour(hour)]
+            calls.append((self._count, bucket, [keys.INSIGHTS_TTL, *counted]))
         if verification_id and (trace or more_sends):
-            key = keys.otp_trace(verification_id)
-            if trace:
-                pipe.hset(key, mapping={k: v for k, v in trace.items()})
-            if more_sends:
-                pipe.hincrby(key, "n", more_sends)
-            pipe.expire(key, max(60, trace_ttl))
+            fields = [str(n) for pair in (trace or {}).items() for n in pair]
+            args = [max(60, trace_ttl), more_sends, *fields]
+            calls.append((self._trace, [keys.otp_trace(verification_id)], args))
+        later.scripts(self.client, calls, quiet="count otp insights")
 
     def trace(self, verification_id: str) -> Mapping[str, str] | None:
         raw = self.client.hgetall(keys.otp_trace(verification_id))

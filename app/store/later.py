@@ -105,6 +105,17 @@ def script(
     _queue_or_run([_Write(client, "", (list(keys), list(args)), script=script_, quiet=quiet)])
 
 
+def scripts(
+    client: RedisClient,
+    calls: Sequence[tuple[Script, Sequence[str], Sequence[Any]]],
+    quiet: str = "",
+) -> None:
+    """Several registered scripts: now (one round trip), or at the end of the open batch."""
+    _queue_or_run(
+        [_Write(client, "", (list(k), list(a)), script=s, quiet=quiet) for s, k, a in calls]
+    )
+
+
 def ask(client: RedisClient, script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Answer:
     """A script whose reply the caller needs after the batch is sent (at once outside one).
 
@@ -217,21 +228,17 @@ def _send(writes: list[_Write], *, log_quiet: bool) -> None:
         replies = [_run_one(w) for w in writes]
     else:
         replies = _pipelined(client, writes)
-    errors: list[Exception | None] = []
+    loud: Exception | None = None  # the first failure not only logged: raised once all ran
     for reply, w in zip(replies, writes, strict=True):
         if w.answer is not None:  # the asker reads it, error or not
             w.answer._set(reply)
-            errors.append(None)
-        else:
-            errors.append(reply if isinstance(reply, Exception) else None)
-    loud = [
-        err for err, w in zip(errors, writes, strict=True) if err and not (w.quiet and log_quiet)
-    ]
-    for err, w in zip(errors, writes, strict=True):
-        if err and w.quiet and log_quiet:
-            log.error("cannot %s (%s)", w.quiet, type(err).__name__)
-    if loud:
-        raise loud[0]
+        elif isinstance(reply, Exception):
+            if w.quiet and log_quiet:
+                log.error("cannot %s (%s)", w.quiet, type(reply).__name__)
+            elif loud is None:
+                loud = reply
+    if loud is not None:
+        raise loud
 
 
 def _run_one(write: _Write) -> Any:

@@ -17,7 +17,7 @@ service's injected clock.
 
 The windows of one send are hit in **one round trip** (:meth:`acquire_soon`,
 which can share the trip with the claim and the fraud guard's questions:
-:func:`app.store.trip.soon`): :class:`_Batch` lets the library's strategies
+:func:`app.store.trip.soon`): :class:`_Recorder` lets the library's strategies
 run as usual, but records their Lua calls instead. Each window stays atomic;
 a window that is full refuses without counting, the others count the attempt
 — errs on the side of sending less, never more. Only a refusal pays another
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,38 +72,58 @@ def _nothing() -> None:
     return None
 
 
+Call = tuple[Script, list[str], list[Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     scope: str
     items: tuple[RateLimitItem, ...]
     limiter: RateLimiter
-    strategy: Callable[[Any], RateLimiter]
+    #: The same strategy on the :class:`_Recorder`'s storage: its hits are recorded.
+    recording: RateLimiter
 
 
 class _Queued:
-    """One of the library's scripts, queued on a pipeline instead of run at once."""
+    """One of the library's scripts, recorded for a pipeline instead of run at once."""
 
-    def __init__(self, script: Script, batch: _Batch) -> None:
+    def __init__(self, script: Script, local: threading.local) -> None:
         self.script = script
-        self.batch = batch
+        self.local = local
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> bool:
-        self.batch.calls.append((self.script, list(keys), list(args)))
+        self.local.calls.append((self.script, list(keys), list(args)))
         return True  # the real answer comes from the pipeline
 
 
-class _Batch:
-    """Collects the hits of one send, for :meth:`RedisSendLimiter.acquire_soon` to send."""
+class _Recorder:
+    """A copy of the library's storage whose acquire scripts record their calls.
 
-    def __init__(self, storage: RedisStorage, client: RedisClient) -> None:
-        self.client = client
-        self.calls: list[tuple[Script, list[str], list[Any]]] = []
+    Made once per limiter rather than once per send (copying the storage was
+    a fifth of a send's limit work): the calls go to a list of the thread's
+    own, set for the time of one :meth:`record`, so concurrent requests never
+    mix their hits.
+    """
+
+    def __init__(self, storage: RedisStorage) -> None:
+        self._local = threading.local()
         self.storage = copy.copy(storage)
         for name in _ACQUIRE_SCRIPTS:
-            setattr(self.storage, name, _Queued(getattr(storage, name), self))
+            setattr(self.storage, name, _Queued(getattr(storage, name), self._local))
+
+    def record(self, hits: list[tuple[_Rule, RateLimitItem, str]]) -> list[Call]:
+        """The library's Lua calls for ``hits``, keys and arguments built by itself."""
+        calls: list[Call] = []
+        self._local.calls = calls
+        try:
+            for rule, item, identity in hits:
+                rule.recording.hit(item, "otp", rule.scope, identity)
+        finally:
+            del self._local.calls
+        return calls
 
 
-def _answers(calls: list[tuple[Script, list[str], list[Any]]], results: list[Any]) -> list[bool]:
+def _answers(calls: list[Call], results: list[Any]) -> list[bool]:
     """The hits' replies as granted or not."""
     answers = []
     for result, _ in zip(results, calls, strict=True):
@@ -139,13 +160,17 @@ class RedisSendLimiter:
         runs_on = self._client or storage.storage
         self._give_back_moving = runs_on.register_script(_GIVE_BACK_MOVING)
         self._give_back_sliding = runs_on.register_script(_GIVE_BACK_SLIDING)
+        self._recorder = _Recorder(storage)
         exact, cheap = MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
         self._rules = {
-            "client_ip": _Rule("client_ip", _items(client_ip), cheap(storage), cheap),
-            "api_key": _Rule("api_key", _items(api_key), cheap(storage), cheap),
-            "destination": _Rule("destination", _items(destination), exact(storage), exact),
-            "sender": _Rule("sender", _items(sender), exact(storage), exact),
-            "server": _Rule("server", _items(server), cheap(storage), cheap),
+            scope: _Rule(scope, _items(spec), kind(storage), kind(self._recorder.storage))
+            for scope, spec, kind in (
+                ("client_ip", client_ip, cheap),
+                ("api_key", api_key, cheap),
+                ("destination", destination, exact),
+                ("sender", sender, exact),
+                ("server", server, cheap),
+            )
         }
 
     def _hits(
@@ -198,17 +223,15 @@ class RedisSendLimiter:
         if not hits:
             held = HeldSend(None, _nothing)
             return lambda: held
-        batch = _Batch(self._storage, self._client or self._storage.storage)
-        for rule, item, identity in hits:
-            rule.strategy(batch.storage).hit(item, "otp", rule.scope, identity)
-        calls = [trip.script(script, keys_, args) for script, keys_, args in batch.calls]
+        recorded = self._recorder.record(hits)
+        calls = [trip.script(script, keys_, args) for script, keys_, args in recorded]
 
         def decode(replies: list[Any]) -> HeldSend:
-            granted = _answers(batch.calls, replies)
-            taken = [c for c, ok in zip(batch.calls, granted, strict=True) if ok]
-            return HeldSend(self._refusal(hits, granted), lambda: self._give_back(batch, taken))
+            granted = _answers(recorded, replies)
+            taken = [c for c, ok in zip(recorded, granted, strict=True) if ok]
+            return HeldSend(self._refusal(hits, granted), lambda: self._give_back(taken))
 
-        return trip.soon(batch.client, calls, decode)
+        return trip.soon(self._client_or_storage(), calls, decode)
 
     def _refusal(
         self, hits: list[tuple[_Rule, RateLimitItem, str]], granted: list[bool]
@@ -220,7 +243,7 @@ class RedisSendLimiter:
                 return LimitRefusal(scope=rule.scope, retry_after=wait)
         return None
 
-    def _give_back(self, batch: _Batch, taken: list[tuple[Script, list[str], list[Any]]]) -> None:
+    def _give_back(self, taken: list[Call]) -> None:
         """Undo the hits a send refused after all made (one round trip, refusals only)."""
         moving = self._storage.lua_acquire_moving_window.sha
         calls = [
@@ -228,7 +251,7 @@ class RedisSendLimiter:
                         keys_, args)
             for script, keys_, args in taken
         ]  # fmt: skip
-        trip.run(batch.client, calls)
+        trip.run(self._client_or_storage(), calls)
 
     def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
         """The START script counts them with its claim (:func:`app.store.keys.otp_send_log`),

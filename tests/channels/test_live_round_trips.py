@@ -40,8 +40,9 @@ def test_a_watched_whatsapp_start_in_twilio_mode(
         # source limits, the opt-out reads and the attempt's claim
         [*["EVALSHA"] * 4, "HEXISTS", "HEXISTS", "EVALSHA"],
         ["EVALSHA"],  # the attempt marked "writing", just before the request is written
-        # the write-behind batch: attempt sent, tracking, delivery record, insights
-        [*["EVALSHA"] * 3, "HINCRBY", "HINCRBY", "EXPIRE", "HSET", "EXPIRE"],
+        # the write-behind batch: attempt sent, tracking, delivery record, insights'
+        # hour and trace
+        [*["EVALSHA"] * 3, "EVALSHA", "EVALSHA"],
         # (no read of a fallback order of the verification's own: a first send has none)
     ], "\n".join(map(str, trips))  # fmt: skip
     # then the watch: rq schedules the silence check (its own commands: ZADD, a pipeline)

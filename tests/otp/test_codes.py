@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from collections import Counter
 from urllib.parse import parse_qs, urlparse
@@ -9,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pyotp
 import pytest
 
-from app.otp.codes import CodeGenerator, CodeHasher, normalize_code
+from app.otp.codes import CodeGenerator, CodeHasher, _Mac, normalize_code
 from app.otp.errors import OtpError
 from app.otp.totp import TotpFactor
 from tests.support.clock import FakeClock
@@ -117,3 +119,30 @@ def test_totp_enrolment_gives_a_provisioning_uri_and_verifies_with_drift() -> No
 def test_totp_uses_the_injected_secret_source() -> None:
     factor = TotpFactor(FakeClock(), new_secret=lambda: "KTQCDFOIBWJD6WUPYT6Z2BGMEGYUZRKB")
     assert factor.enrol("x").secret == "KTQCDFOIBWJD6WUPYT6Z2BGMEGYUZRKB"
+
+
+def test_the_pre_keyed_mac_is_hmac_sha256() -> None:
+    rng = random.Random(2104)
+    for length in range(0, 140, 3):
+        key = rng.randbytes(length)
+        message = rng.randbytes(rng.randrange(200))
+        assert _Mac(key).hexdigest(message) == hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def test_the_hashes_are_hmac_sha256_of_the_subkeys() -> None:
+    rng = random.Random(22)
+    for secret in ["secret-one", "x" * 64, "y" * 65, "z" * 200, b"\x00\xff" * 40]:
+        hasher = CodeHasher(secret)
+        key = secret.encode() if isinstance(secret, str) else secret
+        subkey = hmac.new(key, b"sandi/otp/destination/v1", hashlib.sha256).digest()
+        for _ in range(50):
+            address = "+62" + "".join(rng.choice("0123456789") for _ in range(rng.randrange(20)))
+            mac = hmac.new(subkey, address.encode(), hashlib.sha256).hexdigest()
+            assert hasher.destination(address) == mac[:32]
+        code_key = hmac.new(key, b"sandi/otp/code/v1", hashlib.sha256).digest()
+        message = "\x1f".join(("v1", "VE1", "123456", "Rp1", "Toko")).encode()
+        mac = hmac.new(code_key, message, hashlib.sha256).hexdigest()
+        assert hasher.code_hash("VE1", "123456", "Rp1", "Toko") == mac
+        scope_key = hmac.new(key, b"sandi/otp/fraud-scope/v1", hashlib.sha256).digest()
+        mac = hmac.new(scope_key, b"ip\x1f10.0.0.1", hashlib.sha256).hexdigest()
+        assert hasher.scope("ip", "10.0.0.1") == mac[:24]
