@@ -98,28 +98,19 @@ class CodeHasher:
 
 
 class _Mac:
-    """HMAC-SHA256 under one fixed key (RFC 2104), its two padded key blocks hashed once.
+    """HMAC-SHA256 under one fixed key, keyed once and copied per message.
 
-    The digest ``hmac.new(key, message, sha256)`` gives, in half the time: the
-    OTP core makes ten per start and check, and ``hmac.new`` sets the key up
-    anew each time (what its pure-Python form does, with the hashes copied).
+    ``hmac.new`` sets the key up anew for every digest; the OTP core makes ten
+    per start and check, and a copy of the keyed state (hmac's own ``copy``)
+    costs a third less.
     """
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_keyed",)
 
     def __init__(self, key: bytes) -> None:
-        block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
-        self._inner = hashlib.sha256(block.translate(_IPAD))
-        self._outer = hashlib.sha256(block.translate(_OPAD))
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def hexdigest(self, message: bytes) -> str:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
-
-
-_BLOCK = hashlib.sha256().block_size
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
+        mac = self._keyed.copy()
+        mac.update(message)
+        return mac.hexdigest()
