@@ -88,6 +88,14 @@ def _sorted_words(text: str) -> str:
     return " ".join(sorted(text.split()))
 
 
+def _mask(variant: str, bits: dict[str, int]) -> int:
+    """A variant's words as the bits of its slot (Slot.bits), or'ed."""
+    mask = 0
+    for word in variant.split():
+        mask |= bits[word]
+    return mask
+
+
 _NONE: frozenset[str] = frozenset()
 
 
@@ -128,12 +136,16 @@ class FaqIndex:
         self._off_topic = rarest * OFF_TOPIC_WEIGHT
         self._surface = surface_forms(self.keep, self._weight)
         self._slots = self._make_slots(prepared)
-        self._variants = [self._make_variant(v) for v, _ in prepared]
+        self._variants = [
+            self._make_variant(v, slot.bits)
+            for slot in self._slots
+            for v, _ in prepared[slot.start : slot.stop]
+        ]  # in prepared's order: the slots cover it in a row
         self._first_of_id: dict[str, int] = {}
         for n, slot in enumerate(self._slots):
             self._first_of_id.setdefault(slot.entry.id, n)
         self._resolved: dict[str, Resolved] = {}
-        self._precisions: dict[tuple[int, frozenset[str]], float] = {}
+        self._precisions: dict[tuple[int, int], float] = {}
         self._bm25 = Bm25([_slot_tokens(prepared, slot) for slot in self._slots])
 
     def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[Slot]:
@@ -144,29 +156,23 @@ class FaqIndex:
         for entry in self.entries:
             count = sum(len(questions) for questions in entry.questions.values())
             if count:  # an entry without questions can never be found
-                texts = tuple(_sorted_words(v) for v, _ in prepared[start : start + count])
+                mine = [v for v, _ in prepared[start : start + count]]
+                texts = tuple(_sorted_words(v) for v in mine)
                 using: dict[str, list[int]] = {}
                 for n in range(count):
-                    for word in set(prepared[start + n][0].split()):
+                    for word in set(mine[n].split()):
                         using.setdefault(word, []).append(n)
                 variants_with = {w: tuple(ids) for w, ids in using.items()}
-                slots.append(
-                    Slot(
-                        entry,
-                        start,
-                        start + count,
-                        frozenset(words[entry.id]),
-                        texts,
-                        variants_with,
-                    )
-                )
+                bits = {w: 1 << b for b, w in enumerate(sorted(words[entry.id]))}
+                masks = tuple(_mask(v, bits) for v in mine)
+                slots.append(Slot(entry, start, start + count, bits, texts, variants_with, masks))
             start += count
         return slots
 
-    def _make_variant(self, variant: str) -> Variant:
+    def _make_variant(self, variant: str, bits: dict[str, int]) -> Variant:
         words = tuple(variant.split())
         weights = tuple(self._weight[w] for w in words)
-        return Variant(words, frozenset(words), weights, max(sum(weights), 1e-9))
+        return Variant(words, weights, max(sum(weights), 1e-9), tuple(bits[w] for w in words))
 
     def _read(self, text: str) -> _Query | None:
         """The message's words resolved, and the BM25 share of each entry sharing one."""
@@ -250,7 +256,6 @@ class FaqIndex:
         """
         total = query.total
         known = [(s * w, k) for s, k, w in query.resolved if k]
-        matched = frozenset(k for _, k in known)
         choices = list(chain.from_iterable(self._slots[s].sorted_texts for s in slots))
         scored = process.extract_iter(
             query.sorted_text, choices, scorer=fuzz.ratio, processor=None
@@ -262,10 +267,10 @@ class FaqIndex:
             slot = self._slots[s]
             mine = ordered[at : at + slot.stop - slot.start]
             at += len(mine)
-            relevant = [(sw, k) for sw, k in known if k in slot.words]
+            relevant = [(sw, k) for sw, k in known if k in slot.bits]
             if relevant:
                 best[s] = sharing_best(
-                    slot, self._variants, mine, relevant, matched, total, self._precisions
+                    slot, self._variants, mine, relevant, total, self._precisions
                 )
             else:  # no variant shares a word
                 best[s] = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
