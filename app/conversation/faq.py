@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
@@ -158,14 +158,9 @@ class FaqIndex:
             if count:  # an entry without questions can never be found
                 mine = [v for v, _ in prepared[start : start + count]]
                 texts = tuple(_sorted_words(v) for v in mine)
-                using: dict[str, list[int]] = {}
-                for n in range(count):
-                    for word in set(mine[n].split()):
-                        using.setdefault(word, []).append(n)
-                variants_with = {w: tuple(ids) for w, ids in using.items()}
                 bits = {w: 1 << b for b, w in enumerate(sorted(words[entry.id]))}
                 masks = tuple(_mask(v, bits) for v in mine)
-                slots.append(Slot(entry, start, start + count, bits, texts, variants_with, masks))
+                slots.append(Slot(entry, start, start + count, bits, texts, masks))
             start += count
         return slots
 
@@ -245,35 +240,33 @@ class FaqIndex:
     def _fuzzy(self, query: _Query, slots: list[int]) -> dict[int, float]:
         """Each slot's best fuzzy score over its variants, exactly.
 
-        Every variant's word order comes from one rapidfuzz call; the
-        variants of an entry that share no word with the question differ in
-        word order alone, so the entry's best word order stands for them
-        all (``top`` at first). A variant that shares words can score at
-        most score(its word order, every asked word the entry knows, 1.0):
-        score() is monotonic in each argument, rounding too. So the
-        variants are tried best word order first, and once that ceiling is
+        Each entry's variants come from rapidfuzz scored and sorted, best
+        word order first (one call per entry costs less than one call for
+        all of them and a sort per entry in Python). The variants of an
+        entry that share no word with the question differ in word order
+        alone, so the entry's best word order stands for them all (``top``
+        at first). A variant that shares words can score at most score(its
+        word order, every asked word the entry knows, 1.0): score() is
+        monotonic in each argument, rounding too. So once that ceiling is
         no better than the best so far, neither is any variant after it.
         """
         total = query.total
         known = [(s * w, k) for s, k, w in query.resolved if k]
-        choices = list(chain.from_iterable(self._slots[s].sorted_texts for s in slots))
-        scored = process.extract_iter(
-            query.sorted_text, choices, scorer=fuzz.ratio, processor=None
-        )  # every choice, in order (none is None, the cutoff is 0)
-        ordered = list(map(itemgetter(1), scored))
+        text = query.sorted_text
         best: dict[int, float] = {}
-        at = 0
         for s in slots:
             slot = self._slots[s]
-            mine = ordered[at : at + slot.stop - slot.start]
-            at += len(mine)
+            # (text, ratio, place) for every variant (none is None, the cutoff is 0), best first
+            scored = process.extract(
+                text, slot.sorted_texts, scorer=fuzz.ratio, processor=None, limit=None
+            )
             relevant = [(sw, k) for sw, k in known if k in slot.bits]
             if relevant:
                 best[s] = sharing_best(
-                    slot, self._variants, mine, relevant, total, self._precisions
+                    slot, self._variants, scored, relevant, total, self._precisions
                 )
             else:  # no variant shares a word
-                best[s] = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
+                best[s] = score(scored[0][1] / 100, recall_of(relevant, _NONE, total), 0.0)
         return best
 
     def _resolve(self, token: str) -> Resolved:

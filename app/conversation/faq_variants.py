@@ -9,7 +9,7 @@ the caches than a frozenset built, hashed and compared per variant."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress
 from operator import itemgetter
 
 from app.content.flows import FaqEntry
@@ -38,8 +38,6 @@ class Slot:
     bits: dict[str, int]
     #: Its variants' words sorted: token_sort_ratio(query, variant) is ratio() of both sorted.
     sorted_texts: tuple[str, ...]
-    #: word -> its variants using it (their places among the slot's variants).
-    variants_with: dict[str, tuple[int, ...]]
     #: Each variant's bits or'ed, by its place among the slot's variants.
     masks: tuple[int, ...]
 
@@ -52,20 +50,22 @@ PRECISION_CACHE = 16384
 def sharing_best(
     slot: Slot,
     variants: list[Variant],
-    mine: list[float],
+    scored: list[tuple[str, float, int]],
     relevant: list[tuple[float, str]],
     total: float,
     precisions: dict[tuple[int, int], float],
 ) -> float:
     """The slot's best fuzzy score, when some of its variants share words.
 
-    ``top`` starts as the best word order's score with the words of none
-    (what a variant sharing no word scores at best: recall_of()'s terms,
-    summed in its order, here in C). A variant scores at most score(its
-    word order, every asked word, precision 1): score() is monotonic,
-    rounding too; so variants are tried best word order first, until that
-    ceiling cannot beat ``top``. ``precisions`` remembers what depends on
-    the variant and its words in common alone.
+    ``scored`` are the slot's variants as rapidfuzz's extract() gives them,
+    (text, word order 0-100, place), best word order first. ``top``
+    starts as the best word order's score with the words of none (what a
+    variant sharing no word scores at best: recall_of()'s terms, summed in
+    its order, here in C). A variant scores at most score(its word order,
+    every asked word, precision 1): score() is monotonic, rounding too; so
+    the variants are tried in that order until that ceiling cannot beat
+    ``top``. ``precisions`` remembers what depends on the variant and its
+    words in common alone.
 
     score() and recall_of() (app.conversation.faq_scores) are written out
     here, term for term in their order, so every float is theirs to the bit:
@@ -73,7 +73,7 @@ def sharing_best(
     bits = slot.bits
     asked = [(sw, sw * 0.5, bits[k]) for sw, k in relevant]
     none: float = sum(map(itemgetter(1), asked)) / total
-    top = 100 * (0.5 * (max(mine) / 100) + 0.5 * (2 * none + 0.0) / 3)
+    top = 100 * (0.5 * (scored[0][1] / 100) + 0.5 * (2 * none + 0.0) / 3)
     # score(word order, recall, precision) at its ceiling, as score() adds it up
     ceiling = 0.5 * (2 * (sum(map(itemgetter(0), asked)) / total) + 1.0) / 3
     query = 0
@@ -81,13 +81,13 @@ def sharing_best(
         query |= bit
     recalls: dict[int, float] = {}
     masks, start = slot.masks, slot.start
-    using = slot.variants_with
-    sharing = set().union(*map(using.get, map(itemgetter(1), relevant), repeat(())))
-    for n in sorted(sharing, key=mine.__getitem__, reverse=True):
-        word_order = mine[n] / 100
+    for _, ratio, n in scored:
+        word_order = ratio / 100
         if 100 * (0.5 * word_order + ceiling) <= top:
             break  # nor can any after it
         shared = masks[n] & query
+        if not shared:
+            continue  # scores score(word_order, recall of none, 0) at most: top or less
         recall = recalls.get(shared)
         if recall is None:
             covered = sum(sw if bit & shared else half for sw, half, bit in asked)
