@@ -46,7 +46,7 @@ from app.conversation.faq_text import (
     prepare,
     surface_forms,
 )
-from app.conversation.faq_variants import Slot, Variant, sharing_best
+from app.conversation.faq_variants import Scored, Slot, Variant, scored_slot, sharing_best
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
@@ -227,7 +227,7 @@ class FaqIndex:
         query = self._read(text)
         if query is None or not query.shares or coverage(query.resolved) < COVERED:
             return FaqResult("none")
-        fuzzy = self._fuzzy(query, self._reranked(query))
+        fuzzy = self._leaders(query, self._reranked(query))
         ranked = self._ranked({s: fused(f, query.shares[s]) for s, f in fuzzy.items()}, 3)
         return decide(
             ranked,
@@ -251,9 +251,43 @@ class FaqIndex:
         no better than the best so far, neither is any variant after it.
         """
         total = query.total
+        return {found.index: self._best(found, total) for found in self._scored(query, slots)}
+
+    def _leaders(self, query: _Query, slots: list[int]) -> dict[int, float]:
+        """:meth:`_fuzzy`'s scores of the slots that can decide :meth:`classify`.
+
+        classify() reads the three best fused scores (by entry id) and the
+        best fuzzy score. A slot that scores at most (``Scored.bound``:
+        fused() and score() are monotonic, rounding too) less than the third
+        fused score and less than the best fuzzy score found so far can be
+        neither, nor tie one: it is left out. The slots with the highest
+        bound go first, so the scores to beat are high early.
+        """
+        total = query.total
+        shares = query.shares
+        found = [(fused(f.bound, shares[f.index]), f) for f in self._scored(query, slots)]
+        found.sort(key=itemgetter(0), reverse=True)
+        best: dict[int, float] = {}
+        by_id: dict[str, float] = {}  # each entry id's best fused score so far
+        lead = -math.inf  # the best fuzzy score so far
+        for most, f in found:
+            if f.bound < lead and len(by_id) >= 3 and most < sorted(by_id.values())[-3]:
+                continue
+            mine = best[f.index] = self._best(f, total)
+            if mine > lead:
+                lead = mine
+            entry_id = f.slot.entry.id
+            this = fused(mine, shares[f.index])
+            if this > by_id.get(entry_id, -math.inf):
+                by_id[entry_id] = this
+        return best
+
+    def _scored(self, query: _Query, slots: list[int]) -> list[Scored]:
+        """Each slot's variants by word order, best first, and the question's words it knows."""
+        total = query.total
         known = [(s * w, k) for s, k, w in query.resolved if k]
         text = query.sorted_text
-        best: dict[int, float] = {}
+        found = []
         for s in slots:
             slot = self._slots[s]
             # (text, ratio, place) for every variant (none is None, the cutoff is 0), best first
@@ -261,13 +295,15 @@ class FaqIndex:
                 text, slot.sorted_texts, scorer=fuzz.ratio, processor=None, limit=None
             )
             relevant = [(sw, k) for sw, k in known if k in slot.bits]
-            if relevant:
-                best[s] = sharing_best(
-                    slot, self._variants, scored, relevant, total, self._precisions
-                )
-            else:  # no variant shares a word
-                best[s] = score(scored[0][1] / 100, recall_of(relevant, _NONE, total), 0.0)
-        return best
+            found.append(scored_slot(s, slot, scored, relevant, total))
+        return found
+
+    def _best(self, found: Scored, total: float) -> float:
+        """One slot's best fuzzy score, exactly."""
+        if found.relevant:
+            return sharing_best(found, self._variants, total, self._precisions)
+        # no variant shares a word
+        return score(found.scored[0][1] / 100, recall_of(found.relevant, _NONE, total), 0.0)
 
     def _resolve(self, token: str) -> Resolved:
         """The closest known word to a typed one, with its weight; remembered,

@@ -47,19 +47,45 @@ class Slot:
 PRECISION_CACHE = 16384
 
 
-def sharing_best(
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A slot's variants by word order, and what scoring it in full needs."""
+
+    index: int  # the slot's place among the index's slots
+    slot: Slot
+    #: (text, word order 0-100, place) for each variant, as rapidfuzz's extract() gives
+    #: them: best word order first.
+    scored: list[tuple[str, float, int]]
+    #: The typed words the entry knows: (similarity x weight, known word), in typed order.
+    relevant: list[tuple[float, str]]
+    #: score(word order, recall, precision) at its ceiling less the word order's half,
+    #: as score() adds it up: recall with every relevant word, precision 1.
+    ceiling: float
+    #: What the slot scores at most: the best word order at the ceiling.
+    bound: float
+
+
+def scored_slot(
+    index: int,
     slot: Slot,
-    variants: list[Variant],
     scored: list[tuple[str, float, int]],
     relevant: list[tuple[float, str]],
+    total: float,
+) -> Scored:
+    ceiling = 0.5 * (2 * (sum(map(itemgetter(0), relevant)) / total) + 1.0) / 3
+    bound = 100 * (0.5 * (scored[0][1] / 100) + ceiling)
+    return Scored(index, slot, scored, relevant, ceiling, bound)
+
+
+def sharing_best(
+    slot_scored: Scored,
+    variants: list[Variant],
     total: float,
     precisions: dict[tuple[int, int], float],
 ) -> float:
     """The slot's best fuzzy score, when some of its variants share words.
 
-    ``scored`` are the slot's variants as rapidfuzz's extract() gives them,
-    (text, word order 0-100, place), best word order first. ``top``
-    starts as the best word order's score with the words of none (what a
+    The variants are tried best word order first. ``top`` starts as the best word order's score with the words of none (what a
     variant sharing no word scores at best: recall_of()'s terms, summed in
     its order, here in C). A variant scores at most score(its word order,
     every asked word, precision 1): score() is monotonic, rounding too; so
@@ -70,12 +96,11 @@ def sharing_best(
     score() and recall_of() (app.conversation.faq_scores) are written out
     here, term for term in their order, so every float is theirs to the bit:
     this loop runs for a hundred variants or more per message."""
+    slot, scored, ceiling = slot_scored.slot, slot_scored.scored, slot_scored.ceiling
     bits = slot.bits
-    asked = [(sw, sw * 0.5, bits[k]) for sw, k in relevant]
+    asked = [(sw, sw * 0.5, bits[k]) for sw, k in slot_scored.relevant]
     none: float = sum(map(itemgetter(1), asked)) / total
     top = 100 * (0.5 * (scored[0][1] / 100) + 0.5 * (2 * none + 0.0) / 3)
-    # score(word order, recall, precision) at its ceiling, as score() adds it up
-    ceiling = 0.5 * (2 * (sum(map(itemgetter(0), asked)) / total) + 1.0) / 3
     query = 0
     for _, _, bit in asked:
         query |= bit
@@ -95,9 +120,9 @@ def sharing_best(
         precision = precisions.get((start + n, shared))
         if precision is None:
             precision = _precision(variants[start + n], start + n, shared, precisions)
-        found = 100 * (0.5 * word_order + 0.5 * (2 * recall + precision) / 3)
-        if found > top:
-            top = found
+        this = 100 * (0.5 * word_order + 0.5 * (2 * recall + precision) / 3)
+        if this > top:
+            top = this
     return top
 
 
