@@ -8,8 +8,9 @@ resolved to the closest word the FAQ knows (typos cost a little).
 Only the entries that share a known word with the message can be about it,
 so only those are looked at (an inverted index: BM25's postings, one list
 of entries per word). Of those, the RERANK entries with the most BM25 are
-scored in full by the fuzzy scorer (each variant: word order, words in
-common) and ranked by the fused score (:mod:`app.conversation.faq_scores`).
+scored by the fuzzy scorer (each variant: word order, words in common) and
+ranked by the fused score (:mod:`app.conversation.faq_scores`); classify()
+scores in full only those that can still be among the best three.
 A big FAQ costs what the message's words cost, not what every variant does.
 
 The result is *sure* (answer it), *unsure* (offer the best three as
