@@ -106,23 +106,15 @@ def prepare(text: str, keep: frozenset[str] = frozenset()) -> str:
     for n, word in enumerate(typed):
         if n in others:
             expanded.append(OFF_TOPIC_MARK)
-        else:
-            expanded.extend(_expanded(word, colloquial, keep))
+            continue
+        if word not in keep:
+            word = _DRAWN_OUT.sub(r"\1", word)
+        if colloquial:
+            word = spell_out(word, keep)
+        for part in word.split():
+            part = ABBREVIATIONS.get(part, part)
+            expanded.extend(_token(w, keep) for w in part.split() if w and w not in FILLER)
     return " ".join(expanded)
-
-
-@lru_cache(maxsize=8192)  # pure, and customers use the same few hundred words
-def _expanded(word: str, colloquial: bool, keep: frozenset[str]) -> tuple[str, ...]:
-    """One typed word as prepare() spells it out, filler dropped, stemmed."""
-    if word not in keep:
-        word = _DRAWN_OUT.sub(r"\1", word)
-    if colloquial:
-        word = spell_out(word, keep)
-    out: list[str] = []
-    for part in word.split():
-        part = ABBREVIATIONS.get(part, part)
-        out.extend(_token(w, keep) for w in part.split() if w and w not in FILLER)
-    return tuple(out)
 
 
 def _token(word: str, keep: frozenset[str]) -> str:
