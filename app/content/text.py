@@ -13,12 +13,20 @@ _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W_]+")
 
 
+#: Text that normalise() gives back as it is: lower-case ASCII letters and digits,
+#: one space between words ("halo", "berapa lama kode berlaku", "3").
+_NORMAL = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
+
+
 def normalise(text: str) -> str:
     """Lower case, one space between words, no punctuation or emoji at the edges.
 
     ``"  STOP!! "`` and ``"stop"`` are the same command; ``"E-mail"`` and
-    ``"email"`` the same word.
+    ``"email"`` the same word. A turn normalises its message several times,
+    and many messages are normal already: one match says so.
     """
+    if _NORMAL.fullmatch(text):
+        return text
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("e-mail", "email")
     text = _INNER_PUNCT.sub(" ", text)

@@ -130,8 +130,11 @@ class Dialogue:
         return ctx
 
     def render(self, name: str, **extra: Any) -> str:
+        # The context is built only for a template that reads it (Templates.render);
+        # building it makes session["vars"] a dict, which the session keeps either way.
+        self.vars  # noqa: B018
         try:
-            return self.templates.render(name, self.locale, self.context(**extra))
+            return self.templates.render(name, self.locale, lambda: self.context(**extra))
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError):
             log.exception("template %s failed to render in %s", name, self.locale)
             try:

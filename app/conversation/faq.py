@@ -8,8 +8,9 @@ resolved to the closest word the FAQ knows (typos cost a little).
 Only the entries that share a known word with the message can be about it,
 so only those are looked at (an inverted index: BM25's postings, one list
 of entries per word). Of those, the RERANK entries with the most BM25 are
-scored in full by the fuzzy scorer (each variant: word order, words in
-common) and ranked by the fused score (:mod:`app.conversation.faq_scores`).
+scored by the fuzzy scorer (each variant: word order, words in common) and
+ranked by the fused score (:mod:`app.conversation.faq_scores`); classify()
+scores in full only those that can still be among the best three.
 A big FAQ costs what the message's words cost, not what every variant does.
 
 The result is *sure* (answer it), *unsure* (offer the best three as
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
@@ -46,7 +47,7 @@ from app.conversation.faq_text import (
     prepare,
     surface_forms,
 )
-from app.conversation.faq_variants import Slot, Variant, sharing_best
+from app.conversation.faq_variants import Scored, Slot, Variant, scored_slot, sharing_best
 
 #: Entries scored in full per message: those with the most BM25 among the
 #: entries sharing words with it. The others share only words that many
@@ -86,6 +87,14 @@ def _slot_tokens(prepared: list[tuple[str, FaqEntry]], slot: Slot) -> list[str]:
 
 def _sorted_words(text: str) -> str:
     return " ".join(sorted(text.split()))
+
+
+def _mask(variant: str, bits: dict[str, int]) -> int:
+    """A variant's words as the bits of its slot (Slot.bits), or'ed."""
+    mask = 0
+    for word in variant.split():
+        mask |= bits[word]
+    return mask
 
 
 _NONE: frozenset[str] = frozenset()
@@ -128,12 +137,16 @@ class FaqIndex:
         self._off_topic = rarest * OFF_TOPIC_WEIGHT
         self._surface = surface_forms(self.keep, self._weight)
         self._slots = self._make_slots(prepared)
-        self._variants = [self._make_variant(v) for v, _ in prepared]
+        self._variants = [
+            self._make_variant(v, slot.bits)
+            for slot in self._slots
+            for v, _ in prepared[slot.start : slot.stop]
+        ]  # in prepared's order: the slots cover it in a row
         self._first_of_id: dict[str, int] = {}
         for n, slot in enumerate(self._slots):
             self._first_of_id.setdefault(slot.entry.id, n)
         self._resolved: dict[str, Resolved] = {}
-        self._precisions: dict[tuple[int, frozenset[str]], float] = {}
+        self._precisions: dict[tuple[int, int], float] = {}
         self._bm25 = Bm25([_slot_tokens(prepared, slot) for slot in self._slots])
 
     def _make_slots(self, prepared: list[tuple[str, FaqEntry]]) -> list[Slot]:
@@ -144,29 +157,18 @@ class FaqIndex:
         for entry in self.entries:
             count = sum(len(questions) for questions in entry.questions.values())
             if count:  # an entry without questions can never be found
-                texts = tuple(_sorted_words(v) for v, _ in prepared[start : start + count])
-                using: dict[str, list[int]] = {}
-                for n in range(count):
-                    for word in set(prepared[start + n][0].split()):
-                        using.setdefault(word, []).append(n)
-                variants_with = {w: tuple(ids) for w, ids in using.items()}
-                slots.append(
-                    Slot(
-                        entry,
-                        start,
-                        start + count,
-                        frozenset(words[entry.id]),
-                        texts,
-                        variants_with,
-                    )
-                )
+                mine = [v for v, _ in prepared[start : start + count]]
+                texts = tuple(_sorted_words(v) for v in mine)
+                bits = {w: 1 << b for b, w in enumerate(sorted(words[entry.id]))}
+                masks = tuple(_mask(v, bits) for v in mine)
+                slots.append(Slot(entry, start, start + count, bits, texts, masks))
             start += count
         return slots
 
-    def _make_variant(self, variant: str) -> Variant:
+    def _make_variant(self, variant: str, bits: dict[str, int]) -> Variant:
         words = tuple(variant.split())
         weights = tuple(self._weight[w] for w in words)
-        return Variant(words, frozenset(words), weights, max(sum(weights), 1e-9))
+        return Variant(words, weights, max(sum(weights), 1e-9), tuple(bits[w] for w in words))
 
     def _read(self, text: str) -> _Query | None:
         """The message's words resolved, and the BM25 share of each entry sharing one."""
@@ -226,7 +228,7 @@ class FaqIndex:
         query = self._read(text)
         if query is None or not query.shares or coverage(query.resolved) < COVERED:
             return FaqResult("none")
-        fuzzy = self._fuzzy(query, self._reranked(query))
+        fuzzy = self._leaders(query, self._reranked(query))
         ranked = self._ranked({s: fused(f, query.shares[s]) for s, f in fuzzy.items()}, 3)
         return decide(
             ranked,
@@ -239,37 +241,70 @@ class FaqIndex:
     def _fuzzy(self, query: _Query, slots: list[int]) -> dict[int, float]:
         """Each slot's best fuzzy score over its variants, exactly.
 
-        Every variant's word order comes from one rapidfuzz call; the
-        variants of an entry that share no word with the question differ in
-        word order alone, so the entry's best word order stands for them
-        all (``top`` at first). A variant that shares words can score at
-        most score(its word order, every asked word the entry knows, 1.0):
-        score() is monotonic in each argument, rounding too. So the
-        variants are tried best word order first, and once that ceiling is
+        Each entry's variants come from rapidfuzz scored and sorted, best
+        word order first (one call per entry costs less than one call for
+        all of them and a sort per entry in Python). The variants of an
+        entry that share no word with the question differ in word order
+        alone, so the entry's best word order stands for them all (``top``
+        at first). A variant that shares words can score at most score(its
+        word order, every asked word the entry knows, 1.0): score() is
+        monotonic in each argument, rounding too. So once that ceiling is
         no better than the best so far, neither is any variant after it.
         """
         total = query.total
-        known = [(s * w, k) for s, k, w in query.resolved if k]
-        matched = frozenset(k for _, k in known)
-        choices = list(chain.from_iterable(self._slots[s].sorted_texts for s in slots))
-        scored = process.extract_iter(
-            query.sorted_text, choices, scorer=fuzz.ratio, processor=None
-        )  # every choice, in order (none is None, the cutoff is 0)
-        ordered = list(map(itemgetter(1), scored))
+        return {found.index: self._best(found, total) for found in self._scored(query, slots)}
+
+    def _leaders(self, query: _Query, slots: list[int]) -> dict[int, float]:
+        """:meth:`_fuzzy`'s scores of the slots that can decide :meth:`classify`.
+
+        classify() reads the three best fused scores (by entry id) and the
+        best fuzzy score. A slot that scores at most (``Scored.bound``:
+        fused() and score() are monotonic, rounding too) less than the third
+        fused score and less than the best fuzzy score found so far can be
+        neither, nor tie one: it is left out. The slots with the highest
+        bound go first, so the scores to beat are high early.
+        """
+        total = query.total
+        shares = query.shares
+        found = [(fused(f.bound, shares[f.index]), f) for f in self._scored(query, slots)]
+        found.sort(key=itemgetter(0), reverse=True)
         best: dict[int, float] = {}
-        at = 0
+        by_id: dict[str, float] = {}  # each entry id's best fused score so far
+        lead = -math.inf  # the best fuzzy score so far
+        for most, f in found:
+            if f.bound < lead and len(by_id) >= 3 and most < sorted(by_id.values())[-3]:
+                continue
+            mine = best[f.index] = self._best(f, total)
+            if mine > lead:
+                lead = mine
+            entry_id = f.slot.entry.id
+            this = fused(mine, shares[f.index])
+            if this > by_id.get(entry_id, -math.inf):
+                by_id[entry_id] = this
+        return best
+
+    def _scored(self, query: _Query, slots: list[int]) -> list[Scored]:
+        """Each slot's variants by word order, best first, and the question's words it knows."""
+        total = query.total
+        known = [(s * w, k) for s, k, w in query.resolved if k]
+        text = query.sorted_text
+        found = []
         for s in slots:
             slot = self._slots[s]
-            mine = ordered[at : at + slot.stop - slot.start]
-            at += len(mine)
-            relevant = [(sw, k) for sw, k in known if k in slot.words]
-            if relevant:
-                best[s] = sharing_best(
-                    slot, self._variants, mine, relevant, matched, total, self._precisions
-                )
-            else:  # no variant shares a word
-                best[s] = score(max(mine) / 100, recall_of(relevant, _NONE, total), 0.0)
-        return best
+            # (text, ratio, place) for every variant (none is None, the cutoff is 0), best first
+            scored = process.extract(
+                text, slot.sorted_texts, scorer=fuzz.ratio, processor=None, limit=None
+            )
+            relevant = [(sw, k) for sw, k in known if k in slot.bits]
+            found.append(scored_slot(s, slot, scored, relevant, total))
+        return found
+
+    def _best(self, found: Scored, total: float) -> float:
+        """One slot's best fuzzy score, exactly."""
+        if found.relevant:
+            return sharing_best(found, self._variants, total, self._precisions)
+        # no variant shares a word
+        return score(found.scored[0][1] / 100, recall_of(found.relevant, _NONE, total), 0.0)
 
     def _resolve(self, token: str) -> Resolved:
         """The closest known word to a typed one, with its weight; remembered,

@@ -281,8 +281,13 @@ def last_inbound_at(redis: RedisClient, conversation_id: str) -> float | None:
         return None
 
 
+#: json.dumps(value, separators=(",", ":"), ensure_ascii=False) builds this encoder on
+#: every call (any argument but the value does); a turn dumps three values.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _load_json(raw: str | bytes | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from flask import Request
 from twilio.request_validator import RequestValidator
@@ -64,24 +64,48 @@ def strict_pairs(raw: bytes) -> list[tuple[str, str]] | None:
     non-ASCII bytes or escapes (%80-%FF) needs the strict, slower parse. The
     others (every Twilio field but a body with accents or emoji) are split
     here directly: what ``parse_qsl(..., keep_blank_values=True)`` returns,
-    without its per-field ``unquote`` calls on fields that have no ``%``.
+    without its per-field ``unquote`` calls on fields that have no ``%``, and
+    with escapes of ASCII characters read without unquote's UTF-8 round trip.
     """
     if not raw.isascii() or _HIGH_ESCAPE.search(raw):
         try:
             return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             return None
+    text = raw.decode("ascii")
+    if "+" in text:  # a space in any name or value ("+" is no separator)
+        text = text.replace("+", " ")
     pairs = []
-    for field in raw.decode("ascii").split("&"):
+    for field in text.split("&"):
         if not field:
             continue
         name, _, value = field.partition("=")
-        if "+" in field:
-            name, value = name.replace("+", " "), value.replace("+", " ")
         if "%" in field:
-            name, value = unquote(name), unquote(value)
+            name, value = _unquote_ascii(name), _unquote_ascii(value)
         pairs.append((name, value))
     return pairs
+
+
+#: Each escape of an ASCII character ("3A", "3a") -> the character.
+_ASCII_ESCAPES = {
+    f"{high}{low}": chr(int(f"{high}{low}", 16))
+    for high in "01234567"
+    for low in "0123456789abcdefABCDEF"
+}
+
+
+def _unquote_ascii(text: str) -> str:
+    """``unquote(text)`` for text whose escapes are all of ASCII characters (%00-%7F):
+    each one its character, a ``%`` not followed by two hex digits kept as it is.
+    (unquote() goes through bytes and a UTF-8 decode for the same result.)"""
+    if "%" not in text:
+        return text
+    head, *rest = text.split("%")
+    out = [head]
+    for item in rest:
+        char = _ASCII_ESCAPES.get(item[:2])
+        out.append("%" + item if char is None else char + item[2:])
+    return "".join(out)
 
 
 def signature_ok(

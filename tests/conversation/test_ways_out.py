@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.conversation.escapes import _SAID, AGENT_PHRASES, MENU_PHRASES
 from tests.support.chat import Chat
 from tests.support.sent_codes import SentCodes
 
@@ -54,3 +58,20 @@ def test_a_person_asked_for_at_a_yes_no_question(chat: Chat) -> None:
 def test_a_wrong_code_still_counts(chat: Chat, otp: SentCodes) -> None:
     at_code_prompt(chat)
     assert "Sisa percobaan: 2" in chat.say("111111")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [w for p in AGENT_PHRASES + MENU_PHRASES for w in p.split()] + ["dong", "ya", "kak"]
+        ),
+        max_size=8,
+    )
+)
+def test_a_phrase_is_found_as_a_substring_test_finds_it(words: list[str]) -> None:
+    """escapes._SAID finds a phrase exactly when a test per phrase of " phrase " does."""
+    padded = f" {' '.join(words)} "
+    for name, phrases in (("agent", AGENT_PHRASES), ("menu", MENU_PHRASES)):
+        said = dict(_SAID)[name]
+        assert bool(said.search(padded)) == any(f" {p} " in padded for p in phrases)

@@ -137,3 +137,17 @@ def test_the_form_is_split_as_werkzeug_splits_it(fields: list[tuple[str, str]], 
     assert pairs == parse_qsl(raw.decode(), keep_blank_values=True)
     werkzeug = list(Request(environ).form.items(multi=True))
     assert list(MultiDict(pairs).items(multi=True)) == werkzeug
+
+
+_ESCAPED = st.text(alphabet="%0123456789abcdefABCDEFgz +=&", max_size=40)
+
+
+@given(_ESCAPED)
+def test_escapes_are_read_as_parse_qsl_reads_them(body: str) -> None:
+    """Every kind of escape, valid or not, of an ASCII character or not."""
+    pairs = strict_pairs(body.encode())
+    if pairs is None:  # an escape that is not UTF-8
+        with pytest.raises(UnicodeDecodeError):
+            parse_qsl(body, keep_blank_values=True, errors="strict")
+        return
+    assert pairs == parse_qsl(body, keep_blank_values=True)
