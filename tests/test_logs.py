@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.logs import mask
+from app.logs import _PLAIN, formatter, mask
 from tests.support.twilio_webhooks import Twilio
 
 
@@ -94,3 +94,13 @@ def test_an_error_answer_logs_the_path_with_its_number_masked(client, caplog) ->
     lines = [r.getMessage() for r in caplog.records if r.name == "app.web.factory"]
     assert any("/v1/verifications/+62812****7890" in line for line in lines), lines
     assert not any("6281234567890" in line for line in lines), lines
+
+
+def test_the_plain_format_reads_as_loggings_own_across_seconds() -> None:
+    """The per-second timestamp cache gives the very line logging.Formatter would,
+    also when records of different seconds alternate."""
+    ours, reference = formatter(), logging.Formatter(_PLAIN)
+    for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.5, 1_700_000_000.25, 59.0):
+        record = logging.LogRecord("app.x", logging.INFO, __file__, 1, "otp %s", ("VE1",), None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert ours.format(record) == reference.format(record)
