@@ -4,6 +4,10 @@ come back in their place, and unasked questions never ride a later trip."""
 
 from __future__ import annotations
 
+import gc
+import os
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +16,7 @@ from redis.connection import Connection
 from redis.exceptions import ResponseError
 
 from app.store import trip
+from app.store.connection import connect
 from tests.support.socket_writes import count_trips
 
 _ECHO = "return {KEYS[1], ARGV[1]}"
@@ -131,4 +136,74 @@ def test_a_connection_the_server_dropped_is_retried_as_redis_py_would(
             "PONG",
             "x",
         ]
+    client.close()
+
+
+def _sandis_client(redis_url: str) -> redis.Redis:
+    """A client as Sandi connects (app.store.connection: with a Retry policy)."""
+    client = connect(redis_url, Path("/nonexistent"))
+    assert isinstance(client, redis.Redis) and client.get_retry() is not None
+    return client
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_pinned_connection_the_server_dropped_is_retried_on_a_fresh_one(
+    redis_url: str, redis_client: redis.Redis, protocol: int
+) -> None:
+    client = redis.Redis.from_url(
+        redis_url,
+        decode_responses=True,
+        protocol=protocol,
+        retry=_sandis_client(redis_url).get_retry(),
+    )
+    for _ in range(3):
+        (mine,) = trip.run(client, [trip.command("CLIENT", "ID")])
+        redis_client.client_kill_filter(_id=mine)
+        assert trip.run(client, [trip.command("PING"), trip.command("ECHO", "x")]) == ["PONG", "x"]
+    client.close()
+
+
+def test_a_thread_keeps_one_connection_and_gives_it_back_when_it_ends(redis_url: str) -> None:
+    """Trips of one thread share its pinned connection; a thread per request (a dev
+    server's) leaks none: each ended thread's connection goes back to the pool."""
+    client = _sandis_client(redis_url)
+    pool = client.connection_pool
+    ids: list[set[int]] = []
+
+    held: list[int] = []
+
+    def requests() -> None:
+        ids.append({trip.run(client, [trip.command("CLIENT", "ID")])[0] for _ in range(5)})
+        held.append(len(pool._in_use_connections))  # type: ignore[attr-defined]  # kept between trips
+
+    for _ in range(20):
+        worker = threading.Thread(target=requests)
+        worker.start()
+        worker.join()
+    gc.collect()
+    assert [len(seen) for seen in ids] == [1] * 20  # one connection per thread's trips
+    assert held == [1] * 20
+    assert pool._created_connections == 1  # type: ignore[attr-defined]  # and given back each time
+    assert not pool._in_use_connections  # type: ignore[attr-defined]
+    client.close()
+
+
+def test_a_forked_child_uses_a_connection_of_its_own(redis_url: str) -> None:
+    client = _sandis_client(redis_url)
+    mine = trip.run(client, [trip.command("CLIENT", "ID")])[0]
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            os.write(write, str(trip.run(client, [trip.command("CLIENT", "ID")])[0]).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    theirs = int(os.read(read, 64) or b"0")
+    os.close(read)
+    assert os.waitpid(child, 0)[1] == 0
+    assert theirs and theirs != mine
+    assert trip.run(client, [trip.command("CLIENT", "ID")])[0] == mine  # the parent's, untouched
     client.close()
