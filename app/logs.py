@@ -125,10 +125,9 @@ class _PlainFormatter(logging.Formatter):
 
 
 def _lean_records() -> None:
-    """Records without what no Sandi format prints: the caller's file, line and function
-    (a walk up the stack per record), the thread's name and multiprocessing's process
-    name (the Logging HOWTO's "Optimization" switches; the process id is kept)."""
-    logging._srcfile = None
+    """Records without what no Sandi format prints: the thread's name and
+    multiprocessing's process name (the Logging HOWTO's "Optimization" switches).
+    The caller's file and line stay: pytest's and a developer's formats print them."""
     logging.logThreads = False
     logging.logMultiprocessing = False
 

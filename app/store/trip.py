@@ -154,7 +154,7 @@ def _pinned(pool: redis.ConnectionPool) -> Any:
     if pin is None or pin.pid != os.getpid():
         if pin is not None:
             pin.conn = None  # the parent's: neither used nor released here
-        pin = local.pin = _Pin(pool)
+        pin = local.pin = _Pin(pool, pool.get_connection())  # may raise: nothing pinned
     return pin.conn
 
 
@@ -163,9 +163,8 @@ class _Pin:
 
     __slots__ = ("conn", "pid", "pool")
 
-    def __init__(self, pool: redis.ConnectionPool) -> None:
-        self.pool, self.pid = pool, os.getpid()
-        self.conn: Any = pool.get_connection()
+    def __init__(self, pool: redis.ConnectionPool, conn: Any) -> None:
+        self.pool, self.pid, self.conn = pool, os.getpid(), conn
 
     def __del__(self) -> None:
         if self.conn is not None and self.pid == os.getpid():
