@@ -134,7 +134,6 @@ def _lean_records() -> None:
 
 def formatter() -> logging.Formatter:
     """The formatter SANDI_LOG_FORMAT asks for."""
-    _lean_records()
     if not json_logging():
         return _PlainFormatter(_PLAIN)
     from pythonjsonlogger.json import JsonFormatter
@@ -151,6 +150,7 @@ def sandi_handler(stream: str = "stderr") -> logging.Handler:
     """:func:`handler`, marked as Sandi's so :func:`configure` adds no second one."""
     import sys
 
+    _lean_records()  # process-wide: set where the process's logging is set up
     out = logging.StreamHandler(sys.stdout if stream == "stdout" else sys.stderr)
     out.setFormatter(formatter())
     out.addFilter(RequestContext())

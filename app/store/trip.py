@@ -141,11 +141,11 @@ def _pinned(pool: redis.ConnectionPool) -> Any:
     disconnected on any error and reconnects on its next use), and a socket the
     server closed while idle fails one attempt, which the client's Retry
     repeats on a fresh connection (redis-py's health check also pings one idle
-    for longer than ``health_check_interval``). gunicorn's threads live as long as their worker,
-    so this holds one connection per thread, as the pool would at full load; a
-    server that starts a thread per request gives each pin back when the
-    thread ends. A forked child checks out its own: the parent's sockets are
-    not its to use.
+    for longer than ``health_check_interval``). gunicorn's threads live as long
+    as their worker, so this holds one connection per thread, as the pool
+    would at full load; a server that starts a thread per request gives each
+    pin back when the thread ends. A forked child checks out its own: the
+    parent's sockets are not its to use.
     """
     local: threading.local | None = pool.__dict__.get("_sandi_pins")
     if local is None:
