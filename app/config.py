@@ -59,6 +59,8 @@ class Settings:
     default_locale: str
     session_ttl: int
     lock_timeout: float
+    #: How long an approval's statistics may wait to be written with others' (seconds).
+    stats_delay: float
     trust_proxy: bool
     log_level: str
     #: The languages of this server (``SANDI_LOCALES``), first the default's fallback.
@@ -138,6 +140,7 @@ class Settings:
             locales=locales,
             session_ttl=retention.session,
             lock_timeout=float(_int(m, "SANDI_LOCK_TIMEOUT_MS", 12_000, minimum=100)) / 1000,
+            stats_delay=float(_int(m, "SANDI_STATS_DELAY_MS", 50, minimum=0, maximum=5_000)) / 1000,
             trust_proxy=_flag(m, "SANDI_TRUST_PROXY", default=False),
             log_level=(text("SANDI_LOG_LEVEL") or "INFO").upper(),
             test_numbers=_numbers(text("SANDI_TEST_NUMBERS"), "SANDI_TEST_NUMBERS"),
@@ -243,7 +246,9 @@ def _flag(m: Mapping[str, Any], name: str, *, default: bool) -> bool:
     raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
 
 
-def _int(m: Mapping[str, Any], name: str, default: int, *, minimum: int) -> int:
+def _int(
+    m: Mapping[str, Any], name: str, default: int, *, minimum: int, maximum: int | None = None
+) -> int:
     value = m.get(name)
     if value is None or str(value).strip() == "":
         return default
@@ -253,6 +258,8 @@ def _int(m: Mapping[str, Any], name: str, default: int, *, minimum: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
     if number < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, not {number}")
     return number
 
 

@@ -110,6 +110,13 @@ def post_worker_init(worker: Any) -> None:
         reloader.start()
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """A stopping worker writes the approvals' statistics it still carries."""
+    from app.store import carried
+
+    carried.settle()
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """A dead worker's live gauges leave /metrics; its counters stay in the totals."""
     from app.metrics import mark_process_dead

@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.store import carried
 from tests.support.clock import FakeClock
 from tests.support.redis_servers import RedisProcess
 from tests.support.shop import demo_shop, serving
@@ -73,8 +74,20 @@ def app_config(redis_url: str, tmp_path: Path, clock: FakeClock) -> dict[str, An
         # History is off by default (docs/privacy.md); many tests read it to see
         # which turns ran, so the suite turns it on. Tests of the default drop it.
         "SANDI_HISTORY_TTL": "1800",
+        # An approval's statistics are carried (app.store.carried): they land ahead of
+        # the next start's questions or when a report reads them, never at a moment set
+        # by the writer thread's clock (tests/store/test_carried.py runs that one).
+        "SANDI_STATS_DELAY_MS": "5000",
         "clock": clock,
     }
+
+
+@pytest.fixture(autouse=True)
+def _carried_statistics_stay_in_their_test() -> Iterator[None]:
+    """What a test's approvals still carry is forgotten when it ends, not written into
+    the next test's database."""
+    yield
+    carried.drop()
 
 
 @pytest.fixture

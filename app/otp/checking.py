@@ -1,15 +1,17 @@
 """Checking, canceling and finding verifications.
 
 The part of :class:`app.otp.service.OtpService` behind ``check``: the store
-compares the code in one atomic step; an approval's bookkeeping (insights,
-the fraud guard's credit) joins the request's ``batch``, sent in one round
-trip once the answer is known.
+compares the code in one atomic step, the check's one round trip; an
+approval's bookkeeping (insights, the fraud guard's credit) joins the
+request's ``check_batch``, which on Redis hands it to a carrier that writes
+many checks' together a moment after they answered (:mod:`app.store.carried`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from app.logs import bind_log_context
 from app.otp import request_checks as req
@@ -28,6 +30,7 @@ class Checks(Deliveries):
     """``check``, ``cancel``, ``find``; :class:`app.otp.service.OtpService` sets the attributes."""
 
     limiter: SendLimiter
+    check_batch: Callable[[], AbstractContextManager[object]]
     #: Told of each check that approved or locked a verification (the events webhook).
     on_checked: Callable[[CheckResult], None] | None
 
@@ -47,7 +50,7 @@ class Checks(Deliveries):
         ``service``: only that Twilio Verify service's verifications (None:
         by id any, by ``to`` ``/v1``'s own)."""
         try:
-            with self.batch():
+            with self.check_batch():
                 result = self._check(code, to, verification_id, purpose, amount, payee, service)
         except OtpError as err:
             self._refused(err)

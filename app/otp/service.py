@@ -47,6 +47,7 @@ class OtpService(Starts, Checks):
         sealer: CodeSealer | None = None,
         watch: OtpWatch | None = None,
         batch: Callable[[], AbstractContextManager[object]] | None = None,
+        check_batch: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         #: Told of each check that approved or locked a verification (the events webhook).
         self.on_checked = None
@@ -68,3 +69,6 @@ class OtpService(Starts, Checks):
         #: Opens a write-behind batch around a start or a check: the writes nobody
         #: waits for go in one round trip at its end (app.store.later on Redis).
         self.batch = batch or nullcontext
+        #: The same around a check; an approval's statistics may leave it to be written a
+        #: moment after the answer (app.store.carried), so the check is one round trip.
+        self.check_batch = check_batch or self.batch

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from app.otp.insights import InsightsStore
-from app.store import keys, later
+from app.store import carried, keys, later
 from app.store.connection import RedisClient
 
 #: KEYS[1] an hour's counters; ARGV[1] its lifetime (s), then field, count, field, count...
@@ -69,6 +69,7 @@ class RedisInsightsStore(InsightsStore):
         return raw or None  # type: ignore[return-value]
 
     def buckets(self, hours: Sequence[int]) -> list[Mapping[str, int]]:
+        carried.settle()  # this process's approvals still waiting to be written: first
         pipe = self.client.pipeline(transaction=False)
         for hour in hours:
             pipe.hgetall(keys.insights_hour(hour))

@@ -36,7 +36,8 @@ from typing import Any
 import redis
 from redis.commands.core import Script
 
-from app.store import trip
+from app.store import carried, trip
+from app.store.carried import Carrier
 from app.store.connection import RedisClient
 
 log = logging.getLogger(__name__)
@@ -185,9 +186,14 @@ def _queue_or_run(writes: list[_Write]) -> None:
 
 
 @contextmanager
-def batch() -> Iterator[None]:
+def batch(carry: Carrier[_Write] | None = None) -> Iterator[None]:
     """Queue the writes of the step inside; send them when it ends (even by an exception:
-    what happened before it, a send that went out, must still be recorded)."""
+    what happened before it, a send that went out, must still be recorded).
+
+    ``carry``: the statistics among them (``quiet`` writes nobody asked the
+    reply of) go to that :class:`app.store.carried.Carrier` instead, sent a
+    moment later with other requests' (see there for the price).
+    """
     if _QUEUE.get() is not None:  # nested: the outer batch sends
         yield
         return
@@ -198,7 +204,27 @@ def batch() -> Iterator[None]:
     finally:
         _QUEUE.reset(token)
         trip.drop_pending()  # questions of the step never asked (it raised): not sent later
-        _send_and_run(*queue.take(), log_quiet=True)
+        writes, afters = queue.take()
+        if carry is not None and writes:
+            carried = [w for w in writes if w.quiet and w.answer is None]
+            if carried:
+                carry.add(carried)
+                writes = [w for w in writes if not w.quiet or w.answer is not None]
+        _send_and_run(writes, afters, log_quiet=True)
+
+
+def carrier(delay: float) -> Carrier[_Write]:
+    """A carrier for :func:`batch` whose writes are sent ``delay`` seconds later at most."""
+    return Carrier(send_carried, delay)
+
+
+def send_carried(writes: list[_Write]) -> None:
+    """Carried writes, one round trip per client; a failure is logged, as in a batch."""
+    by_client: dict[int, list[_Write]] = {}
+    for w in writes:
+        by_client.setdefault(id(w.client), []).append(w)
+    for group in by_client.values():
+        _send(group, log_quiet=True)
 
 
 def _send_and_run(
@@ -228,6 +254,24 @@ def _send(writes: list[_Write], *, log_quiet: bool) -> None:
         replies = [_run_one(w) for w in writes]
     else:
         replies = _pipelined(client, writes)
+    _landed(writes, replies, log_quiet=log_quiet)
+
+
+def _riders(client: RedisClient) -> trip.Riders | None:
+    """The carried statistics waiting for ``client``, to ride its next trip of questions
+    (:data:`app.store.trip.riders`): a start's fraud screening reads the credits this
+    process's last approvals gave, at no round trip of their own."""
+    writes: list[_Write] = carried.take(lambda w: w.client is client)
+    if not writes:
+        return None
+    return trip.Riders(
+        [_as_call(w) for w in writes],
+        lambda replies: _landed(writes, replies, log_quiet=True),
+    )
+
+
+def _landed(writes: list[_Write], replies: list[Any], *, log_quiet: bool) -> None:
+    """Hand each reply to its asker, log the quiet failures, raise the first loud one."""
     loud: Exception | None = None  # the first failure not only logged: raised once all ran
     for reply, w in zip(replies, writes, strict=True):
         if w.answer is not None:  # the asker reads it, error or not
@@ -255,11 +299,15 @@ def _run_one(write: _Write) -> Any:
 def _pipelined(client: redis.Redis, writes: list[_Write]) -> list[Any]:
     """One round trip (:mod:`app.store.trip`: a script Redis forgot is loaded and run
     again): the replies, an error reply in its place."""
-    calls = [trip.script(w.script, *w.args) if w.script is not None else _call(w) for w in writes]
+    calls = [_as_call(w) for w in writes]
     try:
         return trip.run(client, calls, errors=True)
     except redis.RedisError as err:  # the connection itself failed: nothing is known
         return [err] * len(writes)
+
+
+def _as_call(write: _Write) -> trip.Call:
+    return trip.script(write.script, *write.args) if write.script is not None else _call(write)
 
 
 def _call(write: _Write) -> trip.Call:
@@ -276,3 +324,6 @@ def _call(write: _Write) -> trip.Call:
     if options:
         raise TypeError(f"later: options {sorted(options)} of {write.command} are not supported")
     return trip.command(*words)
+
+
+trip.riders = _riders

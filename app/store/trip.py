@@ -288,6 +288,18 @@ def drop_pending() -> None:
         queue.clear()
 
 
+class Riders(NamedTuple):
+    """Writes that ride a trip ahead of its own calls, and who is given their replies."""
+
+    calls: list[Call]
+    landed: Callable[[list[Any]], None]
+
+
+#: Gives the writes waiting to ride ``client``'s next trip of queued calls (the carried
+#: statistics of :mod:`app.store.later`), or None; set by that module.
+riders: Callable[[RedisClient], Riders | None] | None = None
+
+
 def _flush() -> None:
     queue = _QUEUE.get() or []
     entries = list(queue)
@@ -297,12 +309,20 @@ def _flush() -> None:
         by_client.setdefault(id(entry.client), []).append(entry)
     for group in by_client.values():
         calls = [c for entry in group for c in entry.calls]
+        ahead = riders(group[0].client) if riders is not None else None
+        if ahead is not None:  # sent first: the questions behind them read what they wrote
+            calls = ahead.calls + calls
         try:
             replies = run(group[0].client, calls, errors=True)
         except Exception as err:  # the trip itself failed: every answer is that failure
+            if ahead is not None:
+                ahead.landed([err] * len(ahead.calls))
             for entry in group:
                 entry.error, entry.done = err, True
             continue
+        if ahead is not None:
+            ahead.landed(replies[: len(ahead.calls)])
+            replies = replies[len(ahead.calls) :]
         at = 0
         for entry in group:
             mine, at = replies[at : at + len(entry.calls)], at + len(entry.calls)

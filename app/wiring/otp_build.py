@@ -5,8 +5,10 @@ the commands that need only the service."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from app.config import Settings
 from app.metrics import Metrics
@@ -63,8 +65,16 @@ def build_otp(
         default_locale=settings.default_locale,
         locales=settings.locales,
         batch=later.batch,
+        check_batch=_check_batch(settings.stats_delay),
         watch=build_watch(settings, redis, hasher, metrics),
     )
+
+
+def _check_batch(delay: float) -> Callable[[], AbstractContextManager[None]]:
+    """A check's batch: its statistics carried ``delay`` seconds at most (0: none carried)."""
+    if delay <= 0:
+        return later.batch
+    return partial(later.batch, carry=later.carrier(delay))
 
 
 def build_watch(
