@@ -17,6 +17,7 @@ def test_defaults_are_a_working_sandbox() -> None:
     assert s.webhook_auth_token == SANDBOX_AUTH_TOKEN
     assert s.default_locale == "id"
     assert s.session_ttl == 1800
+    assert s.stats_delay == 0.05  # an approval's statistics: written within 50 ms
 
 
 def test_credentials_turn_sandbox_off_unless_forced() -> None:
@@ -53,6 +54,8 @@ def test_production_refuses_to_start_without_secrets(values, missing) -> None:
         ("SANDI_SESSION_TTL", "5", "at least 60"),
         ("SANDI_DEFAULT_LOCALE", "fr", "one of id, en"),
         ("SANDI_ENV", "staging", "SANDI_ENV must be"),
+        ("SANDI_STATS_DELAY_MS", "-1", "at least 0"),
+        ("SANDI_STATS_DELAY_MS", "60000", "SANDI_STATS_DELAY_MS must be at most 5000"),
     ],
 )
 def test_bad_values_say_what_to_fix(name, value, message) -> None:

@@ -221,3 +221,25 @@ def test_an_otp_start_and_check_have_a_fixed_number_of_round_trips(
     assert ahead[0][5:] == sent[0] and len(ahead) == len(sent), ahead
     missed = RoundTrips().around(lambda: check({"id": wrong["id"], "code": "000000"}))
     assert missed == [["EVALSHA"]], missed  # a wrong code: one round trip, nothing else
+
+
+def test_with_no_stats_delay_an_approval_writes_its_statistics_before_it_answers(
+    app_config: dict[str, Any], redis_process: Any
+) -> None:
+    app_config.update(
+        REDIS_URL=redis_process.url, SANDI_API_KEYS=AUTH["Authorization"].split()[1],
+        SANDI_LOG_LEVEL="WARNING", SANDI_WATCH_FLOWS="0", SANDI_FLOWS_POLL="0",
+        SANDI_STATS_DELAY_MS="0",
+    )  # fmt: skip
+    app = create_app(app_config)
+    client = app.test_client()
+
+    def started(to: str) -> Callable[[], Any]:
+        body = {"to": to, "channel": "sms"}
+        vid = client.post("/v1/verifications", json=body, headers=AUTH).get_json()["id"]
+        check = {"id": vid, "code": last_code(app.extensions["sandi"].outbox, to)}
+        return lambda: client.post("/v1/verifications/check", json=check, headers=AUTH)
+
+    assert started("+6281200000008")().status_code == 200  # the scripts get loaded
+    checked = RoundTrips().around(started("+6281200000009"))
+    assert checked == [["EVALSHA"], ["EVALSHA"] * 5], checked  # the check, then its batch
