@@ -121,3 +121,44 @@ def _answers(port: int) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+@pytest.mark.slow
+def test_a_stopping_worker_writes_the_statistics_it_carries(
+    tmp_path: Path, redis_url: str, redis_client: Any
+) -> None:
+    """An approval's statistics wait (here up to 5 s) to be written with others'; SIGTERM
+    right after the check still lands them: gunicorn's worker_exit settles them."""
+    import redis
+
+    from app.store import keys
+    from app.store.insights import RedisInsightsStore
+    from app.store.outbox import OutboxStore
+    from tests.support.otp import code_in
+
+    port, key, to = free_port(), "stats-key-" + "s" * 24, "+6281277770001"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SANDI_", "TWILIO_"))}
+    env |= {
+        "PORT": str(port), "REDIS_URL": redis_url, "WEB_CONCURRENCY": "1",
+        "SANDI_SECRET_KEY": "stats-secret-0123456789", "SANDI_API_KEYS": key,
+        "SANDI_STATS_DELAY_MS": "5000",
+    }  # fmt: skip
+    base = f"http://127.0.0.1:{port}/v1/verifications"
+
+    def post(url: str, body: dict[str, str]) -> Any:
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        with urlopen(Request(url, json.dumps(body).encode(), headers), timeout=10) as response:
+            return json.loads(response.read())
+
+    with gunicorn(env, tmp_path / "gunicorn.log") as proc:
+        _wait(lambda: _answers(port), 30)
+        started = post(base, {"to": to, "channel": "sms"})
+        code = code_in(OutboxStore(redis_client).read(to)[-1])
+        assert post(f"{base}/check", {"id": started["id"], "code": code})["status"] == "approved"
+        hour = int(time.time()) // 3600
+        assert not any(f.startswith("a|") for f in redis_client.hkeys(keys.insights_hour(hour)))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    reader = RedisInsightsStore(redis.Redis.from_url(redis_url, decode_responses=True))
+    counts = reader.buckets([hour])[0]
+    assert sum(n for f, n in counts.items() if f.startswith("a|")) == 1, counts
