@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from app.content import flows as f
-from app.content.builder import duration
 from app.content.source import Document, NodePath, Problem
+from app.content.step_builder import duration
 
 if TYPE_CHECKING:
     from app.content.builder import Origins

@@ -89,6 +89,11 @@ class Dialogue:
 
     @property
     def vars(self) -> dict[str, Any]:
+        return self.session_vars()
+
+    def session_vars(self) -> dict[str, Any]:
+        """``session["vars"]``, made a dict (at its place in the session's keys)
+        if it is not one yet."""
         found = self.session.get("vars")
         if not isinstance(found, dict):
             found = self.session["vars"] = {}
@@ -130,9 +135,12 @@ class Dialogue:
         return ctx
 
     def render(self, name: str, **extra: Any) -> str:
-        # The context is built only for a template that reads it (Templates.render);
-        # building it makes session["vars"] a dict, which the session keeps either way.
-        self.vars  # noqa: B018
+        """A template in the turn's language, or the error message if it fails.
+
+        The context is built only for a template that reads it (Templates.render),
+        and building it makes ``session["vars"]`` a dict: that is done here for
+        every template, so the saved session does not depend on which did."""
+        self.session_vars()
         try:
             return self.templates.render(name, self.locale, lambda: self.context(**extra))
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError):

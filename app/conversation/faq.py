@@ -36,8 +36,6 @@ from app.conversation.faq_scores import (
     coverage,
     decide,
     fused,
-    recall_of,
-    score,
 )
 from app.conversation.faq_text import (
     EVERYDAY,
@@ -95,9 +93,6 @@ def _mask(variant: str, bits: dict[str, int]) -> int:
     for word in variant.split():
         mask |= bits[word]
     return mask
-
-
-_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,9 +241,10 @@ class FaqIndex:
         all of them and a sort per entry in Python). The variants of an
         entry that share no word with the question differ in word order
         alone, so the entry's best word order stands for them all (``top``
-        at first). A variant that shares words can score at most score(its
-        word order, every asked word the entry knows, 1.0): score() is
-        monotonic in each argument, rounding too. So once that ceiling is
+        at first). A variant that shares words can score at most the fuzzy
+        score (:mod:`app.conversation.faq_variants`) of its word order with
+        every asked word the entry knows and precision 1: the score is
+        monotonic in each, rounding too. So once that ceiling is
         no better than the best so far, neither is any variant after it.
         """
         total = query.total
@@ -259,7 +255,7 @@ class FaqIndex:
 
         classify() reads the three best fused scores (by entry id) and the
         best fuzzy score. A slot that scores at most (``Scored.bound``:
-        fused() and score() are monotonic, rounding too) less than the third
+        fused() and the fuzzy score are monotonic, rounding too) less than the third
         fused score and less than the best fuzzy score found so far can be
         neither, nor tie one: it is left out. The slots with the highest
         bound go first, so the scores to beat are high early.
@@ -301,10 +297,7 @@ class FaqIndex:
 
     def _best(self, found: Scored, total: float) -> float:
         """One slot's best fuzzy score, exactly."""
-        if found.relevant:
-            return sharing_best(found, self._variants, total, self._precisions)
-        # no variant shares a word
-        return score(found.scored[0][1] / 100, recall_of(found.relevant, _NONE, total), 0.0)
+        return sharing_best(found, self._variants, total, self._precisions)
 
     def _resolve(self, token: str) -> Resolved:
         """The closest known word to a typed one, with its weight; remembered,

@@ -4,7 +4,9 @@ Two scorers look at a question: the fuzzy one (each listed question as a
 whole: word order, typos, words in common) and BM25 (each entry's telling
 words, context ignored, :mod:`app.conversation.bm25`). Their scores are
 fused into one 0-100 score per entry, and :func:`decide` answers, offers
-choices, or says there is no entry for the question.
+choices, or says there is no entry for the question. The fuzzy score itself
+is computed in :mod:`app.conversation.faq_variants`, where it runs for every
+variant scored, and only there.
 """
 
 from __future__ import annotations
@@ -59,20 +61,6 @@ class FaqResult:
 
 #: (similarity 0-1, the known word or None, its weight): one typed word, resolved.
 Resolved = tuple[float, str | None, float]
-
-
-def score(ordered: float, recall: float, precision: float) -> float:
-    """Half word order, half words in common (missing the asked words costs twice)."""
-    return 100 * (0.5 * ordered + 0.5 * (2 * recall + precision) / 3)
-
-
-def recall_of(relevant: list[tuple[float, str]], shared: frozenset[str], total: float) -> float:
-    """How much of the question an entry's variant covers: ``relevant`` are the
-    typed words the entry knows, (similarity x weight, known word), in typed
-    order. Words of this very variant (``shared``) count fully; words of the
-    entry's other variants half."""
-    covered = sum(sw if k in shared else sw * 0.5 for sw, k in relevant)
-    return covered / total
 
 
 def coverage(resolved: list[Resolved]) -> float:

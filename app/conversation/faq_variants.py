@@ -1,6 +1,18 @@
-"""The FAQ's question variants as the fuzzy scorer needs them, and the
-scoring of the variants of one entry that share words with a question
-(:class:`app.conversation.faq.FaqIndex` finds the entries to score).
+"""The FAQ's question variants as the fuzzy scorer needs them, and the fuzzy
+score of the variants of one entry (:class:`app.conversation.faq.FaqIndex`
+finds the entries to score).
+
+The fuzzy score of a variant, 0-100, is half word order, half words in
+common (missing the asked words costs twice)::
+
+    100 * (0.5 * word_order + 0.5 * (2 * recall + precision) / 3)
+
+It is written out here and nowhere else: in :func:`sharing_best`, which runs
+for a hundred variants or more per message (a function call per variant
+would cost more than the arithmetic), and in :func:`scored_slot`'s ceiling,
+the same at every asked word and precision 1. Changing it means changing the
+lines marked ``# the score``, all in this module (the reference in
+tests/conversation/test_faq_equivalence.py says what they must give).
 
 Within an entry each of its words is one bit of an int, so the words a
 variant shares with a question are one ``&`` of two ints: a cheaper key for
@@ -62,8 +74,8 @@ class Scored:
     scored: list[tuple[str, float, int]]
     #: The typed words the entry knows: (similarity x weight, known word), in typed order.
     relevant: list[tuple[float, str]]
-    #: score(word order, recall, precision) at its ceiling less the word order's half,
-    #: as score() adds it up: recall with every relevant word, precision 1.
+    #: The score's words-in-common half at its ceiling (recall with every relevant
+    #: word, precision 1), as the score adds it to the word order's half.
     ceiling: float
     #: What the slot scores at most: the best word order at the ceiling.
     bound: float
@@ -76,8 +88,11 @@ def scored_slot(
     relevant: list[tuple[float, str]],
     total: float,
 ) -> Scored:
-    ceiling = 0.5 * (2 * (sum(map(itemgetter(0), relevant)) / total) + 1.0) / 3
-    bound = 100 * (0.5 * (scored[0][1] / 100) + ceiling)
+    """The slot's ceiling and bound, worked out once for both of its uses:
+    :meth:`FaqIndex._leaders` ranks and skips slots by the bound,
+    :func:`sharing_best` stops at the ceiling."""
+    ceiling = 0.5 * (2 * (sum(map(itemgetter(0), relevant)) / total) + 1.0) / 3  # the score
+    bound = 100 * (0.5 * (scored[0][1] / 100) + ceiling)  # the score
     return Scored(index, slot, scored, relevant, ceiling, bound)
 
 
@@ -87,24 +102,25 @@ def sharing_best(
     total: float,
     precisions: dict[tuple[int, int], float],
 ) -> float:
-    """The slot's best fuzzy score, when some of its variants share words.
+    """The slot's best fuzzy score: the one place it is computed.
 
-    The variants are tried best word order first. ``top`` starts as the best word order's score with the words of none (what a
-    variant sharing no word scores at best: recall_of()'s terms, summed in
-    its order, here in C). A variant scores at most score(its word order,
-    every asked word, precision 1): score() is monotonic, rounding too; so
+    The variants are tried best word order first. ``top`` starts as the
+    best word order's score with the words of none (what a variant sharing
+    no word scores at best: the recall of only the entry's other variants'
+    words, summed in typed order, here in C; a slot none of whose variants
+    share a word scores just that). A variant scores at most the score of
+    its word order at the ceiling: the score is monotonic, rounding too; so
     the variants are tried in that order until that ceiling cannot beat
     ``top``. ``precisions`` remembers what depends on the variant and its
-    words in common alone.
-
-    score() and recall_of() (app.conversation.faq_scores) are written out
-    here, term for term in their order, so every float is theirs to the bit:
-    this loop runs for a hundred variants or more per message."""
+    words in common alone."""
     slot, scored, ceiling = slot_scored.slot, slot_scored.scored, slot_scored.ceiling
     bits = slot.bits
+    # each relevant word counts fully in a variant that has it, half in the entry's others
     asked = [(sw, sw * 0.5, bits[k]) for sw, k in slot_scored.relevant]
     none: float = sum(map(itemgetter(1), asked)) / total
-    top = 100 * (0.5 * (scored[0][1] / 100) + 0.5 * (2 * none + 0.0) / 3)
+    top = 100 * (0.5 * (scored[0][1] / 100) + 0.5 * (2 * none + 0.0) / 3)  # the score
+    if not asked:
+        return top
     query = 0
     for _, _, bit in asked:
         query |= bit
@@ -112,11 +128,11 @@ def sharing_best(
     masks, start = slot.masks, slot.start
     for _, ratio, n in scored:
         word_order = ratio / 100
-        if 100 * (0.5 * word_order + ceiling) <= top:
+        if 100 * (0.5 * word_order + ceiling) <= top:  # the score
             break  # nor can any after it
         shared = masks[n] & query
         if not shared:
-            continue  # scores score(word_order, recall of none, 0) at most: top or less
+            continue  # scores no more than with the words of none: top or less
         recall = recalls.get(shared)
         if recall is None:
             covered = sum(sw if bit & shared else half for sw, half, bit in asked)
@@ -124,7 +140,7 @@ def sharing_best(
         precision = precisions.get((start + n, shared))
         if precision is None:
             precision = _precision(variants[start + n], start + n, shared, precisions)
-        this = 100 * (0.5 * word_order + 0.5 * (2 * recall + precision) / 3)
+        this = 100 * (0.5 * word_order + 0.5 * (2 * recall + precision) / 3)  # the score
         if this > top:
             top = this
     return top

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from app.content.messages import Channel, InboundMessage, Location, Media
-from app.numbers import to_e164
+from app.numbers import possible_e164
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
 _HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
@@ -203,7 +203,7 @@ def e164(number: str, field: str) -> str:
     """Normalise a number to E.164 with the phonenumbers library, or refuse it."""
     if not number.startswith("+") or len(number) > 20:
         raise Rejected("bad_number", f"{field} is not an E.164 phone number")
-    normalised = to_e164(number, "possible")  # Twilio's own test numbers are not "valid"
+    normalised = possible_e164(number)  # Twilio's own test numbers are not "valid"
     if normalised is None:
         raise Rejected("bad_number", f"{field} is not a possible E.164 phone number")
     return normalised

@@ -38,8 +38,8 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _escaped(text: str) -> str:
-    """``text.translate(_TEXT)``; most replies have nothing to escape, and looking
-    costs a fiftieth of translating."""
+    """``text.translate(_TEXT)``: a ``<Body>``'s or a ``<Media>``'s text escaped. Most
+    have nothing to escape, and looking costs a fiftieth of translating."""
     return text.translate(_TEXT) if "&" in text or "<" in text or ">" in text else text
 
 
@@ -68,7 +68,7 @@ def messaging_twiml(
         urls = [u for u in map(media_url, reply.media) if u] if reply.media and media_url else []
         if urls and (mms or message.channel is Channel.WHATSAPP):
             urls = urls[:10] if mms and message.channel is Channel.SMS else urls[:1]
-            media = "".join(f"<Media>{xml_text(u).translate(_TEXT)}</Media>" for u in urls)
+            media = "".join(f"<Media>{_escaped(xml_text(u))}</Media>" for u in urls)
             body = f"<Body>{_escaped(text)}</Body>" if text else ""
             parts.append(f"{head}>{body}{media}</Message>")
             continue
