@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -101,3 +102,35 @@ def test_auto_prefers_whatsapp_for_a_number_that_wrote_on_whatsapp(
 
 def test_auto_uses_whatsapp_for_configured_country_prefixes(app: Flask) -> None:
     assert send(app, "auto", "id").channel == "whatsapp"  # +62 is in the default prefixes
+
+
+def test_form_names_as_twilio_spells_them_asked_once_or_again() -> None:
+    from app.channels.twilio_api import form_name
+
+    names = {
+        "to": "To", "from_": "From", "body": "Body", "status_callback": "StatusCallback",
+        "validity_period": "ValidityPeriod", "messaging_service_sid": "MessagingServiceSid",
+        "content_sid": "ContentSid", "content_variables": "ContentVariables", "twiml": "Twiml",
+        "send_as_mms": "SendAsMms",
+    }  # fmt: skip
+    for _ in range(3):
+        assert {k: form_name(k) for k in names} == names
+    assert form_name.__wrapped__("status_callback") == "StatusCallback"  # the rule itself
+
+
+def test_an_outbox_entry_is_stored_as_json_dumps_writes_it_unescaped(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Non-ASCII kept as is (``ensure_ascii=False``), byte for byte; and the
+    dispatcher's debug line, when asked for, masks the number."""
+    from app.store import keys
+
+    services = app.extensions["sandi"]
+    entry = {"body": "Kode Anda: 483920 — é 😀", "extra": {"twilio": {"To": CUSTOMER}}, "n": 1}
+    services.outbox.append("+6281200000001", entry)
+    raw = services.redis.lindex(keys.outbox("+6281200000001"), -1)
+    assert raw == json.dumps(entry, ensure_ascii=False)
+    caplog.set_level(logging.DEBUG, logger="app.channels.dispatch")
+    receipt = send(app, "sms", "en")
+    lines = [r.getMessage() for r in caplog.records if r.name == "app.channels.dispatch"]
+    assert f"sent sms code to +62812****7890 for VE{'1' * 32} sid={receipt.message_id}" in lines
