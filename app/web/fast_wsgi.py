@@ -77,13 +77,29 @@ def signalled() -> bool:
     )
 
 
+#: Host headers found allowed, by (scheme, header, allowed names): a server answers
+#: for a few names, and werkzeug's parse of the same header is the same every time.
+#: Only allowed ones are kept, and only so many (a stream of made-up headers is
+#: judged anew each time, as every header was before).
+_ALLOWED: dict[tuple[str, str, frozenset[str]], str] = {}
+_ALLOWED_KEPT = 64
+
+
 def allowed_host(environ: WSGIEnvironment, allowed: frozenset[str]) -> str | None:
     """The request's Host when this server answers for it (as Flask would read it)."""
-    host = environ.get("HTTP_HOST")
-    if host is None:
+    header = environ.get("HTTP_HOST")
+    if header is None:
         return None
-    host = get_host(environ.get("wsgi.url_scheme", "http"), host)
-    return host if hostname(host) in allowed else None
+    scheme = environ.get("wsgi.url_scheme", "http")
+    known = _ALLOWED.get((scheme, header, allowed))
+    if known is not None:
+        return known
+    host = get_host(scheme, header)
+    if hostname(host) not in allowed:
+        return None
+    if len(_ALLOWED) < _ALLOWED_KEPT:
+        _ALLOWED[(scheme, header, allowed)] = host
+    return host
 
 
 def read_body(environ: WSGIEnvironment, max_bytes: int) -> bytes | None:
