@@ -134,3 +134,30 @@ def test_an_outbox_entry_is_stored_as_json_dumps_writes_it_unescaped(
     receipt = send(app, "sms", "en")
     lines = [r.getMessage() for r in caplog.records if r.name == "app.channels.dispatch"]
     assert f"sent sms code to +62812****7890 for VE{'1' * 32} sid={receipt.message_id}" in lines
+
+
+@pytest.mark.parametrize(
+    ("rendered", "sent", "warned"),
+    [
+        ("483920  adalah\n kode Anda ", "Toko: 483920 adalah kode Anda", False),
+        ("Toko: 483920 \u2013 \u201ckode\u201d   Anda", 'Toko: 483920 - "kode" Anda', True),
+        ("Toko: 483920 é", "Toko: 483920 e", True),  # accents folded too
+    ],
+)
+def test_the_sms_text_is_spaced_folded_and_branded_with_one_warning_when_folded(
+    rendered: str, sent: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from types import SimpleNamespace
+
+    from app.channels.sms import SmsChannel
+
+    class Rendered:
+        def render(self, name: str, locale: str, context: object) -> str:
+            return rendered
+
+    sms = SmsChannel(SimpleNamespace(brand="Toko"), Rendered(), None)  # type: ignore[arg-type]
+    message = CodeMessage("VE" + "1" * 32, CUSTOMER, "sms", "483920", "id", "verify", 300)
+    caplog.set_level(logging.WARNING, logger="app.channels.sms")
+    assert sms.text(message) == sent
+    folded = [r for r in caplog.records if "non-GSM" in r.getMessage()]
+    assert len(folded) == (1 if warned else 0)
