@@ -144,7 +144,7 @@ class Starts(Deliveries):
         digest = self.hasher.destination(dest.address)
         base = StartCommand(
             tag=digest[:16], open_field=open_field(purpose_, digest, service),
-            existing_id="", new_id=self._new_id(digest[:16]),
+            existing_id="", new_id=_new_id(digest[:16]),
             expect="new", now_ms=to_ms(self.clock()), code_hash="", digits=digits_,
             ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
             max_checks=policy.checks_for(channel_), max_sends=policy.max_sends,
@@ -158,12 +158,9 @@ class Starts(Deliveries):
         for attempt in range(_RETRIES):
             # Optimistic: assume the open id read last (none at first); the store
             # answers "retry" with the real one, so a first send needs no read.
-            # (The first attempt's id and time are in ``base`` already.)
-            command = (
-                base
-                if attempt == 0
-                else base.but(new_id=self._new_id(base.tag), now_ms=to_ms(self.clock()))
-            )
+            if attempt:  # a new id and time (the first attempt's are in ``base``)
+                base = base.but(new_id=_new_id(base.tag), now_ms=to_ms(self.clock()))
+            command = base
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
                 limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
@@ -197,11 +194,6 @@ class Starts(Deliveries):
             refuse_start(written, vid)
             return self._send(command, vid, code, written, resend, expires_ms, ctx)
         raise OtpError("busy", "the verification is changing under concurrent requests; retry")
-
-    @staticmethod
-    def _new_id(tag: str) -> str:
-        """A new verification's id: ``VE``, the destination's tag, 64 random bits."""
-        return f"VE{tag}{secrets.token_hex(8)}"
 
     def _code_for(
         self, command: StartCommand, vid: str, resend: bool
@@ -371,6 +363,11 @@ class Starts(Deliveries):
             brand=c.brand or None, updated_at=from_ms(c.now_ms),
         )  # fmt: skip
         return Started(verification=verification, resent=resend)
+
+
+def _new_id(tag: str) -> str:
+    """A new verification's id: ``VE``, the destination's tag, 64 random bits."""
+    return f"VE{tag}{secrets.token_hex(8)}"
 
 
 def _message(c: StartCommand, vid: str, code: str, gen: int) -> CodeMessage:
