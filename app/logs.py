@@ -78,8 +78,10 @@ _PLAIN = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def bind_log_context(**fields: str | None) -> None:
     """Add fields to the current request's log context (values already masked)."""
-    current = dict(_CONTEXT.get() or {})
-    current.update({k: v for k, v in fields.items() if v})
+    current = dict(_CONTEXT.get() or ())
+    for name, value in fields.items():
+        if value:
+            current[name] = value
     _CONTEXT.set(current)
 
 

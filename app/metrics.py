@@ -13,12 +13,12 @@ import os
 import platform
 import shutil
 from pathlib import Path
+from typing import Any
 
+import prometheus_client
 from prometheus_client import (
     CollectorRegistry,
-    Counter,
     Gauge,
-    Histogram,
     disable_created_metrics,
     generate_latest,
     multiprocess,
@@ -32,6 +32,38 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 
 #: Seconds, for calls that leave the process (Twilio, SMTP) and whole requests.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
+
+
+def _labels(metric: Any, *values: object, **named: object) -> Any:
+    """``metric.labels(*values)``: the child read straight from the metric's own
+    children (prometheus_client's ``_metrics``, keyed by the labels as strings)
+    when the values are those strings, else made by ``labels`` as ever.
+
+    ``labels`` checks its arguments, turns each value into a string and takes a
+    lock before that same look-up; an OTP start+check asks it eight times.
+    Reading the metric's own dict (never a copy of it) keeps ``remove`` and
+    ``clear`` working; a miss (a new label set, a value that is not a string,
+    a wrong count, a child's chained call) goes to ``labels``, which answers
+    or raises as it always does."""
+    if not named:
+        try:
+            return metric._metrics[values]
+        except (AttributeError, KeyError, TypeError):
+            pass
+    return prometheus_client.metrics.MetricWrapperBase.labels(metric, *values, **named)
+
+
+class Counter(prometheus_client.Counter):
+    """prometheus_client's Counter, its children found without ``labels``' checks
+    when they exist (:func:`_labels`); every Sandi counter with labels is one."""
+
+    labels = _labels
+
+
+class Histogram(prometheus_client.Histogram):
+    """prometheus_client's Histogram, with :class:`Counter`'s ``labels``."""
+
+    labels = _labels
 
 
 def reset_multiprocess_dir() -> bool:

@@ -104,3 +104,19 @@ def test_the_plain_format_reads_as_loggings_own_across_seconds() -> None:
         record = logging.LogRecord("app.x", logging.INFO, __file__, 1, "otp %s", ("VE1",), None)
         record.created, record.msecs = created, (created - int(created)) * 1000
         assert ours.format(record) == reference.format(record)
+
+
+def test_bound_context_adds_fields_keeps_earlier_ones_and_skips_empty_values() -> None:
+    import contextvars
+
+    from app.logs import _CONTEXT, bind_log_context, clear_log_context
+
+    def bound() -> dict[str, str] | None:
+        clear_log_context()
+        bind_log_context(request_id="r1", conversation=None)
+        first = _CONTEXT.get()
+        bind_log_context(verification_id="VE1", message_sid="", request_id="r2")
+        assert first == {"request_id": "r1"}  # a copy was changed, not the earlier one
+        return _CONTEXT.get()
+
+    assert contextvars.copy_context().run(bound) == {"request_id": "r2", "verification_id": "VE1"}

@@ -232,10 +232,11 @@ class Channels:
         early = self.log.track(message_id, message.verification_id, channel, message.to)
         self.metrics.deliveries.labels(channel, "sent").inc()
         # One line per OTP operation: the service logs the send (with this sid).
-        log.debug(
-            "sent %s code to %s for %s sid=%s",
-            channel, mask(message.to), message.verification_id, message_id,
-        )  # fmt: skip
+        if log.isEnabledFor(logging.DEBUG):  # (the number is masked only for a line written)
+            log.debug(
+                "sent %s code to %s for %s sid=%s",
+                channel, mask(message.to), message.verification_id, message_id,
+            )  # fmt: skip
         receipt = DeliveryReceipt(channel=channel, message_id=message_id, code=code)
         return settling.receipt(self, message, receipt, early)
 

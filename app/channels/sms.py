@@ -35,8 +35,9 @@ class SmsChannel:
         """The SMS as it will be sent, brand first if the template forgot it."""
         brand = message.brand or self.settings.brand
         raw = self.templates.render(TEMPLATE, message.locale, message_context(message, brand))
-        text = to_ascii_gsm(" ".join(raw.split()))
-        if text != " ".join(raw.split()):
+        spaced = " ".join(raw.split())
+        text = to_ascii_gsm(spaced)
+        if text != spaced:
             log.warning("%s (%s) had non-GSM characters; folded to ASCII", TEMPLATE, message.locale)
         text = branded(text, brand)
         length = septets(text) or 0

@@ -63,6 +63,7 @@ class CodeHasher:
         self._code_mac = _Mac(hmac.new(key, b"sandi/otp/code/v1", hashlib.sha256).digest())
         self._dest_mac = _Mac(hmac.new(key, b"sandi/otp/destination/v1", hashlib.sha256).digest())
         self._scope_mac = _Mac(hmac.new(key, b"sandi/otp/fraud-scope/v1", hashlib.sha256).digest())
+        self._last_destination: tuple[str, str] = ("", "")
 
     def code_hash(
         self,
@@ -87,8 +88,18 @@ class CodeHasher:
         return hmac.compare_digest(stored.encode(), candidate.encode())
 
     def destination(self, address: str) -> str:
-        """A 128-bit keyed digest of a destination, hex: Redis keys never hold numbers."""
-        return self._dest_mac.hexdigest(address.encode())[:32]
+        """A 128-bit keyed digest of a destination, hex: Redis keys never hold numbers.
+
+        The last one is kept: a start asks it of the same number four times (its
+        keys, its send limits, the opt-out read ahead and at the send). One
+        tuple, replaced whole, so threads sharing the hasher never see a digest
+        beside another's address (a miss at worst)."""
+        last = self._last_destination
+        if last[0] == address and address:
+            return last[1]
+        digest = self._dest_mac.hexdigest(address.encode())[:32]
+        self._last_destination = (address, digest)
+        return digest
 
     def scope(self, kind: str, value: str) -> str:
         """A 96-bit keyed digest naming what the fraud guard counts (a prefix, an

@@ -3,7 +3,9 @@ never a number, an address or a code."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+
+from app.metrics import Counter, Histogram
 
 
 class OtpMetrics:

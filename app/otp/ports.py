@@ -17,8 +17,9 @@ Two boundaries, each implemented at the edge and replaceable in a test:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,31 @@ class StartCommand:
     #: and now on the limits' clock; () when the limiter counts them itself.
     windows: tuple[int, ...] = ()
     windows_now_ms: int = 0
+
+    def but(self, **changes: Any) -> StartCommand:
+        """``dataclasses.replace(self, **changes)`` at half its cost (a start makes
+        two): the values read by one ``attrgetter``, ``__init__`` called by position
+        (every field is a positional argument: :func:`_positional_fields`)."""
+        values = list(_start_values(self))
+        for name, value in changes.items():
+            try:
+                values[_START_INDEX[name]] = value
+            except KeyError:
+                raise TypeError(f"StartCommand has no field {name!r}") from None
+        return StartCommand(*values)
+
+
+def _positional_fields(cls: type) -> tuple[str, ...]:
+    """The fields of dataclass ``cls``, when its ``__init__`` takes them all by position."""
+    found = fields(cls)
+    if not all(f.init and not f.kw_only for f in found):
+        raise TypeError(f"{cls.__name__} has a field __init__ does not take by position")
+    return tuple(f.name for f in found)
+
+
+_START_FIELDS = _positional_fields(StartCommand)
+_START_INDEX = {name: i for i, name in enumerate(_START_FIELDS)}
+_start_values = attrgetter(*_START_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

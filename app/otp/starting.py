@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from app.logs import bind_log_context, mask
@@ -145,8 +144,8 @@ class Starts(Deliveries):
         digest = self.hasher.destination(dest.address)
         base = StartCommand(
             tag=digest[:16], open_field=open_field(purpose_, digest, service),
-            existing_id="", new_id="",
-            expect="new", now_ms=0, code_hash="", digits=digits_,
+            existing_id="", new_id=_new_id(digest[:16]),
+            expect="new", now_ms=to_ms(self.clock()), code_hash="", digits=digits_,
             ttl=policy.ttl_for("email" if dest.kind == "email" else "sms"),
             max_checks=policy.checks_for(channel_), max_sends=policy.max_sends,
             cooldown=policy.resend_cooldown, retention=self.settings.retention,
@@ -156,12 +155,12 @@ class Starts(Deliveries):
         )  # fmt: skip
         ctx = SendContext()  # set once, when the send is counted
         counted = False  # one unit of the send limits per request, even on a retry
-        for _ in range(_RETRIES):
+        for attempt in range(_RETRIES):
             # Optimistic: assume the open id read last (none at first); the store
             # answers "retry" with the real one, so a first send needs no read.
-            command = replace(
-                base, new_id=f"VE{base.tag}{secrets.token_hex(8)}", now_ms=to_ms(self.clock())
-            )
+            if attempt:  # a new id and time (the first attempt's are in ``base``)
+                base = base.but(new_id=_new_id(base.tag), now_ms=to_ms(self.clock()))
+            command = base
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
                 limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
@@ -169,7 +168,7 @@ class Starts(Deliveries):
                     command, dest.country, flow, sources, limited, undo
                 )
                 if claimed.kind == "retry":
-                    base = replace(base, existing_id=claimed.open_id)
+                    base = base.but(existing_id=claimed.open_id)
                     continue
                 counted = True
                 if claimed.kind == "created":  # written with its code in that same round trip
@@ -180,7 +179,7 @@ class Starts(Deliveries):
             else:
                 claimed = self.store.start(command, claim=True)
                 if claimed.kind == "retry":
-                    base = replace(base, existing_id=claimed.open_id)
+                    base = base.but(existing_id=claimed.open_id)
                     continue
                 refuse_start(claimed, base.existing_id)
             resend = claimed.kind == "resend"
@@ -188,7 +187,7 @@ class Starts(Deliveries):
             command, code, expires_ms = self._code_for(command, vid, resend)
             written = self.store.start(command, claim=False)
             if written.kind == "retry":
-                base = replace(base, existing_id=written.open_id or base.existing_id)
+                base = base.but(existing_id=written.open_id or base.existing_id)
                 continue
             if written.kind not in {"created", "resent"}:
                 self.store.release(command)
@@ -217,7 +216,7 @@ class Starts(Deliveries):
             left_ms = expires_ms - command.now_ms
             if code and len(code) == command.digits and left_ms >= _same_code_floor(command.ttl):
                 ttl = -(-left_ms // 1000)
-                return replace(command, expect="same", sealed=sealed, ttl=ttl), code, expires_ms
+                return command.but(expect="same", sealed=sealed, ttl=ttl), code, expires_ms
         fresh, code = self._fresh_code(command, vid, resend)
         return fresh, code, command.now_ms + command.ttl * 1000
 
@@ -229,7 +228,7 @@ class Starts(Deliveries):
         sealed = self.sealer.seal(vid, code) if self.sealer is not None else ""
         code_hash = self.hasher.code_hash(vid, code, command.amount, command.payee)
         expect = "resend" if resend else "new"
-        return replace(command, expect=expect, code_hash=code_hash, sealed=sealed, **also), code
+        return command.but(expect=expect, code_hash=code_hash, sealed=sealed, **also), code
 
     def _claim_once(
         self, command: StartCommand, country: str | None, flow: str | None,
@@ -364,6 +363,11 @@ class Starts(Deliveries):
             brand=c.brand or None, updated_at=from_ms(c.now_ms),
         )  # fmt: skip
         return Started(verification=verification, resent=resend)
+
+
+def _new_id(tag: str) -> str:
+    """A new verification's id: ``VE``, the destination's tag, 64 random bits."""
+    return f"VE{tag}{secrets.token_hex(8)}"
 
 
 def _message(c: StartCommand, vid: str, code: str, gen: int) -> CodeMessage:

@@ -8,6 +8,9 @@ from typing import Any
 from app.store import keys, trip
 from app.store.connection import RedisClient
 
+#: ``json.dumps(entry, ensure_ascii=False)``, its encoder made once rather than per entry.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
 # KEYS[1] = the address's outbox; ARGV[1] = the entry, ARGV[2] = entries kept, ARGV[3] = ttl s
 _APPEND = """
 redis.call('RPUSH', KEYS[1], ARGV[1])
@@ -24,7 +27,7 @@ class OutboxStore:
 
     def append(self, address: str, entry: dict[str, Any]) -> None:
         """One script (one key, atomic as the MULTI it replaces) through :mod:`app.store.trip`."""
-        args = [json.dumps(entry, ensure_ascii=False), keys.OUTBOX_MAX, self.ttl]
+        args = [_encode(entry), keys.OUTBOX_MAX, self.ttl]
         trip.call(self.redis, self._append, [keys.outbox(address)], args)
 
     def read(self, address: str) -> list[dict[str, Any]]:

@@ -39,19 +39,22 @@ APP_HOOKS = frozenset(
 )
 
 
-def hooks(app: Flask, blueprint: str) -> tuple[object, ...]:
-    """Every hook Flask would run for a route of ``blueprint``, in a comparable form."""
-    per_request = tuple(
-        tuple(funcs.get(key, ()))
-        for funcs in (
-            app.before_request_funcs,
-            app.after_request_funcs,
-            app.teardown_request_funcs,
-            app.url_value_preprocessors,
-        )
-        for key in (None, blueprint)
-    )
-    return (*per_request, tuple(app.teardown_appcontext_funcs))
+#: A scope without hooks (compared, never filled).
+_NONE: list[object] = []
+
+
+def hooks(app: Flask, blueprint: str) -> tuple[list[object], ...]:
+    """Every hook Flask would run for a route of ``blueprint``: Flask's own lists
+    (not copies: compared on every request, and copied once by :class:`FastPath`)."""
+    before, after = app.before_request_funcs, app.after_request_funcs
+    teardown, preprocess = app.teardown_request_funcs, app.url_value_preprocessors
+    return (
+        before.get(None, _NONE), before.get(blueprint, _NONE),
+        after.get(None, _NONE), after.get(blueprint, _NONE),
+        teardown.get(None, _NONE), teardown.get(blueprint, _NONE),
+        preprocess.get(None, _NONE), preprocess.get(blueprint, _NONE),
+        app.teardown_appcontext_funcs,
+    )  # type: ignore[return-value]  # fmt: skip
 
 
 def known(app: Flask, found: tuple[object, ...], extra: frozenset[tuple[str, str]]) -> bool:
@@ -74,13 +77,29 @@ def signalled() -> bool:
     )
 
 
+#: Host headers found allowed, by (scheme, header, allowed names): a server answers
+#: for a few names, and werkzeug's parse of the same header is the same every time.
+#: Only allowed ones are kept, and only so many (a stream of made-up headers is
+#: judged anew each time, as every header was before).
+_ALLOWED: dict[tuple[str, str, frozenset[str]], str] = {}
+_ALLOWED_KEPT = 64
+
+
 def allowed_host(environ: WSGIEnvironment, allowed: frozenset[str]) -> str | None:
     """The request's Host when this server answers for it (as Flask would read it)."""
-    host = environ.get("HTTP_HOST")
-    if host is None:
+    header = environ.get("HTTP_HOST")
+    if header is None:
         return None
-    host = get_host(environ.get("wsgi.url_scheme", "http"), host)
-    return host if hostname(host) in allowed else None
+    scheme = environ.get("wsgi.url_scheme", "http")
+    known = _ALLOWED.get((scheme, header, allowed))
+    if known is not None:
+        return known
+    host = get_host(scheme, header)
+    if hostname(host) not in allowed:
+        return None
+    if len(_ALLOWED) < _ALLOWED_KEPT:
+        _ALLOWED[(scheme, header, allowed)] = host
+    return host
 
 
 def read_body(environ: WSGIEnvironment, max_bytes: int) -> bytes | None:
@@ -136,7 +155,8 @@ class FastPath:
         self.services: Services = app.extensions["sandi"]
         self.allowed = allowed_hosts(self.services.settings)
         self.max_bytes = int(app.config["MAX_CONTENT_LENGTH"])
-        self.hooks = hooks(app, self.blueprint)
+        #: The hooks when it was made, copied: a hook added in place later differs.
+        self.hooks = tuple(list(group) for group in hooks(app, self.blueprint))
         self.enabled = known(app, self.hooks, self.own_hooks)
         self.reloader = app.extensions[RELOADER] if not app.testing else None
         #: Requests answered here (not by Flask): what the tests and a debugger look at.

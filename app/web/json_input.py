@@ -1,4 +1,5 @@
-"""JSON bodies: a document nested too deeply is a bad request, never a crash.
+"""JSON bodies: a document nested too deeply is a bad request, never a crash;
+and JSON answers written by an encoder made once (:meth:`BoundedJSONProvider.dumps`).
 
 Python's ``json`` parser recurses once per nesting level; ``[[[[...`` a few
 thousand deep raises RecursionError, which Flask does not expect from a
@@ -9,6 +10,7 @@ levels, so anything deeper than :data:`MAX_DEPTH` is refused before parsing
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
@@ -43,6 +45,37 @@ def too_deep(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
+    #: The encoders :meth:`dumps` made, by the settings they were made with.
+    _encoders: dict[tuple[Any, ...], json.JSONEncoder]
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Flask's ``dumps`` (``json.dumps`` with the provider's ``default``,
+        ``ensure_ascii`` and ``sort_keys``), through an encoder kept per setting.
+
+        ``json.dumps`` with any argument of its own builds a ``JSONEncoder`` on
+        every call; every answer Flask or the OTP API's fast path writes passes
+        ``separators`` (or ``indent``). The key holds every setting the encoder
+        is made with, read anew each call, so a provider changed later is obeyed.
+        """
+        if not kwargs.keys() <= {"separators", "indent"}:
+            return super().dumps(obj, **kwargs)
+        settings = (
+            self.default, self.ensure_ascii, self.sort_keys,
+            kwargs.get("separators"), kwargs.get("indent"),
+        )  # fmt: skip
+        encoders = self.__dict__.setdefault("_encoders", {})
+        try:
+            encoder = encoders[settings]
+        except KeyError:
+            encoder = encoders[settings] = json.JSONEncoder(
+                default=settings[0], ensure_ascii=settings[1], sort_keys=settings[2],
+                separators=settings[3], indent=settings[4],
+            )  # fmt: skip
+        except TypeError:  # a setting that cannot be a key (a list of separators)
+            return super().dumps(obj, **kwargs)
+        text: str = encoder.encode(obj)
+        return text
+
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         if too_deep(s):
             raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")

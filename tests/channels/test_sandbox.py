@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -101,3 +102,62 @@ def test_auto_prefers_whatsapp_for_a_number_that_wrote_on_whatsapp(
 
 def test_auto_uses_whatsapp_for_configured_country_prefixes(app: Flask) -> None:
     assert send(app, "auto", "id").channel == "whatsapp"  # +62 is in the default prefixes
+
+
+def test_form_names_as_twilio_spells_them_asked_once_or_again() -> None:
+    from app.channels.twilio_api import form_name
+
+    names = {
+        "to": "To", "from_": "From", "body": "Body", "status_callback": "StatusCallback",
+        "validity_period": "ValidityPeriod", "messaging_service_sid": "MessagingServiceSid",
+        "content_sid": "ContentSid", "content_variables": "ContentVariables", "twiml": "Twiml",
+        "send_as_mms": "SendAsMms",
+    }  # fmt: skip
+    for _ in range(3):
+        assert {k: form_name(k) for k in names} == names
+    assert form_name.__wrapped__("status_callback") == "StatusCallback"  # the rule itself
+
+
+def test_an_outbox_entry_is_stored_as_json_dumps_writes_it_unescaped(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Non-ASCII kept as is (``ensure_ascii=False``), byte for byte; and the
+    dispatcher's debug line, when asked for, masks the number."""
+    from app.store import keys
+
+    services = app.extensions["sandi"]
+    entry = {"body": "Kode Anda: 483920 — é 😀", "extra": {"twilio": {"To": CUSTOMER}}, "n": 1}
+    services.outbox.append("+6281200000001", entry)
+    raw = services.redis.lindex(keys.outbox("+6281200000001"), -1)
+    assert raw == json.dumps(entry, ensure_ascii=False)
+    caplog.set_level(logging.DEBUG, logger="app.channels.dispatch")
+    receipt = send(app, "sms", "en")
+    lines = [r.getMessage() for r in caplog.records if r.name == "app.channels.dispatch"]
+    assert f"sent sms code to +62812****7890 for VE{'1' * 32} sid={receipt.message_id}" in lines
+
+
+@pytest.mark.parametrize(
+    ("rendered", "sent", "warned"),
+    [
+        ("483920  adalah\n kode Anda ", "Toko: 483920 adalah kode Anda", False),
+        ("Toko: 483920 \u2013 \u201ckode\u201d   Anda", 'Toko: 483920 - "kode" Anda', True),
+        ("Toko: 483920 é", "Toko: 483920 e", True),  # accents folded too
+    ],
+)
+def test_the_sms_text_is_spaced_folded_and_branded_with_one_warning_when_folded(
+    rendered: str, sent: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from types import SimpleNamespace
+
+    from app.channels.sms import SmsChannel
+
+    class Rendered:
+        def render(self, name: str, locale: str, context: object) -> str:
+            return rendered
+
+    sms = SmsChannel(SimpleNamespace(brand="Toko"), Rendered(), None)  # type: ignore[arg-type]
+    message = CodeMessage("VE" + "1" * 32, CUSTOMER, "sms", "483920", "id", "verify", 300)
+    caplog.set_level(logging.WARNING, logger="app.channels.sms")
+    assert sms.text(message) == sent
+    folded = [r for r in caplog.records if "non-GSM" in r.getMessage()]
+    assert len(folded) == (1 if warned else 0)

@@ -146,3 +146,33 @@ def test_the_hashes_are_hmac_sha256_of_the_subkeys() -> None:
         scope_key = hmac.new(key, b"sandi/otp/fraud-scope/v1", hashlib.sha256).digest()
         mac = hmac.new(scope_key, b"ip\x1f10.0.0.1", hashlib.sha256).hexdigest()
         assert hasher.scope("ip", "10.0.0.1") == mac[:24]
+
+
+def test_the_last_destination_kept_is_the_digest_of_that_destination() -> None:
+    """Repeats, alternations, the empty address and threads sharing one hasher:
+    always HMAC-SHA256 of the address asked (the kept digest never answers another)."""
+    import threading
+
+    key = hmac.new(b"s", b"sandi/otp/destination/v1", hashlib.sha256).digest()
+
+    def mac(address: str) -> str:
+        return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    hasher = CodeHasher("s")
+    for address in ["", "+62811", "+62811", "", "+62812", "+62811", "a@x.id", "a@x.id", ""]:
+        assert hasher.destination(address) == mac(address), address
+    wrong: list[str] = []
+
+    def ask(numbers: list[str]) -> None:
+        for number in numbers * 300:
+            if hasher.destination(number) != mac(number):
+                wrong.append(number)
+
+    threads = [
+        threading.Thread(target=ask, args=([f"+6281{t}", f"+6281{t}", "+1"],)) for t in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

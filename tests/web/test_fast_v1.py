@@ -236,3 +236,29 @@ def test_redis_down_is_answered_by_flasks_handlers(
         assert one == other
         assert one[0] == "503 SERVICE UNAVAILABLE" and ("Retry-After", "1") in one[1], one
     assert fast.served == 2
+
+
+@pytest.mark.parametrize("where", ["app", "api", "teardown_appcontext", "swapped"])
+def test_a_hook_added_or_swapped_in_place_sends_the_api_to_flask(app: Flask, where: str) -> None:
+    """Hooks added straight into Flask's lists (as an extension might), not by a
+    decorator, are seen too: the fast path compares with a copy of the lists."""
+    seen: list[str] = []
+
+    def extra(*_: Any) -> None:
+        seen.append("hook")
+
+    def require_key_too() -> None:
+        extra()
+        return None
+
+    fast = fast_path(app)
+    if where == "teardown_appcontext":
+        app.teardown_appcontext_funcs.append(extra)
+    elif where == "swapped":  # the blueprint's own hook replaced by another
+        require_key_too.__module__, require_key_too.__qualname__ = "app.web.api", "require_key"
+        app.before_request_funcs["api"][0] = require_key_too
+    else:
+        app.before_request_funcs.setdefault(None if where == "app" else where, []).append(extra)
+    status, _, _ = send(app.wsgi_app, V, {"to": A, "channel": "sms"})
+    assert status == "201 CREATED" and seen == ["hook"]
+    assert fast.served == 0
