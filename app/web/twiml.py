@@ -65,10 +65,10 @@ def messaging_twiml(
     for reply in replies:
         text = xml_text(reply_text(reply))
         head = f'<Message from="{from_}" to="{to}"'
-        urls = [u for u in map(media_url, reply.media) if u] if reply.media and media_url else []
+        urls = _media_urls(reply, media_url)
         if urls and (mms or message.channel is Channel.WHATSAPP):
             urls = urls[:10] if mms and message.channel is Channel.SMS else urls[:1]
-            media = "".join(f"<Media>{_escaped(xml_text(u))}</Media>" for u in urls)
+            media = "".join(f"<Media>{_escaped(u)}</Media>" for u in urls)
             body = f"<Body>{_escaped(text)}</Body>" if text else ""
             parts.append(f"{head}>{body}{media}</Message>")
             continue
@@ -77,6 +77,14 @@ def messaging_twiml(
         parts.append(f"{head}>{_escaped(text)}</Message>" if text else f"{head} />")
     parts.append("</Response>")
     return "".join(parts)
+
+
+def _media_urls(reply: Reply, media_url: Callable[[str], str | None] | None) -> list[str]:
+    """The reply's public media URLs, without what XML cannot hold: they are text of the
+    document whether they go as ``<Media>`` or as links under an SMS's text."""
+    if not reply.media or media_url is None:
+        return []
+    return [t for t in (xml_text(u) for u in map(media_url, reply.media) if u) if t]
 
 
 def empty_twiml() -> str:

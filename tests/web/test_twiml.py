@@ -98,3 +98,27 @@ def test_media_twiml_is_byte_for_byte_what_twilios_library_writes(
     media_url = dict(zip(refs, urls, strict=True)).get
     got = messaging_twiml((Reply(text, (), refs),), message, media_url, mms)
     assert got == str(response)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(max_size=20),
+    urls=st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=3),
+    mms=st.booleans(),
+    whatsapp=st.booleans(),
+)
+def test_twiml_with_media_is_always_well_formed_xml(
+    text: str, urls: list[str], mms: bool, whatsapp: bool
+) -> None:
+    """A media URL is written as text however it travels (``<Media>``, or a link under an
+    SMS's text): a character XML cannot carry never makes the document unreadable."""
+    import xml.etree.ElementTree as ET
+
+    refs = tuple(f"media/{i}.jpg" for i in range(len(urls)))
+    message = InboundMessage(
+        channel=Channel.WHATSAPP if whatsapp else Channel.SMS, sender="+6281234567890",
+        recipient="+14155238886", body="", message_sid="SM" + "0" * 32,
+        received_at=datetime(2026, 11, 25, tzinfo=UTC),
+    )  # fmt: skip
+    media_url = dict(zip(refs, urls, strict=True)).get
+    ET.fromstring(messaging_twiml((Reply(text, (), refs),), message, media_url, mms))
