@@ -96,17 +96,27 @@ class Templates:
         ``context`` may be a function that builds it: a template without any
         Jinja in it (most replies) needs none, and is not run through Jinja
         either (:meth:`_constant`)."""
-        for candidate in (locale, *[lc for lc in self.locales if lc != locale]):
-            if self.exists(name, candidate):
-                if candidate != locale:
-                    log.warning("template %s missing in %s; using %s", name, locale, candidate)
-                path = f"{candidate}/{name}.j2"
-                text = self._constant(path)
-                if text is not None:
-                    return text
-                values = context() if callable(context) else context
-                return self._jinja(path, values or {})
+        if self.exists(name, locale):  # the usual case: the other languages not listed
+            return self._rendered(name, locale, context)
+        for candidate in self.locales:
+            if candidate != locale and self.exists(name, candidate):
+                log.warning("template %s missing in %s; using %s", name, locale, candidate)
+                return self._rendered(name, candidate, context)
         raise jinja2.TemplateNotFound(name)
+
+    def _rendered(
+        self,
+        name: str,
+        locale: str,
+        context: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None,
+    ) -> str:
+        """``name`` rendered from ``locale``'s own template."""
+        path = f"{locale}/{name}.j2"
+        text = self._constant(path)
+        if text is not None:
+            return text
+        values = context() if callable(context) else context
+        return self._jinja(path, values or {})
 
     def _jinja(self, path: str, values: Mapping[str, Any]) -> str:
         """``get_template(path).render(values).strip()``, for a snapshot's template with

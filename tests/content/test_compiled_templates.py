@@ -78,3 +78,22 @@ def test_every_shipped_otp_sms_renders_as_jinja_renders_it() -> None:
         want = jinja_render(templates, path, values)
         assert templates.render("otp_sms", locale, values) == want
         assert "482913" in want and "Warung Sari" in want
+
+
+def test_a_missing_language_falls_back_in_the_servers_order(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sources = {
+        "en/greet.j2": "Hello {{ name }}",
+        "id/greet.j2": "Halo {{ name }}",
+        "jv/only.j2": "Sugeng {{ name }}",
+    }
+    templates = Templates(ROOT / "templates", sources, ("jv", "en", "id"))
+    assert templates.render("greet", "id", VALUES) == "Halo Sari"
+    assert templates.render("only", "jv", VALUES) == "Sugeng Sari"
+    assert caplog.text == ""  # the asked language has it: no word of the others
+    assert templates.render("greet", "jv", lambda: VALUES) == "Hello Sari"  # en before id
+    assert "template greet missing in jv; using en" in caplog.text
+    assert templates.render("greet", "fr", VALUES) == "Hello Sari"  # not a server language
+    with pytest.raises(jinja2.TemplateNotFound):
+        templates.render("nowhere", "id", VALUES)
