@@ -260,7 +260,7 @@ class Channels:
             return self._send(adapter, message)
         verdict, flagged = ahead.begin(  # asked ahead by prepare(), or asked now
             self.attempts, key, message.to, self.clock().timestamp(),
-            self.opt_outs.flags(message.to, message.channel),
+            lambda: self.opt_outs.flags(message.to, message.channel),
         )  # fmt: skip
         if flagged:
             raise _opted_out(message.channel)

@@ -7,10 +7,12 @@ ride the start's first round trip; a start that does not send under that id
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
+from app.channels import ahead
 from app.otp.errors import OtpError
 from app.otp.ports import CodeMessage
 from app.store import keys
@@ -78,3 +80,26 @@ def test_an_opted_out_customer_gets_nothing_and_the_claim_is_given_back(
         live.otp.start(CUSTOMER, "sms", "login")
     assert refused.value.code == "delivery_failed"
     assert {s["state"] for s in attempts(redis_client).values()} == {"unreached"}
+
+
+def test_a_send_asked_ahead_does_not_ask_for_its_flags_again(live: Services) -> None:
+    """The opt-out flags were read with the answer asked ahead: only a send that was
+    not asked ahead builds them, to read them then."""
+    channels, vid = live.channels, "VE" + "4" * 32
+    asked: list[str] = []
+
+    def flags(key: str) -> Any:
+        asked.append(key)
+        return channels.opt_outs.flags(CUSTOMER, "sms")
+
+    first, second = f"{vid}:1:sms", f"{vid}:2:sms"
+    release = ahead.ask(channels.attempts, first, CUSTOMER, time.time(), flags("ahead"))
+    verdict, flagged = ahead.begin(
+        channels.attempts, first, CUSTOMER, time.time(), lambda: flags(first)
+    )
+    assert (verdict.state, flagged, asked) == ("go", False, ["ahead"])
+    verdict, flagged = ahead.begin(
+        channels.attempts, second, CUSTOMER, time.time(), lambda: flags(second)
+    )
+    assert (verdict.state, flagged, asked) == ("go", False, ["ahead", second])
+    release()
