@@ -59,13 +59,18 @@ def ask(
 
 
 def begin(
-    attempts: SendAttempts, key: str, to: str, now: float, flags: Sequence[tuple[str, str]]
+    attempts: SendAttempts,
+    key: str,
+    to: str,
+    now: float,
+    flags: Callable[[], Sequence[tuple[str, str]]],
 ) -> tuple[Verdict, bool]:
     """:meth:`SendAttempts.begin_unless` for attempt ``key`` to ``to``: the answer asked
-    ahead when there is one (taken once), else in a round trip of its own."""
+    ahead when there is one (taken once), else in a round trip of its own. ``flags``
+    gives the opt-out flags to read, asked only then (the answer ahead read them)."""
     ahead = _AHEAD.get()
     if ahead is None or ahead.used or ahead.key != key or ahead.to != to:
-        return attempts.begin_unless(key, now, flags)
+        return attempts.begin_unless(key, now, flags())
     ahead.used = True
     _AHEAD.set(None)
     verdict, flagged = ahead.answer()

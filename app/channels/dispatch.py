@@ -59,6 +59,12 @@ from app.store.tracking import DeliveryLog, Digest, OptOuts
 log = logging.getLogger(__name__)
 
 
+def _opted_out(channel: str) -> DeliveryError:
+    """The refusal of a send to a customer known to have opted out (made only then: a
+    send that goes out needs none)."""
+    return DeliveryError("opted_out", f"the recipient opted out of {channel} messages")
+
+
 class CodeChannel(Protocol):
     """What every adapter implements: send one code, return (provider id, dictated code)."""
 
@@ -248,19 +254,16 @@ class Channels:
         a rerun of the same send (a job rq runs again) never sends twice.
         """
         key = f"{message.send_key}:{message.channel}" if message.send_key else None
-        opted_out = DeliveryError(
-            "opted_out", f"the recipient opted out of {message.channel} messages"
-        )
         if key is None:
             if self.opt_outs.has(message.to, message.channel):
-                raise opted_out
+                raise _opted_out(message.channel)
             return self._send(adapter, message)
         verdict, flagged = ahead.begin(  # asked ahead by prepare(), or asked now
             self.attempts, key, message.to, self.clock().timestamp(),
-            self.opt_outs.flags(message.to, message.channel),
+            lambda: self.opt_outs.flags(message.to, message.channel),
         )  # fmt: skip
         if flagged:
-            raise opted_out
+            raise _opted_out(message.channel)
         if verdict.state == "sent":
             log.info("send %s already went out (sid=%s): not sent again", key, verdict.message_id)
             return verdict.message_id, None

@@ -76,9 +76,13 @@ def marked_send(
         wrote = True
         mark("writing")
 
+    # before_write()'s work, without a generator-based context manager per send
+    token = _before_write.set(writing)
     try:
-        with before_write(writing):
+        try:
             return send()
+        finally:
+            _before_write.reset(token)
     except Exception as err:
         mark(("refused" if refused(err) else "in_doubt") if wrote else "unreached")
         raise

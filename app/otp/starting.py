@@ -164,7 +164,7 @@ class Starts(Deliveries):
             if not counted:
                 sources = {"ip": client_ip, "key": api_key, "sender": sender}
                 limited = self._limit_keys(limit_address(dest.address), api_key, client_ip, sender)
-                claimed, ctx, code = self._claim_once(
+                claimed, ctx, first = self._claim_once(
                     command, dest.country, flow, sources, limited, undo
                 )
                 if claimed.kind == "retry":
@@ -174,8 +174,9 @@ class Starts(Deliveries):
                 if claimed.kind == "created":  # written with its code in that same round trip
                     expires_ms = command.now_ms + command.ttl * 1000
                     return self._send(
-                        command, command.new_id, code, claimed, False, expires_ms, ctx
-                    )
+                        command, command.new_id, first.code, claimed, False, expires_ms, ctx,
+                        first,
+                    )  # fmt: skip
             else:
                 claimed = self.store.start(command, claim=True)
                 if claimed.kind == "retry":
@@ -234,7 +235,7 @@ class Starts(Deliveries):
         self, command: StartCommand, country: str | None, flow: str | None,
         sources: dict[str, str | None], limited: tuple[str, str | None, str | None, str | None],
         undo: list[Callable[[], None]] | None = None,
-    ) -> tuple[StartOutcome, SendContext, str]:  # fmt: skip
+    ) -> tuple[StartOutcome, SendContext, CodeMessage]:  # fmt: skip
         """Claim the send, screen it and count it against the send limits: one round trip.
 
         The first is speculative, so nothing in it waits on another's answer:
@@ -249,6 +250,9 @@ class Starts(Deliveries):
         its store keeps them beside it (racing requests for one number never
         fill its window for the one that wins); else (and a chat sender's) in
         a second trip once the claim is won.
+
+        Returns with the claim's outcome the new verification's first message (its
+        code, generation 1): asked ahead of the delivery, and sent as it is if created.
         """
         target: tuple[str, ...] = _TARGET_SCOPES
         windows: dict[str, Any] = {}
@@ -261,11 +265,12 @@ class Starts(Deliveries):
         claim = self.store.claim_soon(fresh)
         screen = self._screen_soon(fresh, country, flow, sources)
         hold = self.limiter.acquire_soon(*limited, scopes=SOURCE_SCOPES)
+        first = _message(fresh, fresh.new_id, code, 1)
         prepare = getattr(self.delivery, "prepare", None)
         if prepare is not None and undo is not None:
             # the new verification's first send (generation 1), asked ahead: its
             # opt-out read and attempt claim; dropped if the start does not send it
-            undo.append(prepare(_message(fresh, fresh.new_id, code, 1)))
+            undo.append(prepare(first))
         claimed = claim()  # the round trip: the claim's, the screening's and the limits'
         held = hold()
         if claimed.kind == "limited":  # the number's window (the others count it, as ever)
@@ -275,7 +280,7 @@ class Starts(Deliveries):
             held.give_back()
             if claimed.kind != "retry":
                 refuse_start(claimed, command.existing_id)
-            return claimed, SendContext(), code
+            return claimed, SendContext(), first
         created = claimed.kind == "created"
         try:
             ctx = screen()
@@ -285,7 +290,7 @@ class Starts(Deliveries):
             raise
         refusal = held.refusal or self.limiter.acquire_soon(*limited, scopes=target)().refusal
         self._refuse_limited(fresh, refusal, discard=created)
-        return claimed, ctx, code
+        return claimed, ctx, first
 
     def _screen_soon(
         self, command: StartCommand, country: str | None, flow: str | None,
@@ -327,9 +332,15 @@ class Starts(Deliveries):
         resend: bool,
         expires_ms: int,
         ctx: SendContext,
+        first: CodeMessage | None = None,
     ) -> Started:
+        """Deliver the code and answer. ``first``: the message a new verification's first
+        send was asked ahead with, used as it is (not built twice) when this is that send."""
         bind_log_context(verification_id=vid)
-        message = _message(c, vid, code, written.gen)
+        if first is not None and first.send_key == send_key(vid, written.gen):
+            message = first
+        else:
+            message = _message(c, vid, code, written.gen)
         try:
             receipt = self._deliver(message, written.gen)
         except DeliveryError as err:

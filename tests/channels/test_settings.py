@@ -59,3 +59,39 @@ def test_sandbox_has_every_channel_and_a_fictional_flash_pool() -> None:
     s = ChannelSettings.from_settings(Settings.from_mapping({"SANDI_SANDBOX": "1"}))
     assert all(s.unavailable(c) is None for c in ("sms", "whatsapp", "call", "email", "flashcall"))
     assert len({n[-4:] for n in s.flashcall_numbers}) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("channel", "missing", "configured"),
+    [
+        ("sms", "TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID", {"TWILIO_SMS_FROM": "TokoKu"}),
+        (
+            "whatsapp",
+            "TWILIO_WHATSAPP_FROM and TWILIO_WHATSAPP_OTP_CONTENT_SID",
+            {
+                "TWILIO_WHATSAPP_FROM": "+14155238886",
+                "TWILIO_WHATSAPP_OTP_CONTENT_SID": "HX" + "a" * 32,
+            },
+        ),
+        ("call", "TWILIO_VOICE_FROM", {"TWILIO_VOICE_FROM": "+14155550100"}),
+        (
+            "email",
+            "SMTP_URL and SMTP_FROM",
+            {"SMTP_URL": "smtp://127.0.0.1:2525", "SMTP_FROM": "otp@example.co.id"},
+        ),
+        (
+            "flashcall",
+            "SANDI_FLASHCALL_RANGE (a number range you own, e.g. +6221500XXXX) or "
+            "SANDI_FLASHCALL_NUMBERS (at least 9,000 distinct endings)",
+            {"SANDI_FLASHCALL_RANGE": "+6221500XXXX"},
+        ),
+    ],
+)
+def test_an_unconfigured_channel_says_what_to_set(
+    channel: str, missing: str, configured: dict[str, str]
+) -> None:
+    problem = parse().unavailable(channel)
+    assert problem is not None and problem.code == "channel_unavailable"
+    assert str(problem) == f"{channel} is not configured: set {missing}"
+    assert parse(**configured).unavailable(channel) is None
+    assert str(parse().unavailable("fax")) == "fax is not configured: set a known channel"

@@ -64,6 +64,16 @@ def test_opt_out_21610_is_stored_reported_and_not_retried(
     assert len(fake_twilio.created()) == 2
 
 
+def test_a_known_opt_out_is_refused_with_its_channel_keyed_or_not(live: Services) -> None:
+    live.channels.opt_outs.add(CUSTOMER, "sms")
+    for msg in (message(), replace(message(), send_key="VE" + "3" * 32 + ":1")):
+        err = refused(live, msg)
+        assert (err.code, str(err), err.retryable) == (
+            "opted_out", "the recipient opted out of sms messages", False
+        )  # fmt: skip
+    live.channels.deliver(message("whatsapp"))  # another channel still goes
+
+
 def test_opted_out_whatsapp_makes_auto_choose_sms(
     live_config: dict, redis_client: Any, fake_twilio: FakeTwilio
 ) -> None:
