@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import redis
@@ -36,6 +37,7 @@ from redis._parsers import hiredis as _hiredis_parser
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeout
+from redis.retry import Retry
 
 from app.store.connection import RedisClient
 
@@ -55,6 +57,10 @@ class Call(NamedTuple):
 #: ``Call``'s fields as a tuple, made without the named tuple's own ``__new__`` (a Python
 #: function: a frame per call, and a pair makes ~30 of them).
 _new_call: Callable[[type[Call], tuple[Any, Script | None, int]], Call] = tuple.__new__
+
+
+#: A call's words (``Call.words``), read in C.
+_words: Callable[[Call], tuple[Any, ...]] = itemgetter(0)
 
 
 def script(script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Call:
@@ -140,13 +146,14 @@ def _reply(conn: Any) -> Any:
 
 def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     pool = client.connection_pool
-    if client.get_retry() is not None:
-        return _on(_pinned(pool), client, calls)
+    retry = client.get_retry()  # asked once a trip: redis-py's getter is a Python call
+    if retry is not None:
+        return _on(_pinned(pool), retry, calls)
     # Without a Retry policy a socket the server closed while idle would fail the trip:
     # the pool's checkout peeks at it first (Sandi's own clients always have one).
     conn = pool.get_connection()
     try:
-        return _on(conn, client, calls)
+        return _on(conn, None, calls)
     finally:
         pool.release(conn)
 
@@ -193,8 +200,9 @@ class _Pin:
                 self.pool.release(self.conn)
 
 
-def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
-    packed = b"".join([pack_command(c.words) for c in calls])
+def _on(conn: Any, retry: Retry | None, calls: Sequence[Call]) -> list[Any]:
+    """``calls`` on ``conn`` under the client's ``retry`` (None: one attempt)."""
+    packed = b"".join(map(pack_command, map(_words, calls)))  # packed in C, call by call
 
     def attempt() -> list[Any]:
         if conn._sock is None:  # connect() as the pool would: a Sentinel's finds the master
@@ -222,7 +230,6 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     def failed(_: Exception) -> None:
         conn.disconnect()
 
-    retry = client.get_retry()
     try:
         result: list[Any] = attempt() if retry is None else retry.call_with_retry(attempt, failed)
     except BaseException:

@@ -242,3 +242,16 @@ def test_a_connection_error_reply_is_raised_as_redis_py_would(wire: bytes) -> No
     reader.feed(b"+OK\r\n" + wire)
     with pytest.raises(BusyLoadingError):
         trip._read(parser, reader, 2)
+
+
+def test_a_client_without_a_retry_policy_checks_out_a_connection_per_trip(
+    redis_url: str,
+) -> None:
+    """No Retry: one attempt, on a connection the pool lends for the trip and takes back."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True, retry=None)
+    assert client.get_retry() is None
+    pool = client.connection_pool
+    assert trip.run(client, [trip.command("PING"), trip.command("ECHO", "x")]) == ["PONG", "x"]
+    assert pool._in_use_connections == set() and len(pool._available_connections) == 1  # type: ignore[attr-defined]
+    assert "_sandi_pins" not in pool.__dict__  # nothing pinned to the thread
+    client.close()
