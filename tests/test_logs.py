@@ -106,6 +106,63 @@ def test_the_plain_format_reads_as_loggings_own_across_seconds() -> None:
         assert ours.format(record) == reference.format(record)
 
 
+def test_the_plain_format_s_short_way_writes_loggings_own_lines() -> None:
+    """A record with arguments, an exception, a stack or none of them: the same line and
+    the same ``message`` and ``asctime`` on the record (other handlers read them)."""
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        failure = sys.exc_info()
+    made = [
+        ("otp wrong code %s attempts_left=%d", ("VE1", 4), None, None),
+        ("plain 100%", (), None, None),
+        ("failed %s", ("x",), failure, None),
+        ("stacked", (), None, "Stack (most recent call last):\n  here"),
+    ]
+    for msg, args, exc_info, stack in made:
+        ours, theirs = (
+            logging.LogRecord("app.x", logging.INFO, __file__, 1, msg, args, exc_info, sinfo=stack)
+            for _ in range(2)
+        )
+        theirs.created, theirs.msecs = ours.created, ours.msecs
+        assert formatter().format(ours) == logging.Formatter(_PLAIN).format(theirs)
+        assert (ours.message, ours.asctime) == (theirs.message, theirs.asctime)
+
+
+def test_sandi_s_handler_writes_and_flushes_each_line_as_logging_s_own() -> None:
+    """The same bytes as logging's StreamHandler with Sandi's formatter, flushed per line;
+    a stream that fails is logging's handleError's, never the caller's exception."""
+    import io
+
+    from app.logs import sandi_handler
+
+    class Flushes(io.StringIO):
+        flushed = 0
+
+        def flush(self) -> None:
+            self.flushed += 1
+            super().flush()
+
+    ours, theirs = Flushes(), io.StringIO()
+    handler = sandi_handler()
+    handler.setStream(ours)
+    reference = logging.StreamHandler(theirs)
+    reference.setFormatter(formatter())
+    for n in range(3):
+        record = logging.LogRecord("app.x", logging.INFO, __file__, 1, "line %d", (n,), None)
+        handler.handle(record)
+        reference.handle(record)
+    assert ours.getvalue() == theirs.getvalue() and ours.getvalue().count("\n") == 3
+    assert ours.flushed == 3
+    ours.close()
+    failed: list[logging.LogRecord] = []
+    handler.handleError = failed.append  # type: ignore[method-assign]
+    handler.handle(logging.LogRecord("app.x", logging.INFO, __file__, 1, "late", (), None))
+    assert [r.msg for r in failed] == ["late"]
+
+
 def test_bound_context_adds_fields_keeps_earlier_ones_and_skips_empty_values() -> None:
     import contextvars
 

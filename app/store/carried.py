@@ -87,7 +87,9 @@ class Carrier(Generic[T]):
             if not self._waiting:
                 return []
             taken = [w for w in self._waiting if which(w)]
-            if taken:
+            if len(taken) == len(self._waiting):  # all of them (one client: the usual case)
+                self._waiting = []
+            elif taken:
                 self._waiting = [w for w in self._waiting if not which(w)]
         return taken
 

@@ -63,13 +63,12 @@ class RedisFraudStore(FraudStore):
         scopes = self._scopes(subject)
         b, h = now_ms // FIVE_MIN_MS, now_ms // HOUR_MS
         calls = []
+        hours = {"p": prefix_hours, "c": country_hours}
         for _, tag, scope_id in scopes:
-            base = {"p": prefix_hours, "c": country_hours}.get(tag, 0)
             calls.append(trip.script(
                 self._observe,
-                [keys.fraud_counts(tag, scope_id), keys.fraud_block(tag, scope_id),
-                 keys.fraud_seen(tag, scope_id, h), keys.fraud_seen(tag, scope_id, h - 1)],
-                ["1" if count else "0", b, h, RECENT_BUCKETS, base, _TTL[tag] * 1000,
+                keys.fraud_observed(tag, scope_id, h),
+                ["1" if count else "0", b, h, RECENT_BUCKETS, hours.get(tag, 0), _TTL[tag] * 1000,
                  subject.destination, now_ms],
             ))  # fmt: skip
         if subject.candidates:

@@ -27,9 +27,9 @@ raised to the caller, whose own handling applies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,30 +185,46 @@ def _queue_or_run(writes: list[_Write]) -> None:
         _send(writes, log_quiet=False)
 
 
-@contextmanager
-def batch(carry: Carrier[_Write] | None = None) -> Iterator[None]:
+def batch(carry: Carrier[_Write] | None = None) -> AbstractContextManager[None]:
     """Queue the writes of the step inside; send them when it ends (even by an exception:
     what happened before it, a send that went out, must still be recorded).
 
     ``carry``: the statistics among them (``quiet`` writes nobody asked the
     reply of) go to that :class:`app.store.carried.Carrier` instead, sent a
-    moment later with other requests' (see there for the price).
+    moment later with other requests' (see there for the price). Inside an open
+    batch it is no batch of its own: the outer one sends.
     """
-    if _QUEUE.get() is not None:  # nested: the outer batch sends
-        yield
-        return
-    queue = _Batch()
-    token = _QUEUE.set(queue)
-    try:
-        yield
-    finally:
+    return _Scope(carry)
+
+
+class _Scope:
+    """:func:`batch`'s context: a class, not a generator under ``contextmanager`` (whose
+    wrapper adds four calls a batch; an OTP pair opens four)."""
+
+    __slots__ = ("carry", "queue", "token")
+
+    def __init__(self, carry: Carrier[_Write] | None) -> None:
+        self.carry = carry
+        self.queue: _Batch | None = None
+        self.token: Token[_Batch | None] | None = None
+
+    def __enter__(self) -> None:
+        if _QUEUE.get() is None:  # nested: the outer batch sends
+            self.queue = _Batch()
+            self.token = _QUEUE.set(self.queue)
+
+    def __exit__(self, *_: object) -> None:
+        queue, token = self.queue, self.token
+        if queue is None or token is None:
+            return
+        self.queue = self.token = None
         _QUEUE.reset(token)
         trip.drop_pending()  # questions of the step never asked (it raised): not sent later
         writes, afters = queue.take()
-        if carry is not None and writes:
+        if self.carry is not None and writes:
             carried = [w for w in writes if w.quiet and w.answer is None]
             if carried:
-                carry.add(carried)
+                self.carry.add(carried)
                 writes = [w for w in writes if not w.quiet or w.answer is not None]
         _send_and_run(writes, afters, log_quiet=True)
 

@@ -172,6 +172,11 @@ class RedisSendLimiter:
                 ("server", server, cheap),
             )
         }
+        #: (sends, seconds, ...) of the destination's windows, for :meth:`destination_windows`:
+        #: its items never change, and every start asks.
+        self._windows = tuple(
+            n for item in self._rules["destination"].items for n in (item.amount, item.get_expiry())
+        )
 
     def _hits(
         self,
@@ -256,11 +261,9 @@ class RedisSendLimiter:
     def destination_windows(self) -> tuple[int, tuple[int, ...]] | None:
         """The START script counts them with its claim (:func:`app.store.keys.otp_send_log`),
         on this limiter's clock (real time, as ``limits``')."""
-        items = self._rules["destination"].items
-        if not items:
+        if not self._windows:
             return None
-        windows = tuple(n for item in items for n in (item.amount, item.get_expiry()))
-        return int(time.time() * 1000), windows
+        return int(time.time() * 1000), self._windows
 
     def reset(self, destination: str) -> None:
         """Forget a destination's sends (an operator unblocking a customer): the log the

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import redis
@@ -36,6 +37,7 @@ from redis._parsers import hiredis as _hiredis_parser
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeout
+from redis.retry import Retry
 
 from app.store.connection import RedisClient
 
@@ -52,14 +54,24 @@ class Call(NamedTuple):
     nkeys: int = 0
 
 
+#: ``Call``'s fields as a tuple, made without the named tuple's own ``__new__`` (a Python
+#: function: a frame per call, and a pair makes ~30 of them).
+_new_call: Callable[[type[Call], tuple[Any, Script | None, int]], Call] = tuple.__new__
+
+
+#: A call's words (``Call.words``), read in C.
+_words: Callable[[Call], tuple[Any, ...]] = itemgetter(0)
+
+
 def script(script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Call:
     """``EVALSHA`` of a registered script (loaded on demand)."""
-    return Call(("EVALSHA", script_.sha, len(keys), *keys, *args), script_, len(keys))
+    n = len(keys)
+    return _new_call(Call, (("EVALSHA", script_.sha, n, *keys, *args), script_, n))
 
 
 def command(*words: Any) -> Call:
     """A plain command, e.g. ``command("HMGET", key, "a", "b")``."""
-    return Call(words)
+    return _new_call(Call, (words, None, 0))
 
 
 def call(client: RedisClient, script_: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
@@ -79,11 +91,13 @@ def run(client: RedisClient, calls: Sequence[Call], *, errors: bool = False) -> 
         replies = [_one(client, c) for c in calls]
     else:
         replies = _pipelined(client, calls)
-    if not errors:
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
+    if not errors and any(map(_is_error, replies)):  # the scan in C, as _pipelined's
+        raise next(r for r in replies if isinstance(r, Exception))
     return replies
+
+
+#: ``isinstance(reply, Exception)`` as a C function of the reply alone.
+_is_error: Callable[[Any], bool] = Exception.__instancecheck__
 
 
 def _one(client: RedisClient, c: Call) -> Any:
@@ -100,6 +114,19 @@ def _one(client: RedisClient, c: Call) -> Any:
 
 def _pipelined(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     replies = _send(client, calls)
+    # Nearly every trip has no NOSCRIPT reply: the scan for one runs in C (no frame, no
+    # bytecode per reply); only a trip with one lists which.
+    if any(map(_is_noscript, replies)):
+        _rerun_missed(client, calls, replies)
+    return replies
+
+
+#: ``isinstance(reply, NoScriptError)`` as a C function of the reply alone.
+_is_noscript: Callable[[Any], bool] = NoScriptError.__instancecheck__
+
+
+def _rerun_missed(client: redis.Redis, calls: Sequence[Call], replies: list[Any]) -> None:
+    """Load the scripts Redis forgot (none of those calls ran) and run those again."""
     missed = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
     if missed:  # Redis forgot scripts (none of those ran): load them, run those again
         for script_ in {calls[i].script for i in missed}:
@@ -108,7 +135,6 @@ def _pipelined(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
         again = _send(client, [calls[i] for i in missed])
         for i, reply in zip(missed, again, strict=True):
             replies[i] = reply
-    return replies
 
 
 def _reply(conn: Any) -> Any:
@@ -120,13 +146,14 @@ def _reply(conn: Any) -> Any:
 
 def _send(client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     pool = client.connection_pool
-    if client.get_retry() is not None:
-        return _on(_pinned(pool), client, calls)
+    retry = client.get_retry()  # asked once a trip: redis-py's getter is a Python call
+    if retry is not None:
+        return _on(_pinned(pool), retry, calls)
     # Without a Retry policy a socket the server closed while idle would fail the trip:
     # the pool's checkout peeks at it first (Sandi's own clients always have one).
     conn = pool.get_connection()
     try:
-        return _on(conn, client, calls)
+        return _on(conn, None, calls)
     finally:
         pool.release(conn)
 
@@ -173,8 +200,9 @@ class _Pin:
                 self.pool.release(self.conn)
 
 
-def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
-    packed = b"".join([pack_command(c.words) for c in calls])
+def _on(conn: Any, retry: Retry | None, calls: Sequence[Call]) -> list[Any]:
+    """``calls`` on ``conn`` under the client's ``retry`` (None: one attempt)."""
+    packed = b"".join(map(pack_command, map(_words, calls)))  # packed in C, call by call
 
     def attempt() -> list[Any]:
         if conn._sock is None:  # connect() as the pool would: a Sentinel's finds the master
@@ -202,7 +230,6 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     def failed(_: Exception) -> None:
         conn.disconnect()
 
-    retry = client.get_retry()
     try:
         result: list[Any] = attempt() if retry is None else retry.call_with_retry(attempt, failed)
     except BaseException:
@@ -211,25 +238,47 @@ def _on(conn: Any, client: redis.Redis, calls: Sequence[Call]) -> list[Any]:
     return result
 
 
+#: Replies whose type needs no look inside: most of a trip's (a list is looked at apart).
+_PLAIN = frozenset({str, bytes, int, type(None)})
+
+
 def _read(parser: Any, reader: Any, count: int) -> list[Any]:
     """``count`` replies with hiredis's reader straight (redis-py's layers cost more than
-    it); a push between replies (RESP3) goes to the parser's handler, as redis-py does."""
-    push = getattr(parser, "_hiredis_PushNotificationType", None)  # RESP3 only
+    it); a push between replies (RESP3) goes to the parser's handler, as redis-py does.
+
+    A plain reply (a string, a number, nil, a list of such) is taken as it is; anything
+    else (more data needed, a push, an error, RESP3's other types) goes through
+    :func:`_odd`, which checks it as redis-py's ``read_response`` would.
+    """
+    gets = reader.gets
     replies: list[Any] = []
     for _ in range(count):
-        reply = reader.gets()
-        while reply is _NOT_ENOUGH or (push is not None and isinstance(reply, push)):
-            if reply is _NOT_ENOUGH:
-                parser.read_from_socket()
-            else:
-                parser.handle_push_response(reply)
-            reply = reader.gets()
-        if isinstance(reply, ConnectionError):
-            raise reply
-        if isinstance(reply, list) and reply and isinstance(reply[0], ConnectionError):
-            raise reply[0]
+        reply = gets()
+        kind = type(reply)
+        if kind is list:
+            if reply and type(reply[0]) not in _PLAIN and isinstance(reply[0], ConnectionError):
+                raise reply[0]
+        elif kind not in _PLAIN:
+            reply = _odd(parser, reader, reply)
         replies.append(reply)  # an error reply is a ResponseError instance
     return replies
+
+
+def _odd(parser: Any, reader: Any, reply: Any) -> Any:
+    """The whole reply ``reply`` began (reading the socket and handing pushes over while
+    it is not there yet); a connection error (``LOADING``, ...) is raised, as redis-py."""
+    push = getattr(parser, "_hiredis_PushNotificationType", None)  # RESP3 only
+    while reply is _NOT_ENOUGH or (push is not None and isinstance(reply, push)):
+        if reply is _NOT_ENOUGH:
+            parser.read_from_socket()
+        else:
+            parser.handle_push_response(reply)
+        reply = reader.gets()
+    if isinstance(reply, ConnectionError):
+        raise reply
+    if isinstance(reply, list) and reply and isinstance(reply[0], ConnectionError):
+        raise reply[0]
+    return reply
 
 
 # -- Calls whose answer can wait for the next round trip -------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from app.otp.insights import LATENCY_BOUNDS
+from app.otp.insights import LATENCY_BOUNDS, Dims, Trace
 from app.otp.insights_report import percentile
 from app.otp.service import OtpService
 from app.store.outbox import OutboxStore
@@ -94,3 +94,19 @@ def test_the_staff_page_needs_the_staff_login(redis_url: str, tmp_path: Path) ->
     log_in(app, client)
     assert client.get("/insights", base_url=public).status_code == 200
     assert client.get("/insights/data.json", base_url=public).status_code == 200
+
+
+def test_a_trace_reads_back_as_it_was_written() -> None:
+    """What an approval parses is the trace the start wrote: sources in order, a source
+    item without its kind or value skipped, missing fields at their defaults."""
+    trace = Trace(
+        dims=Dims("sms", "ID", "login", "api"), hour=490_000, first_ms=1_764_000_000_000,
+        last_ms=1_764_000_060_000, sends=2, prefix="ab12",
+        sources=(("ip", "d1"), ("key", "d2")), fallback="whatsapp",
+    )  # fmt: skip
+    assert Trace.parse(trace.fields()) == trace
+    raw = {"d": "sms|ID|login|api", "h": "7", "t0": "5", "src": "ip=d1,=x,key=,bare,k=v=w"}
+    parsed = Trace.parse(raw)
+    assert parsed.sources == (("ip", "d1"), ("k", "v=w")) and type(parsed.sources) is tuple
+    assert (parsed.last_ms, parsed.sends, parsed.prefix, parsed.fallback) == (5, 1, "", "")
+    assert Trace.parse({**raw, "src": ""}).sources == ()

@@ -164,3 +164,17 @@ def test_a_clean_exit_writes_what_waits(redis_client: redis.Redis, redis_url: st
 def test_a_carrier_needs_a_delay() -> None:
     with pytest.raises(ValueError, match="above 0"):
         Carrier(later.send_carried, delay=0)
+
+
+def test_taking_some_writes_leaves_the_others_waiting_in_order() -> None:
+    """take() hands over what it selects, all of it or some; the rest keep their order."""
+    sent: list[list[int]] = []
+    carrier: Carrier[int] = Carrier(sent.append, delay=60.0)
+    carrier.add([1, 2, 3, 4, 5])
+    assert carrier.take(lambda n: n % 2 == 0) == [2, 4]
+    assert carrier.take(lambda n: n > 10) == [] and carrier.waiting() == 3
+    assert carrier.take(lambda n: True) == [1, 3, 5] and carrier.waiting() == 0
+    carrier.add([6, 7])
+    assert carrier.take(lambda n: n == 7) == [7]
+    carrier.settle()
+    assert sent == [[6]]

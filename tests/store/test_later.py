@@ -140,3 +140,31 @@ def test_a_failing_write_still_runs_the_callbacks_then_raises(redis_client: redi
         later.command(redis_client, "hincrby", "sandi:test:text", "n", 1)
         later.after(lambda: seen.append("after"))
     assert seen == ["after"]
+
+
+def test_a_nested_batch_leaves_the_sending_to_the_outer_one(redis_client: redis.Redis) -> None:
+    """An inner batch (a start inside a flow's step) sends nothing at its end, even ended by
+    an exception: its writes go with the outer batch's, and its questions stay asked."""
+    with later.batch():
+        with later.batch():
+            later.command(redis_client, "set", "sandi:test:inner", "1", ex=60)
+        with pytest.raises(RuntimeError), later.batch():
+            later.command(redis_client, "set", "sandi:test:raised", "2", ex=60)
+            raise RuntimeError("inside")
+        assert later.active()
+        assert redis_client.exists("sandi:test:inner", "sandi:test:raised") == 0
+    assert not later.active()
+    assert redis_client.mget("sandi:test:inner", "sandi:test:raised") == ["1", "2"]
+
+
+def test_an_error_ending_a_batch_is_the_one_raised_after_its_writes_were_sent(
+    redis_client: redis.Redis,
+) -> None:
+    """The step's own exception propagates unchanged (writes sent first); a batch that ended
+    cleanly leaves no open batch behind, so the next write runs at once."""
+    with pytest.raises(KeyError, match="mine"), later.batch(carry=later.carrier(60.0)):
+        later.command(redis_client, "set", "sandi:test:before", "1", ex=60)
+        raise KeyError("mine")
+    assert redis_client.get("sandi:test:before") == "1" and not later.active()
+    later.command(redis_client, "set", "sandi:test:after", "2", ex=60)
+    assert redis_client.get("sandi:test:after") == "2"

@@ -207,3 +207,51 @@ def test_a_forked_child_uses_a_connection_of_its_own(redis_url: str) -> None:
     assert theirs and theirs != mine
     assert trip.run(client, [trip.command("CLIENT", "ID")])[0] == mine  # the parent's, untouched
     client.close()
+
+
+def test_calls_are_the_named_tuples_their_fields_say(redis_client: redis.Redis) -> None:
+    """script() and command() build a Call without its own __new__: the same value."""
+    echo = redis_client.register_script(_ECHO)
+    made = trip.script(echo, ["k"], ["a", 1])
+    assert type(made) is trip.Call
+    assert made == trip.Call(("EVALSHA", echo.sha, 1, "k", "a", 1), echo, 1)
+    assert (made.words, made.script, made.nkeys) == (("EVALSHA", echo.sha, 1, "k", "a", 1), echo, 1)
+    plain = trip.command("GET", "k")
+    assert type(plain) is trip.Call and plain == trip.Call(("GET", "k")) and plain.nkeys == 0
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [b"-LOADING Redis is loading the dataset in memory\r\n", b"*1\r\n-LOADING loading\r\n"],
+    ids=["reply", "first-of-a-list"],
+)
+def test_a_connection_error_reply_is_raised_as_redis_py_would(wire: bytes) -> None:
+    """A reply hiredis makes a ConnectionError (LOADING, a replica's MASTERDOWN) ends the
+    trip, alone or first in a list; other replies, plain or not, come in their place."""
+    from hiredis import Reader
+    from redis._parsers import _HiredisParser
+    from redis.exceptions import BusyLoadingError
+
+    parser = _HiredisParser(65536)
+    reader = Reader(replyError=parser.parse_error, notEnoughData=trip._NOT_ENOUGH)
+    reader.feed(b"+OK\r\n:1\r\n*2\r\n$1\r\na\r\n-ERR nope\r\n%1\r\n+k\r\n:2\r\n-ERR x\r\n")
+    first = trip._read(parser, reader, 5)
+    assert first[:2] == [b"OK", 1] and first[2][0] == b"a" and first[3] == {b"k": 2}
+    assert isinstance(first[2][1], ResponseError)
+    assert isinstance(first[4], ResponseError) and not isinstance(first[4], BusyLoadingError)
+    reader.feed(b"+OK\r\n" + wire)
+    with pytest.raises(BusyLoadingError):
+        trip._read(parser, reader, 2)
+
+
+def test_a_client_without_a_retry_policy_checks_out_a_connection_per_trip(
+    redis_url: str,
+) -> None:
+    """No Retry: one attempt, on a connection the pool lends for the trip and takes back."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True, retry=None)
+    assert client.get_retry() is None
+    pool = client.connection_pool
+    assert trip.run(client, [trip.command("PING"), trip.command("ECHO", "x")]) == ["PONG", "x"]
+    assert pool._in_use_connections == set() and len(pool._available_connections) == 1  # type: ignore[attr-defined]
+    assert "_sandi_pins" not in pool.__dict__  # nothing pinned to the thread
+    client.close()
