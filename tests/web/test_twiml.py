@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
@@ -80,12 +81,7 @@ def test_media_twiml_is_byte_for_byte_what_twilios_library_writes(
 ) -> None:
     """``<Media>`` URLs are escaped as ``<Body>`` text is (``&`` in a signed URL's query
     string above all): WhatsApp takes one, an MMS number up to ten."""
-    refs = tuple(f"media/{i}.jpg" for i in range(len(urls)))
-    message = InboundMessage(
-        channel=Channel.SMS if mms else Channel.WHATSAPP, sender="+6281234567890",
-        recipient="+14155238886", body="", message_sid="SM" + "0" * 32,
-        received_at=datetime(2026, 11, 25, tzinfo=UTC),
-    )  # fmt: skip
+    refs, media_url, message = _with_media(urls, Channel.SMS if mms else Channel.WHATSAPP)
     response = MessagingResponse()
     sent = response.message(
         to=address(message.channel, message.sender),
@@ -95,7 +91,6 @@ def test_media_twiml_is_byte_for_byte_what_twilios_library_writes(
         sent.body(text)
     for url in urls[: 10 if mms else 1]:
         sent.media(url)
-    media_url = dict(zip(refs, urls, strict=True)).get
     got = messaging_twiml((Reply(text, (), refs),), message, media_url, mms)
     assert got == str(response)
 
@@ -114,11 +109,18 @@ def test_twiml_with_media_is_always_well_formed_xml(
     SMS's text): a character XML cannot carry never makes the document unreadable."""
     import xml.etree.ElementTree as ET
 
+    refs, media_url, message = _with_media(urls, Channel.WHATSAPP if whatsapp else Channel.SMS)
+    ET.fromstring(messaging_twiml((Reply(text, (), refs),), message, media_url, mms))
+
+
+def _with_media(
+    urls: list[str], channel: Channel
+) -> tuple[tuple[str, ...], Callable[[str], str | None], InboundMessage]:
+    """A reply's media references, the function giving their ``urls``, and a message on
+    ``channel`` to answer."""
     refs = tuple(f"media/{i}.jpg" for i in range(len(urls)))
     message = InboundMessage(
-        channel=Channel.WHATSAPP if whatsapp else Channel.SMS, sender="+6281234567890",
-        recipient="+14155238886", body="", message_sid="SM" + "0" * 32,
-        received_at=datetime(2026, 11, 25, tzinfo=UTC),
+        channel=channel, sender="+6281234567890", recipient="+14155238886", body="",
+        message_sid="SM" + "0" * 32, received_at=datetime(2026, 11, 25, tzinfo=UTC),
     )  # fmt: skip
-    media_url = dict(zip(refs, urls, strict=True)).get
-    ET.fromstring(messaging_twiml((Reply(text, (), refs),), message, media_url, mms))
+    return refs, dict(zip(refs, urls, strict=True)).get, message
