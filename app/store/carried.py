@@ -57,6 +57,10 @@ class Carrier(Generic[T]):
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
+        #: Held while writes are taken and sent (always before ``_lock``): a take or a
+        #: settle waits for a send in flight to land, so that what this process reads
+        #: next (a start's screening, the insights report) includes its own writes.
+        self._sending = threading.Lock()
         self._waiting: list[T] = []
         self._wake = threading.Condition(self._lock)
         self._writer: threading.Thread | None = None
@@ -75,15 +79,17 @@ class Carrier(Generic[T]):
             self.settle()
 
     def settle(self) -> None:
-        """Send what waits now, in this thread."""
-        with self._lock:
-            writes, self._waiting = self._waiting, []
-        if writes:
-            self._send(writes)
+        """Send what waits now, in this thread (after any send in flight has landed)."""
+        with self._sending:
+            with self._lock:
+                writes, self._waiting = self._waiting, []
+            if writes:
+                self._send(writes)
 
     def take(self, which: Callable[[T], bool]) -> list[T]:
-        """Take the waiting writes ``which`` selects (they are the caller's to send now)."""
-        with self._lock:
+        """Take the waiting writes ``which`` selects (they are the caller's to send now),
+        once any send in flight has landed: the trip they ride reads after them."""
+        with self._sending, self._lock:
             if not self._waiting:
                 return []
             taken = [w for w in self._waiting if which(w)]

@@ -178,3 +178,36 @@ def test_taking_some_writes_leaves_the_others_waiting_in_order() -> None:
     assert carrier.take(lambda n: n == 7) == [7]
     carrier.settle()
     assert sent == [[6]]
+
+
+@pytest.mark.parametrize("reader", ["take", "settle"])
+def test_a_reader_waits_for_the_writes_a_send_in_flight_carries(reader: str) -> None:
+    """The writer thread has taken an interval's writes and is sending them: a start's
+    trip (which takes its riders first) or the insights report (which settles first) in
+    another thread must read after they landed, not between the take and the landing."""
+    in_flight, release = threading.Event(), threading.Event()
+    landed: list[int] = []
+
+    def send(writes: list[int]) -> None:
+        in_flight.set()
+        release.wait(10)
+        landed.extend(writes)
+
+    carrier = Carrier(send, delay=60.0)
+    carrier.add([1, 2])
+    writer = threading.Thread(target=carrier.settle)  # the writer thread's own step
+    writer.start()
+    assert in_flight.wait(10)
+    seen: list[list[int]] = []
+
+    def read() -> None:
+        carrier.take(lambda w: True) if reader == "take" else carrier.settle()
+        seen.append(list(landed))  # what a read right after this step would find
+
+    other = threading.Thread(target=read)
+    other.start()
+    other.join(0.2)  # a reader that does not wait is done by now, having seen nothing
+    release.set()
+    writer.join(10)
+    other.join(10)
+    assert seen == [[1, 2]]
