@@ -28,14 +28,12 @@ def fraud_seen(scope: str, scope_id: str, hour: int) -> str:
 
 
 def fraud_observed(scope: str, scope_id: str, hour: int) -> list[str]:
-    """The keys a screening's OBSERVE touches in one scope, as their own builders name
-    them: counts, block, the seen sets of ``hour`` and of the hour before.
-
-    One call for the four (a screening counts in four scopes or more): the scope's
-    key head is formatted once, not once per key.
-    """
-    head = _key(f"fraud:{scope}:{scope_id}", "")
-    return [f"{head}counts", f"{head}block", f"{head}seen:{hour}", f"{head}seen:{hour - 1}"]
+    """The keys a screening's OBSERVE touches in one scope: counts, block, the seen sets
+    of ``hour`` and of the hour before."""
+    return [
+        fraud_counts(scope, scope_id), fraud_block(scope, scope_id),
+        fraud_seen(scope, scope_id, hour), fraud_seen(scope, scope_id, hour - 1),
+    ]  # fmt: skip
 
 
 def fraud_block(scope: str, scope_id: str) -> str:
