@@ -238,7 +238,7 @@ def _on(conn: Any, retry: Retry | None, calls: Sequence[Call]) -> list[Any]:
     return result
 
 
-#: Replies whose type needs no look inside: most of a trip's (a list is looked at apart).
+#: Replies whose type needs no look inside: most of a trip's.
 _PLAIN = frozenset({str, bytes, int, type(None)})
 
 
@@ -246,19 +246,15 @@ def _read(parser: Any, reader: Any, count: int) -> list[Any]:
     """``count`` replies with hiredis's reader straight (redis-py's layers cost more than
     it); a push between replies (RESP3) goes to the parser's handler, as redis-py does.
 
-    A plain reply (a string, a number, nil, a list of such) is taken as it is; anything
-    else (more data needed, a push, an error, RESP3's other types) goes through
-    :func:`_odd`, which checks it as redis-py's ``read_response`` would.
+    A plain reply (a string, a number, nil) is taken as it is; anything else (a list,
+    more data needed, a push, an error, RESP3's other types) goes through :func:`_odd`,
+    which checks it as redis-py's ``read_response`` would.
     """
     gets = reader.gets
     replies: list[Any] = []
     for _ in range(count):
         reply = gets()
-        kind = type(reply)
-        if kind is list:
-            if reply and type(reply[0]) not in _PLAIN and isinstance(reply[0], ConnectionError):
-                raise reply[0]
-        elif kind not in _PLAIN:
+        if type(reply) not in _PLAIN:
             reply = _odd(parser, reader, reply)
         replies.append(reply)  # an error reply is a ResponseError instance
     return replies
