@@ -9,7 +9,6 @@ served carries that request's context — ``request_id``, the masked
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import logging
 import os
@@ -164,32 +163,12 @@ def formatter() -> logging.Formatter:
     )
 
 
-class _Stream(logging.StreamHandler):  # type: ignore[type-arg]
-    """logging's StreamHandler, each line written with four calls fewer: the formatter
-    called straight (``Handler.format`` only looks it up), the stream flushed without
-    ``flush``'s second take of the lock ``handle`` holds while it emits."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            formatter = self.formatter
-            msg = self.format(record) if formatter is None else formatter.format(record)
-            stream = self.stream
-            stream.write(msg + self.terminator)
-            if stream and hasattr(stream, "flush"):
-                with self.lock or contextlib.nullcontext():  # the same lock flush() takes
-                    stream.flush()
-        except RecursionError:  # as logging's own emit (its issue 36272)
-            raise
-        except Exception:
-            self.handleError(record)
-
-
 def sandi_handler(stream: str = "stderr") -> logging.Handler:
     """:func:`handler`, marked as Sandi's so :func:`configure` adds no second one."""
     import sys
 
     _lean_records()  # process-wide: set where the process's logging is set up
-    out = _Stream(sys.stdout if stream == "stdout" else sys.stderr)
+    out = logging.StreamHandler(sys.stdout if stream == "stdout" else sys.stderr)
     out.setFormatter(formatter())
     out.addFilter(RequestContext())
     out._sandi = True  # type: ignore[attr-defined]
